@@ -1,6 +1,56 @@
+using System.CommandLine;
+using ChangeDetection.Cli.Commands;
+
 namespace ChangeDetection.Cli;
 
+/// <summary>
+/// The <c>cdx</c> command line. Exit codes for every command: 0 success, 2 bad input or usage
+/// (one clear line on stderr, no stack trace), 1 internal error.
+/// </summary>
 internal static class CdxApp
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => 0;
+    public const int Ok = 0;
+    public const int InternalError = 1;
+    public const int BadInput = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("ChangeDetection: two dates of imagery in, verification tasks (核查任务) out.");
+        root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            stderr.WriteLine($"cdx: {parsed.Errors[0].Message} (see 'cdx --help')");
+            return BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Runs a command body and maps failures to the exit codes and one-line messages users see.</summary>
+    public static int Guard(TextWriter stderr, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ChangeDetectionException e)
+        {
+            stderr.WriteLine($"cdx: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"cdx: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"cdx: internal error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("CDX_DEBUG") == "1") stderr.WriteLine(e);
+            else stderr.WriteLine("cdx: this is a bug; set CDX_DEBUG=1 for details and report it.");
+            return InternalError;
+        }
+    }
 }

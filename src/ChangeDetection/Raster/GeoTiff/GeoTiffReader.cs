@@ -202,7 +202,7 @@ public sealed class GeoTiffReader : IDisposable
         Crs crs = GeoKeys.ToCrs(keys);
 
         string? gdalMetadata = Ascii(tif.GetField(GeoTiffTags.GdalMetadata));
-        double? nodata = GeoKeys.ParseNoData(Ascii(tif.GetField(GeoTiffTags.GdalNoData)));
+        double? nodata = NoDataText.Parse(Ascii(tif.GetField(GeoTiffTags.GdalNoData)));
 
         return new RasterInfo
         {
