@@ -64,6 +64,18 @@ public class GeoTiffReaderTests
         Assert.Pass($"{windows.Count} windows checked");
     }
 
+    [TestCase("tiled256_deflate_pixel_u16.tif", 1)]
+    [TestCase("tiled512_lzw_pred2_band_u16.tif", 2)]
+    [TestCase("striped_none_band_u16.tif", 2 * 3)]
+    public void SmallWindowDecodesOnlyTheBlocksItOverlaps(string file, int expectedBlocks)
+    {
+        // Window 10×11 at (200, 10): inside one 256/512 tile; in 700×5 strips it spans 3 strips per band.
+        using var reader = OpenShared(file);
+        var buffer = new ushort[10 * 11 * 2];
+        reader.Read(new PixelWindow(200, 10, 10, 11), [0, 1], buffer.AsSpan());
+        Assert.That(reader.BlocksDecoded, Is.EqualTo(expectedBlocks));
+    }
+
     [Test]
     public void ConcurrentReadersAgreeWithSequentialRead()
     {

@@ -127,6 +127,19 @@ public class GeoTiffWriterTests
     }
 
     [Test]
+    public void BigTiffIsChosenWhenThePixelsComeNearFourGiB()
+    {
+        var small = new GeoTiffWriterOptions { Width = 30_000, Height = 30_000, BandCount = 1, DataType = RasterDataType.UInt16 };
+        var large = small with { BandCount = 4 }; // 7.2 GB of pixels
+        Assert.Multiple(() =>
+        {
+            Assert.That(GeoTiffWriter.NeedsBigTiff(small), Is.False);
+            Assert.That(GeoTiffWriter.NeedsBigTiff(large), Is.True);
+            Assert.That(GeoTiffWriter.NeedsBigTiff(large with { BigTiff = false }), Is.False);
+        });
+    }
+
+    [Test]
     public void RejectsMisalignedWindowAndWrongType()
     {
         using var dir = new TempDir();

@@ -39,6 +39,7 @@ public sealed class GeoTiffReader : IDisposable
     private readonly bool _bigEndian;
     private readonly string? _unsupported;
     private int _disposed;
+    private long _blocksDecoded;
 
     /// <summary>Opens <paramref name="path"/> and reads its header; pixels are read on demand.</summary>
     /// <exception cref="RasterFormatException">The file is missing, not a TIFF, or its header is broken.</exception>
@@ -116,6 +117,9 @@ public sealed class GeoTiffReader : IDisposable
 
     /// <summary>Size, type, georeferencing and layout of the file.</summary>
     public RasterInfo Info { get; }
+
+    /// <summary>Blocks (tiles or strip planes) decoded so far: shows that a window read touches only what it overlaps.</summary>
+    public long BlocksDecoded => Interlocked.Read(ref _blocksDecoded);
 
     private static Tiff OpenHandle(string path, string full)
     {
@@ -380,6 +384,7 @@ public sealed class GeoTiffReader : IDisposable
     private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer)
     {
         int expected = rows * rowBytes;
+        Interlocked.Increment(ref _blocksDecoded);
         long offset = _offsets[index], count = _byteCounts[index];
         string what = Info.Tiled ? $"tile {index}" : $"strip {index}";
         if (count == 0 || offset == 0)

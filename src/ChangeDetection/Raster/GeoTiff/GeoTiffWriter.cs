@@ -69,8 +69,7 @@ public sealed class GeoTiffWriter : IDisposable
         GeoTiffTags.EnsureRegistered();
         Path = path;
         Options = options;
-        long rawBytes = (long)options.Width * options.Height * options.BandCount * options.DataType.SizeOf();
-        BigTiff = options.BigTiff ?? rawBytes > ClassicTiffLimit;
+        BigTiff = NeedsBigTiff(options);
         _across = (options.Width + options.TileSize - 1) / options.TileSize;
         _down = (options.Height + options.TileSize - 1) / options.TileSize;
         _written = new bool[(long)_across * _down * options.BandCount];
@@ -89,6 +88,16 @@ public sealed class GeoTiffWriter : IDisposable
         _tif = Tiff.Open(full, BigTiff ? "w8" : "w")
             ?? throw new RasterFormatException(path, $"cannot create the file for writing ({TiffErrorCollector.Take() ?? "permission or path problem"}).");
         WriteTags();
+    }
+
+    /// <summary>
+    /// True when the file is written as BigTIFF: when forced, or when the uncompressed pixels alone
+    /// come near 4 GiB (compression is not guaranteed to help, and classic TIFF offsets are 32-bit).
+    /// </summary>
+    public static bool NeedsBigTiff(GeoTiffWriterOptions options)
+    {
+        long rawBytes = (long)options.Width * options.Height * options.BandCount * options.DataType.SizeOf();
+        return options.BigTiff ?? rawBytes > ClassicTiffLimit;
     }
 
     /// <summary>Shortcut: creates the file.</summary>
