@@ -1,0 +1,322 @@
+using System.Buffers;
+using System.Numerics;
+using ChangeDetection.Geo;
+using ChangeDetection.Raster.GeoTiff;
+
+namespace ChangeDetection.Raster;
+
+/// <summary>How the after image is brought onto the before image's grid when the grids differ.</summary>
+public enum Resampling { Nearest, Bilinear }
+
+/// <summary>Options for <see cref="ScenePair"/>.</summary>
+public sealed record ScenePairOptions
+{
+    /// <summary>
+    /// Explicit band numbers (1-based, as in the region config's <c>bands</c>), applied to both
+    /// dates. Without it, bands are matched by their descriptions, else by the 4-band
+    /// (blue, green, red, nir) or 3-band (red, green, blue) convention.
+    /// </summary>
+    public IReadOnlyDictionary<SpectralBand, int>? BandNumbers { get; init; }
+
+    public Resampling Resampling { get; init; } = Resampling.Bilinear;
+}
+
+/// <summary>
+/// A before and an after image on one grid: the before image's grid, cut to the area both cover.
+/// When the after grid differs (pixel size or origin), the after image is resampled onto the
+/// before grid window by window; nothing is held whole. Samples come out as uint16 digital numbers
+/// (uint8 imagery is widened) with a validity mask: nodata in either date, and pixels outside
+/// either footprint, are never valid.
+/// </summary>
+public sealed class ScenePair : IDisposable
+{
+    private readonly GeoTiffReader _before;
+    private readonly GeoTiffReader _after;
+    private readonly int[] _beforeBands;
+    private readonly int[] _afterBands;
+    private readonly int _afterDx;
+    private readonly int _afterDy;
+
+    private ScenePair(GeoTiffReader before, GeoTiffReader after, ScenePairOptions options)
+    {
+        _before = before;
+        _after = after;
+        Options = options;
+        var b = before.Info;
+        var a = after.Info;
+        string pair = $"{before.Path} (before) and {after.Path} (after)";
+
+        foreach (var (info, role) in new[] { (b, "before"), (a, "after") })
+        {
+            if (!info.IsGeoreferenced)
+                throw new ChangeDetectionException($"{info.Path} ({role}) has no georeferencing; two dates cannot be aligned without a grid. Assign one first (gdal_edit.py -a_srs EPSG:XXXX -a_ullr …).");
+            if (!info.Transform.IsNorthUp)
+                throw new ChangeDetectionException($"{info.Path} ({role}) is rotated; only north-up rasters are supported. Warp it first (gdalwarp).");
+            if (info.DataType is not (RasterDataType.UInt8 or RasterDataType.UInt16 or RasterDataType.Int16))
+                throw new ChangeDetectionException($"{info.Path} ({role}) holds {info.DataType.Name()} samples; change detection reads 8- or 16-bit digital numbers.");
+        }
+        if (!b.Crs.IsSameAs(a.Crs))
+            throw new ChangeDetectionException($"{pair} are in different CRSs ({b.Crs} vs {a.Crs}); reproject the after image onto the before CRS first (gdalwarp -t_srs {b.Crs}).");
+
+        (Bands, _beforeBands, _afterBands) = MatchBands(before, after, options.BandNumbers);
+
+        // Columns/rows of the before grid whose pixel centres fall inside the after footprint.
+        var (c0, c1) = Overlap(b.Transform.OriginX, b.Transform.PixelWidth, b.Width, a.Transform.OriginX, a.Transform.PixelWidth, a.Width);
+        var (r0, r1) = Overlap(b.Transform.OriginY, b.Transform.PixelHeight, b.Height, a.Transform.OriginY, a.Transform.PixelHeight, a.Height);
+        if (c1 <= c0 || r1 <= r0)
+            throw new ChangeDetectionException($"{pair} do not overlap: the after footprint covers none of the before image's pixels.");
+        BeforeWindow = new PixelWindow(c0, r0, c1 - c0, r1 - r0);
+        var (ox, oy) = b.Transform.PixelToMap(c0, r0);
+        Grid = new GeoGrid(BeforeWindow.Width, BeforeWindow.Height, b.Transform with { OriginX = ox, OriginY = oy }, b.Crs);
+
+        double scaleX = b.Transform.PixelWidth / a.Transform.PixelWidth, scaleY = b.Transform.PixelHeight / a.Transform.PixelHeight;
+        double u0 = (ox - a.Transform.OriginX) / a.Transform.PixelWidth, v0 = (oy - a.Transform.OriginY) / a.Transform.PixelHeight;
+        bool sameScale = Math.Abs(scaleX - 1) < 1e-9 && Math.Abs(scaleY - 1) < 1e-9;
+        bool integral = Math.Abs(u0 - Math.Round(u0)) < 1e-6 && Math.Abs(v0 - Math.Round(v0)) < 1e-6;
+        AfterResampled = !(sameScale && integral);
+        _afterDx = (int)Math.Round(u0);
+        _afterDy = (int)Math.Round(v0);
+    }
+
+    /// <summary>Opens both files and aligns them.</summary>
+    /// <exception cref="ChangeDetectionException">Unreadable file, no georeferencing, different CRSs, no overlap, or no common bands.</exception>
+    public static ScenePair Open(string beforePath, string afterPath, ScenePairOptions? options = null)
+    {
+        var before = GeoTiffReader.Open(beforePath);
+        GeoTiffReader? after = null;
+        try
+        {
+            after = GeoTiffReader.Open(afterPath);
+            return new ScenePair(before, after, options ?? new ScenePairOptions());
+        }
+        catch
+        {
+            before.Dispose();
+            after?.Dispose();
+            throw;
+        }
+    }
+
+    public ScenePairOptions Options { get; }
+
+    /// <summary>The common grid: the before grid cut to the overlap. All windows passed to <see cref="Read"/> are on it.</summary>
+    public GeoGrid Grid { get; }
+
+    /// <summary>Where <see cref="Grid"/> lies in the before image, in its pixels.</summary>
+    public PixelWindow BeforeWindow { get; }
+
+    /// <summary>True when the after image is resampled (its grid differs from the before grid).</summary>
+    public bool AfterResampled { get; }
+
+    /// <summary>The bands both dates share, in canonical order; <see cref="Read"/> returns them in this order.</summary>
+    public IReadOnlyList<SpectralBand> Bands { get; }
+
+    public RasterInfo BeforeInfo => _before.Info;
+    public RasterInfo AfterInfo => _after.Info;
+
+    /// <summary>
+    /// Reads a window of the common grid: <paramref name="before"/> and <paramref name="after"/>
+    /// band-sequential (<see cref="Bands"/> order, row-major, window-sized), and
+    /// <paramref name="valid"/> 1 where both dates hold data, 0 elsewhere. Thread-safe.
+    /// </summary>
+    public void Read(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid)
+    {
+        if (!Grid.Bounds.Contains(window) || window.IsEmpty)
+            throw new ArgumentOutOfRangeException(nameof(window), $"Window {window} is outside the {Grid.Width}×{Grid.Height} pair grid.");
+        int n = window.Width * window.Height;
+        valid[..n].Fill(1);
+        ReadUInt16(_before, window.Offset(BeforeWindow.X, BeforeWindow.Y), _beforeBands, before, valid);
+        if (!AfterResampled)
+        {
+            ReadUInt16(_after, window.Offset(_afterDx, _afterDy), _afterBands, after, valid);
+            return;
+        }
+        ReadResampled(window, after, valid);
+    }
+
+    private void ReadResampled(PixelWindow window, Span<ushort> after, Span<byte> valid)
+    {
+        var b = Grid.Transform;
+        var a = _after.Info.Transform;
+        int aw = _after.Info.Width, ah = _after.Info.Height;
+        bool bilinear = Options.Resampling == Resampling.Bilinear;
+
+        // North-up grids: a column maps to one after column position, a row to one after row.
+        var cols = new (int I0, int I1, float W)[window.Width];
+        var rows = new (int I0, int I1, float W)[window.Height];
+        for (int c = 0; c < cols.Length; c++)
+            cols[c] = Weights((b.OriginX + (window.X + c + 0.5) * b.PixelWidth - a.OriginX) / a.PixelWidth, aw, bilinear);
+        for (int r = 0; r < rows.Length; r++)
+            rows[r] = Weights((b.OriginY + (window.Y + r + 0.5) * b.PixelHeight - a.OriginY) / a.PixelHeight, ah, bilinear);
+        int sx0 = cols.Min(c => Math.Min(c.I0, c.I1)), sx1 = cols.Max(c => Math.Max(c.I0, c.I1)) + 1;
+        int sy0 = rows.Min(r => Math.Min(r.I0, r.I1)), sy1 = rows.Max(r => Math.Max(r.I0, r.I1)) + 1;
+        var source = new PixelWindow(sx0, sy0, sx1 - sx0, sy1 - sy0);
+
+        int bands = _afterBands.Length, sn = source.Width * source.Height, n = window.Width * window.Height;
+        ushort[] src = ArrayPool<ushort>.Shared.Rent(sn * bands);
+        byte[] srcValid = ArrayPool<byte>.Shared.Rent(sn);
+        try
+        {
+            srcValid.AsSpan(0, sn).Fill(1);
+            ReadUInt16(_after, source, _afterBands, src, srcValid);
+            for (int r = 0; r < window.Height; r++)
+            {
+                var (y0, y1, wy) = rows[r];
+                int o0 = (y0 - sy0) * source.Width, o1 = (y1 - sy0) * source.Width;
+                for (int c = 0; c < window.Width; c++)
+                {
+                    var (x0, x1, wx) = cols[c];
+                    int i00 = o0 + x0 - sx0, i01 = o0 + x1 - sx0, i10 = o1 + x0 - sx0, i11 = o1 + x1 - sx0;
+                    int p = r * window.Width + c;
+                    // A neighbour with zero weight may be nodata without spoiling the pixel.
+                    bool ok = srcValid[i00] != 0
+                              && (wx == 0 || srcValid[i01] != 0)
+                              && (wy == 0 || srcValid[i10] != 0)
+                              && (wx == 0 || wy == 0 || srcValid[i11] != 0);
+                    if (!ok)
+                    {
+                        valid[p] = 0;
+                        for (int k = 0; k < bands; k++) after[k * n + p] = 0;
+                        continue;
+                    }
+                    for (int k = 0; k < bands; k++)
+                    {
+                        int bo = k * sn;
+                        float top = src[bo + i00] + (src[bo + i01] - src[bo + i00]) * wx;
+                        float bottom = src[bo + i10] + (src[bo + i11] - src[bo + i10]) * wx;
+                        after[k * n + p] = (ushort)Math.Clamp(MathF.Round(top + (bottom - top) * wy), 0, 65535);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(src);
+            ArrayPool<byte>.Shared.Return(srcValid);
+        }
+    }
+
+    /// <summary>
+    /// The two source indices around position <paramref name="u"/> (in source pixels, corners at
+    /// integers) and the weight of the second; pixel centres sit at i + 0.5, and positions beyond
+    /// the first or last centre take the edge pixel.
+    /// </summary>
+    internal static (int I0, int I1, float W) Weights(double u, int size, bool bilinear)
+    {
+        if (!bilinear)
+        {
+            int i = Math.Clamp((int)Math.Floor(u), 0, size - 1);
+            return (i, i, 0);
+        }
+        double f = u - 0.5;
+        int i0 = (int)Math.Floor(f);
+        float w = (float)(f - i0);
+        if (i0 < 0) return (0, 0, 0);
+        if (i0 >= size - 1) return (size - 1, size - 1, 0);
+        return (i0, i0 + 1, w);
+    }
+
+    /// <summary>First and last+1 index of grid cells (origin o, step s, n cells) whose centres lie inside [ao, ao + as·an).</summary>
+    internal static (int First, int End) Overlap(double o, double s, int n, double ao, double aStep, int an)
+    {
+        double lo = Math.Min(ao, ao + aStep * an), hi = Math.Max(ao, ao + aStep * an);
+        int first = n, end = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double centre = o + (i + 0.5) * s;
+            if (centre < lo || centre >= hi) continue;
+            first = Math.Min(first, i);
+            end = i + 1;
+        }
+        return (first, end);
+    }
+
+    private static void ReadUInt16(GeoTiffReader reader, PixelWindow window, int[] bands, Span<ushort> dest, Span<byte> valid)
+    {
+        switch (reader.Info.DataType)
+        {
+            case RasterDataType.UInt16:
+                reader.Read(window, bands, dest);
+                MarkNoData(dest, bands.Length, window, reader.Info.NoData, valid);
+                break;
+            case RasterDataType.UInt8:
+                Widen<byte>(reader, window, bands, dest, valid, v => v);
+                break;
+            default:
+                Widen<short>(reader, window, bands, dest, valid, v => (ushort)Math.Max((short)0, v));
+                break;
+        }
+    }
+
+    private static void Widen<T>(GeoTiffReader reader, PixelWindow window, int[] bands, Span<ushort> dest, Span<byte> valid, Func<T, ushort> convert)
+        where T : unmanaged, INumberBase<T>
+    {
+        int total = window.Width * window.Height * bands.Length;
+        T[] raw = ArrayPool<T>.Shared.Rent(total);
+        try
+        {
+            reader.Read(window, bands, raw.AsSpan(0, total));
+            int n = window.Width * window.Height;
+            bool hasNoData = reader.Info.NoData is double;
+            T nodata = hasNoData ? T.CreateSaturating(reader.Info.NoData!.Value) : default;
+            for (int i = 0; i < total; i++)
+            {
+                if (hasNoData && raw[i] == nodata) valid[i % n] = 0;
+                dest[i] = convert(raw[i]);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(raw);
+        }
+    }
+
+    private static void MarkNoData(Span<ushort> data, int bands, PixelWindow window, double? nodata, Span<byte> valid)
+    {
+        if (nodata is not double nd || nd < 0 || nd > 65535 || nd != Math.Floor(nd)) return;
+        ushort v = (ushort)nd;
+        int n = window.Width * window.Height;
+        for (int k = 0; k < bands; k++)
+        {
+            var band = data.Slice(k * n, n);
+            for (int i = 0; i < n; i++)
+                if (band[i] == v) valid[i] = 0;
+        }
+    }
+
+    private static (IReadOnlyList<SpectralBand>, int[], int[]) MatchBands(GeoTiffReader before, GeoTiffReader after, IReadOnlyDictionary<SpectralBand, int>? numbers)
+    {
+        Dictionary<SpectralBand, int>? b, a;
+        if (numbers is not null)
+        {
+            foreach (var (band, number) in numbers)
+            {
+                foreach (var r in new[] { before, after })
+                    if (number < 1 || number > r.Info.BandCount)
+                        throw new ChangeDetectionException($"{r.Path}: band mapping {band.Name()}={number} is outside bands 1..{r.Info.BandCount}.");
+            }
+            b = numbers.ToDictionary(kv => kv.Key, kv => kv.Value - 1);
+            a = b;
+        }
+        else
+        {
+            b = SpectralBands.Identify(before.Info.BandNames);
+            a = SpectralBands.Identify(after.Info.BandNames);
+            if (b is null || a is null)
+            {
+                var unnamed = b is null ? before : after;
+                throw new ChangeDetectionException($"{unnamed.Path}: cannot tell which band is which ({unnamed.Info.BandCount} bands without descriptions). Give the band numbers explicitly, e.g. \"bands\": {{\"blue\": 1, \"green\": 2, \"red\": 3, \"nir\": 4}}.");
+            }
+        }
+        var common = Enum.GetValues<SpectralBand>().Where(s => b.ContainsKey(s) && a.ContainsKey(s)).ToList();
+        if (common.Count == 0)
+            throw new ChangeDetectionException($"{before.Path} and {after.Path} share no spectral band (before: {string.Join(",", b.Keys.Select(k => k.Name()))}; after: {string.Join(",", a.Keys.Select(k => k.Name()))}).");
+        return (common, common.Select(s => b[s]).ToArray(), common.Select(s => a[s]).ToArray());
+    }
+
+    public void Dispose()
+    {
+        _before.Dispose();
+        _after.Dispose();
+    }
+}
