@@ -1,0 +1,89 @@
+namespace ChangeDetection.Kernels;
+
+/// <summary>
+/// Counts of change scores in <see cref="BinCount"/> equal bins over [0, <see cref="Max"/>], built
+/// tile by tile and merged, so a threshold can be global (computed once for the whole scene).
+/// </summary>
+/// <remarks>
+/// Bin <c>k</c> holds scores in [k·w, (k+1)·w) with <c>w = Max / BinCount</c> (score units).
+/// Scores ≥ <see cref="Max"/> go to the last bin and are also counted in <see cref="AboveMax"/>,
+/// negative scores go to bin 0, and the nodata sentinel (NaN) is skipped. Counts are integers, so
+/// merging in any order gives the same histogram: the tiling never changes a threshold.
+/// Not thread-safe: give each worker its own histogram and <see cref="Merge"/> them.
+/// </remarks>
+public sealed class ScoreHistogram
+{
+    private readonly long[] _counts;
+    private readonly double _binsPerUnit;
+
+    /// <param name="binCount">Number of bins (≥ 2).</param>
+    /// <param name="max">Upper end of the binned range, in score units (finite, &gt; 0).</param>
+    public ScoreHistogram(int binCount, float max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(binCount, 2);
+        if (!float.IsFinite(max) || max <= 0f)
+            throw new ArgumentOutOfRangeException(nameof(max), max, "The histogram range must be a finite number > 0.");
+        _counts = new long[binCount];
+        Max = max;
+        _binsPerUnit = binCount / (double)max;
+    }
+
+    public int BinCount => _counts.Length;
+
+    /// <summary>Upper end of the binned range (score units).</summary>
+    public float Max { get; }
+
+    /// <summary>Width of one bin (score units).</summary>
+    public double BinWidth => Max / (double)BinCount;
+
+    /// <summary>Number of scores counted (nodata excluded).</summary>
+    public long Total { get; private set; }
+
+    /// <summary>How many counted scores were ≥ <see cref="Max"/> (they sit in the last bin).</summary>
+    public long AboveMax { get; private set; }
+
+    /// <summary>The per-bin counts.</summary>
+    public ReadOnlySpan<long> Counts => _counts;
+
+    /// <summary>Lower edge of bin <paramref name="bin"/> (score units); <c>BinLowerEdge(BinCount)</c> is <see cref="Max"/>.</summary>
+    public double BinLowerEdge(int bin) => bin * (double)Max / BinCount;
+
+    /// <summary>The bin a score falls in (scores are clamped into the range).</summary>
+    public int BinOf(float score)
+    {
+        double scaled = score * _binsPerUnit;
+        return scaled <= 0 ? 0 : scaled >= _counts.Length ? _counts.Length - 1 : (int)scaled;
+    }
+
+    /// <summary>Counts every score of <paramref name="scores"/> except <see cref="ChangeKernel.NoDataScore"/> (NaN).</summary>
+    public void Add(ReadOnlySpan<float> scores)
+    {
+        long added = 0, above = 0;
+        long[] counts = _counts;
+        int last = counts.Length - 1;
+        double binsPerUnit = _binsPerUnit;
+        foreach (float score in scores)
+        {
+            if (float.IsNaN(score)) continue;
+            double scaled = score * binsPerUnit;
+            int bin;
+            if (scaled >= counts.Length) { bin = last; above++; }
+            else bin = scaled <= 0 ? 0 : (int)scaled;
+            counts[bin]++;
+            added++;
+        }
+        Total += added;
+        AboveMax += above;
+    }
+
+    /// <summary>Adds the counts of <paramref name="other"/>, which must have the same bins.</summary>
+    public void Merge(ScoreHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.BinCount != BinCount || other.Max != Max)
+            throw new ArgumentException($"Cannot merge a histogram of {other.BinCount} bins over [0, {other.Max}] into one of {BinCount} bins over [0, {Max}].", nameof(other));
+        for (int i = 0; i < _counts.Length; i++) _counts[i] += other._counts[i];
+        Total += other.Total;
+        AboveMax += other.AboveMax;
+    }
+}
