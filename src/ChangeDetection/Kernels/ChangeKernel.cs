@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -20,7 +21,12 @@ namespace ChangeDetection.Kernels;
 /// </code>
 /// <para>
 /// The clamp at 0 keeps each index in [−1, 1] when an offset pushes a dark normalised sample below
-/// zero. A pixel where any band of either date equals that date's nodata value scores
+/// zero. The kernels evaluate both index terms over one division, as
+/// <c>(wₙ·Nₙ·D_w + w_w·N_w·Dₙ) / (Dₙ·D_w)</c> with <c>N = |nₐ·d_b − n_b·dₐ|</c> and <c>D = dₐ·d_b</c>
+/// (n, d: numerator and denominator of ND in each date): the same quantity as written above, with
+/// one division instead of four, which is what the vector paths spend most time on. The
+/// <see cref="ChangeKernelOptions"/> limits keep every intermediate finite. A pixel where any band
+/// of either date equals that date's nodata value scores
 /// <see cref="NoDataScore"/> (NaN), so any threshold comparison <c>score &gt; t</c> is false for it
 /// and <see cref="ScoreHistogram"/> skips it. Saturated samples (65535) are ordinary values.
 /// </para>
@@ -29,8 +35,9 @@ namespace ChangeDetection.Kernels;
 /// dispatches to the widest hardware-accelerated vector width (<see cref="ActivePath"/>); each
 /// vector path handles whole vectors and leaves the last <c>width mod lanes</c> pixels to the
 /// scalar path, so no sample past <c>width</c> in a band is read. The vector paths perform the same
-/// IEEE single-precision operations in the same order as <see cref="ComputeScalar"/> (no fused
-/// multiply-add, no reciprocal estimates), so their output is bitwise identical to it.
+/// IEEE single-precision operations in the same order as <see cref="ComputeScalar"/> (band terms
+/// added in one fixed order, no fused multiply-add, no reciprocal estimates), so their output is
+/// bitwise identical to it.
 /// </para>
 /// </remarks>
 public static partial class ChangeKernel
@@ -121,47 +128,93 @@ public static partial class ChangeKernel
     /// <summary>Pixels [<paramref name="start"/>, <paramref name="end"/>) one at a time; arguments already checked.</summary>
     private static void ScalarCore(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int start, int end, int bandStride, ChangeKernelOptions options, Span<float> scores)
     {
-        int bands = options.BandCount;
-        float[] gains = options.Gains, offsets = options.Offsets, scales = options.Scales;
-        int red = options.RedIndex, nir = options.NirIndex, green = options.GreenIndex, partner = options.WaterPartnerIndex;
-        bool ndvi = options.UsesNdvi, water = options.UsesWaterIndex;
+        BandTerm[] terms = options.Terms;
+        int roleTerms = options.RoleTermCount;
+        bool ndvi = options.UsesNdvi, water = options.UsesWaterIndex, partnerIsNir = options.PartnerIsNir;
         float ndviWeight = options.NdviWeight, waterWeight = options.WaterWeight;
-        bool checkBefore = options.BeforeNoData.HasValue, checkAfter = options.AfterNoData.HasValue;
-        ushort beforeNoData = options.BeforeNoData.GetValueOrDefault(), afterNoData = options.AfterNoData.GetValueOrDefault();
+        var noData = new NoDataTest(options);
 
         for (int x = start; x < end; x++)
         {
             float sum = 0f;
             bool invalid = false;
             float redB = 0f, redA = 0f, nirB = 0f, nirA = 0f, greenB = 0f, greenA = 0f, partnerB = 0f, partnerA = 0f;
-            for (int band = 0, i = x; band < bands; band++, i += bandStride)
+            // Same term order as the vector paths (options.Terms): role bands first, then the rest.
+            int k = 0;
+            if (ndvi)
             {
-                ushort rawBefore = before[i], rawAfter = after[i];
-                invalid |= (checkBefore && rawBefore == beforeNoData) | (checkAfter && rawAfter == afterNoData);
-                float b = rawBefore;
-                float a = gains[band] * rawAfter + offsets[band];
-                float d = (a - b) * scales[band];
-                sum += d * d;
-                if (band == red) { redB = b; redA = a; }
-                if (band == nir) { nirB = b; nirA = a; }
-                if (band == green) { greenB = b; greenA = a; }
-                if (band == partner) { partnerB = b; partnerA = a; }
+                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out redB, out redA);
+                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out nirB, out nirA);
             }
+            if (water)
+            {
+                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out greenB, out greenA);
+                if (partnerIsNir) { partnerB = nirB; partnerA = nirA; }
+                else Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out partnerB, out partnerA);
+            }
+            Debug.Assert(k == roleTerms);
+            for (; k < terms.Length; k++)
+                Accumulate(before, after, x, bandStride, terms[k], noData, ref sum, ref invalid, out _, out _);
+
             float score = MathF.Sqrt(sum);
-            if (ndvi) score += ndviWeight * MathF.Abs(NormalizedDifference(nirA, redA) - NormalizedDifference(nirB, redB));
-            if (water) score += waterWeight * MathF.Abs(NormalizedDifference(greenA, partnerA) - NormalizedDifference(greenB, partnerB));
+            if (ndvi | water)
+            {
+                // One division for both index terms: wₙ·Nₙ/Dₙ + w_w·N_w/D_w = (wₙ·Nₙ·D_w + w_w·N_w·Dₙ) / (Dₙ·D_w),
+                // with an absent term given N = 0, D = 1.
+                float ndviNum = 0f, ndviDen = 1f, waterNum = 0f, waterDen = 1f;
+                if (ndvi) IndexChange(nirA, redA, nirB, redB, ndviWeight, out ndviNum, out ndviDen);
+                if (water) IndexChange(greenA, partnerA, greenB, partnerB, waterWeight, out waterNum, out waterDen);
+                score += (ndviNum * waterDen + waterNum * ndviDen) / (ndviDen * waterDen);
+            }
             scores[x] = invalid ? NoDataScore : score;
         }
     }
 
-    /// <summary>(u⁺ − v⁺) / (u⁺ + v⁺), 0 when the denominator is 0 (then both are 0, so 0/0 is the only case).</summary>
+    /// <summary>
+    /// Adds one band's term ((gain · after + offset − before) · scale)² to <paramref name="sum"/>,
+    /// flags nodata, and returns the before sample and the normalised after sample.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float NormalizedDifference(float u, float v)
+    private static void Accumulate(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int x, int bandStride, BandTerm term, NoDataTest noData,
+        ref float sum, ref bool invalid, out float b, out float a)
     {
-        // Written as the compare-select MaxNative does on x86 (maxps), so vector and scalar agree bit for bit.
-        u = u > 0f ? u : 0f;
-        v = v > 0f ? v : 0f;
-        float den = u + v;
-        return den == 0f ? 0f : (u - v) / den;
+        int i = term.Band * bandStride + x;
+        ushort rawBefore = before[i], rawAfter = after[i];
+        invalid |= (noData.CheckBefore && rawBefore == noData.Before) | (noData.CheckAfter && rawAfter == noData.After);
+        b = rawBefore;
+        a = term.Gain * rawAfter + term.Offset;
+        float d = (a - b) * term.Scale;
+        sum += d * d;
+    }
+
+    /// <summary>The nodata values of both dates, unwrapped once per call.</summary>
+    private readonly struct NoDataTest(ChangeKernelOptions options)
+    {
+        public bool CheckBefore { get; } = options.BeforeNoData.HasValue;
+        public bool CheckAfter { get; } = options.AfterNoData.HasValue;
+        public ushort Before { get; } = options.BeforeNoData.GetValueOrDefault();
+        public ushort After { get; } = options.AfterNoData.GetValueOrDefault();
+    }
+
+    /// <summary>
+    /// weight · |ND(ua, va) − ND(ub, vb)| with ND(u, v) = (u⁺ − v⁺) / (u⁺ + v⁺), as the fraction
+    /// <paramref name="numerator"/> / <paramref name="denominator"/> = weight·|nₐ·d_b − n_b·dₐ| / (dₐ·d_b),
+    /// so the caller can put both index terms over one division (divisions dominate the vector
+    /// paths). A zero denominator is replaced by 1: u⁺ + v⁺ = 0 means both are 0, so the
+    /// numerator is 0 too and ND = 0 as defined.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IndexChange(float ua, float va, float ub, float vb, float weight, out float numerator, out float denominator)
+    {
+        // `x > 0 ? x : 0` is exactly what MaxNative(x, 0) does on x86 (maxps), so vector and scalar agree bit for bit.
+        ua = ua > 0f ? ua : 0f;
+        va = va > 0f ? va : 0f;
+        ub = ub > 0f ? ub : 0f;
+        vb = vb > 0f ? vb : 0f;
+        float na = ua - va, da = ua + va, nb = ub - vb, db = ub + vb;
+        da = da == 0f ? 1f : da;
+        db = db == 0f ? 1f : db;
+        numerator = weight * MathF.Abs(na * db - nb * da);
+        denominator = da * db;
     }
 }

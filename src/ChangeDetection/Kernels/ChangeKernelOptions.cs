@@ -22,14 +22,28 @@ public sealed class ChangeKernelOptions
     /// <summary>Index weight used when a role pair is known and no weight is given.</summary>
     public const float DefaultIndexWeight = 1f;
 
+    // Limits that keep every float intermediate of the kernel finite (worst case ~1e36 < 3.4e38 in
+    // the one-division index fraction); anything beyond them is a bug upstream, not a normalisation.
+    /// <summary>Largest |gain| accepted (dimensionless).</summary>
+    public const float MaxGain = 1000f;
+
+    /// <summary>Largest |offset| accepted (DN).</summary>
+    public const float MaxOffset = 1e7f;
+
+    /// <summary>Largest |scale| accepted (1/DN).</summary>
+    public const float MaxScale = 1e6f;
+
+    /// <summary>Largest index weight accepted.</summary>
+    public const float MaxIndexWeight = 1000f;
+
     private readonly BandNormalization[] _bands;
 
-    /// <param name="bands">Normalisation of each band, in row order; 3 to 6 bands, all finite.</param>
+    /// <param name="bands">Normalisation of each band, in row order; 3 to 6 bands, finite and within <see cref="MaxGain"/>, <see cref="MaxOffset"/>, <see cref="MaxScale"/>.</param>
     /// <param name="beforeNoData">Sample value meaning "no data" in the before image, or null.</param>
     /// <param name="afterNoData">Sample value meaning "no data" in the after image, or null.</param>
-    /// <param name="roles">Which band is red, NIR, green, SWIR1; indices must be below the band count.</param>
-    /// <param name="ndviWeight">Weight of |ΔNDVI| (≥ 0); defaults to <see cref="DefaultIndexWeight"/> when red and NIR are known, else 0.</param>
-    /// <param name="waterWeight">Weight of |Δwater index| (≥ 0); defaults to <see cref="DefaultIndexWeight"/> when green and NIR/SWIR1 are known, else 0.</param>
+    /// <param name="roles">Which band is red, NIR, green, SWIR1; distinct indices below the band count.</param>
+    /// <param name="ndviWeight">Weight of |ΔNDVI| (0 to <see cref="MaxIndexWeight"/>); defaults to <see cref="DefaultIndexWeight"/> when red and NIR are known, else 0.</param>
+    /// <param name="waterWeight">Weight of |Δwater index| (0 to <see cref="MaxIndexWeight"/>); defaults to <see cref="DefaultIndexWeight"/> when green and NIR/SWIR1 are known, else 0.</param>
     public ChangeKernelOptions(
         IReadOnlyList<BandNormalization> bands,
         ushort? beforeNoData = null,
@@ -43,13 +57,17 @@ public sealed class ChangeKernelOptions
             throw new ArgumentException($"The change kernel takes {MinBands} to {MaxBands} bands, not {bands.Count}.", nameof(bands));
         for (int b = 0; b < bands.Count; b++)
         {
-            if (!bands[b].IsFinite)
-                throw new ArgumentException($"Band {b} has a non-finite normalisation {bands[b]}.", nameof(bands));
+            var n = bands[b];
+            if (!n.IsFinite || Math.Abs(n.Gain) > MaxGain || Math.Abs(n.Offset) > MaxOffset || Math.Abs(n.Scale) > MaxScale)
+                throw new ArgumentException($"Band {b} has normalisation {n}; gain, offset and scale must be finite with |gain| ≤ {MaxGain}, |offset| ≤ {MaxOffset} DN, |scale| ≤ {MaxScale}.", nameof(bands));
         }
         CheckRole(roles.Red, "red", bands.Count);
         CheckRole(roles.Nir, "NIR", bands.Count);
         CheckRole(roles.Green, "green", bands.Count);
         CheckRole(roles.Swir1, "SWIR1", bands.Count);
+        int?[] given = [roles.Red, roles.Nir, roles.Green, roles.Swir1];
+        if (given.Where(r => r.HasValue).GroupBy(r => r).Any(g => g.Count() > 1))
+            throw new ArgumentException($"Each band can have one role only: {roles}.", nameof(roles));
 
         float ndvi = ndviWeight ?? (roles.HasNdvi ? DefaultIndexWeight : 0f);
         float water = waterWeight ?? (roles.HasWaterIndex ? DefaultIndexWeight : 0f);
@@ -67,15 +85,10 @@ public sealed class ChangeKernelOptions
         NdviWeight = ndvi;
         WaterWeight = water;
 
-        Gains = [.. _bands.Select(b => b.Gain)];
-        Offsets = [.. _bands.Select(b => b.Offset)];
-        Scales = [.. _bands.Select(b => b.Scale)];
         UsesNdvi = ndvi > 0f;
         UsesWaterIndex = water > 0f;
-        RedIndex = roles.Red ?? -1;
-        NirIndex = roles.Nir ?? -1;
-        GreenIndex = roles.Green ?? -1;
-        WaterPartnerIndex = roles.WaterPartner ?? -1;
+        PartnerIsNir = UsesNdvi && UsesWaterIndex && roles.WaterPartner == roles.Nir;
+        (Terms, RoleTermCount) = AccumulationOrder(_bands, roles, UsesNdvi, UsesWaterIndex, PartnerIsNir);
     }
 
     /// <summary>Identity normalisation (raw DN differences) for <paramref name="bandCount"/> bands.</summary>
@@ -90,16 +103,40 @@ public sealed class ChangeKernelOptions
     public float NdviWeight { get; }
     public float WaterWeight { get; }
 
-    // Flattened copies the kernels read in their inner loops (no nullable unwrapping per pixel).
-    internal float[] Gains { get; }
-    internal float[] Offsets { get; }
-    internal float[] Scales { get; }
+    /// <summary>
+    /// The band terms in the order every kernel path adds them. Float addition is not
+    /// associative, so one fixed order is what makes the paths bitwise equal. The role bands the
+    /// index terms need come first (red, NIR when NDVI is used; green, then the water partner
+    /// unless it is the NIR already read), so the vector paths keep them without per-band
+    /// branches; the other bands follow in ascending order.
+    /// </summary>
+    internal BandTerm[] Terms { get; }
+
+    /// <summary>How many leading <see cref="Terms"/> are role bands (0, 2, 3 or 4).</summary>
+    internal int RoleTermCount { get; }
+
     internal bool UsesNdvi { get; }
     internal bool UsesWaterIndex { get; }
-    internal int RedIndex { get; }
-    internal int NirIndex { get; }
-    internal int GreenIndex { get; }
-    internal int WaterPartnerIndex { get; }
+
+    /// <summary>The water index pairs green with the NIR band that the NDVI step already read.</summary>
+    internal bool PartnerIsNir { get; }
+
+    private static (BandTerm[] Terms, int RoleCount) AccumulationOrder(BandNormalization[] bands, BandRoles roles, bool ndvi, bool water, bool partnerIsNir)
+    {
+        var order = new List<int>(bands.Length);
+        if (ndvi) order.AddRange([roles.Red!.Value, roles.Nir!.Value]);
+        if (water)
+        {
+            order.Add(roles.Green!.Value);
+            if (!partnerIsNir) order.Add(roles.WaterPartner!.Value);
+        }
+        int roleCount = order.Count;
+        for (int b = 0; b < bands.Length; b++)
+        {
+            if (!order.Contains(b)) order.Add(b);
+        }
+        return ([.. order.Select(b => new BandTerm(b, bands[b].Gain, bands[b].Offset, bands[b].Scale))], roleCount);
+    }
 
     private static void CheckRole(int? index, string role, int bandCount)
     {
@@ -109,7 +146,10 @@ public sealed class ChangeKernelOptions
 
     private static void CheckWeight(float weight, string name)
     {
-        if (!float.IsFinite(weight) || weight < 0f)
-            throw new ArgumentOutOfRangeException(name, weight, "An index weight must be a finite number ≥ 0.");
+        if (!(weight >= 0f && weight <= MaxIndexWeight))
+            throw new ArgumentOutOfRangeException(name, weight, $"An index weight must be between 0 and {MaxIndexWeight}.");
     }
 }
+
+/// <summary>One band's parameters as the kernels read them: band index and its <see cref="BandNormalization"/>.</summary>
+internal readonly record struct BandTerm(int Band, float Gain, float Offset, float Scale);

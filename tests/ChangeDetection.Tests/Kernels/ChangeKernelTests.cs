@@ -31,11 +31,13 @@ public class ChangeKernelTests
         var random = new Random(20260301);
         for (int bands = ChangeKernelOptions.MinBands; bands <= ChangeKernelOptions.MaxBands; bands++)
         foreach (int width in Widths)
-        foreach (bool roles in new[] { false, true })
+        foreach (var indices in Enum.GetValues<KernelTestData.Indices>())
         foreach (ushort? noData in new ushort?[] { null, KernelTestData.NoData })
         {
             int stride = width + random.Next(3);
-            var options = KernelTestData.Options(random, bands, roles, noData, noData);
+            // Before and after nodata differ half the time (e.g. 0 in one date, 65535 in the other).
+            ushort? afterNoData = noData is null || random.Next(2) == 0 ? noData : ushort.MaxValue;
+            var options = KernelTestData.Options(random, bands, indices, noData, afterNoData);
             var before = KernelTestData.Row(random, bands, width, stride, noData);
             var after = KernelTestData.Row(random, bands, width, stride, noData);
             var expected = new float[width];
@@ -43,7 +45,7 @@ public class ChangeKernelTests
             ChangeKernel.ComputeScalar(before, after, width, stride, options, expected);
             path(before, after, width, stride, options, actual);
             Assert.That(KernelTestData.Bits(actual), Is.EqualTo(KernelTestData.Bits(expected)),
-                $"bands={bands} width={width} stride={stride} roles={roles} nodata={noData} accelerated={accelerated}");
+                $"bands={bands} width={width} stride={stride} indices={indices} roles={options.Roles} nodata={noData}/{afterNoData} accelerated={accelerated}");
         }
     }
 
@@ -205,6 +207,33 @@ public class ChangeKernelTests
     }
 
     [Test]
+    public void ExtremeValidOptionsGiveFiniteScores()
+    {
+        // The option limits promise finite intermediates: try every corner of them on 0/65535 samples.
+        const int width = 41;
+        float g = ChangeKernelOptions.MaxGain, o = ChangeKernelOptions.MaxOffset, s = ChangeKernelOptions.MaxScale, w = ChangeKernelOptions.MaxIndexWeight;
+        var random = new Random(3);
+        foreach (var norm in new BandNormalization[] { new(g, o, s), new(-g, -o, s), new(g, -o, -s), new(1e-3f, o, s) })
+        {
+            var options = new ChangeKernelOptions(Enumerable.Repeat(norm, 5).ToArray(),
+                roles: new BandRoles(Red: 0, Nir: 1, Green: 2, Swir1: 3), ndviWeight: w, waterWeight: w);
+            var before = new ushort[5 * width];
+            var after = new ushort[5 * width];
+            for (int i = 0; i < before.Length; i++)
+            {
+                before[i] = random.Next(2) == 0 ? (ushort)0 : ushort.MaxValue;
+                after[i] = random.Next(2) == 0 ? (ushort)0 : ushort.MaxValue;
+            }
+            var scalar = new float[width];
+            var fast = new float[width];
+            ChangeKernel.ComputeScalar(before, after, width, width, options, scalar);
+            ChangeKernel.Compute(before, after, width, width, options, fast);
+            Assert.That(scalar.All(float.IsFinite), Is.True, $"{norm}: {string.Join(", ", scalar)}");
+            Assert.That(KernelTestData.Bits(fast), Is.EqualTo(KernelTestData.Bits(scalar)), norm.ToString());
+        }
+    }
+
+    [Test]
     public void ActivePathIsTheWidestAcceleratedWidth()
     {
         var expected = Vector512.IsHardwareAccelerated ? KernelPath.Vector512
@@ -233,6 +262,9 @@ public class ChangeKernelTests
         Assert.That(() => new ChangeKernelOptions(two), Throws.ArgumentException);
         Assert.That(() => new ChangeKernelOptions([new(float.NaN, 0, 1), .. four[1..]]), Throws.ArgumentException);
         Assert.That(() => new ChangeKernelOptions(four, roles: new BandRoles(Red: 4, Nir: 3)), Throws.ArgumentException);
+        Assert.That(() => new ChangeKernelOptions(four, roles: new BandRoles(Red: 2, Nir: 2)), Throws.ArgumentException, "one band, two roles");
+        Assert.That(() => new ChangeKernelOptions([new(1001f, 0, 1), .. four[1..]]), Throws.ArgumentException, "gain beyond MaxGain");
+        Assert.That(() => new ChangeKernelOptions([new(1f, 0, 2e6f), .. four[1..]]), Throws.ArgumentException, "scale beyond MaxScale");
         Assert.That(() => new ChangeKernelOptions(four, ndviWeight: 1f), Throws.ArgumentException, "NDVI weight without roles");
         Assert.That(() => new ChangeKernelOptions(four, roles: BandRoles.BlueGreenRedNir, waterWeight: -1f), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }

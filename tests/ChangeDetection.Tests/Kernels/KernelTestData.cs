@@ -29,8 +29,11 @@ internal static class KernelTestData
         return row;
     }
 
-    /// <summary>Random but plausible normalisation, roles on or off, nodata on or off.</summary>
-    public static ChangeKernelOptions Options(Random random, int bands, bool roles, ushort? beforeNoData, ushort? afterNoData)
+    /// <summary>Which spectral-index terms a random option set uses.</summary>
+    public enum Indices { None, Ndvi, Water, Both }
+
+    /// <summary>Random but plausible normalisation, the given index terms, nodata as given.</summary>
+    public static ChangeKernelOptions Options(Random random, int bands, Indices indices, ushort? beforeNoData, ushort? afterNoData)
     {
         var norm = new BandNormalization[bands];
         for (int b = 0; b < bands; b++)
@@ -40,15 +43,19 @@ internal static class KernelTestData
                 Offset: (float)(-300 + 600 * random.NextDouble()),
                 Scale: (float)(1.0 / (50 + 500 * random.NextDouble())));
         }
-        // Roles on 4+ bands: blue, green, red, NIR (and SWIR1 as band 4 when there are 5+).
-        var bandRoles = !roles ? BandRoles.None
-            : bands >= 5 ? new BandRoles(Red: 2, Nir: 3, Green: 1, Swir1: 4)
-            : bands == 4 ? BandRoles.BlueGreenRedNir
-            : new BandRoles(Red: 0, Nir: 1, Green: 2);
-        return new ChangeKernelOptions(norm, beforeNoData, afterNoData, bandRoles,
-            roles ? (float)(0.5 + random.NextDouble()) : null,
-            roles ? (float)(0.5 + random.NextDouble()) : null);
+        // Roles scattered over the bands (not always 0..3) so the term order really differs from
+        // band order; SWIR1 when there is a band for it, so both NDWI and MNDWI get exercised.
+        var order = Enumerable.Range(0, bands).OrderBy(_ => random.Next()).ToArray();
+        var roles = new BandRoles(Red: order[0], Nir: order[1], Green: order[2], Swir1: bands >= 5 && random.Next(2) == 0 ? order[3] : null);
+        float ndvi = indices is Indices.Ndvi or Indices.Both ? (float)(0.5 + random.NextDouble()) : 0f;
+        float water = indices is Indices.Water or Indices.Both ? (float)(0.5 + random.NextDouble()) : 0f;
+        return indices == Indices.None
+            ? new ChangeKernelOptions(norm, beforeNoData, afterNoData)
+            : new ChangeKernelOptions(norm, beforeNoData, afterNoData, roles, ndvi, water);
     }
+
+    public static ChangeKernelOptions Options(Random random, int bands, bool roles, ushort? beforeNoData, ushort? afterNoData) =>
+        Options(random, bands, roles ? Indices.Both : Indices.None, beforeNoData, afterNoData);
 
     public static int[] Bits(ReadOnlySpan<float> values)
     {
