@@ -5,9 +5,9 @@ namespace ChangeDetection.Evaluation;
 /// <summary>One labelled pair: a folder holding before.tif, after.tif and truth.tif.</summary>
 public sealed record LabelledPair(string Source, string Name, string Directory)
 {
-    public string Before => Path.Combine(Directory, "before.tif");
-    public string After => Path.Combine(Directory, "after.tif");
-    public string Truth => Path.Combine(Directory, "truth.tif");
+    public string Before { get; init; } = Path.Combine(Directory, "before.tif");
+    public string After { get; init; } = Path.Combine(Directory, "after.tif");
+    public string Truth { get; init; } = Path.Combine(Directory, "truth.tif");
 }
 
 /// <summary>Reads a pairs CSV (columns <c>source</c>, <c>dir</c> relative to the CSV, optional <c>pair</c>).</summary>

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using System.Globalization;
+using ChangeDetection.Detection;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Cli.Commands;
+
+/// <summary><c>cdx detect --before A.tif --after B.tif --out MASK.tif [detection options]</c>.</summary>
+internal static class DetectCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var before = new Option<string>("--before") { Description = "The earlier image (GeoTIFF).", Required = true };
+        var after = new Option<string>("--after") { Description = "The later image (GeoTIFF); resampled onto the before grid when the grids differ.", Required = true };
+        var output = new Option<string>("--out") { Description = "The change mask to write (GeoTIFF, uint8: 1 change, 0 none, 255 no data).", Required = true };
+        var detection = new DetectionOptionsBinding();
+        var cmd = new Command("detect", "Detect change between two dates and write the change mask.") { before, after, output };
+        detection.AddTo(cmd);
+        cmd.SetAction(r => CdxApp.Guard(stderr, () =>
+        {
+            var options = detection.Bind(r);
+            using var pair = ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!);
+            var result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, r.GetValue(output)!, options, p));
+            var ci = CultureInfo.InvariantCulture;
+            stdout.WriteLine(string.Create(ci, $"threshold: {result.Threshold:G6} ({options.Threshold})"));
+            stdout.WriteLine(string.Create(ci, $"changed: {result.ChangedPixels} of {result.ValidPixels} valid pixels ({100.0 * result.ChangedPixels / Math.Max(1, result.ValidPixels):0.##} %)"));
+            stdout.WriteLine($"bands: {string.Join(", ", result.Bands.Select(b => b.Name()))}{(pair.AfterResampled ? " (after image resampled onto the before grid)" : "")}");
+            stdout.WriteLine($"mask: {result.MaskPath}");
+            return CdxApp.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using ChangeDetection.Detection;
+using ChangeDetection.Kernels;
+
+namespace ChangeDetection.Cli.Commands;
+
+/// <summary>The detection options shared by <c>detect</c>, <c>eval</c> and later <c>run</c>.</summary>
+internal sealed class DetectionOptionsBinding
+{
+    private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => 1024 };
+    private readonly Option<string> _threshold = new("--threshold") { Description = "otsu (default), a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "otsu" };
+    private readonly Option<int> _open = new("--open") { Description = "Opening radius in pixels (removes specks).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _close = new("--close") { Description = "Closing radius in pixels (fills gaps).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int?> _smooth = new("--smooth") { Description = "Neighbourhood mean radius in pixels applied to both dates before differencing (default: about 1 m of ground)." };
+    private readonly Option<float?> _ndvi = new("--ndvi-weight") { Description = "Weight of the NDVI change term (default 1 when red and NIR exist)." };
+    private readonly Option<float?> _water = new("--water-weight") { Description = "Weight of the water-index change term (default 1 when green and NIR exist)." };
+    private readonly Option<int> _workers = new("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _workers }) command.Options.Add(o);
+    }
+
+    public ChangeDetectionOptions Bind(ParseResult r)
+    {
+        var options = new ChangeDetectionOptions
+        {
+            TileSize = r.GetValue(_tile),
+            Threshold = ParseThreshold(r.GetValue(_threshold)!),
+            OpenRadius = r.GetValue(_open),
+            CloseRadius = r.GetValue(_close),
+            SmoothRadius = r.GetValue(_smooth),
+            Workers = r.GetValue(_workers),
+            NdviWeight = r.GetValue(_ndvi),
+            WaterWeight = r.GetValue(_water),
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary><c>otsu</c>, a number (fixed score), <c>pNN</c> (percentile), or the library's <c>fixed:S</c>/<c>percentile:P</c>.</summary>
+    internal static ThresholdRule ParseThreshold(string text)
+    {
+        string t = text.Trim();
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
+            return ThresholdRule.Fixed(value);
+        if (t.Length > 1 && (t[0] is 'p' or 'P') && double.TryParse(t[1..], NumberStyles.Float, CultureInfo.InvariantCulture, out double p) && p is >= 0 and <= 100)
+            return ThresholdRule.Percentile(p);
+        try
+        {
+            return ThresholdRule.Parse(t);
+        }
+        catch (FormatException)
+        {
+            throw new ChangeDetectionException($"--threshold '{text}' is not a threshold: use otsu, a score such as 2.5, or a percentile such as p97.");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using ChangeDetection.Kernels;
+
+namespace ChangeDetection.Detection;
+
+/// <summary>Options of <see cref="ChangeDetector"/>. Sizes and radii in pixels.</summary>
+public sealed record ChangeDetectionOptions
+{
+    /// <summary>Tile edge in pixels: a performance knob only (results do not depend on it). A multiple of 16.</summary>
+    public int TileSize { get; init; } = 1024;
+
+    /// <summary>The global threshold rule (Otsu by default, or a fixed score, or a percentile).</summary>
+    public ThresholdRule Threshold { get; init; } = ThresholdRule.Otsu();
+
+    /// <summary>Radius of the opening that removes change specks (0 = none).</summary>
+    public int OpenRadius { get; init; } = 1;
+
+    /// <summary>Radius of the closing that fills small gaps (0 = none).</summary>
+    public int CloseRadius { get; init; } = 1;
+
+    /// <summary>
+    /// Radius in pixels of the neighbourhood mean taken of each band before differencing (0 = none):
+    /// it absorbs sub-pixel misregistration and speckle, the main sources of false alarms in
+    /// sub-metre imagery. Null (the default) derives it from the pixel size: the radius that
+    /// spans about <see cref="SmoothMetres"/> (1 px at 1 m, 2 px at 0.5 m, none at 10 m or 30 m,
+    /// where one pixel already averages more than the misregistration).
+    /// </summary>
+    public int? SmoothRadius { get; init; }
+
+    /// <summary>Ground distance the automatic smoothing radius spans, in metres.</summary>
+    public double SmoothMetres { get; init; } = 1.0;
+
+    /// <summary>Weight of the NDVI change term (null: the kernel's default when red and NIR exist).</summary>
+    public float? NdviWeight { get; init; }
+
+    /// <summary>Weight of the water-index change term (null: the kernel's default when green and NIR/SWIR exist).</summary>
+    public float? WaterWeight { get; init; }
+
+    /// <summary>Tiles processed at once; defaults to the number of cores.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Windows (256 × 256) sampled for the normalisation statistics, spread evenly over the grid.</summary>
+    public int StatisticsWindows { get; init; } = 64;
+
+    /// <summary>Bins of the global score histogram the threshold is taken from.</summary>
+    public int HistogramBins { get; init; } = 4096;
+
+    /// <summary>Throws <see cref="ChangeDetectionException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        if (TileSize < 16 || TileSize > 8192 || TileSize % 16 != 0)
+            throw new ChangeDetectionException($"Tile size {TileSize} must be a multiple of 16 between 16 and 8192 pixels.");
+        if (OpenRadius is < 0 or > 64) throw new ChangeDetectionException($"Opening radius {OpenRadius} must be 0..64 pixels.");
+        if (CloseRadius is < 0 or > 64) throw new ChangeDetectionException($"Closing radius {CloseRadius} must be 0..64 pixels.");
+        if (SmoothMetres is < 0 or > 100) throw new ChangeDetectionException($"Smoothing distance {SmoothMetres} m must be 0..100 m.");
+        if (SmoothRadius is < 0 or > 16) throw new ChangeDetectionException($"Smoothing radius {SmoothRadius} must be 0..16 pixels.");
+        if (Workers < 1) throw new ChangeDetectionException($"Workers {Workers} must be at least 1.");
+        if (StatisticsWindows < 1) throw new ChangeDetectionException($"Statistics windows {StatisticsWindows} must be at least 1.");
+        if (HistogramBins < 16) throw new ChangeDetectionException($"Histogram bins {HistogramBins} must be at least 16.");
+    }
+
+    /// <summary>The smoothing radius in pixels for a grid: <see cref="SmoothRadius"/>, or derived from the pixel size.</summary>
+    public int SmoothRadiusFor(Geo.GeoGrid grid)
+    {
+        if (SmoothRadius is int r) return r;
+        double pixel = Math.Sqrt(grid.Transform.PixelArea);
+        // Degrees to metres along a meridian (about 110.6 km per degree): a geographic grid's
+        // pixel size is only needed to the nearest pixel here.
+        if (grid.Crs.IsGeographic) pixel *= 110_574;
+        return pixel <= 0 ? 0 : (int)Math.Clamp(Math.Round(SmoothMetres / pixel), 0, 4);
+    }
+
+    /// <summary>Pixels of context a tile needs around its core for the score (smoothing) and the morphology.</summary>
+    public int HaloFor(Geo.GeoGrid grid) => SmoothRadiusFor(grid) + 2 * OpenRadius + 2 * CloseRadius;
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.Diagnostics;
+using ChangeDetection.Geo;
+using ChangeDetection.Kernels;
+using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
+
+namespace ChangeDetection.Detection;
+
+/// <summary>What a detection run produced and the global figures it used.</summary>
+public sealed record ChangeDetectionResult(
+    GeoGrid Grid,
+    float Threshold,
+    long ValidPixels,
+    long ChangedPixels,
+    IReadOnlyList<BandNormalization> Normalization,
+    IReadOnlyList<SpectralBand> Bands,
+    int SmoothRadius,
+    string? MaskPath,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// The detection stage: a <see cref="ScenePair"/> in, a change mask out (uint8 on the pair grid:
+/// 1 change, 0 no change, 255 no data in either date). Three streamed passes, tile by tile:
+/// <list type="number">
+/// <item>statistics on evenly spread sample windows → per-band radiometric normalisation;</item>
+/// <item>the change score of every valid pixel into one global histogram → one threshold;</item>
+/// <item>score, threshold, opening and closing per tile (read with a halo) → the mask.</item>
+/// </list>
+/// Every tile sees the same normalisation and threshold, and reads enough halo for the
+/// neighbourhood operations, so the mask does not depend on the tile size.
+/// </summary>
+public sealed class ChangeDetector
+{
+    private const int SampleWindow = 256;
+
+    public ChangeDetector(ChangeDetectionOptions options)
+    {
+        options.Validate();
+        Options = options;
+    }
+
+    public ChangeDetectionOptions Options { get; }
+
+    /// <summary>Shortcut: detects with <paramref name="options"/> (defaults when null) and writes the mask.</summary>
+    public static ChangeDetectionResult Detect(ScenePair pair, string maskPath, ChangeDetectionOptions? options = null, IProgress<StageProgress>? progress = null) =>
+        new ChangeDetector(options ?? new ChangeDetectionOptions()).Run(pair, maskPath, progress);
+
+    /// <summary>Runs the three passes and writes the mask GeoTIFF to <paramref name="maskPath"/>.</summary>
+    public ChangeDetectionResult Run(ScenePair pair, string maskPath, IProgress<StageProgress>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        if (pair.Bands.Count < ChangeKernelOptions.MinBands)
+            throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
+        int smooth = Options.SmoothRadiusFor(pair.Grid);
+        var (kernel, sampleScores) = Normalise(pair, smooth, progress);
+        float threshold = GlobalThreshold(pair, kernel, smooth, sampleScores, progress);
+        var (valid, changed) = WriteMask(pair, kernel, smooth, threshold, maskPath, progress);
+        return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, kernel.Bands, pair.Bands, smooth, maskPath, clock.Elapsed);
+    }
+
+    internal static BandRoles Roles(IReadOnlyList<SpectralBand> bands)
+    {
+        int? Find(SpectralBand b) { int i = bands.ToList().IndexOf(b); return i < 0 ? null : i; }
+        return new BandRoles(Red: Find(SpectralBand.Red), Nir: Find(SpectralBand.Nir), Green: Find(SpectralBand.Green), Swir1: Find(SpectralBand.Swir1));
+    }
+
+    /// <summary>Sample windows on a regular lattice over the grid (deterministic, tile-size independent).</summary>
+    internal IEnumerable<PixelWindow> SampleWindows(GeoGrid grid)
+    {
+        int perSide = Math.Max(1, (int)Math.Sqrt(Options.StatisticsWindows));
+        int w = Math.Min(SampleWindow, grid.Width), h = Math.Min(SampleWindow, grid.Height);
+        var seen = new HashSet<PixelWindow>();
+        for (int j = 0; j < perSide; j++)
+            for (int i = 0; i < perSide; i++)
+            {
+                int x = (int)((grid.Width - w) * ((i + 0.5) / perSide));
+                int y = (int)((grid.Height - h) * ((j + 0.5) / perSide));
+                var win = new PixelWindow(x, y, w, h);
+                if (seen.Add(win)) yield return win;
+            }
+    }
+
+    private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
+    {
+        int bands = pair.Bands.Count;
+        var stats = new PairStatistics(bands);
+        var windows = SampleWindows(pair.Grid).ToList();
+        var samples = new List<(ushort[] Before, ushort[] After, int Count)>();
+        int done = 0;
+        foreach (var win in windows)
+        {
+            var t = new TileBuffers(win, bands);
+            ReadSmoothed(pair, win, t, smooth);
+            // Keep only pixels valid in both dates: the statistics and the sample scores use them alone.
+            int n = (int)win.PixelCount, m = 0;
+            var before = new ushort[n * bands];
+            var after = new ushort[n * bands];
+            for (int i = 0; i < n; i++)
+            {
+                if (t.Valid[i] == 0) continue;
+                for (int k = 0; k < bands; k++)
+                {
+                    before[k * n + m] = t.Before[k * n + i];
+                    after[k * n + m] = t.After[k * n + i];
+                }
+                m++;
+            }
+            if (m > 0)
+            {
+                stats.Add(before, after, m, n);
+                samples.Add((before, after, m));
+            }
+            progress?.Report(new StageProgress("statistics", ++done, windows.Count));
+        }
+        if (stats.Count == 0)
+            throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
+
+        var roles = Roles(pair.Bands);
+        var kernel = new ChangeKernelOptions(RadiometricNormalization.MeanStdMatching(stats), roles: roles,
+            ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null);
+        var scores = new List<float>();
+        foreach (var (before, after, count) in samples)
+        {
+            var s = new float[count];
+            ChangeKernel.Compute(before, after, count, before.Length / bands, kernel, s);
+            scores.AddRange(s);
+        }
+        return (kernel, scores.ToArray());
+    }
+
+    private float GlobalThreshold(ScenePair pair, ChangeKernelOptions kernel, int smooth, float[] sampleScores, IProgress<StageProgress>? progress)
+    {
+        if (Options.Threshold.Method == ThresholdMethod.Fixed) return Options.Threshold.Resolve(null);
+
+        // The histogram range comes from the sample, with room above its extreme tail;
+        // anything beyond lands in the last bin, which Otsu and percentiles handle.
+        Array.Sort(sampleScores);
+        float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
+        float max = Math.Max(1e-3f, 2 * p999);
+        var scheme = new TileScheme(pair.Grid, Options.TileSize, smooth);
+        var total = new ScoreHistogram(Options.HistogramBins, max);
+        var gate = new object();
+        int done = 0;
+        Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
+            () => new ScoreHistogram(Options.HistogramBins, max),
+            (tile, _, local) =>
+            {
+                var t = new TileBuffers(tile.Read, pair.Bands.Count);
+                var scores = Score(pair, kernel, tile.Read, t, smooth);
+                var core = tile.CoreInRead;
+                for (int r = 0; r < core.Height; r++)
+                    local.Add(scores.AsSpan((core.Y + r) * tile.Read.Width + core.X, core.Width));
+                progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
+                return local;
+            },
+            local => { lock (gate) total.Merge(local); });
+        if (total.Total == 0)
+            throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no pixel holds data in both dates.");
+        return Options.Threshold.Resolve(total);
+    }
+
+    private (long Valid, long Changed) WriteMask(ScenePair pair, ChangeKernelOptions kernel, int smooth, float threshold, string maskPath, IProgress<StageProgress>? progress)
+    {
+        var grid = pair.Grid;
+        var scheme = new TileScheme(grid, Options.TileSize, Options.HaloFor(grid));
+        var open = Options.OpenRadius > 0 ? new MorphologyFilter(MorphologyOperation.Open, Options.OpenRadius) : null;
+        var close = Options.CloseRadius > 0 ? new MorphologyFilter(MorphologyOperation.Close, Options.CloseRadius) : null;
+        long valid = 0, changed = 0;
+        int done = 0;
+        using (var writer = GeoTiffWriter.Create(maskPath, new GeoTiffWriterOptions
+        {
+            Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
+            Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
+            TileSize = Options.TileSize % 256 == 0 ? 256 : Options.TileSize,
+        }))
+        {
+            Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
+            {
+                var read = tile.Read;
+                int n = (int)read.PixelCount;
+                var t = new TileBuffers(read, pair.Bands.Count);
+                var scores = Score(pair, kernel, read, t, smooth);
+                byte[] mask = ArrayPool<byte>.Shared.Rent(n);
+                byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
+                try
+                {
+                    for (int i = 0; i < n; i++)
+                        mask[i] = t.Valid[i] == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
+                    if (open is not null)
+                    {
+                        open.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
+                        scratch.AsSpan(0, n).CopyTo(mask);
+                    }
+                    if (close is not null)
+                    {
+                        close.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
+                        scratch.AsSpan(0, n).CopyTo(mask);
+                    }
+                    var core = tile.CoreInRead;
+                    var coreMask = new byte[core.PixelCount];
+                    long v = 0, c = 0;
+                    for (int r = 0; r < core.Height; r++)
+                    {
+                        var row = mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width);
+                        row.CopyTo(coreMask.AsSpan(r * core.Width));
+                        foreach (byte px in row)
+                        {
+                            if (px != Morphology.NoData) v++;
+                            if (px == Morphology.Change) c++;
+                        }
+                    }
+                    writer.WriteWindow<byte>(tile.Core, coreMask);
+                    Interlocked.Add(ref valid, v);
+                    Interlocked.Add(ref changed, c);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(mask);
+                    ArrayPool<byte>.Shared.Return(scratch);
+                }
+                progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
+            });
+        }
+        return (valid, changed);
+    }
+
+    /// <summary>Change scores of a window (NaN where either date has no data).</summary>
+    private static float[] Score(ScenePair pair, ChangeKernelOptions kernel, PixelWindow window, TileBuffers t, int smooth)
+    {
+        ReadSmoothed(pair, window, t, smooth);
+        int n = (int)window.PixelCount;
+        var scores = new float[n];
+        ChangeKernel.Compute(t.Before, t.After, n, n, kernel, scores);
+        for (int i = 0; i < n; i++)
+            if (t.Valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+        return scores;
+    }
+
+    private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)
+    {
+        pair.Read(window, t.Before, t.After, t.Valid);
+        int bands = pair.Bands.Count;
+        BoxMean.Apply(t.Before, bands, window.Width, window.Height, t.Valid, smooth);
+        BoxMean.Apply(t.After, bands, window.Width, window.Height, t.Valid, smooth);
+    }
+
+    private sealed class TileBuffers(PixelWindow window, int bands)
+    {
+        public ushort[] Before { get; } = new ushort[window.PixelCount * bands];
+        public ushort[] After { get; } = new ushort[window.PixelCount * bands];
+        public byte[] Valid { get; } = new byte[window.PixelCount];
+    }
+}

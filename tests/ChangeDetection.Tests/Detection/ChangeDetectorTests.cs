@@ -1,0 +1,129 @@
+using ChangeDetection.Detection;
+using ChangeDetection.Geo;
+using ChangeDetection.Kernels;
+using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
+using ChangeDetection.Tests.Raster;
+
+namespace ChangeDetection.Tests.Detection;
+
+[TestFixture]
+public class ChangeDetectorTests
+{
+    private static readonly GeoTransform Gt = new(39_500_000, 1, 0, 3_800_000, 0, -1);
+
+    /// <summary>Hash noise: deterministic per pixel, independent of any tiling.</summary>
+    private static int Noise(int k, int c, int r, int seed) => (int)((uint)HashCode.Combine(k, c, r, seed) % 60);
+
+    /// <summary>Farmland-like before/after with two new "buildings" and a small speck, plus a nodata stripe.</summary>
+    private static (string Before, string After) Scene(TempDir dir)
+    {
+        const int w = 300, h = 260;
+        string before = ScenePairTests.Write(dir, "before.tif", w, h, Gt,
+            (k, c, r) => c == 7 ? 0 : 800 + 300 * k + Noise(k, c, r, 1), names: ["blue", "green", "red", "nir"], nodata: 0);
+        string after = ScenePairTests.Write(dir, "after.tif", w, h, Gt, (k, c, r) =>
+        {
+            bool building = (c is >= 60 and < 100 && r is >= 50 and < 90) || (c is >= 180 and < 260 && r is >= 120 and < 140);
+            bool speck = c == 150 && r == 200;
+            int v = 1.1 * (800 + 300 * k) > 0 ? (int)(1.1 * (800 + 300 * k)) + 20 : 0;
+            return building ? 3000 - 200 * k + Noise(k, c, r, 2) : speck ? 4000 : v + Noise(k, c, r, 3);
+        }, names: ["blue", "green", "red", "nir"], nodata: 0);
+        return (before, after);
+    }
+
+    private static byte[] ReadMask(string path)
+    {
+        using var reader = GeoTiffReader.Open(path);
+        return reader.ReadBand<byte>(0);
+    }
+
+    [Test]
+    public void FindsTheInjectedChangesAndNothingElse()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        var result = ChangeDetector.Detect(pair, dir.File("mask.tif"), new ChangeDetectionOptions { TileSize = 128 });
+        var mask = ReadMask(dir.File("mask.tif"));
+        int W = pair.Grid.Width;
+        Assert.Multiple(() =>
+        {
+            Assert.That(mask[70 * W + 80], Is.EqualTo(Morphology.Change), "inside building 1");
+            Assert.That(mask[130 * W + 220], Is.EqualTo(Morphology.Change), "inside building 2");
+            Assert.That(mask[200 * W + 150], Is.EqualTo(Morphology.Background), "a one-pixel speck is opened away");
+            Assert.That(mask[10 * W + 7], Is.EqualTo(Morphology.NoData), "nodata column stays nodata");
+            Assert.That(mask[240 * W + 20], Is.EqualTo(Morphology.Background));
+            // The two buildings hold 40·40 + 80·20 = 3200 pixels; allow their borders a little slack.
+            Assert.That(result.ChangedPixels, Is.InRange(2800, 3600));
+            Assert.That(result.ValidPixels, Is.EqualTo((long)W * pair.Grid.Height - pair.Grid.Height));
+        });
+    }
+
+    [Test]
+    public void MaskIsIdenticalForEveryTileSize()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        var options = new ChangeDetectionOptions { OpenRadius = 2, CloseRadius = 1, SmoothRadius = 2 };
+        var whole = ChangeDetector.Detect(pair, dir.File("m4096.tif"), options with { TileSize = 4096 });
+        var small = ChangeDetector.Detect(pair, dir.File("m64.tif"), options with { TileSize = 64 });
+        var odd = ChangeDetector.Detect(pair, dir.File("m48.tif"), options with { TileSize = 48, Workers = 1 });
+        var reference = ReadMask(dir.File("m4096.tif"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(small.Threshold, Is.EqualTo(whole.Threshold));
+            Assert.That(ReadMask(dir.File("m64.tif")), Is.EqualTo(reference));
+            Assert.That(ReadMask(dir.File("m48.tif")), Is.EqualTo(reference));
+            Assert.That(odd.ChangedPixels, Is.EqualTo(whole.ChangedPixels));
+        });
+    }
+
+    [Test]
+    public void MaskCarriesThePairGridAndNoData()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        ChangeDetector.Detect(pair, dir.File("mask.tif"), new ChangeDetectionOptions { TileSize = 256 });
+        var info = GeoTiffReader.Describe(dir.File("mask.tif"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Transform, Is.EqualTo(pair.Grid.Transform));
+            Assert.That(info.Crs.Epsg, Is.EqualTo(4527));
+            Assert.That(info.NoData, Is.EqualTo(255));
+            Assert.That(info.DataType, Is.EqualTo(RasterDataType.UInt8));
+        });
+    }
+
+    [Test]
+    public void FixedThresholdIsUsedAsGiven()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        var result = ChangeDetector.Detect(pair, dir.File("mask.tif"), new ChangeDetectionOptions { Threshold = ThresholdRule.Fixed(1e6) });
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Threshold, Is.EqualTo(1e6f));
+            Assert.That(result.ChangedPixels, Is.Zero);
+        });
+    }
+
+    [TestCase(0.5, false, 2)]
+    [TestCase(1.0, false, 1)]
+    [TestCase(10.0, false, 0)]
+    [TestCase(9.4e-5, true, 0)]
+    public void AutomaticSmoothingSpansAboutOneMetre(double pixel, bool geographic, int expected)
+    {
+        var grid = new GeoGrid(100, 100, new GeoTransform(0, pixel, 0, 0, 0, -pixel), new Crs(geographic ? 4326 : 32650, IsGeographic: geographic));
+        Assert.That(new ChangeDetectionOptions().SmoothRadiusFor(grid), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void BadOptionsNameTheOption()
+    {
+        var e = Assert.Throws<ChangeDetectionException>(() => new ChangeDetector(new ChangeDetectionOptions { TileSize = 100 }));
+        Assert.That(e!.Message, Does.Contain("Tile size 100"));
+    }
+}
