@@ -19,6 +19,7 @@ internal static class CdxApp
         root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
         root.Subcommands.Add(DetectCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ValidateCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
 
         ParseResult parsed = root.Parse(args);

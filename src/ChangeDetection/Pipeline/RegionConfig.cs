@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Pipeline;
+
+/// <summary>One acquisition: the image file and its date.</summary>
+public sealed record SceneConfig(string Path, DateOnly Date, string? Sensor);
+
+/// <summary>A protected (red-line) layer: 永久基本农田, 耕地, 生态保护红线, 城镇开发边界 or a custom one.</summary>
+public sealed record LayerConfig(string Name, string Kind, string Path, string? Field);
+
+/// <summary>Administrative divisions (行政区) with their XZQDM code and name fields.</summary>
+public sealed record AdminConfig(string Path, string CodeField, string NameField);
+
+/// <summary>Detection settings of a region; sizes in pixels, areas in m².</summary>
+public sealed record DetectionConfig
+{
+    public int TileSize { get; init; } = 1024;
+    public string Threshold { get; init; } = "otsu";
+    public int OpenRadius { get; init; } = 1;
+    public int CloseRadius { get; init; } = 1;
+    public int? SmoothRadius { get; init; }
+    /// <summary>Minimum mapping unit per change class in m² (key "default" for any class).</summary>
+    public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = new Dictionary<string, double> { ["default"] = 400, ["construction"] = 200 };
+}
+
+/// <summary>
+/// A region and quarter to run (one JSON file; paths inside are relative to it). Parsing is
+/// strict: an unknown key, a missing file, a bad date or a quarter that is not <c>YYYYQn</c> is an
+/// error naming the key or the file.
+/// </summary>
+public sealed record RegionConfig
+{
+    public required string FilePath { get; init; }
+    /// <summary>Administrative code (XZQDM, 6 digits) of the region.</summary>
+    public required string RegionCode { get; init; }
+    public required string RegionName { get; init; }
+    /// <summary>The quarter, <c>YYYYQn</c>.</summary>
+    public required string Quarter { get; init; }
+    public required SceneConfig Before { get; init; }
+    public required SceneConfig After { get; init; }
+    /// <summary>Explicit band numbers (1-based), or null to match bands by description.</summary>
+    public IReadOnlyDictionary<SpectralBand, int>? Bands { get; init; }
+    public IReadOnlyList<LayerConfig> Layers { get; init; } = [];
+    public AdminConfig? Admin { get; init; }
+    public DetectionConfig Detection { get; init; } = new();
+    /// <summary>The output folder (absolute).</summary>
+    public required string Output { get; init; }
+
+    private static readonly Regex QuarterPattern = new(@"^\d{4}Q[1-4]$", RegexOptions.CultureInvariant);
+    private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
+
+    /// <summary>Reads and validates <paramref name="path"/>.</summary>
+    /// <exception cref="ChangeDetectionException">The file is missing, not JSON, or breaks a rule; the message names the key or file.</exception>
+    public static RegionConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: region config not found.");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ChangeDetectionException($"{path}: not valid JSON ({e.Message}).");
+        }
+        using (doc)
+        {
+            return Parse(doc.RootElement, path);
+        }
+    }
+
+    private static RegionConfig Parse(JsonElement root, string path)
+    {
+        string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var r = new Reader(path, dir);
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output");
+
+        var region = r.Object(root, "region");
+        r.Keys(region, "region.", "code", "name");
+        string code = r.String(region, "code", "region.code");
+        if (!CodePattern.IsMatch(code)) throw r.Error("region.code", $"'{code}' is not a 6-digit administrative code (XZQDM)");
+        string quarter = r.String(root, "quarter", "quarter");
+        if (!QuarterPattern.IsMatch(quarter)) throw r.Error("quarter", $"'{quarter}' is not a quarter like 2026Q3");
+
+        var before = r.Scene(root, "before");
+        var after = r.Scene(root, "after");
+        if (after.Date <= before.Date)
+            throw r.Error("after.date", $"{after.Date:yyyy-MM-dd} is not later than before.date {before.Date:yyyy-MM-dd}");
+
+        Dictionary<SpectralBand, int>? bands = null;
+        if (root.TryGetProperty("bands", out var b))
+        {
+            bands = [];
+            foreach (var p in r.ObjectValue(b, "bands").EnumerateObject())
+            {
+                var band = SpectralBands.Parse(p.Name) ?? throw r.Error($"bands.{p.Name}", "is not a band name (blue, green, red, nir, swir1, swir2)");
+                if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int n) || n < 1)
+                    throw r.Error($"bands.{p.Name}", "must be a band number starting at 1");
+                bands[band] = n;
+            }
+        }
+
+        var layers = new List<LayerConfig>();
+        if (root.TryGetProperty("layers", out var ls))
+        {
+            if (ls.ValueKind != JsonValueKind.Array) throw r.Error("layers", "must be an array");
+            int i = 0;
+            foreach (var l in ls.EnumerateArray())
+            {
+                string at = $"layers[{i++}]";
+                r.Keys(r.ObjectValue(l, at), at + ".", "name", "kind", "path", "field");
+                layers.Add(new LayerConfig(r.String(l, "name", at + ".name"), r.String(l, "kind", at + ".kind"),
+                    r.File(l, "path", at + ".path"), r.OptionalString(l, "field", at + ".field")));
+            }
+        }
+
+        AdminConfig? admin = null;
+        if (root.TryGetProperty("admin", out var a))
+        {
+            r.Keys(r.ObjectValue(a, "admin"), "admin.", "path", "codeField", "nameField");
+            admin = new AdminConfig(r.File(a, "path", "admin.path"), r.OptionalString(a, "codeField", "admin.codeField") ?? "XZQDM",
+                r.OptionalString(a, "nameField", "admin.nameField") ?? "XZQMC");
+        }
+
+        var detection = new DetectionConfig();
+        if (root.TryGetProperty("detection", out var d))
+        {
+            r.Keys(r.ObjectValue(d, "detection"), "detection.", "tileSize", "threshold", "minAreaM2", "open", "close", "smooth");
+            detection = new DetectionConfig
+            {
+                TileSize = r.OptionalInt(d, "tileSize", "detection.tileSize") ?? detection.TileSize,
+                Threshold = r.OptionalString(d, "threshold", "detection.threshold") ?? detection.Threshold,
+                OpenRadius = r.OptionalInt(d, "open", "detection.open") ?? detection.OpenRadius,
+                CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? detection.CloseRadius,
+                SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
+                MinAreaM2 = d.TryGetProperty("minAreaM2", out var m) ? r.Areas(m) : detection.MinAreaM2,
+            };
+        }
+
+        string output = r.OptionalString(root, "output", "output") ?? "out";
+        return new RegionConfig
+        {
+            FilePath = System.IO.Path.GetFullPath(path),
+            RegionCode = code,
+            RegionName = r.OptionalString(region, "name", "region.name") ?? code,
+            Quarter = quarter,
+            Before = before,
+            After = after,
+            Bands = bands,
+            Layers = layers,
+            Admin = admin,
+            Detection = detection,
+            Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
+        };
+    }
+
+    /// <summary>Typed access to the JSON with errors that name the file and the key.</summary>
+    private sealed class Reader(string path, string dir)
+    {
+        public ChangeDetectionException Error(string key, string problem) => new($"{path}: \"{key}\" {problem}.");
+
+        public void Keys(JsonElement obj, string prefix, params string[] allowed)
+        {
+            foreach (var p in obj.EnumerateObject())
+                if (!allowed.Contains(p.Name, StringComparer.Ordinal))
+                    throw Error(prefix + p.Name, $"is not a known key (expected one of: {string.Join(", ", allowed)})");
+        }
+
+        public JsonElement Object(JsonElement parent, string key) =>
+            parent.TryGetProperty(key, out var v) ? ObjectValue(v, key) : throw Error(key, "is missing");
+
+        public JsonElement ObjectValue(JsonElement v, string key) =>
+            v.ValueKind == JsonValueKind.Object ? v : throw Error(key, "must be an object");
+
+        public string String(JsonElement parent, string key, string at) =>
+            OptionalString(parent, key, at) ?? throw Error(at, "is missing");
+
+        public string? OptionalString(JsonElement parent, string key, string at)
+        {
+            if (!parent.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString()! : throw Error(at, "must be a non-empty string");
+        }
+
+        public int? OptionalInt(JsonElement parent, string key, string at)
+        {
+            if (!parent.TryGetProperty(key, out var v)) return null;
+            return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) ? n : throw Error(at, "must be an integer");
+        }
+
+        public string File(JsonElement parent, string key, string at)
+        {
+            string rel = String(parent, key, at);
+            string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, rel));
+            if (!System.IO.File.Exists(full)) throw Error(at, $"names {full}, which does not exist");
+            return full;
+        }
+
+        public SceneConfig Scene(JsonElement root, string key)
+        {
+            var s = Object(root, key);
+            Keys(s, key + ".", "path", "date", "sensor");
+            string date = String(s, "date", key + ".date");
+            if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                throw Error(key + ".date", $"'{date}' is not a date like 2026-07-20");
+            return new SceneConfig(File(s, "path", key + ".path"), d, OptionalString(s, "sensor", key + ".sensor"));
+        }
+
+        public Dictionary<string, double> Areas(JsonElement m)
+        {
+            var result = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (m.ValueKind == JsonValueKind.Number)
+            {
+                result["default"] = m.GetDouble();
+                return result;
+            }
+            foreach (var p in ObjectValue(m, "detection.minAreaM2").EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.Number || p.Value.GetDouble() < 0)
+                    throw Error($"detection.minAreaM2.{p.Name}", "must be a non-negative area in m²");
+                result[p.Name] = p.Value.GetDouble();
+            }
+            if (!result.ContainsKey("default")) result["default"] = 400;
+            return result;
+        }
+    }
+}

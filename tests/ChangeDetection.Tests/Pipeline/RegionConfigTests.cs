@@ -1,0 +1,104 @@
+using ChangeDetection.Pipeline;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Tests.Pipeline;
+
+[TestFixture]
+public class RegionConfigTests
+{
+    private TempDir _dir = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = new TempDir();
+        foreach (var f in new[] { "before.tif", "after.tif", "layers/farmland.gpkg", "layers/admin.geojson" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_dir.File(f))!);
+            File.WriteAllText(_dir.File(f), "");
+        }
+    }
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private const string Full = """
+        {
+          "region": { "code": "410102", "name": "中原区" },
+          "quarter": "2026Q3",
+          "before": { "path": "before.tif", "date": "2026-04-12", "sensor": "GF-2" },
+          "after":  { "path": "after.tif",  "date": "2026-07-20", "sensor": "GF-2" },
+          "bands": { "blue": 1, "green": 2, "red": 3, "nir": 4 },
+          "layers": [ { "name": "永久基本农田", "kind": "permanent-basic-farmland", "path": "layers/farmland.gpkg" } ],
+          "admin": { "path": "layers/admin.geojson", "codeField": "XZQDM", "nameField": "XZQMC" },
+          "detection": { "tileSize": 512, "threshold": "otsu", "minAreaM2": { "default": 400, "construction": 200 } },
+          "output": "out"
+        }
+        """;
+
+    private RegionConfig Load(string json)
+    {
+        File.WriteAllText(_dir.File("region.json"), json);
+        return RegionConfig.Load(_dir.File("region.json"));
+    }
+
+    private ChangeDetectionException Fails(string json) =>
+        Assert.Throws<ChangeDetectionException>(() => Load(json))!;
+
+    [Test]
+    public void FullConfigIsReadWithPathsRelativeToTheFile()
+    {
+        var c = Load(Full);
+        Assert.Multiple(() =>
+        {
+            Assert.That(c.RegionCode, Is.EqualTo("410102"));
+            Assert.That(c.RegionName, Is.EqualTo("中原区"));
+            Assert.That(c.Quarter, Is.EqualTo("2026Q3"));
+            Assert.That(c.Before.Path, Is.EqualTo(_dir.File("before.tif")));
+            Assert.That(c.After.Date, Is.EqualTo(new DateOnly(2026, 7, 20)));
+            Assert.That(c.Bands![SpectralBand.Nir], Is.EqualTo(4));
+            Assert.That(c.Layers.Single().Kind, Is.EqualTo("permanent-basic-farmland"));
+            Assert.That(c.Admin!.CodeField, Is.EqualTo("XZQDM"));
+            Assert.That(c.Detection.TileSize, Is.EqualTo(512));
+            Assert.That(c.Detection.MinAreaM2["construction"], Is.EqualTo(200));
+            Assert.That(c.Output, Is.EqualTo(Path.Combine(_dir.Path, "out")));
+        });
+    }
+
+    [Test]
+    public void OptionalSectionsGetDefaults()
+    {
+        var c = Load("""
+            { "region": { "code": "410102" }, "quarter": "2026Q1",
+              "before": { "path": "before.tif", "date": "2026-01-02" }, "after": { "path": "after.tif", "date": "2026-03-02" } }
+            """);
+        Assert.Multiple(() =>
+        {
+            Assert.That(c.Bands, Is.Null);
+            Assert.That(c.Layers, Is.Empty);
+            Assert.That(c.Detection.MinAreaM2["default"], Is.EqualTo(400));
+            Assert.That(c.Output, Does.EndWith("out"));
+        });
+    }
+
+    [TestCase("\"quarter\": \"2026Q3\"", "\"quarter\": \"2026-Q3\"", "\"quarter\"")]
+    [TestCase("\"date\": \"2026-07-20\"", "\"date\": \"20/07/2026\"", "\"after.date\"")]
+    [TestCase("\"output\": \"out\"", "\"outptu\": \"out\"", "\"outptu\" is not a known key")]
+    [TestCase("\"path\": \"after.tif\"", "\"path\": \"missing.tif\"", "missing.tif")]
+    [TestCase("\"code\": \"410102\"", "\"code\": \"4101\"", "\"region.code\"")]
+    [TestCase("\"tileSize\": 512", "\"tileSize\": \"big\"", "\"detection.tileSize\"")]
+    [TestCase("\"nir\": 4", "\"nri\": 4", "\"bands.nri\"")]
+    [TestCase("\"date\": \"2026-07-20\"", "\"date\": \"2026-01-01\"", "not later than")]
+    public void MistakesNameTheKeyOrFile(string good, string bad, string expected)
+    {
+        var e = Fails(Full.Replace(good, bad, StringComparison.Ordinal));
+        Assert.That(e.Message, Does.Contain(expected).And.Contain("region.json"));
+    }
+
+    [Test]
+    public void MalformedJsonIsAClearError()
+    {
+        var e = Fails("{ \"region\": ");
+        Assert.That(e.Message, Does.Contain("not valid JSON"));
+    }
+}
