@@ -7,6 +7,12 @@ using ChangeDetection.Raster.GeoTiff;
 
 namespace ChangeDetection.Detection;
 
+/// <summary>
+/// What pass 1 decides for the whole scene: the kernel (per-band normalisation, roles, weights),
+/// the smoothing radius (pixels) and the upper end of the score histogram.
+/// </summary>
+public sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax);
+
 /// <summary>What a detection run produced and the global figures it used.</summary>
 public sealed record ChangeDetectionResult(
     GeoGrid Grid,
@@ -50,13 +56,126 @@ public sealed class ChangeDetector
     public ChangeDetectionResult Run(ScenePair pair, string maskPath, IProgress<StageProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
+        var model = Prepare(pair, progress);
+        var histogram = Histogram(pair, model, progress);
+        float threshold = Threshold(pair, histogram);
+        var (valid, changed) = WriteMask(pair, model, threshold, maskPath, progress);
+        return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed);
+    }
+
+    /// <summary>Pass 1: statistics on sample windows → the model every tile uses.</summary>
+    public DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
+    {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
         int smooth = Options.SmoothRadiusFor(pair.Grid);
         var (kernel, sampleScores) = Normalise(pair, smooth, progress);
-        float threshold = GlobalThreshold(pair, kernel, smooth, sampleScores, progress);
-        var (valid, changed) = WriteMask(pair, kernel, smooth, threshold, maskPath, progress);
-        return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, kernel.Bands, pair.Bands, smooth, maskPath, clock.Elapsed);
+        // The histogram range comes from the sample, with room above its extreme tail;
+        // anything beyond lands in the last bin, which Otsu and percentiles handle.
+        Array.Sort(sampleScores);
+        float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
+        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999));
+    }
+
+    /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>
+    public TileScheme HistogramTiles(ScenePair pair, DetectionModel model) => new(pair.Grid, Options.TileSize, model.SmoothRadius);
+
+    /// <summary>The tiles of pass 3 (mask): cores with the smoothing and morphology halo.</summary>
+    public TileScheme MaskTiles(ScenePair pair, DetectionModel model) =>
+        new(pair.Grid, Options.TileSize, model.SmoothRadius + 2 * Options.OpenRadius + 2 * Options.CloseRadius);
+
+    /// <summary>Pass 2 for one tile: the scores of its core.</summary>
+    public ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile)
+    {
+        var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
+        var t = new TileBuffers(tile.Read, pair.Bands.Count);
+        var scores = Score(pair, model.Kernel, tile.Read, t, model.SmoothRadius);
+        var core = tile.CoreInRead;
+        for (int r = 0; r < core.Height; r++)
+            histogram.Add(scores.AsSpan((core.Y + r) * tile.Read.Width + core.X, core.Width));
+        return histogram;
+    }
+
+    /// <summary>Pass 2 over every tile, in parallel.</summary>
+    public ScoreHistogram Histogram(ScenePair pair, DetectionModel model, IProgress<StageProgress>? progress = null)
+    {
+        var scheme = HistogramTiles(pair, model);
+        var total = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
+        var gate = new object();
+        int done = 0;
+        Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
+        {
+            var h = TileHistogram(pair, model, tile);
+            lock (gate) total.Merge(h);
+            progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
+        });
+        return total;
+    }
+
+    /// <summary>The global threshold from the whole-scene histogram (or the fixed value).</summary>
+    public float Threshold(ScenePair pair, ScoreHistogram histogram)
+    {
+        if (Options.Threshold.Method == ThresholdMethod.Fixed) return Options.Threshold.Resolve(null);
+        if (histogram.Total == 0)
+            throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no pixel holds data in both dates.");
+        return Options.Threshold.Resolve(histogram);
+    }
+
+    /// <summary>Pass 3 for one tile: the mask of its core (row-major, core-sized).</summary>
+    public byte[] TileMask(ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    {
+        var read = tile.Read;
+        int n = (int)read.PixelCount;
+        var t = new TileBuffers(read, pair.Bands.Count);
+        var scores = Score(pair, model.Kernel, read, t, model.SmoothRadius);
+        byte[] mask = ArrayPool<byte>.Shared.Rent(n);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
+        try
+        {
+            for (int i = 0; i < n; i++)
+                mask[i] = t.Valid[i] == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
+            foreach (var filter in Filters())
+            {
+                filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
+                scratch.AsSpan(0, n).CopyTo(mask);
+            }
+            var core = tile.CoreInRead;
+            var coreMask = new byte[core.PixelCount];
+            for (int r = 0; r < core.Height; r++)
+                mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width).CopyTo(coreMask.AsSpan(r * core.Width));
+            return coreMask;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(mask);
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private IEnumerable<MorphologyFilter> Filters()
+    {
+        if (Options.OpenRadius > 0) yield return new MorphologyFilter(MorphologyOperation.Open, Options.OpenRadius);
+        if (Options.CloseRadius > 0) yield return new MorphologyFilter(MorphologyOperation.Close, Options.CloseRadius);
+    }
+
+    /// <summary>Options for the mask GeoTIFF on the pair grid.</summary>
+    public GeoTiffWriterOptions MaskFileOptions(GeoGrid grid) => new()
+    {
+        Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
+        Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
+        TileSize = Options.TileSize % 256 == 0 ? 256 : Options.TileSize,
+    };
+
+    /// <summary>Counts of valid and changed pixels in a mask tile.</summary>
+    public static (long Valid, long Changed) Count(ReadOnlySpan<byte> mask)
+    {
+        long v = 0, c = 0;
+        foreach (byte px in mask)
+        {
+            if (px != Morphology.NoData) v++;
+            if (px == Morphology.Change) c++;
+        }
+        return (v, c);
     }
 
     internal static BandRoles Roles(IReadOnlyList<SpectralBand> bands)
@@ -129,96 +248,20 @@ public sealed class ChangeDetector
         return (kernel, scores.ToArray());
     }
 
-    private float GlobalThreshold(ScenePair pair, ChangeKernelOptions kernel, int smooth, float[] sampleScores, IProgress<StageProgress>? progress)
+    private (long Valid, long Changed) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, IProgress<StageProgress>? progress)
     {
-        if (Options.Threshold.Method == ThresholdMethod.Fixed) return Options.Threshold.Resolve(null);
-
-        // The histogram range comes from the sample, with room above its extreme tail;
-        // anything beyond lands in the last bin, which Otsu and percentiles handle.
-        Array.Sort(sampleScores);
-        float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
-        float max = Math.Max(1e-3f, 2 * p999);
-        var scheme = new TileScheme(pair.Grid, Options.TileSize, smooth);
-        var total = new ScoreHistogram(Options.HistogramBins, max);
-        var gate = new object();
-        int done = 0;
-        Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
-            () => new ScoreHistogram(Options.HistogramBins, max),
-            (tile, _, local) =>
-            {
-                var t = new TileBuffers(tile.Read, pair.Bands.Count);
-                var scores = Score(pair, kernel, tile.Read, t, smooth);
-                var core = tile.CoreInRead;
-                for (int r = 0; r < core.Height; r++)
-                    local.Add(scores.AsSpan((core.Y + r) * tile.Read.Width + core.X, core.Width));
-                progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
-                return local;
-            },
-            local => { lock (gate) total.Merge(local); });
-        if (total.Total == 0)
-            throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no pixel holds data in both dates.");
-        return Options.Threshold.Resolve(total);
-    }
-
-    private (long Valid, long Changed) WriteMask(ScenePair pair, ChangeKernelOptions kernel, int smooth, float threshold, string maskPath, IProgress<StageProgress>? progress)
-    {
-        var grid = pair.Grid;
-        var scheme = new TileScheme(grid, Options.TileSize, Options.HaloFor(grid));
-        var open = Options.OpenRadius > 0 ? new MorphologyFilter(MorphologyOperation.Open, Options.OpenRadius) : null;
-        var close = Options.CloseRadius > 0 ? new MorphologyFilter(MorphologyOperation.Close, Options.CloseRadius) : null;
+        var scheme = MaskTiles(pair, model);
         long valid = 0, changed = 0;
         int done = 0;
-        using (var writer = GeoTiffWriter.Create(maskPath, new GeoTiffWriterOptions
-        {
-            Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
-            Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
-            TileSize = Options.TileSize % 256 == 0 ? 256 : Options.TileSize,
-        }))
+        using (var writer = GeoTiffWriter.Create(maskPath, MaskFileOptions(pair.Grid)))
         {
             Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
             {
-                var read = tile.Read;
-                int n = (int)read.PixelCount;
-                var t = new TileBuffers(read, pair.Bands.Count);
-                var scores = Score(pair, kernel, read, t, smooth);
-                byte[] mask = ArrayPool<byte>.Shared.Rent(n);
-                byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
-                try
-                {
-                    for (int i = 0; i < n; i++)
-                        mask[i] = t.Valid[i] == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
-                    if (open is not null)
-                    {
-                        open.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
-                        scratch.AsSpan(0, n).CopyTo(mask);
-                    }
-                    if (close is not null)
-                    {
-                        close.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
-                        scratch.AsSpan(0, n).CopyTo(mask);
-                    }
-                    var core = tile.CoreInRead;
-                    var coreMask = new byte[core.PixelCount];
-                    long v = 0, c = 0;
-                    for (int r = 0; r < core.Height; r++)
-                    {
-                        var row = mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width);
-                        row.CopyTo(coreMask.AsSpan(r * core.Width));
-                        foreach (byte px in row)
-                        {
-                            if (px != Morphology.NoData) v++;
-                            if (px == Morphology.Change) c++;
-                        }
-                    }
-                    writer.WriteWindow<byte>(tile.Core, coreMask);
-                    Interlocked.Add(ref valid, v);
-                    Interlocked.Add(ref changed, c);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(mask);
-                    ArrayPool<byte>.Shared.Return(scratch);
-                }
+                var mask = TileMask(pair, model, threshold, tile);
+                writer.WriteWindow<byte>(tile.Core, mask);
+                var (v, c) = Count(mask);
+                Interlocked.Add(ref valid, v);
+                Interlocked.Add(ref changed, c);
                 progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
             });
         }
