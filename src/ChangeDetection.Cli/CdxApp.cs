@@ -20,6 +20,7 @@ internal static class CdxApp
         root.Subcommands.Add(DetectCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         root.Subcommands.Add(ValidateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
 
         ParseResult parsed = root.Parse(args);

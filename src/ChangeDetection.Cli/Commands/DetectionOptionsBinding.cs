@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ChangeDetection.Detection;
 using ChangeDetection.Kernels;
 
@@ -39,21 +38,15 @@ internal sealed class DetectionOptionsBinding
         return options;
     }
 
-    /// <summary><c>otsu</c>, a number (fixed score), <c>pNN</c> (percentile), or the library's <c>fixed:S</c>/<c>percentile:P</c>.</summary>
     internal static ThresholdRule ParseThreshold(string text)
     {
-        string t = text.Trim();
-        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
-            return ThresholdRule.Fixed(value);
-        if (t.Length > 1 && (t[0] is 'p' or 'P') && double.TryParse(t[1..], NumberStyles.Float, CultureInfo.InvariantCulture, out double p) && p is >= 0 and <= 100)
-            return ThresholdRule.Percentile(p);
         try
         {
-            return ThresholdRule.Parse(t);
+            return ThresholdText.Parse(text);
         }
-        catch (FormatException)
+        catch (FormatException e)
         {
-            throw new ChangeDetectionException($"--threshold '{text}' is not a threshold: use otsu, a score such as 2.5, or a percentile such as p97.");
+            throw new ChangeDetectionException($"--threshold {e.Message}");
         }
     }
 }

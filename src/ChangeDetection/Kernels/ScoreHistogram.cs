@@ -86,4 +86,24 @@ public sealed class ScoreHistogram
         Total += other.Total;
         AboveMax += other.AboveMax;
     }
+
+    /// <summary>
+    /// Rebuilds a histogram from its counts, as saved by a run ledger (a resumed run merges the
+    /// histograms of finished tiles without recomputing them).
+    /// </summary>
+    public static ScoreHistogram FromCounts(float max, ReadOnlySpan<long> counts, long aboveMax)
+    {
+        var h = new ScoreHistogram(counts.Length, max);
+        counts.CopyTo(h._counts);
+        long total = 0;
+        foreach (long c in counts)
+        {
+            if (c < 0) throw new ArgumentException("Histogram counts cannot be negative.", nameof(counts));
+            total += c;
+        }
+        if (aboveMax < 0 || aboveMax > counts[^1]) throw new ArgumentOutOfRangeException(nameof(aboveMax), aboveMax, "Scores above the range are counted in the last bin.");
+        h.Total = total;
+        h.AboveMax = aboveMax;
+        return h;
+    }
 }

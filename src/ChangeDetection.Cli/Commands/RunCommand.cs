@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Globalization;
+using ChangeDetection.Pipeline;
+
+namespace ChangeDetection.Cli.Commands;
+
+/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force]</c>.</summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var region = new Argument<string>("region") { Description = "The region config (JSON)." };
+        var output = new Option<string?>("--out") { Description = "Output folder (default: the config's \"output\")." };
+        var tile = new Option<int?>("--tile") { Description = "Tile edge in pixels (default: the config's detection.tileSize)." };
+        var workers = new Option<int>("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
+        var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
+        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force };
+        cmd.SetAction(r => CdxApp.Guard(stderr, () =>
+        {
+            var config = RegionConfig.Load(r.GetValue(region)!);
+            var options = new RegionRunOptions
+            {
+                Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
+                WriteMask = r.GetValue(writeMask), Force = r.GetValue(force),
+            };
+            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, options, p));
+            Summarise(stdout, config, result);
+            return CdxApp.Ok;
+        }));
+        return cmd;
+    }
+
+    internal static void Summarise(TextWriter stdout, RegionConfig config, RegionRunResult result)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        stdout.WriteLine($"region {config.RegionCode} {config.RegionName}, {config.Quarter}: done");
+        if (result.TilesResumed > 0) stdout.WriteLine($"  resumed: {result.TilesResumed} of {result.Tiles} tiles were already finished");
+        stdout.WriteLine(string.Create(ci, $"  threshold {result.Threshold:G6}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels"));
+        foreach (var f in result.Outputs) stdout.WriteLine($"  {f}");
+        stdout.WriteLine($"  run record: {result.RunJson}");
+    }
+}

@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChangeDetection.Detection;
+using ChangeDetection.Kernels;
+using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
+
+namespace ChangeDetection.Pipeline;
+
+/// <summary>Options of a region run that are not in the config (host choices). Sizes in pixels.</summary>
+public sealed record RegionRunOptions
+{
+    /// <summary>Output folder; overrides the config's <c>output</c>.</summary>
+    public string? Output { get; init; }
+    /// <summary>Tile edge in pixels; overrides the config's <c>detection.tileSize</c>.</summary>
+    public int? TileSize { get; init; }
+    public int Workers { get; init; } = Environment.ProcessorCount;
+    /// <summary>Keep the change mask (mask.tif) in the output folder.</summary>
+    public bool WriteMask { get; init; }
+    /// <summary>Discard a ledger written by a different run and start over.</summary>
+    public bool Force { get; init; }
+    /// <summary>For tests of resume: stop (throw) after this many tiles of the mask pass have been computed.</summary>
+    public int? StopAfterMaskTiles { get; init; }
+}
+
+/// <summary>The outcome of a region run: where things are and the figures of run.json.</summary>
+public sealed record RegionRunResult(string OutputFolder, string RunJson, float Threshold, long ValidPixels, long ChangedPixels, int Tiles, int TilesResumed, string? MaskPath)
+{
+    /// <summary>The deliverables written (absolute paths).</summary>
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+}
+
+/// <summary>
+/// A region run: the stages wired together, driven by a <see cref="RunLedger"/> so that a killed
+/// run resumes where it stopped and ends with the same outputs. Data flows one way:
+/// config → scene pair → model → histogram → threshold → mask tiles → mask → outputs, run.json.
+/// </summary>
+public sealed class RegionRun
+{
+    private const string MaskStage = "mask";
+    private const string HistogramStage = "histogram";
+
+    public RegionRun(RegionConfig config, RegionRunOptions? options = null)
+    {
+        Config = config;
+        Options = options ?? new RegionRunOptions();
+        var d = config.Detection;
+        Detection = new ChangeDetectionOptions
+        {
+            TileSize = Options.TileSize ?? d.TileSize,
+            Threshold = ParseThreshold(d.Threshold, config.FilePath),
+            OpenRadius = d.OpenRadius,
+            CloseRadius = d.CloseRadius,
+            SmoothRadius = d.SmoothRadius,
+            Workers = Options.Workers,
+        };
+        Detection.Validate();
+    }
+
+    public RegionConfig Config { get; }
+    public RegionRunOptions Options { get; }
+    public ChangeDetectionOptions Detection { get; }
+    public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
+
+    /// <summary>Shortcut: loads nothing, runs <paramref name="config"/> with <paramref name="options"/>.</summary>
+    public static RegionRunResult Run(RegionConfig config, RegionRunOptions? options = null, IProgress<StageProgress>? progress = null) =>
+        new RegionRun(config, options).Execute(progress);
+
+    private static ThresholdRule ParseThreshold(string text, string file)
+    {
+        try
+        {
+            return ThresholdText.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ChangeDetectionException($"{file}: \"detection.threshold\" {e.Message}");
+        }
+    }
+
+    /// <summary>Runs (or resumes) every stage and writes run.json.</summary>
+    public RegionRunResult Execute(IProgress<StageProgress>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var timings = new Dictionary<string, double>();
+        string output = OutputFolder;
+        string work = Path.Combine(output, ".work");
+        Directory.CreateDirectory(work);
+        var inputs = InputFingerprints();
+        string fingerprint = Fingerprint(inputs);
+
+        using var ledger = RunLedger.Open(work, fingerprint, Options.Force);
+        using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
+        var detector = new ChangeDetector(Detection);
+
+        var stage = Stopwatch.StartNew();
+        var model = LoadModel(ledger) ?? SaveModel(ledger, detector.Prepare(pair, progress));
+        timings["statistics"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        var histogram = RunHistogram(ledger, detector, pair, model, progress);
+        float threshold = detector.Threshold(pair, histogram);
+        timings["histogram"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        var scheme = detector.MaskTiles(pair, model);
+        int resumed = ledger.Finished(MaskStage).Count;
+        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, progress);
+        timings["mask"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        string maskPath = Path.Combine(work, "mask.tif");
+        var (valid, changed) = AssembleMask(ledger, detector, pair, scheme, maskPath);
+        string? keptMask = null;
+        if (Options.WriteMask)
+        {
+            keptMask = Path.Combine(output, "mask.tif");
+            File.Copy(maskPath, keptMask + ".partial", overwrite: true);
+            File.Move(keptMask + ".partial", keptMask, overwrite: true);
+        }
+        timings["assemble"] = stage.Elapsed.TotalSeconds;
+
+        string runJson = Path.Combine(output, "run.json");
+        var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
+        {
+            Outputs = keptMask is null ? [] : [keptMask],
+        };
+        WriteRunJson(runJson, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
+        return result;
+    }
+
+    private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, IProgress<StageProgress>? progress)
+    {
+        var scheme = detector.HistogramTiles(pair, model);
+        var finished = ledger.Finished(HistogramStage);
+        int done = finished.Count;
+        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
+        {
+            var h = detector.TileHistogram(pair, model, tile);
+            ledger.Put(HistogramStage, tile.Index, EncodeHistogram(h));
+            progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
+        });
+        // Merge in tile order from the ledger: integer counts, so the order only matters for clarity.
+        var total = new ScoreHistogram(Detection.HistogramBins, model.HistogramMax);
+        foreach (var tile in scheme.Tiles())
+            total.Merge(DecodeHistogram(ledger.Get(HistogramStage, tile.Index)!, model.HistogramMax));
+        return total;
+    }
+
+    private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, IProgress<StageProgress>? progress)
+    {
+        var finished = ledger.Finished(MaskStage);
+        int done = finished.Count, computed = 0;
+        progress?.Report(new StageProgress("mask", done, scheme.Count));
+        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, (tile, state) =>
+        {
+            if (Options.StopAfterMaskTiles is int stop && Interlocked.Increment(ref computed) > stop)
+            {
+                state.Stop();
+                return;
+            }
+            var mask = detector.TileMask(pair, model, threshold, tile);
+            ledger.Put(MaskStage, tile.Index, Compress(mask));
+            progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
+        });
+        if (Options.StopAfterMaskTiles is not null && ledger.Finished(MaskStage).Count < scheme.Count)
+            throw new OperationCanceledException($"Stopped after {Options.StopAfterMaskTiles} mask tiles, as asked.");
+    }
+
+    /// <summary>Writes the mask from the ledger in tile order, so the file's bytes do not depend on which tiles ran when.</summary>
+    private static (long Valid, long Changed) AssembleMask(RunLedger ledger, ChangeDetector detector, ScenePair pair, TileScheme scheme, string path)
+    {
+        long valid = 0, changed = 0;
+        AtomicFile.Write(path, tmp =>
+        {
+            using var writer = GeoTiffWriter.Create(tmp, detector.MaskFileOptions(pair.Grid));
+            foreach (var tile in scheme.Tiles())
+            {
+                var mask = Decompress(ledger.Get(MaskStage, tile.Index) ?? throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the ledger."), (int)tile.Core.PixelCount);
+                writer.WriteWindow<byte>(tile.Core, mask);
+                var (v, c) = ChangeDetector.Count(mask);
+                valid += v;
+                changed += c;
+            }
+        });
+        return (valid, changed);
+    }
+
+    private static byte[] Compress(byte[] data)
+    {
+        using var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, CompressionLevel.Fastest)) z.Write(data);
+        return ms.ToArray();
+    }
+
+    private static byte[] Decompress(byte[] data, int length)
+    {
+        var result = new byte[length];
+        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
+        z.ReadExactly(result);
+        return result;
+    }
+
+    private static byte[] EncodeHistogram(ScoreHistogram h)
+    {
+        var counts = h.Counts;
+        var bytes = new byte[8 * (counts.Length + 1)];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0), h.AboveMax);
+        for (int i = 0; i < counts.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(8 * (i + 1)), counts[i]);
+        return Compress(bytes);
+    }
+
+    private ScoreHistogram DecodeHistogram(byte[] data, float max)
+    {
+        var bytes = Decompress(data, 8 * (Detection.HistogramBins + 1));
+        var counts = new long[Detection.HistogramBins];
+        for (int i = 0; i < counts.Length; i++) counts[i] = BitConverter.ToInt64(bytes, 8 * (i + 1));
+        return ScoreHistogram.FromCounts(max, counts, BitConverter.ToInt64(bytes, 0));
+    }
+
+    private static DetectionModel? LoadModel(RunLedger ledger) =>
+        ledger.GetValue("model") is string json ? ModelJson.Read(json) : null;
+
+    private static DetectionModel SaveModel(RunLedger ledger, DetectionModel model)
+    {
+        ledger.SetValue("model", ModelJson.Write(model));
+        return model;
+    }
+
+    /// <summary>Inputs as (role, path, size, mtime): enough to notice a replaced or edited file.</summary>
+    private List<(string Role, string Path, long Size, DateTime Modified)> InputFingerprints()
+    {
+        var files = new List<(string, string)> { ("config", Config.FilePath), ("before", Config.Before.Path), ("after", Config.After.Path) };
+        files.AddRange(Config.Layers.Select(l => ($"layer:{l.Name}", l.Path)));
+        if (Config.Admin is { } a) files.Add(("admin", a.Path));
+        return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
+    }
+
+    private string Fingerprint(List<(string Role, string Path, long Size, DateTime Modified)> inputs)
+    {
+        var text = new StringBuilder();
+        text.Append("config-sha256=").Append(Sha256(File.ReadAllBytes(Config.FilePath))).Append('\n');
+        foreach (var i in inputs) text.Append(i.Role).Append('=').Append(i.Path).Append('|').Append(i.Size).Append('|').Append(i.Modified.Ticks).Append('\n');
+        text.Append("tile=").Append(Detection.TileSize).Append('\n');
+        return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    internal static string ToolVersion =>
+        typeof(RegionRun).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    private void WriteRunJson(string path, string fingerprint, List<(string Role, string Path, long Size, DateTime Modified)> inputs,
+        DetectionModel model, RegionRunResult result, Dictionary<string, double> timings, double total, ScenePair pair)
+    {
+        var json = new JsonObject
+        {
+            ["status"] = "complete",
+            ["tool"] = "cdx",
+            ["version"] = ToolVersion,
+            ["finished_utc"] = DateTime.UtcNow.ToString("O"),
+            ["region"] = new JsonObject { ["code"] = Config.RegionCode, ["name"] = Config.RegionName, ["quarter"] = Config.Quarter },
+            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = Sha256(File.ReadAllBytes(Config.FilePath)) },
+            ["fingerprint"] = fingerprint,
+            ["inputs"] = new JsonArray(inputs.Select(i => (JsonNode)new JsonObject
+            {
+                ["role"] = i.Role, ["path"] = i.Path, ["size"] = i.Size, ["modified_utc"] = i.Modified.ToString("O"),
+            }).ToArray()),
+            ["parameters"] = new JsonObject
+            {
+                ["tile_size"] = Detection.TileSize,
+                ["workers"] = Detection.Workers,
+                ["threshold_rule"] = Detection.Threshold.ToString(),
+                ["open_radius"] = Detection.OpenRadius,
+                ["close_radius"] = Detection.CloseRadius,
+                ["smooth_radius"] = model.SmoothRadius,
+                ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
+                ["after_resampled"] = pair.AfterResampled,
+            },
+            ["threshold"] = result.Threshold,
+            ["counts"] = new JsonObject
+            {
+                ["tiles"] = result.Tiles,
+                ["tiles_resumed"] = result.TilesResumed,
+                ["valid_pixels"] = result.ValidPixels,
+                ["changed_pixels"] = result.ChangedPixels,
+            },
+            ["timings_s"] = new JsonObject(timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 3)))
+                .Append(KeyValuePair.Create("total", (JsonNode?)Math.Round(total, 3)))),
+            ["grid"] = new JsonObject
+            {
+                ["width"] = pair.Grid.Width, ["height"] = pair.Grid.Height,
+                ["epsg"] = pair.Grid.Crs.Epsg, ["geotransform"] = new JsonArray(pair.Grid.Transform.ToArray().Select(v => (JsonNode)v).ToArray()),
+            },
+        };
+        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+}
+
+/// <summary>The detection model as JSON, for the ledger: floats round-trip exactly.</summary>
+internal static class ModelJson
+{
+    public static string Write(DetectionModel m) => new JsonObject
+    {
+        ["smooth"] = m.SmoothRadius,
+        ["histogram_max"] = m.HistogramMax,
+        ["bands"] = new JsonArray(m.Kernel.Bands.Select(b => (JsonNode)new JsonArray(b.Gain, b.Offset, b.Scale)).ToArray()),
+        ["roles"] = new JsonArray(m.Kernel.Roles.Red, m.Kernel.Roles.Nir, m.Kernel.Roles.Green, m.Kernel.Roles.Swir1),
+        ["ndvi_weight"] = m.Kernel.NdviWeight,
+        ["water_weight"] = m.Kernel.WaterWeight,
+    }.ToJsonString();
+
+    public static DetectionModel Read(string json)
+    {
+        var o = JsonNode.Parse(json)!.AsObject();
+        var bands = o["bands"]!.AsArray().Select(b => new BandNormalization(b![0]!.GetValue<float>(), b[1]!.GetValue<float>(), b[2]!.GetValue<float>())).ToArray();
+        var r = o["roles"]!.AsArray();
+        var roles = new BandRoles(r[0]?.GetValue<int>(), r[1]?.GetValue<int>(), r[2]?.GetValue<int>(), r[3]?.GetValue<int>());
+        var kernel = new ChangeKernelOptions(bands, roles: roles, ndviWeight: o["ndvi_weight"]!.GetValue<float>(), waterWeight: o["water_weight"]!.GetValue<float>());
+        return new DetectionModel(kernel, o["smooth"]!.GetValue<int>(), o["histogram_max"]!.GetValue<float>());
+    }
+}
