@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ChangeDetection.Pipeline;
+using ChangeDetection.Synthetic;
+using Microsoft.Data.Sqlite;
+
+namespace ChangeDetection.Tests.Pipeline;
+
+[TestFixture]
+public class RegionRunTests
+{
+    private static TempDir _sample = null!;
+    private static RegionConfig _config = null!;
+
+    [OneTimeSetUp]
+    public void MakeSample()
+    {
+        _sample = new TempDir();
+        SyntheticRegion.Generate(_sample.Path, new SyntheticRegionOptions { Size = 512, Seed = 5 });
+        _config = RegionConfig.Load(Path.Combine(_sample.Path, "region.json"));
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _sample.Dispose();
+
+    private static string Sha(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static RegionRunOptions Options(string output, int workers = 2) =>
+        new() { Output = output, TileSize = 128, Workers = workers, WriteMask = true };
+
+    [Test]
+    public void ResumedRunEndsWithTheSameBytesAsAnUninterruptedRun()
+    {
+        using var dir = new TempDir();
+        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
+
+        string resumedOut = dir.File("resumed");
+        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(resumedOut, workers: 1) with { StopAfterMaskTiles = 5 }));
+        Assert.That(File.Exists(Path.Combine(resumedOut, "mask.tif")), Is.False, "no output before the run completes");
+        var resumed = RegionRun.Run(_config, Options(resumedOut));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.TilesResumed, Is.EqualTo(5));
+            Assert.That(resumed.Threshold, Is.EqualTo(clean.Threshold));
+            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(clean.MaskPath!)));
+        });
+    }
+
+    [Test]
+    public void ChangedInputsRefuseToResumeUnlessForced()
+    {
+        using var dir = new TempDir();
+        string output = dir.File("out");
+        RegionRun.Run(_config, Options(output));
+        var e = Assert.Throws<ChangeDetectionException>(() => RegionRun.Run(_config, Options(output) with { TileSize = 256 }));
+        Assert.That(e!.Message, Does.Contain("--force"));
+        var forced = RegionRun.Run(_config, Options(output) with { TileSize = 256, Force = true });
+        Assert.That(forced.TilesResumed, Is.Zero);
+    }
+
+    [Test]
+    public void RunJsonRecordsTheRun()
+    {
+        using var dir = new TempDir();
+        var result = RegionRun.Run(_config, Options(dir.File("out")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(result.RunJson));
+        var root = doc.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("complete"));
+            Assert.That(root.GetProperty("config").GetProperty("sha256").GetString(), Is.EqualTo(Sha(_config.FilePath)));
+            Assert.That(root.GetProperty("threshold").GetDouble(), Is.EqualTo(result.Threshold).Within(1e-6));
+            Assert.That(root.GetProperty("counts").GetProperty("tiles").GetInt32(), Is.EqualTo(16));
+            Assert.That(root.GetProperty("parameters").GetProperty("tile_size").GetInt32(), Is.EqualTo(128));
+            Assert.That(root.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("role").GetString()), Does.Contain("before").And.Contain("after"));
+            Assert.That(root.GetProperty("timings_s").TryGetProperty("mask", out _), Is.True);
+            Assert.That(root.GetProperty("version").GetString(), Is.Not.Empty);
+        });
+    }
+
+    /// <summary>kill -9 in the middle of the mask pass, then resume: the outputs match a clean run.</summary>
+    [Test]
+    [Category("Slow")]
+    public void KilledChildProcessResumesToIdenticalOutputs()
+    {
+        string cdx = Path.Combine(AppContext.BaseDirectory, "cdx.dll");
+        Assert.That(File.Exists(cdx), Is.True, $"{cdx} is built next to the tests");
+        using var dir = new TempDir();
+        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
+
+        string output = dir.File("killed");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { cdx, "run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask" }) psi.ArgumentList.Add(a);
+        using (var child = Process.Start(psi)!)
+        {
+            child.OutputDataReceived += (_, _) => { };
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            string ledger = Path.Combine(output, ".work", RunLedger.FileName);
+            var clock = Stopwatch.StartNew();
+            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
+            if (!child.HasExited) child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+        }
+        Assert.That(File.Exists(Path.Combine(output, "mask.tif")), Is.False, "the child was killed before it finished");
+
+        var resumed = RegionRun.Run(_config, Options(output) with { TileSize = 64 });
+        var reference = RegionRun.Run(_config, Options(dir.File("clean64")) with { TileSize = 64 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.TilesResumed, Is.GreaterThanOrEqualTo(3));
+            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
+            Assert.That(resumed.ChangedPixels, Is.EqualTo(clean.ChangedPixels), "the tile size does not change the result");
+        });
+    }
+
+    private static long MaskTiles(string ledger)
+    {
+        if (!File.Exists(ledger)) return 0;
+        try
+        {
+            using var db = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM results WHERE stage='mask'";
+            return (long)cmd.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // not created yet, or locked for a moment
+        }
+    }
+}
