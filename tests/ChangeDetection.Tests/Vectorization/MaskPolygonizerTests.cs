@@ -16,7 +16,7 @@ public class MaskPolygonizerTests
     {
         foreach (var kind in TestMasks.Kinds)
             foreach (var c in new[] { Connectivity.Four, Connectivity.Eight })
-                yield return new TestCaseData(kind, c).SetName($"TileIndependence_{kind}_{c}");
+                yield return new TestCaseData(kind, c);
     }
 
     [TestCaseSource(nameof(AllKinds))]
