@@ -202,4 +202,30 @@ public class MaskPolygonizerTests
         Assert.That(comps[0].PixelGeometry.EqualsTopologically(new GeometryFactory().ToGeometry(new Envelope(0, 33, 0, 21))), Is.True);
         Assert.That(((Polygon)comps[0].PixelGeometry).Shell.NumPoints, Is.EqualTo(5));
     }
+
+    [Test]
+    [Category("Slow")]
+    public void LargeMaskIsTileIndependentAndMatchesAFloodFill()
+    {
+        const int w = 1500, h = 1300;
+        var rng = new Random(99);
+        var m = new byte[w * h];
+        for (int i = 0; i < 3000; i++)
+        {
+            int cx = rng.Next(w), cy = rng.Next(h), r = rng.Next(1, 25);
+            TestMasks.Disk(m, w, h, cx, cy, r, 1);
+            if (r > 8) TestMasks.Disk(m, w, h, cx + 1, cy, r - 4, 0);
+            if (r > 12) TestMasks.Disk(m, w, h, cx, cy, r / 3, 1);
+        }
+        var whole = Run(m, w, h, Connectivity.Four, tile: null);
+        Assert.That(whole, Has.Count.EqualTo(TestMasks.FloodFill(m, w, h, eight: false).Count));
+        foreach (int tile in new[] { 61, 256, 777 })
+        {
+            var tiled = Run(m, w, h, Connectivity.Four, tile);
+            Assert.That(tiled, Has.Count.EqualTo(whole.Count));
+            for (int i = 0; i < whole.Count; i++)
+                Assert.That(tiled[i].PixelGeometry.EqualsExact(whole[i].PixelGeometry), Is.True, $"tile {tile}, component {i + 1}");
+        }
+        Assert.That(whole.All(c => c.PixelGeometry.IsValid && c.PixelGeometry.Area == c.PixelCount), Is.True);
+    }
 }
