@@ -17,8 +17,8 @@ internal static class CdxApp
     {
         var root = new RootCommand("ChangeDetection: two dates of imagery in, verification tasks (核查任务) out.");
         root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
-        root.Subcommands.Add(PolygonizeCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PolygonizeCommand.Create(stdout, stderr));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
