@@ -20,8 +20,12 @@ public static class GeoPackagePatchWriter
     public static readonly IReadOnlyList<string> Fields =
         ["id", "class", "area_m2", "area_mu", "centroid_x", "centroid_y", "lon", "lat", "holes", "pixels", "simplified"];
 
-    /// <summary>Creates (overwrites) <paramref name="path"/> with one layer of <paramref name="patches"/> in <paramref name="crs"/>.</summary>
-    public static void Write(string path, IReadOnlyList<Patch> patches, Crs crs, string layer = DefaultLayer)
+    /// <summary>
+    /// Creates (overwrites) <paramref name="path"/> with one layer of <paramref name="patches"/> in
+    /// <paramref name="crs"/>. <paramref name="lastChange"/> fixes gpkg_contents.last_change (default:
+    /// now), so that a run that must give byte-identical outputs can pass a time of its own.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<Patch> patches, Crs crs, string layer = DefaultLayer, DateTime? lastChange = null)
     {
         ArgumentNullException.ThrowIfNull(patches);
         ArgumentNullException.ThrowIfNull(crs);
@@ -34,7 +38,7 @@ public static class GeoPackagePatchWriter
         try
         {
             if (File.Exists(full)) File.Delete(full);
-            WriteCore(full, patches, crs, layer);
+            WriteCore(full, patches, crs, layer, lastChange ?? DateTime.UtcNow);
         }
         catch (SqliteException e)
         {
@@ -46,7 +50,7 @@ public static class GeoPackagePatchWriter
         }
     }
 
-    private static void WriteCore(string path, IReadOnlyList<Patch> patches, Crs crs, string layer)
+    private static void WriteCore(string path, IReadOnlyList<Patch> patches, Crs crs, string layer, DateTime lastChange)
     {
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         db.Open();
@@ -81,7 +85,8 @@ public static class GeoPackagePatchWriter
         foreach (var p in patches) env.ExpandToInclude(p.MapGeometry.EnvelopeInternal);
         using (var cmd = db.CreateCommand())
         {
-            cmd.CommandText = "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES ($t, 'features', $t, 'Monitoring patches (图斑)', $x0, $y0, $x1, $y1, $srs)";
+            cmd.CommandText = "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES ($t, 'features', $t, 'Monitoring patches (图斑)', $lc, $x0, $y0, $x1, $y1, $srs)";
+            cmd.Parameters.AddWithValue("$lc", lastChange.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
             cmd.Parameters.AddWithValue("$t", layer);
             cmd.Parameters.AddWithValue("$x0", env.IsNull ? DBNull.Value : env.MinX);
             cmd.Parameters.AddWithValue("$y0", env.IsNull ? DBNull.Value : env.MinY);

@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChangeDetection.Detection;
+using ChangeDetection.Export;
+using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -31,6 +33,9 @@ public sealed record RegionRunOptions
 /// <summary>The outcome of a region run: where things are and the figures of run.json.</summary>
 public sealed record RegionRunResult(string OutputFolder, string RunJson, float Threshold, long ValidPixels, long ChangedPixels, int Tiles, int TilesResumed, string? MaskPath)
 {
+    /// <summary>Monitoring patches (图斑) delivered (above the minimum mapping unit).</summary>
+    public int Patches { get; init; }
+
     /// <summary>The deliverables written (absolute paths).</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
 }
@@ -125,13 +130,48 @@ public sealed class RegionRun
         }
         timings["assemble"] = stage.Elapsed.TotalSeconds;
 
+        stage.Restart();
+        var patches = Patches(maskPath, pair.Grid, progress);
+        var outputs = new List<string>();
+        if (keptMask is not null) outputs.Add(keptMask);
+        outputs.AddRange(WritePatches(output, patches, pair.Grid.Crs));
+        timings["patches"] = stage.Elapsed.TotalSeconds;
+
         string runJson = Path.Combine(output, "run.json");
         var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
         {
-            Outputs = keptMask is null ? [] : [keptMask],
+            Outputs = outputs,
+            Patches = patches.Count,
         };
         WriteRunJson(runJson, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
         return result;
+    }
+
+    /// <summary>Connected components of the mask → monitoring patches above the minimum mapping unit.</summary>
+    private IReadOnlyList<Patch> Patches(string maskPath, Geo.GeoGrid grid, IProgress<StageProgress>? progress)
+    {
+        using var reader = GeoTiffReader.Open(maskPath);
+        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = Detection.Workers });
+        progress?.Report(new StageProgress("patches", 1, 1));
+        // Without a classifier every patch is of one (unknown) class: the default unit applies.
+        var minArea = Config.Detection.MinAreaM2.TryGetValue("default", out double m) ? m : PatchOptions.DefaultMinAreaM2;
+        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minArea }, Detection.Workers);
+    }
+
+    /// <summary>patches.gpkg (image CRS) and patches.geojson (lon/lat), each written atomically.</summary>
+    private IEnumerable<string> WritePatches(string output, IReadOnlyList<Patch> patches, Geo.Crs crs)
+    {
+        // A fixed gpkg timestamp (the after image's date) keeps re-runs byte-identical.
+        var stamp = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        string gpkg = Path.Combine(output, "patches.gpkg");
+        AtomicFile.Write(gpkg, tmp => GeoPackagePatchWriter.Write(tmp, patches, crs, GeoPackagePatchWriter.DefaultLayer, stamp));
+        yield return gpkg;
+        if (new Geo.MapMeasurer(crs).CanLocate)
+        {
+            string geojson = Path.Combine(output, "patches.geojson");
+            AtomicFile.Write(geojson, tmp => GeoJsonPatchWriter.Write(tmp, patches, crs));
+            yield return geojson;
+        }
     }
 
     private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, IProgress<StageProgress>? progress)
@@ -289,6 +329,7 @@ public sealed class RegionRun
                 ["tiles_resumed"] = result.TilesResumed,
                 ["valid_pixels"] = result.ValidPixels,
                 ["changed_pixels"] = result.ChangedPixels,
+                ["patches"] = result.Patches,
             },
             ["timings_s"] = new JsonObject(timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 3)))
                 .Append(KeyValuePair.Create("total", (JsonNode?)Math.Round(total, 3)))),
