@@ -23,16 +23,7 @@ internal static class SampleCommand
         {
             var options = new SyntheticRegionOptions { Size = r.GetValue(size), Seed = r.GetValue(seed), PixelSize = r.GetValue(pixel), Workers = r.GetValue(workers) };
             var clock = Stopwatch.StartNew();
-            int lastPercent = -1;
-            var progress = new SyncProgress(p =>
-            {
-                if (p.Stage != "rasters") return;
-                int percent = (int)(100 * p.Done / Math.Max(1, p.Total)) / 25 * 25;
-                if (percent == lastPercent) return;
-                lastPercent = percent;
-                stdout.WriteLine($"rasters {percent}%");
-            });
-            var summary = SyntheticRegion.Generate(r.GetValue(dir)!, options, progress);
+            var summary = ConsoleProgress.Run(stderr, p => SyntheticRegion.Generate(r.GetValue(dir)!, options, p));
             var ci = CultureInfo.InvariantCulture;
             stdout.WriteLine($"wrote {summary.RegionFile}");
             stdout.WriteLine(string.Create(ci, $"  {summary.Size} × {summary.Size} px at {options.PixelSize} m, EPSG:{summary.Crs.Epsg}, origin ({summary.Transform.OriginX}, {summary.Transform.OriginY})"));
@@ -42,11 +33,5 @@ internal static class SampleCommand
             return CdxApp.Ok;
         }));
         return cmd;
-    }
-
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress(Action<SyntheticProgress> report) : IProgress<SyntheticProgress>
-    {
-        public void Report(SyntheticProgress value) => report(value);
     }
 }

@@ -47,7 +47,7 @@ public static class SyntheticRegion
 
     /// <summary>Writes the region into <paramref name="directory"/> (created if missing; existing files are overwritten).</summary>
     /// <exception cref="ChangeDetectionException">Bad options, or the directory cannot be used.</exception>
-    public static SyntheticRegionSummary Generate(string directory, SyntheticRegionOptions options, IProgress<SyntheticProgress>? progress = null)
+    public static SyntheticRegionSummary Generate(string directory, SyntheticRegionOptions options, IProgress<StageProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -63,18 +63,18 @@ public static class SyntheticRegion
             throw new ChangeDetectionException($"{directory}: cannot create the output folder ({e.Message}).", e);
         }
 
-        progress?.Report(new SyntheticProgress("scene", 0, 1));
+        progress?.Report(new StageProgress("scene", 0, 1));
         var scene = SceneBuilder.Build(options);
         double extent = scene.Extent;
         double originX = CenterX - extent / 2, originY = CenterY + extent / 2;
         var transform = new GeoTransform(originX, options.PixelSize, 0, originY, 0, -options.PixelSize);
         var map = new MapFrame(originX, originY);
-        progress?.Report(new SyntheticProgress("scene", 1, 1));
+        progress?.Report(new StageProgress("scene", 1, 1));
 
         string before = Path.Combine(dir, "before.tif"), after = Path.Combine(dir, "after.tif");
         WriteRasters(scene, options, transform, before, after, progress);
 
-        progress?.Report(new SyntheticProgress("vectors", 0, 1));
+        progress?.Report(new StageProgress("vectors", 0, 1));
         string truth = Path.Combine(dir, "truth.geojson");
         var counts = WriteTruth(scene, map, truth);
         string farmland = Path.Combine(dir, "layers", "permanent_farmland.geojson");
@@ -90,7 +90,7 @@ public static class SyntheticRegion
         string region = Path.Combine(dir, "region.json");
         WriteRegionJson(region, home.Code, home.Name);
         WriteSyntheticJson(Path.Combine(dir, "synthetic.json"), options, scene, transform, counts);
-        progress?.Report(new SyntheticProgress("vectors", 1, 1));
+        progress?.Report(new StageProgress("vectors", 1, 1));
 
         return new SyntheticRegionSummary
         {
@@ -103,7 +103,7 @@ public static class SyntheticRegion
 
     // ---- rasters ----------------------------------------------------------------------------------
 
-    private static void WriteRasters(Scene scene, SyntheticRegionOptions o, GeoTransform transform, string beforePath, string afterPath, IProgress<SyntheticProgress>? progress)
+    private static void WriteRasters(Scene scene, SyntheticRegionOptions o, GeoTransform transform, string beforePath, string afterPath, IProgress<StageProgress>? progress)
     {
         int n = o.Size, ts = o.TileSize;
         var writerOptions = new GeoTiffWriterOptions
@@ -131,7 +131,7 @@ public static class SyntheticRegion
             writing = Task.WhenAll(
                 Task.Run(() => before.WriteWindow<ushort>(window, b.AsSpan(0, length))),
                 Task.Run(() => after.WriteWindow<ushort>(window, a.AsSpan(0, length))));
-            progress?.Report(new SyntheticProgress("rasters", s + 1, strips));
+            progress?.Report(new StageProgress("rasters", s + 1, strips));
         }
         writing?.GetAwaiter().GetResult();
     }

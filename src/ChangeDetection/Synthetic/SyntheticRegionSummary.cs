@@ -2,9 +2,6 @@ using ChangeDetection.Geo;
 
 namespace ChangeDetection.Synthetic;
 
-/// <summary>Progress of <see cref="SyntheticRegion.Generate"/>: the stage and how much of it is done.</summary>
-public sealed record SyntheticProgress(string Stage, long Done, long Total);
-
 /// <summary>What <see cref="SyntheticRegion.Generate"/> wrote. Paths are absolute.</summary>
 public sealed record SyntheticRegionSummary
 {
