@@ -65,6 +65,29 @@ public class ChangeKernelTests
         }
     }
 
+    // Rows and scores end right before an inaccessible page: a load or store past `width` in the
+    // last band would crash the test run rather than pass.
+    [TestCaseSource(nameof(VectorPaths))]
+    public void VectorPathTouchesNothingPastTheRow(KernelPathMethod path, bool accelerated)
+    {
+        if (!GuardedBuffer<byte>.IsSupported) Assert.Ignore("Guard pages need Linux with glibc.");
+        var random = new Random(13);
+        foreach (int width in Widths)
+        {
+            const int bands = 4;
+            var options = KernelTestData.Options(random, bands, KernelTestData.Indices.Both, 0, 0);
+            using var before = new GuardedBuffer<ushort>(bands * width);
+            using var after = new GuardedBuffer<ushort>(bands * width);
+            using var scores = new GuardedBuffer<float>(width);
+            KernelTestData.Row(random, bands, width, width, 0).CopyTo(before.Span);
+            KernelTestData.Row(random, bands, width, width, 0).CopyTo(after.Span);
+            var expected = new float[width];
+            ChangeKernel.ComputeScalar(before.Span, after.Span, width, width, options, expected);
+            path(before.Span, after.Span, width, width, options, scores.Span);
+            Assert.That(KernelTestData.Bits(scores.Span), Is.EqualTo(KernelTestData.Bits(expected)), $"width={width} accelerated={accelerated}");
+        }
+    }
+
     [TestCaseSource(nameof(VectorPaths))]
     public void VectorPathIgnoresSamplesBetweenWidthAndStride(KernelPathMethod path, bool accelerated)
     {
