@@ -1,19 +1,11 @@
 using System.Text.Json;
-using ChangeDetection.Cli;
+using static ChangeDetection.Tests.Cli.CdxRunner;
 
 namespace ChangeDetection.Tests.Cli;
 
 [TestFixture]
 public class DetectEvalCommandTests
 {
-    private static (int Code, string Out, string Err) Cdx(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CdxApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     /// <summary>Integration: cdx eval on the Landsat Nanjing pair, scored against its sparse labels.</summary>
     [Test]
     public void EvalOnARealPairPrintsJsonScoresPerPairAndSource()

@@ -1,4 +1,4 @@
-using ChangeDetection.Cli;
+using static ChangeDetection.Tests.Cli.CdxRunner;
 using ChangeDetection.Geo;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -10,14 +10,6 @@ namespace ChangeDetection.Tests.Cli;
 [TestFixture]
 public class PolygonizeCommandTests
 {
-    private static (int Code, string Out, string Err) Cdx(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CdxApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static long Count(string gpkg, string where = "1")
     {
         using var db = new SqliteConnection($"Data Source={gpkg};Mode=ReadOnly;Pooling=False");

@@ -1,18 +1,10 @@
-using ChangeDetection.Cli;
+using static ChangeDetection.Tests.Cli.CdxRunner;
 
 namespace ChangeDetection.Tests.Cli;
 
 [TestFixture]
 public class SyntheticSampleCommandTests
 {
-    private static (int Code, string Out, string Err) Cdx(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CdxApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Test]
     public void SampleWritesARegionAndExitsZero()
     {
