@@ -14,8 +14,11 @@ public sealed record ObjectScore(int Changes, int Found, int Patches, int Patche
 {
     public double Recall => Changes == 0 ? 0 : (double)Found / Changes;
     public double Precision => Patches == 0 ? 0 : (double)PatchesOnChanges / Patches;
-    /// <summary>Precision if pseudo-changes were filtered out (what a classifier can reach).</summary>
-    public double PrecisionWithoutPseudo => Patches - PatchesOnPseudo <= 0 ? 0 : (double)PatchesOnChanges / (Patches - PatchesOnPseudo);
+    /// <summary>
+    /// Share of patches that lie on an injected feature, change or look-alike: what differencing
+    /// alone can be held to. Telling look-alikes from changes is the patch classifier's job.
+    /// </summary>
+    public double PrecisionOnInjected => Patches == 0 ? 0 : (double)(PatchesOnChanges + PatchesOnPseudo) / Patches;
 }
 
 public static class PatchEvaluation

@@ -45,6 +45,9 @@ public class RegionRunTests
             Assert.That(resumed.TilesResumed, Is.EqualTo(5));
             Assert.That(resumed.Threshold, Is.EqualTo(clean.Threshold));
             Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(clean.MaskPath!)));
+            Assert.That(resumed.Outputs.Select(Path.GetFileName), Is.EqualTo(clean.Outputs.Select(Path.GetFileName)));
+            foreach (var (a, b) in resumed.Outputs.Zip(clean.Outputs))
+                Assert.That(Sha(a), Is.EqualTo(Sha(b)), Path.GetFileName(a));
         });
     }
 
