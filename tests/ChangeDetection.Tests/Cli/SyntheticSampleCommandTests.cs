@@ -14,7 +14,10 @@ public class SyntheticSampleCommandTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.Zero, stderr);
-            Assert.That(stderr, Is.Empty);
+            // stderr carries progress lines only (plain, since it is redirected): no error, no escape codes.
+            Assert.That(stderr, Does.Not.Contain("cdx:"));
+            Assert.That(stderr.Contains('\u001b', StringComparison.Ordinal), Is.False, "no terminal escape codes");
+            Assert.That(stderr, Does.Contain("rasters: 2/2"));
             Assert.That(File.Exists(Path.Combine(dir, "region.json")), Is.True);
             Assert.That(File.Exists(Path.Combine(dir, "layers", "ecological_redline.geojson")), Is.True);
             Assert.That(stdout, Does.Contain("512 × 512 px at 1.5 m").And.Contain("construction"));
