@@ -20,7 +20,9 @@ internal static class ShapefileLayerReader
             throw new ChangeDetectionException($"{path}: no .dbf file next to it.");
         var crs = PolygonLayerReader.KnownCrs(EsriPrj.Identify(File.ReadAllText(prj)), path, $"{Path.GetFileName(prj)} is not a CRS it knows");
 
-        var options = new ShapefileReaderOptions { Encoding = CpgEncoding(path) };
+        // The default (Strict) builder throws on the first self-intersecting ring, losing the whole layer;
+        // IgnoreInvalidShapes hands the invalid polygon over so LayerFeatureBuilder repairs and reports it.
+        var options = new ShapefileReaderOptions { Encoding = CpgEncoding(path), GeometryBuilderMode = GeometryBuilderMode.IgnoreInvalidShapes };
         var builder = new LayerFeatureBuilder(path);
         int n = 0;
         foreach (var feature in Shapefile.ReadAllFeatures(path, options))

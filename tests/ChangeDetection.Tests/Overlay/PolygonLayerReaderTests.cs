@@ -143,6 +143,24 @@ public sealed class PolygonLayerReaderTests
     }
 
     [Test]
+    public void BowTiePolygonInShapefile_IsRepairedAndReported()
+    {
+        using var dir = new TempDir();
+        string shp = dir.File("bowtie.shp");
+        var bowTie = Factory.CreatePolygon([new(X0, Y0), new(X0 + 10, Y0 + 10), new(X0 + 10, Y0), new(X0, Y0 + 10), new(X0, Y0)]);
+        WriteShapefile(shp, [Feature(Box(100, 100, 110, 110), ("k", "a")), Feature(bowTie, ("k", "b"))], new UTF8Encoding(false));
+        var layer = PolygonLayerReader.Read(shp);
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Features, Has.Count.EqualTo(2), "not dropped");
+            Assert.That(layer.RepairedCount, Is.EqualTo(1));
+            Assert.That(layer.Warnings, Has.One.Contains("bowtie.shp").And.Contains("record 2"));
+            Assert.That(layer.Features[1].Geometry.IsValid, Is.True);
+            Assert.That(layer.Features[1].Geometry.Area, Is.EqualTo(50.0).Within(1e-6));
+        });
+    }
+
+    [Test]
     public void NonPolygonFeature_IsSkippedWithAWarning()
     {
         using var dir = new TempDir();
