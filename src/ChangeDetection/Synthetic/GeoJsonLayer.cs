@@ -36,6 +36,32 @@ internal static class GeoJsonLayer
         w.Write("\n]}\n");
     }
 
+    /// <summary>
+    /// The name in the collection's 2008 "crs" member (e.g. <c>urn:ogc:def:crs:EPSG::4527</c>), or null
+    /// when there is none (RFC 7946: longitude/latitude). Only top-level members are looked at.
+    /// </summary>
+    public static string? ReadCrsName(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isCrs = reader.ValueTextEquals("crs"u8);
+            reader.Read();
+            if (!isCrs)
+            {
+                reader.Skip();
+                continue;
+            }
+            if (reader.TokenType != JsonTokenType.StartObject) return null;
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return doc.RootElement.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object
+                && props.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+                ? name.GetString() : null;
+        }
+        return null;
+    }
+
     /// <summary>Reads a feature collection written by <see cref="Write"/> (or any GeoJSON).</summary>
     public static FeatureCollection Read(string path) =>
         JsonSerializer.Deserialize<FeatureCollection>(File.ReadAllBytes(path), Options)

@@ -1,0 +1,91 @@
+using ChangeDetection.Geo;
+using NetTopologySuite.Geometries;
+
+namespace ChangeDetection.Overlay;
+
+/// <summary>What the overlay found for one patch.</summary>
+/// <param name="OverlapSquareMetres">Overlap area in m² with every layer (0 when untouched), keyed by layer name and kind.</param>
+/// <param name="Admin">The division holding most of the patch, or <see cref="AdminDivision.Unknown"/>.</param>
+/// <param name="Warnings">Problems specific to this patch (e.g. outside every division).</param>
+public sealed record PatchOverlay(IReadOnlyDictionary<LayerKey, double> OverlapSquareMetres, AdminDivision Admin, IReadOnlyList<string> Warnings)
+{
+    /// <summary>6-digit division code (XZQDM); <c>000000</c> when unknown.</summary>
+    public string AdminCode => Admin.Code;
+
+    /// <summary>Division name (XZQMC); 未知 when unknown.</summary>
+    public string AdminName => Admin.Name;
+}
+
+/// <summary>The overlay of all patches: one <see cref="PatchOverlay"/> per patch, in input order, and layer-level warnings.</summary>
+/// <param name="Patches">Per patch, same order as the input.</param>
+/// <param name="Layers">The layers overlaid, in order (names, kinds, task fields).</param>
+/// <param name="Warnings">Layer problems: repaired or skipped features, bad division codes.</param>
+public sealed record OverlayResult(IReadOnlyList<PatchOverlay> Patches, IReadOnlyList<LayerSpec> Layers, IReadOnlyList<string> Warnings);
+
+/// <summary>A layer read into memory together with its spec (the input of the pure overlay).</summary>
+public sealed record LoadedLayer(LayerSpec Spec, PolygonLayer Layer);
+
+/// <summary>
+/// The overlay stage: overlap in m² of every patch with every protected layer, and the
+/// administrative division of every patch. <see cref="Compute"/> is pure; <see cref="Run"/> reads the
+/// layer files first (the only I/O) and then computes.
+/// </summary>
+public static class OverlayStage
+{
+    /// <summary>Reads the layer files, transforms them into <paramref name="imageCrs"/>, and overlays.</summary>
+    /// <param name="patchesInImageCrs">Patch polygons in the image CRS (map units metres, or degrees for a geographic CRS).</param>
+    /// <param name="imageCrs">The image CRS; must be one <see cref="CrsRegistry"/> knows when a layer is in another CRS.</param>
+    /// <param name="layers">The protected layers; names must be unique.</param>
+    /// <param name="admin">The division layer, or null (every patch gets <see cref="AdminDivision.Unknown"/>, without a warning).</param>
+    /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed.</exception>
+    public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(imageCrs);
+        var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table))).ToArray();
+        var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table);
+        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!));
+    }
+
+    /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
+    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin)
+    {
+        ArgumentNullException.ThrowIfNull(patchesInImageCrs);
+        ArgumentNullException.ThrowIfNull(imageCrs);
+        ArgumentNullException.ThrowIfNull(layers);
+        var duplicate = layers.GroupBy(l => l.Spec.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ChangeDetectionException($"Two layers are named '{duplicate.Key}': layer names must be unique.");
+        foreach (var l in layers) _ = l.Spec.TaskField; // a custom kind without a field fails here, before any work
+
+        var warnings = new List<string>();
+        var indexes = new List<(LayerKey Key, OverlapIndex Index)>();
+        foreach (var l in layers)
+        {
+            warnings.AddRange(l.Layer.Warnings);
+            indexes.Add((l.Spec.Key, new OverlapIndex(l.Layer.TransformTo(imageCrs), imageCrs)));
+        }
+        AdminAttribution? attribution = null;
+        if (admin is { } a)
+        {
+            warnings.AddRange(a.Layer.Warnings);
+            attribution = new AdminAttribution(a.Layer.TransformTo(imageCrs), a.Spec, imageCrs, warnings);
+        }
+
+        var results = new PatchOverlay[patchesInImageCrs.Count];
+        for (int p = 0; p < results.Length; p++)
+        {
+            var patch = patchesInImageCrs[p];
+            var overlaps = new Dictionary<LayerKey, double>(indexes.Count);
+            foreach (var (key, index) in indexes) overlaps[key] = index.OverlapSquareMetres(patch);
+            var patchWarnings = new List<string>();
+            var division = AdminDivision.Unknown;
+            if (attribution is not null)
+            {
+                if (attribution.Attribute(patch) is AdminDivision d) division = d;
+                else patchWarnings.Add($"patch {p + 1} lies outside every administrative division; code {AdminDivision.UnknownCode} ({AdminDivision.UnknownName}).");
+            }
+            results[p] = new PatchOverlay(overlaps, division, patchWarnings);
+        }
+        return new OverlayResult(results, layers.Select(l => l.Spec).ToArray(), warnings);
+    }
+}
