@@ -1,0 +1,224 @@
+using ChangeDetection.Geo;
+using ChangeDetection.Pipeline;
+using ChangeDetection.Raster;
+using ChangeDetection.Tasks;
+using NetTopologySuite.Geometries;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ChangeDetection.Export;
+
+/// <summary>The two images chips are cut from (the same pair the change was detected on).</summary>
+public sealed record ChipSource(string BeforeImage, string AfterImage, ScenePairOptions? PairOptions = null);
+
+/// <summary>How chips are framed.</summary>
+public sealed record ChipOptions
+{
+    /// <summary>Margin around the patch's bounding box, as a fraction of its larger side.</summary>
+    public double MarginFraction { get; init; } = 0.2;
+    /// <summary>The smallest margin, in image pixels, so that a small patch still shows its surroundings.</summary>
+    public int MinMarginPixels { get; init; } = 32;
+    /// <summary>Small chips are enlarged by a whole factor (nearest neighbour, up to 8×) until their larger side reaches this many PNG pixels.</summary>
+    public int MinSidePixels { get; init; } = 256;
+}
+
+/// <summary>Where a chip was cut: the window on the pair grid and the whole enlargement factor.</summary>
+public readonly record struct ChipFrame(PixelWindow Window, int Scale)
+{
+    public int Width => Window.Width * Scale;
+    public int Height => Window.Height * Scale;
+}
+
+/// <summary>
+/// Writes <c>&lt;JCBH&gt;_before.png</c> and <c>&lt;JCBH&gt;_after.png</c> for each task: true colour
+/// (red, green, blue bands; one band as grey when the pair has no RGB), each band stretched between its
+/// 2nd and 98th percentile within the chip and date (acquisitions differ in radiometry, and a local
+/// stretch shows the patch best), with the patch outline drawn in yellow. Pixels without data in
+/// either date are dark grey. PNGs are encoded with ImageSharp 2.1 (encoding only).
+/// </summary>
+public static class ChipWriter
+{
+    private static readonly Rgb24 Outline = new(255, 255, 0);
+    private static readonly Rgb24 NoData = new(40, 40, 40);
+
+    /// <summary>The frame of a chip for a geometry in the grid's CRS, or null when the geometry lies outside the grid.</summary>
+    public static ChipFrame? FrameOf(Geometry geometry, GeoGrid grid, ChipOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        ArgumentNullException.ThrowIfNull(options);
+        var e = geometry.EnvelopeInternal;
+        var (c0, r0) = grid.Transform.MapToPixel(e.MinX, e.MaxY);
+        var (c1, r1) = grid.Transform.MapToPixel(e.MaxX, e.MinY);
+        int x0 = (int)Math.Floor(Math.Min(c0, c1) + 1e-9), x1 = (int)Math.Ceiling(Math.Max(c0, c1) - 1e-9);
+        int y0 = (int)Math.Floor(Math.Min(r0, r1) + 1e-9), y1 = (int)Math.Ceiling(Math.Max(r0, r1) - 1e-9);
+        int side = Math.Max(Math.Max(x1 - x0, y1 - y0), 1);
+        int margin = Math.Max(options.MinMarginPixels, (int)Math.Ceiling(options.MarginFraction * side));
+        var window = new PixelWindow(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin).Intersect(grid.Bounds);
+        if (window.IsEmpty) return null;
+        int larger = Math.Max(window.Width, window.Height);
+        int scale = Math.Clamp((options.MinSidePixels + larger - 1) / larger, 1, 8);
+        return new ChipFrame(window, scale);
+    }
+
+    /// <summary>
+    /// Writes the chips of <paramref name="tasks"/> into <paramref name="folder"/> (created if needed)
+    /// and returns the file names written. Tasks outside the pair's footprint get no chip.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The images cannot be read, or their CRS is not <paramref name="crs"/>.</exception>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<VerificationTask> tasks, Crs crs, ChipSource source, ChipOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(crs);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new ChipOptions();
+        var ordered = TaskList.Ordered(tasks);
+        using var pair = ScenePair.Open(source.BeforeImage, source.AfterImage, source.PairOptions);
+        if (!pair.Grid.Crs.IsSameAs(crs))
+            throw new ChangeDetectionException($"{source.BeforeImage}: the imagery is in {pair.Grid.Crs} but the tasks are in {crs}; chips need both in one CRS.");
+        int[] rgb = BandsForColour(pair.Bands);
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (var t in ordered)
+        {
+            if (FrameOf(t.Geometry, pair.Grid, options) is not ChipFrame frame) continue;
+            var (before, after) = Render(pair, frame, rgb, t.Geometry);
+            foreach (var (suffix, pixels) in new[] { ("before", before), ("after", after) })
+            {
+                string name = $"{t.JCBH}_{suffix}.png";
+                AtomicFile.Write(Path.Combine(folder, name), tmp =>
+                {
+                    using var image = Image.LoadPixelData<Rgb24>(pixels, frame.Width, frame.Height);
+                    image.SaveAsPng(tmp);
+                });
+                written.Add(name);
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Indices into <see cref="ScenePair.Bands"/> of red, green and blue, or the first band three times.</summary>
+    private static int[] BandsForColour(IReadOnlyList<SpectralBand> bands)
+    {
+        int r = IndexOf(bands, SpectralBand.Red), g = IndexOf(bands, SpectralBand.Green), b = IndexOf(bands, SpectralBand.Blue);
+        return r >= 0 && g >= 0 && b >= 0 ? [r, g, b] : [0, 0, 0];
+    }
+
+    private static int IndexOf(IReadOnlyList<SpectralBand> bands, SpectralBand band)
+    {
+        for (int i = 0; i < bands.Count; i++) if (bands[i] == band) return i;
+        return -1;
+    }
+
+    private static (Rgb24[] Before, Rgb24[] After) Render(ScenePair pair, ChipFrame frame, int[] rgb, Geometry geometry)
+    {
+        var w = frame.Window;
+        int n = w.Width * w.Height, bands = pair.Bands.Count;
+        var before = new ushort[n * bands];
+        var after = new ushort[n * bands];
+        var valid = new byte[n];
+        pair.Read(w, before, after, valid);
+        var outline = OutlineMask(geometry, pair.Grid.Transform, frame);
+        return (Colour(before, valid, n, rgb, frame, outline), Colour(after, valid, n, rgb, frame, outline));
+    }
+
+    private static Rgb24[] Colour(ushort[] data, byte[] valid, int n, int[] rgb, ChipFrame frame, bool[] outline)
+    {
+        var lut = new byte[3][];
+        for (int k = 0; k < 3; k++) lut[k] = StretchTable(data.AsSpan(rgb[k] * n, n), valid);
+        int s = frame.Scale, sw = frame.Width, width = frame.Window.Width;
+        var pixels = new Rgb24[frame.Width * frame.Height];
+        for (int y = 0; y < frame.Height; y++)
+        {
+            for (int x = 0; x < sw; x++)
+            {
+                int i = y * sw + x;
+                int p = y / s * width + x / s;
+                pixels[i] = outline[i] ? Outline
+                    : valid[p] == 0 ? NoData
+                    : new Rgb24(lut[0][data[rgb[0] * n + p]], lut[1][data[rgb[1] * n + p]], lut[2][data[rgb[2] * n + p]]);
+            }
+        }
+        return pixels;
+    }
+
+    /// <summary>A 65 536-entry table mapping digital numbers linearly from [2nd, 98th percentile] of the valid samples to 0–255.</summary>
+    internal static byte[] StretchTable(ReadOnlySpan<ushort> band, ReadOnlySpan<byte> valid)
+    {
+        var histogram = new long[65536];
+        long count = 0;
+        for (int i = 0; i < band.Length; i++)
+        {
+            if (valid[i] == 0) continue;
+            histogram[band[i]]++;
+            count++;
+        }
+        int lo = Percentile(histogram, count, 0.02), hi = Percentile(histogram, count, 0.98);
+        if (hi <= lo) hi = lo + 1;
+        var table = new byte[65536];
+        for (int v = 0; v < table.Length; v++)
+            table[v] = (byte)Math.Clamp(Math.Round((v - lo) * 255.0 / (hi - lo)), 0, 255);
+        return table;
+    }
+
+    private static int Percentile(long[] histogram, long count, double q)
+    {
+        if (count == 0) return 0;
+        long target = (long)Math.Ceiling(q * count), seen = 0;
+        for (int v = 0; v < histogram.Length; v++)
+        {
+            seen += histogram[v];
+            if (seen >= Math.Max(target, 1)) return v;
+        }
+        return histogram.Length - 1;
+    }
+
+    /// <summary>
+    /// The outline rasterised on the chip canvas (one canvas pixel wide, two when enlarged): each ring
+    /// edge is walked in steps of half a canvas pixel from map coordinates to canvas coordinates.
+    /// ImageSharp.Drawing is not used: no version compatible with ImageSharp 2.1 restores here.
+    /// </summary>
+    internal static bool[] OutlineMask(Geometry geometry, GeoTransform transform, ChipFrame frame)
+    {
+        var mask = new bool[frame.Width * frame.Height];
+        int thickness = frame.Scale > 1 ? 2 : 1;
+        for (int gi = 0; gi < geometry.NumGeometries; gi++)
+        {
+            if (geometry.GetGeometryN(gi) is not Polygon polygon) continue;
+            foreach (var ring in new[] { polygon.ExteriorRing }.Concat(polygon.InteriorRings))
+            {
+                var cs = ring.Coordinates;
+                for (int i = 1; i < cs.Length; i++)
+                {
+                    var (ax, ay) = Canvas(transform, frame, cs[i - 1]);
+                    var (bx, by) = Canvas(transform, frame, cs[i]);
+                    int steps = (int)Math.Ceiling(Math.Max(Math.Abs(bx - ax), Math.Abs(by - ay)) * 2) + 1;
+                    for (int k = 0; k <= steps; k++)
+                    {
+                        double f = (double)k / steps;
+                        Plot(mask, frame, ax + (bx - ax) * f, ay + (by - ay) * f, thickness);
+                    }
+                }
+            }
+        }
+        return mask;
+    }
+
+    private static (double X, double Y) Canvas(GeoTransform transform, ChipFrame frame, Coordinate c)
+    {
+        var (col, row) = transform.MapToPixel(c.X, c.Y);
+        return ((col - frame.Window.X) * frame.Scale, (row - frame.Window.Y) * frame.Scale);
+    }
+
+    private static void Plot(bool[] mask, ChipFrame frame, double x, double y, int thickness)
+    {
+        // One pixel: the one containing the point. Two: the pixels on both sides of the nearest corner,
+        // so that the line sits centred on the patch edge.
+        int x0 = thickness == 1 ? (int)Math.Floor(x) : (int)Math.Round(x) - 1;
+        int y0 = thickness == 1 ? (int)Math.Floor(y) : (int)Math.Round(y) - 1;
+        for (int dy = 0; dy < thickness; dy++)
+            for (int dx = 0; dx < thickness; dx++)
+            {
+                int px = Math.Clamp(x0 + dx, 0, frame.Width - 1), py = Math.Clamp(y0 + dy, 0, frame.Height - 1);
+                mask[py * frame.Width + px] = true;
+            }
+    }
+}

@@ -1,0 +1,31 @@
+using ChangeDetection.Pipeline;
+using ChangeDetection.Tasks;
+using CsvHelper;
+
+namespace ChangeDetection.Export;
+
+/// <summary>
+/// Writes verification tasks as CSV (RFC 4180, CRLF) in UTF-8 with a byte order mark, which Excel
+/// needs to show Chinese text; one column per <see cref="TaskFields"/> entry, no geometry (the
+/// centroid is in ZXDX/ZXDY and JD/WD). Written atomically.
+/// </summary>
+public static class CsvTaskWriter
+{
+    public static void Write(string path, IReadOnlyList<VerificationTask> tasks)
+    {
+        var ordered = TaskList.Ordered(tasks);
+        var fields = TaskFields.For(ordered);
+        WriteRows(path, fields.Select(f => f.Name).ToArray(), ordered.Select(t => fields.Select(f => f.ExportText(t)).ToArray()));
+    }
+
+    /// <summary>Writes a header and rows of text fields as UTF-8 CSV with a BOM, atomically.</summary>
+    internal static void WriteRows(string path, string[] header, IEnumerable<string[]> rows) =>
+        AtomicFile.Write(path, tmp =>
+        {
+            using var stream = File.Create(tmp);
+            using var csv = CsvWriter.Create(stream, new CsvWriterOptions { WriteByteOrderMark = true }, false);
+            csv.WriteHeader(header);
+            foreach (var row in rows) csv.WriteRecord(row);
+            csv.Flush();
+        });
+}

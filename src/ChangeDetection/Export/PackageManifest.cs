@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChangeDetection.Pipeline;
+
+namespace ChangeDetection.Export;
+
+/// <summary>One file of a package: path relative to the package folder ('/'-separated), size in bytes, SHA-256 (lower-case hex).</summary>
+public sealed record ManifestFile(string Path, long Bytes, string Sha256);
+
+/// <summary>
+/// <c>manifest.json</c> of a province package: the province code, the task count and every other
+/// file with its SHA-256, so that a province can check a transfer and an analyst can tell two
+/// deliveries apart.
+/// </summary>
+public sealed record PackageManifest(string Province, int TaskCount, IReadOnlyList<ManifestFile> Files)
+{
+    public const string FileName = "manifest.json";
+
+    /// <summary>Hashes every file under <paramref name="folder"/> (except the manifest) and writes the manifest atomically.</summary>
+    public static PackageManifest Write(string folder, string province, int taskCount)
+    {
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => (Full: f, Relative: System.IO.Path.GetRelativePath(folder, f).Replace('\\', '/')))
+            .Where(f => f.Relative != FileName)
+            .OrderBy(f => f.Relative, StringComparer.Ordinal)
+            .Select(f => new ManifestFile(f.Relative, new FileInfo(f.Full).Length, Sha256Of(f.Full)))
+            .ToList();
+        var manifest = new PackageManifest(province, taskCount, files);
+        AtomicFile.WriteAllText(System.IO.Path.Combine(folder, FileName), JsonSerializer.Serialize(manifest, Options));
+        return manifest;
+    }
+
+    /// <summary>Reads a manifest written by <see cref="Write"/>.</summary>
+    public static PackageManifest Read(string path) =>
+        JsonSerializer.Deserialize<PackageManifest>(File.ReadAllText(path), Options)
+        ?? throw new ChangeDetectionException($"{path}: empty manifest.");
+
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+}

@@ -1,0 +1,86 @@
+using ChangeDetection.Geo;
+using ChangeDetection.Tasks;
+
+namespace ChangeDetection.Export;
+
+/// <summary>Options for <see cref="ProvincePackage.Write"/>.</summary>
+public sealed record ProvincePackageOptions
+{
+    /// <summary>DBF text encoding of <c>tasks.shp</c>.</summary>
+    public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
+    /// <summary>The image pair to cut chips from; null: no <c>chips/</c> folder.</summary>
+    public ChipSource? Chips { get; init; }
+    public ChipOptions ChipOptions { get; init; } = new();
+    /// <summary>gpkg_contents.last_change of <c>tasks.gpkg</c> (default: now); fix it for byte-identical re-runs.</summary>
+    public DateTime? LastChange { get; init; }
+}
+
+/// <summary>What <see cref="ProvincePackage.Write"/> wrote for one province.</summary>
+public sealed record ProvincePackageResult(string Province, string Folder, int TaskCount, PackageManifest Manifest);
+
+/// <summary>
+/// Writes the per-province export package (one folder per province, 省级分发):
+/// <c>&lt;outputRoot&gt;/provinces/&lt;2-digit code&gt;/</c> holding <c>tasks.shp</c> (+ .shx .dbf .prj .cpg),
+/// <c>tasks.gpkg</c>, <c>tasks.geojson</c>, <c>tasks.csv</c>, <c>tasks.xlsx</c>, <c>tasks.kml</c>,
+/// <c>fields.csv</c>, optionally <c>chips/</c>, and <c>manifest.json</c> last. Each province folder is
+/// built under a scratch name and swapped in whole, so a province folder is always one complete
+/// delivery and a re-run leaves no stale chips. A province with no tasks gets no folder; folders of
+/// provinces absent from this call are left alone (another region may have written them).
+/// </summary>
+public static class ProvincePackage
+{
+    public const string ProvincesFolder = "provinces";
+
+    /// <summary>The files every package holds besides <c>chips/</c> and the manifest, in writing order.</summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+        ["tasks.dbf", "tasks.shx", "tasks.cpg", "tasks.prj", "tasks.shp", "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.xlsx", "tasks.kml", "fields.csv"];
+
+    /// <summary>Writes one package per province of <paramref name="tasks"/> (which must carry their JCBH) in <paramref name="crs"/>.</summary>
+    public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(crs);
+        options ??= new ProvincePackageOptions();
+        TaskList.Ordered(tasks); // fail before writing anything
+        string root = Path.Combine(outputRoot, ProvincesFolder);
+        Directory.CreateDirectory(root);
+        var results = new List<ProvincePackageResult>();
+        foreach (var group in tasks.GroupBy(t => t.Province, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var list = group.ToList();
+            string final = Path.Combine(root, group.Key);
+            string scratch = $"{final}.partial-{Environment.ProcessId}";
+            string old = $"{final}.old-{Environment.ProcessId}";
+            try
+            {
+                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+                Directory.CreateDirectory(scratch);
+                var manifest = WriteFolder(scratch, group.Key, list, crs, options);
+                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+                if (Directory.Exists(final)) Directory.Move(final, old);
+                Directory.Move(scratch, final);
+                results.Add(new ProvincePackageResult(group.Key, final, list.Count, manifest));
+            }
+            finally
+            {
+                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+            }
+        }
+        return results;
+    }
+
+    private static PackageManifest WriteFolder(string folder, string province, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions options)
+    {
+        ShapefileTaskWriter.Write(Path.Combine(folder, "tasks.shp"), tasks, crs, options.ShapefileEncoding);
+        GeoPackageTaskWriter.Write(Path.Combine(folder, "tasks.gpkg"), tasks, crs, options.LastChange);
+        GeoJsonTaskWriter.Write(Path.Combine(folder, "tasks.geojson"), tasks, crs);
+        CsvTaskWriter.Write(Path.Combine(folder, "tasks.csv"), tasks);
+        XlsxTaskWriter.Write(Path.Combine(folder, "tasks.xlsx"), tasks);
+        KmlTaskWriter.Write(Path.Combine(folder, "tasks.kml"), tasks, crs, $"核查任务 {province}");
+        FieldDictionaryWriter.Write(Path.Combine(folder, "fields.csv"), TaskFields.For(tasks));
+        if (options.Chips is ChipSource chips)
+            ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions);
+        return PackageManifest.Write(folder, province, tasks.Count);
+    }
+}

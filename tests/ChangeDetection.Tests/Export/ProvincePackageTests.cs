@@ -1,0 +1,154 @@
+using ChangeDetection.Export;
+using ChangeDetection.Synthetic;
+using ChangeDetection.Tasks;
+using ChangeDetection.Tests.Tasks;
+using NetTopologySuite.Geometries;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ChangeDetection.Tests.Export;
+
+[TestFixture]
+public class ProvincePackageTests
+{
+    private TempDir _dir = null!;
+    private SyntheticRegionSummary _region = null!;
+    private IReadOnlyList<VerificationTask> _tasks = null!;
+    private IReadOnlyList<ProvincePackageResult> _results = null!;
+
+    /// <summary>Tasks from the synthetic region's true changes, split over two made-up provinces so that grouping shows.</summary>
+    [OneTimeSetUp]
+    public void WritePackages()
+    {
+        _dir = new TempDir();
+        _region = SyntheticRegion.Generate(_dir.File("region"), new SyntheticRegionOptions { Size = 512, Seed = 1, Workers = 1 });
+        var truth = ChangeDetection.Synthetic.GeoJsonLayer.Read(_region.TruthFile);
+        var known = ChangeClasses.All.Select(c => c.Code).ToHashSet();
+        var raw = truth
+            .Select((f, i) => TaskSamples.Make(i % 3 == 0 ? "130102" : "410102", i % 3 == 0 ? "长安区" : "中原区", f.Geometry,
+                known.Contains((string)f.Attributes["kind"]) ? (string)f.Attributes["kind"] : "unclassified", farmland: i % 2 * 10.0))
+            .ToList();
+        Assert.That(raw, Has.Count.GreaterThan(3), "the synthetic region has changes");
+        _tasks = TaskNumbering.Assign(raw, "2026Q3");
+        _results = ProvincePackage.Write(_dir.File("out"), _tasks, _region.Crs, new ProvincePackageOptions
+        {
+            ShapefileEncoding = DbfEncoding.Gbk,
+            Chips = new ChipSource(_region.BeforeImage, _region.AfterImage),
+        });
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _dir.Dispose();
+
+    [Test]
+    public void OneFolderPerProvinceWithEveryFile()
+    {
+        Assert.That(_results.Select(r => r.Province), Is.EqualTo(new[] { "13", "41" }));
+        Assert.That(Directory.GetDirectories(_dir.File("out/provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }));
+        foreach (var r in _results)
+        {
+            var expected = ProvincePackage.FileNames.Append(PackageManifest.FileName).Append("chips");
+            Assert.That(Directory.GetFileSystemEntries(r.Folder).Select(Path.GetFileName), Is.EquivalentTo(expected), r.Province);
+            Assert.That(r.TaskCount, Is.EqualTo(_tasks.Count(t => t.Province == r.Province)));
+            Assert.That(r.Manifest.TaskCount, Is.EqualTo(r.TaskCount));
+        }
+    }
+
+    [Test]
+    public void ManifestHashesMatchTheFiles()
+    {
+        foreach (var r in _results)
+        {
+            var m = PackageManifest.Read(Path.Combine(r.Folder, PackageManifest.FileName));
+            Assert.That(m.Province, Is.EqualTo(r.Province));
+            Assert.That(m.TaskCount, Is.EqualTo(r.TaskCount));
+            var onDisk = Directory.EnumerateFiles(r.Folder, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(r.Folder, f).Replace('\\', '/')).Where(f => f != PackageManifest.FileName);
+            Assert.That(m.Files.Select(f => f.Path), Is.EquivalentTo(onDisk));
+            foreach (var f in m.Files)
+            {
+                string full = Path.Combine(r.Folder, f.Path);
+                Assert.That(PackageManifest.Sha256Of(full), Is.EqualTo(f.Sha256), f.Path);
+                Assert.That(new FileInfo(full).Length, Is.EqualTo(f.Bytes), f.Path);
+            }
+            Assert.That(m.Files.Select(f => f.Path), Does.Contain("chips/" + _tasks.First(t => t.Province == r.Province).JCBH + "_after.png"));
+        }
+    }
+
+    [Test]
+    public void ChipsArePngsOfTheFrameSizeAndDifferBetweenDates()
+    {
+        var grid = new ChangeDetection.Geo.GeoGrid(_region.Size, _region.Size, _region.Transform, _region.Crs);
+        int differing = 0;
+        foreach (var t in _tasks)
+        {
+            string folder = Path.Combine(_dir.File("out/provinces"), t.Province, "chips");
+            var frame = ChipWriter.FrameOf(t.Geometry, grid, new ChipOptions())!.Value;
+            using var before = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_before.png"), out var format);
+            using var after = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_after.png"));
+            Assert.That(format.Name, Is.EqualTo("PNG"));
+            Assert.That((before.Width, before.Height), Is.EqualTo((frame.Width, frame.Height)), t.JCBH);
+            Assert.That((after.Width, after.Height), Is.EqualTo((frame.Width, frame.Height)), t.JCBH);
+            Assert.That(Math.Max(frame.Width, frame.Height), Is.GreaterThanOrEqualTo(256).Or.EqualTo(Math.Max(frame.Window.Width, frame.Window.Height) * 8));
+            if (MeanAbsDifference(before, after) > 5) differing++;
+            Assert.That(CountYellow(after), Is.GreaterThan(0), $"{t.JCBH}: outline drawn");
+        }
+        Assert.That(differing, Is.GreaterThan(_tasks.Count / 2), "changed patches look different at the two dates");
+    }
+
+    [Test]
+    public void FrameHasAMarginOfAtLeast32PixelsOr20Percent()
+    {
+        var grid = new ChangeDetection.Geo.GeoGrid(1000, 1000, new ChangeDetection.Geo.GeoTransform(0, 2, 0, 2000, 0, -2), TaskSamples.Gk39);
+        var f = new GeometryFactory();
+        var small = f.CreatePolygon([new(200, 1000), new(220, 1000), new(220, 980), new(200, 980), new(200, 1000)]); // 10×10 px at col 100, row 500
+        var frame = ChipWriter.FrameOf(small, grid, new ChipOptions())!.Value;
+        Assert.That(frame.Window, Is.EqualTo(new ChangeDetection.Raster.PixelWindow(100 - 32, 500 - 32, 74, 74)));
+        Assert.That(frame.Scale, Is.EqualTo(4));
+        var big = f.CreatePolygon([new(200, 1000), new(1200, 1000), new(1200, 800), new(200, 800), new(200, 1000)]); // 500×100 px
+        var bigFrame = ChipWriter.FrameOf(big, grid, new ChipOptions())!.Value;
+        Assert.That(bigFrame.Window, Is.EqualTo(new ChangeDetection.Raster.PixelWindow(0, 400, 700, 300)), "100 px margin, clipped at the left edge");
+        Assert.That(bigFrame.Scale, Is.EqualTo(1));
+        var outside = f.CreatePolygon([new(-900, 1000), new(-800, 1000), new(-800, 900), new(-900, 900), new(-900, 1000)]);
+        Assert.That(ChipWriter.FrameOf(outside, grid, new ChipOptions() with { MinMarginPixels = 0, MarginFraction = 0 }), Is.Null);
+    }
+
+    [Test]
+    public void RewritingReplacesTheFolderWholeAndEmptyProvincesGetNone()
+    {
+        using var dir = new TempDir();
+        var tasks = TaskSamples.TwoProvinces();
+        ProvincePackage.Write(dir.Path, tasks, TaskSamples.Gk39);
+        File.WriteAllText(Path.Combine(dir.Path, "provinces", "41", "stale.txt"), "old");
+        var henan = tasks.Where(t => t.Province == "41").ToList();
+        var results = ProvincePackage.Write(dir.Path, henan, TaskSamples.Gk39);
+        Assert.That(results.Select(r => r.Province), Is.EqualTo(new[] { "41" }));
+        Assert.That(File.Exists(Path.Combine(dir.Path, "provinces", "41", "stale.txt")), Is.False);
+        Assert.That(Directory.GetDirectories(Path.Combine(dir.Path, "provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }),
+            "a province absent from this call is left alone; no scratch folders remain");
+        Assert.That(ProvincePackage.Write(dir.File("empty"), [], TaskSamples.Gk39), Is.Empty);
+        Assert.That(Directory.GetDirectories(Path.Combine(dir.File("empty"), "provinces")), Is.Empty);
+    }
+
+    private static double MeanAbsDifference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        long sum = 0;
+        for (int y = 0; y < a.Height; y++)
+            for (int x = 0; x < a.Width; x++)
+            {
+                var p = a[x, y];
+                var q = b[x, y];
+                sum += Math.Abs(p.R - q.R) + Math.Abs(p.G - q.G) + Math.Abs(p.B - q.B);
+            }
+        return sum / (3.0 * a.Width * a.Height);
+    }
+
+    private static int CountYellow(Image<Rgb24> image)
+    {
+        int n = 0;
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                if (image[x, y] == new Rgb24(255, 255, 0)) n++;
+        return n;
+    }
+}
