@@ -21,6 +21,7 @@ internal static class CdxApp
         root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         root.Subcommands.Add(ValidateCommand.Create(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(SampleCommand.Create(stdout, stderr));
         root.Subcommands.Add(PolygonizeCommand.Create(stdout, stderr));

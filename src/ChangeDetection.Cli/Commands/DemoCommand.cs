@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Synthetic;
 
@@ -36,7 +35,6 @@ internal static class DemoCommand
             var config = RegionConfig.Load(regionFile);
             var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, new RegionRunOptions { WriteMask = true }, p));
             RunCommand.Summarise(stdout, config, result);
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {result.Patches} monitoring patches (图斑) of at least {config.Detection.MinAreaM2["default"]} m²"));
             stdout.WriteLine("To look at them, open the images and the patches together in a desktop GIS, e.g.:");
             stdout.WriteLine($"  qgis {Path.Combine(dir, "before.tif")} {Path.Combine(dir, "after.tif")} {Path.Combine(result.OutputFolder, "patches.gpkg")} {Path.Combine(dir, "truth.geojson")}");
             return CdxApp.Ok;

@@ -37,7 +37,13 @@ internal static class RunCommand
         stdout.WriteLine($"region {config.RegionCode} {config.RegionName}, {config.Quarter}: done");
         if (result.TilesResumed > 0) stdout.WriteLine($"  resumed: {result.TilesResumed} of {result.Tiles} tiles were already finished");
         stdout.WriteLine(string.Create(ci, $"  threshold {result.Threshold:G6}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels"));
+        stdout.WriteLine($"  {result.Patches} monitoring patches (图斑); {result.TasksByProvince.Values.Sum()} verification tasks (核查任务){(result.TasksByProvince.Count == 0 ? "" : ": " + string.Join(", ", result.TasksByProvince.Select(kv => $"province {kv.Key}: {kv.Value}")))}");
         foreach (var f in result.Outputs) stdout.WriteLine($"  {f}");
+        if (result.Warnings.Count > 0)
+        {
+            stdout.WriteLine($"  {result.Warnings.Count} warning(s), also in run.json:");
+            foreach (var w in result.Warnings.Take(5)) stdout.WriteLine($"    {w}");
+        }
         stdout.WriteLine($"  run record: {result.RunJson}");
     }
 }

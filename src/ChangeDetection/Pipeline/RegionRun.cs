@@ -9,6 +9,8 @@ using ChangeDetection.Detection;
 using ChangeDetection.Export;
 using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
+using ChangeDetection.Overlay;
+using ChangeDetection.Tasks;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 
@@ -26,6 +28,10 @@ public sealed record RegionRunOptions
     public bool WriteMask { get; init; }
     /// <summary>Discard a ledger written by a different run and start over.</summary>
     public bool Force { get; init; }
+    /// <summary>DBF encoding of the exported Shapefiles (UTF-8; GBK for older desktop GIS).</summary>
+    public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
+    /// <summary>Export only this province (two-digit code); null: every province.</summary>
+    public string? Province { get; init; }
     /// <summary>For tests of resume: stop (throw) after this many tiles of the mask pass have been computed.</summary>
     public int? StopAfterMaskTiles { get; init; }
 }
@@ -35,6 +41,10 @@ public sealed record RegionRunResult(string OutputFolder, string RunJson, float 
 {
     /// <summary>Monitoring patches (图斑) delivered (above the minimum mapping unit).</summary>
     public int Patches { get; init; }
+    /// <summary>Verification tasks (核查任务) by province code.</summary>
+    public IReadOnlyDictionary<string, int> TasksByProvince { get; init; } = new Dictionary<string, int>();
+    /// <summary>Warnings of the overlay (repaired layer polygons, patches outside every division).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>The deliverables written (absolute paths).</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
@@ -137,11 +147,27 @@ public sealed class RegionRun
         outputs.AddRange(WritePatches(output, patches, pair.Grid.Crs));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
+        stage.Restart();
+        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
+            Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
+            Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
+        var tasks = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
+        progress?.Report(new StageProgress("overlay", 1, 1));
+        timings["overlay"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        var packages = WritePackages(output, tasks, pair.Grid.Crs);
+        outputs.AddRange(packages.Select(p => p.Folder));
+        timings["export"] = stage.Elapsed.TotalSeconds;
+        var warnings = overlay.Warnings.Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
+
         string runJson = Path.Combine(output, "run.json");
         var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
         {
             Outputs = outputs,
             Patches = patches.Count,
+            TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            Warnings = warnings,
         };
         WriteRunJson(runJson, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
         return result;
@@ -156,6 +182,18 @@ public sealed class RegionRun
         // Without a classifier every patch is of one (unknown) class: the default unit applies.
         var minArea = Config.Detection.MinAreaM2.TryGetValue("default", out double m) ? m : PatchOptions.DefaultMinAreaM2;
         return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minArea }, Detection.Workers);
+    }
+
+    /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
+    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs)
+    {
+        var selected = Options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;
+        return ProvincePackage.Write(output, selected, crs, new ProvincePackageOptions
+        {
+            ShapefileEncoding = Options.ShapefileEncoding,
+            Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
+            LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+        });
     }
 
     /// <summary>patches.gpkg (image CRS) and patches.geojson (lon/lat), each written atomically.</summary>
@@ -301,6 +339,7 @@ public sealed class RegionRun
         var json = new JsonObject
         {
             ["status"] = "complete",
+            ["warnings"] = new JsonArray(result.Warnings.Select(w => (JsonNode)w).ToArray()),
             ["tool"] = "cdx",
             ["version"] = ToolVersion,
             ["finished_utc"] = DateTime.UtcNow.ToString("O"),
@@ -330,6 +369,8 @@ public sealed class RegionRun
                 ["valid_pixels"] = result.ValidPixels,
                 ["changed_pixels"] = result.ChangedPixels,
                 ["patches"] = result.Patches,
+                ["tasks"] = result.TasksByProvince.Values.Sum(),
+                ["tasks_by_province"] = new JsonObject(result.TasksByProvince.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             },
             ["timings_s"] = new JsonObject(timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 3)))
                 .Append(KeyValuePair.Create("total", (JsonNode?)Math.Round(total, 3)))),

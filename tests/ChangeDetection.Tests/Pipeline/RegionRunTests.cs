@@ -80,6 +80,29 @@ public class RegionRunTests
             Assert.That(root.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("role").GetString()), Does.Contain("before").And.Contain("after"));
             Assert.That(root.GetProperty("timings_s").TryGetProperty("mask", out _), Is.True);
             Assert.That(root.GetProperty("version").GetString(), Is.Not.Empty);
+            Assert.That(root.GetProperty("counts").GetProperty("patches").GetInt32(), Is.EqualTo(result.Patches));
+            Assert.That(root.GetProperty("counts").GetProperty("tasks").GetInt32(), Is.EqualTo(result.TasksByProvince.Values.Sum()));
+        });
+    }
+
+    [Test]
+    public void EveryPatchBecomesATaskInTheProvincePackageOfItsCounty()
+    {
+        using var dir = new TempDir();
+        var result = RegionRun.Run(_config, Options(dir.File("out")));
+        Assert.That(result.Patches, Is.GreaterThan(0), "the sample region has changes");
+        Assert.Multiple(() =>
+        {
+            // Without a classifier no patch is pseudo: one task per patch.
+            Assert.That(result.TasksByProvince.Values.Sum(), Is.EqualTo(result.Patches));
+            foreach (var (province, count) in result.TasksByProvince)
+            {
+                string folder = Path.Combine(result.OutputFolder, "provinces", province);
+                var manifest = ChangeDetection.Export.PackageManifest.Read(Path.Combine(folder, "manifest.json"));
+                Assert.That(manifest.TaskCount, Is.EqualTo(count), province);
+                Assert.That(File.ReadAllLines(Path.Combine(folder, "tasks.csv")), Has.Length.EqualTo(count + 1), province);
+                Assert.That(Directory.GetFiles(Path.Combine(folder, "chips"), "*.png"), Has.Length.EqualTo(2 * count), province);
+            }
         });
     }
 

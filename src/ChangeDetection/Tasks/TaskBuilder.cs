@@ -1,0 +1,60 @@
+using ChangeDetection.Overlay;
+using ChangeDetection.Vectorization;
+
+namespace ChangeDetection.Tasks;
+
+/// <summary>
+/// Turns monitoring patches and their overlay into verification tasks (核查任务): one per patch
+/// that passes the filters (above the minimum mapping unit — done by the patch stage — and not
+/// pseudo-change), numbered with stable JCBH IDs.
+/// </summary>
+public static class TaskBuilder
+{
+    /// <summary>Change class and confidence of a patch; <see cref="Unclassified"/> without a model.</summary>
+    public readonly record struct Classification(string Class, double Confidence)
+    {
+        public static Classification Unclassified => new(ChangeClasses.Unclassified.Code, 0);
+    }
+
+    public static IReadOnlyList<VerificationTask> Build(
+        IReadOnlyList<Patch> patches, OverlayResult overlay, DateOnly before, DateOnly after, string quarter,
+        Func<Patch, Classification>? classify = null)
+    {
+        if (overlay.Patches.Count != patches.Count)
+            throw new ArgumentException("The overlay must hold one result per patch.", nameof(overlay));
+        var tasks = new List<VerificationTask>();
+        for (int i = 0; i < patches.Count; i++)
+        {
+            var p = patches[i];
+            var o = overlay.Patches[i];
+            var c = classify?.Invoke(p) ?? Classification.Unclassified;
+            if (c.Class == ChangeClasses.Pseudo.Code) continue;
+            double Overlap(string kind) => o.OverlapSquareMetres.Where(kv => kv.Key.Kind == kind).Sum(kv => kv.Value);
+            var extra = overlay.Layers.Where(l => !LayerKind.IsStandard(l.Kind))
+                .ToDictionary(l => l.TaskField, l => o.OverlapSquareMetres.TryGetValue(l.Key, out double m2) ? m2 : 0);
+            double permanent = Overlap(LayerKind.PermanentBasicFarmland), farmland = Overlap(LayerKind.Farmland), redline = Overlap(LayerKind.EcologicalRedline);
+            tasks.Add(new VerificationTask
+            {
+                XZQDM = o.AdminCode,
+                XZQMC = o.AdminName,
+                TBMJ = p.AreaM2,
+                QSX = before,
+                HSX = after,
+                BHLX = c.Class,
+                ZXD = c.Confidence,
+                ZXDX = p.CentroidX,
+                ZXDY = p.CentroidY,
+                JD = p.Lon,
+                WD = p.Lat,
+                YJJBNTMJ = permanent,
+                GDMJ = farmland,
+                STHXMJ = redline,
+                CZKFMJ = Overlap(LayerKind.UrbanBoundary),
+                Extra = extra,
+                YXJ = TaskPriority.Of(permanent, farmland, redline),
+                Geometry = p.MapGeometry,
+            });
+        }
+        return TaskNumbering.Assign(tasks, quarter);
+    }
+}
