@@ -19,26 +19,33 @@ public static class GeoPackageTaskWriter
     /// Creates (overwrites) <paramref name="path"/>. <paramref name="lastChange"/> fixes
     /// gpkg_contents.last_change (default: now), for byte-identical re-runs.
     /// </summary>
-    public static void Write(string path, IReadOnlyList<VerificationTask> tasks, Crs crs, DateTime? lastChange = null)
+    public static void Write(string path, IReadOnlyList<VerificationTask> tasks, Crs crs, DateTime? lastChange = null) =>
+        Write(path, tasks, crs, Layer, "Verification tasks (核查任务)", lastChange);
+
+    /// <summary>
+    /// The same table under another layer name: a run's patch layer (<c>patches</c>) carries every
+    /// patch with the task fields, pseudo-changes included.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<VerificationTask> tasks, Crs crs, string layer, string description, DateTime? lastChange = null)
     {
         ArgumentNullException.ThrowIfNull(crs);
         var ordered = TaskList.Ordered(tasks);
         var fields = TaskFields.For(ordered);
-        AtomicFile.Write(path, tmp => GeoPackageSchema.WriteFile(tmp, Layer, db => WriteCore(db, ordered, fields, crs, lastChange ?? DateTime.UtcNow)));
+        AtomicFile.Write(path, tmp => GeoPackageSchema.WriteFile(tmp, layer, db => WriteCore(db, layer, description, ordered, fields, crs, lastChange ?? DateTime.UtcNow)));
     }
 
-    private static void WriteCore(SqliteConnection db, IReadOnlyList<VerificationTask> tasks, IReadOnlyList<TaskField> fields, Crs crs, DateTime lastChange)
+    private static void WriteCore(SqliteConnection db, string layer, string description, IReadOnlyList<VerificationTask> tasks, IReadOnlyList<TaskField> fields, Crs crs, DateTime lastChange)
     {
         bool multi = tasks.Any(t => t.Geometry is not Polygon);
         var env = new Envelope();
         foreach (var t in tasks) env.ExpandToInclude(t.Geometry.EnvelopeInternal);
         string columns = string.Join(", ", fields.Select(f => $"\"{f.Name}\" {(f.Kind == TaskFieldKind.Real ? "REAL" : "TEXT")}"));
-        int srsId = GeoPackageSchema.CreateFeatureTable(db, Layer, "Verification tasks (核查任务)", crs, env, multi, lastChange, columns);
+        int srsId = GeoPackageSchema.CreateFeatureTable(db, layer, description, crs, env, multi, lastChange, columns);
 
         var writer = new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY };
         using (var insert = db.CreateCommand())
         {
-            insert.CommandText = $"INSERT INTO \"{Layer}\" (geom, {string.Join(", ", fields.Select(f => $"\"{f.Name}\""))}) VALUES ($g, {string.Join(", ", fields.Select((_, i) => $"$p{i}"))})";
+            insert.CommandText = $"INSERT INTO \"{layer}\" (geom, {string.Join(", ", fields.Select(f => $"\"{f.Name}\""))}) VALUES ($g, {string.Join(", ", fields.Select((_, i) => $"$p{i}"))})";
             var pg = insert.Parameters.Add("$g", SqliteType.Blob);
             var ps = fields.Select((f, i) => insert.Parameters.Add($"$p{i}", f.Kind == TaskFieldKind.Real ? SqliteType.Real : SqliteType.Text)).ToArray();
             insert.Prepare();

@@ -142,20 +142,21 @@ public sealed class RegionRun
 
         stage.Restart();
         var patches = Patches(maskPath, pair.Grid, progress);
-        var outputs = new List<string>();
-        if (keptMask is not null) outputs.Add(keptMask);
-        outputs.AddRange(WritePatches(output, patches, pair.Grid.Crs));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
             Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
             Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
-        var tasks = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
+        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
+        var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
         timings["overlay"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
+        var outputs = new List<string>();
+        if (keptMask is not null) outputs.Add(keptMask);
+        outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
         var packages = WritePackages(output, tasks, pair.Grid.Crs);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
@@ -196,18 +197,21 @@ public sealed class RegionRun
         });
     }
 
-    /// <summary>patches.gpkg (image CRS) and patches.geojson (lon/lat), each written atomically.</summary>
-    private IEnumerable<string> WritePatches(string output, IReadOnlyList<Patch> patches, Geo.Crs crs)
+    /// <summary>
+    /// The patch layer: every patch with the task fields, pseudo-changes included —
+    /// patches.gpkg (image CRS, layer <c>patches</c>) and patches.geojson (lon/lat).
+    /// </summary>
+    private IEnumerable<string> WritePatches(string output, IReadOnlyList<VerificationTask> records, Geo.Crs crs)
     {
         // A fixed gpkg timestamp (the after image's date) keeps re-runs byte-identical.
         var stamp = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         string gpkg = Path.Combine(output, "patches.gpkg");
-        AtomicFile.Write(gpkg, tmp => GeoPackagePatchWriter.Write(tmp, patches, crs, GeoPackagePatchWriter.DefaultLayer, stamp));
+        GeoPackageTaskWriter.Write(gpkg, records, crs, "patches", "Monitoring patches (图斑)", stamp);
         yield return gpkg;
         if (new Geo.MapMeasurer(crs).CanLocate)
         {
             string geojson = Path.Combine(output, "patches.geojson");
-            AtomicFile.Write(geojson, tmp => GeoJsonPatchWriter.Write(tmp, patches, crs));
+            GeoJsonTaskWriter.Write(geojson, records, crs);
             yield return geojson;
         }
     }

@@ -4,9 +4,10 @@ using ChangeDetection.Vectorization;
 namespace ChangeDetection.Tasks;
 
 /// <summary>
-/// Turns monitoring patches and their overlay into verification tasks (核查任务): one per patch
-/// that passes the filters (above the minimum mapping unit — done by the patch stage — and not
-/// pseudo-change), numbered with stable JCBH IDs.
+/// Turns monitoring patches and their overlay into records with the verification-task fields,
+/// numbered with stable JCBH IDs: <see cref="Build"/> gives one per patch (the run's patch
+/// layer, pseudo-changes included), <see cref="Tasks"/> the verification tasks (核查任务) among
+/// them — every patch that is not pseudo-change (the size filter is the patch stage's).
 /// </summary>
 public static class TaskBuilder
 {
@@ -28,7 +29,6 @@ public static class TaskBuilder
             var p = patches[i];
             var o = overlay.Patches[i];
             var c = classify?.Invoke(p) ?? Classification.Unclassified;
-            if (c.Class == ChangeClasses.Pseudo.Code) continue;
             double Overlap(string kind) => o.OverlapSquareMetres.Where(kv => kv.Key.Kind == kind).Sum(kv => kv.Value);
             var extra = overlay.Layers.Where(l => !LayerKind.IsStandard(l.Kind))
                 .ToDictionary(l => l.TaskField, l => o.OverlapSquareMetres.TryGetValue(l.Key, out double m2) ? m2 : 0);
@@ -57,4 +57,8 @@ public static class TaskBuilder
         }
         return TaskNumbering.Assign(tasks, quarter);
     }
+
+    /// <summary>The records that become verification tasks: all but pseudo-changes.</summary>
+    public static IReadOnlyList<VerificationTask> Tasks(IReadOnlyList<VerificationTask> records) =>
+        records.Where(r => r.BHLX != ChangeClasses.Pseudo.Code).ToList();
 }

@@ -100,6 +100,9 @@ public class RegionRunTests
         {
             // Without a classifier no patch is pseudo: one task per patch.
             Assert.That(result.TasksByProvince.Values.Sum(), Is.EqualTo(result.Patches));
+            // The patch layer carries every patch with the task fields.
+            var columns = PatchColumns(Path.Combine(result.OutputFolder, "patches.gpkg"));
+            Assert.That(columns, Is.SupersetOf(new[] { "JCBH", "XZQDM", "XZQMC", "TBMJ", "TBMJMU", "QSX", "HSX", "BHLX", "BHLXMC", "ZXD", "ZXDX", "ZXDY", "JD", "WD", "YJJBNTMJ", "GDMJ", "STHXMJ", "CZKFMJ", "YXJ" }));
             foreach (var (province, count) in result.TasksByProvince)
             {
                 string folder = Path.Combine(result.OutputFolder, "provinces", province);
@@ -146,6 +149,18 @@ public class RegionRunTests
             Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
             Assert.That(resumed.ChangedPixels, Is.EqualTo(clean.ChangedPixels), "the tile size does not change the result");
         });
+    }
+
+    private static List<string> PatchColumns(string gpkg)
+    {
+        using var db = new SqliteConnection($"Data Source={gpkg};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info('patches')";
+        var names = new List<string>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) names.Add(r.GetString(0));
+        return names;
     }
 
     private static long MaskTiles(string ledger)
