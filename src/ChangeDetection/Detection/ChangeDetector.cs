@@ -205,31 +205,11 @@ public sealed class ChangeDetector
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
         var windows = SampleWindows(pair.Grid).ToList();
-        var samples = new List<(ushort[] Before, ushort[] After, int Count)>();
         int done = 0;
         foreach (var win in windows)
         {
-            var t = new TileBuffers(win, bands);
-            ReadSmoothed(pair, win, t, smooth);
-            // Keep only pixels valid in both dates: the statistics and the sample scores use them alone.
-            int n = (int)win.PixelCount, m = 0;
-            var before = new ushort[n * bands];
-            var after = new ushort[n * bands];
-            for (int i = 0; i < n; i++)
-            {
-                if (t.Valid[i] == 0) continue;
-                for (int k = 0; k < bands; k++)
-                {
-                    before[k * n + m] = t.Before[k * n + i];
-                    after[k * n + m] = t.After[k * n + i];
-                }
-                m++;
-            }
-            if (m > 0)
-            {
-                stats.Add(before, after, m, n);
-                samples.Add((before, after, m));
-            }
+            var (before, after, count) = ValidSamples(pair, win, smooth);
+            if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
         }
         if (stats.Count == 0)
@@ -238,14 +218,37 @@ public sealed class ChangeDetector
         var roles = Roles(pair.Bands);
         var kernel = new ChangeKernelOptions(RadiometricNormalization.MeanStdMatching(stats), roles: roles,
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null);
+
+        // The sample's scores size the histogram. The windows are read again rather than kept:
+        // a few dozen small reads cost less than holding every sampled band in memory.
         var scores = new List<float>();
-        foreach (var (before, after, count) in samples)
+        foreach (var win in windows)
         {
+            var (before, after, count) = ValidSamples(pair, win, smooth);
             var s = new float[count];
-            ChangeKernel.Compute(before, after, count, before.Length / bands, kernel, s);
+            if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
             scores.AddRange(s);
         }
         return (kernel, scores.ToArray());
+    }
+
+    /// <summary>The pixels of a window valid in both dates, compacted to the front of each band (band stride = window pixels).</summary>
+    private static (ushort[] Before, ushort[] After, int Count) ValidSamples(ScenePair pair, PixelWindow win, int smooth)
+    {
+        int bands = pair.Bands.Count, n = (int)win.PixelCount, m = 0;
+        var t = new TileBuffers(win, bands);
+        ReadSmoothed(pair, win, t, smooth);
+        for (int i = 0; i < n; i++)
+        {
+            if (t.Valid[i] == 0) continue;
+            for (int k = 0; k < bands; k++)
+            {
+                t.Before[k * n + m] = t.Before[k * n + i];
+                t.After[k * n + m] = t.After[k * n + i];
+            }
+            m++;
+        }
+        return (t.Before, t.After, m);
     }
 
     private (long Valid, long Changed) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, IProgress<StageProgress>? progress)
