@@ -42,7 +42,7 @@ public sealed record PatchPrediction(ChangeClass Class, double Confidence, IRead
 /// Change type and pseudo-change classifier for monitoring patches: an ML.NET multiclass model over
 /// <see cref="PatchFeatures"/>. Training is deterministic for a given seed (single-threaded learner).
 /// The saved zip holds the ML.NET model plus an entry <c>cdx-classifier.json</c> with the feature
-/// schema version; a zip built on another schema is refused on load. <see cref="Predict"/> is thread-safe.
+/// schema version; a zip built on another schema is refused on load. <see cref="Predict(float[])"/> is thread-safe.
 /// </summary>
 public sealed class PatchClassifier
 {
@@ -145,6 +145,9 @@ public sealed class PatchClassifier
         var code = _slotClasses[best];
         return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores);
     }
+
+    /// <summary>The class of a patch on <paramref name="pair"/>'s grid (features computed with <see cref="PatchFeatures.Compute(Raster.ScenePair, Vectorization.Patch)"/>).</summary>
+    public PatchPrediction Predict(Raster.ScenePair pair, Vectorization.Patch patch) => Predict(PatchFeatures.Compute(pair, patch));
 
     /// <summary>Writes the model zip (ML.NET model + <see cref="MetadataEntry"/>), atomically.</summary>
     public void Save(string path)

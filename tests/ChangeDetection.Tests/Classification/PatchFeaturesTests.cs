@@ -138,6 +138,27 @@ public class PatchFeaturesTests
     }
 
     [Test]
+    public void MissingBandsAndTheirIndicesAreNaN()
+    {
+        using var dir = new TempDir();
+        // 3-band convention: red, green, blue.
+        string before = ScenePairTests.Write(dir, "b.tif", 10, 10, Gt, (k, c, r) => 100 * (k + 1), bands: 3);
+        string after = ScenePairTests.Write(dir, "a.tif", 10, 10, Gt, (k, c, r) => 200 * (k + 1), bands: 3);
+        using var pair = ScenePair.Open(before, after);
+        var f = PatchFeatures.Compute(pair, Square(pair, 2, 2, 6, 6));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(F(f, "red_mean_before"), Is.EqualTo(100));
+            Assert.That(F(f, "blue_mean_after"), Is.EqualTo(600));
+            Assert.That(F(f, "nir_mean_before"), Is.NaN);
+            Assert.That(F(f, "ndvi_before"), Is.NaN);
+            Assert.That(F(f, "ndwi_change"), Is.NaN);
+            Assert.That(F(f, "brightness_before"), Is.EqualTo(200));
+            Assert.That(F(f, "compactness"), Is.EqualTo(Math.PI / 4).Within(1e-5));
+        }
+    }
+
+    [Test]
     public void RasterisationTakesPixelCentresInsideTheOutline()
     {
         // L-shape: 3 × 1 bar plus 1 × 2 leg → 5 pixels; hole-free.
