@@ -33,6 +33,8 @@ public sealed class ClassifierMetrics
         PerClass = scores;
         var present = scores.Where(s => s.Support > 0).ToList();
         MacroF1 = present.Count > 0 ? present.Average(s => s.F1) : double.NaN;
+        var changes = present.Where(s => s.Class != ChangeClasses.Pseudo.Code && s.Class != ChangeClasses.Unclassified.Code).ToList();
+        ChangeTypeMacroF1 = changes.Count > 0 ? changes.Average(s => s.F1) : double.NaN;
         int total = 0, correct = 0;
         for (int i = 0; i < classes.Count; i++)
             for (int j = 0; j < classes.Count; j++) { total += matrix[i, j]; if (i == j) correct += matrix[i, j]; }
@@ -49,6 +51,8 @@ public sealed class ClassifierMetrics
     public double Accuracy { get; }
     /// <summary>Mean F1 over the classes present in the truth.</summary>
     public double MacroF1 { get; }
+    /// <summary>Mean F1 over the real change types present in the truth (pseudo and unclassified left out).</summary>
+    public double ChangeTypeMacroF1 { get; }
     public double RemovalConfidence { get; }
     public int PseudoTotal { get; }
     public int RealTotal { get; }
@@ -122,7 +126,7 @@ public sealed class ClassifierMetrics
         foreach (var s in PerClass)
             sb.AppendLine(string.Create(ci, $"{s.Class.PadRight(width)}{s.Support,9}{s.Precision,11:F3}{s.Recall,9:F3}{s.F1,8:F3}"));
         sb.AppendLine();
-        sb.AppendLine(string.Create(ci, $"patches {Total}; accuracy {Accuracy:F3}; macro-F1 {MacroF1:F3}"));
+        sb.AppendLine(string.Create(ci, $"patches {Total}; accuracy {Accuracy:F3}; macro-F1 {MacroF1:F3} (change types only: {ChangeTypeMacroF1:F3})"));
         sb.AppendLine(string.Create(ci, $"pseudo-change removal at confidence ≥ {RemovalConfidence:F2}: {PseudoRemoved:P1} of {PseudoTotal} pseudo patches removed, {RealKept:P1} of {RealTotal} real changes kept"));
         return sb.ToString();
     }

@@ -39,7 +39,8 @@ public class ClassifierMetricsTests
             // Pseudo removed at ≥ 0.5: only the 0.9 one; the real road predicted pseudo at 0.55 is lost.
             Assert.That(m.PseudoRemoved, Is.EqualTo(1 / 3.0).Within(1e-12));
             Assert.That(m.RealKept, Is.EqualTo(4 / 5.0).Within(1e-12));
-            Assert.That(m.ToText(), Does.Contain("macro-F1 0.611"));
+            Assert.That(m.ChangeTypeMacroF1, Is.EqualTo((2 / 3.0 + 0.5) / 2).Within(1e-12));
+            Assert.That(m.ToText(), Does.Contain("macro-F1 0.611 (change types only: 0.583)"));
         }
     }
 }
