@@ -25,6 +25,7 @@ internal static class CdxApp
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(SampleCommand.Create(stdout, stderr));
         root.Subcommands.Add(PolygonizeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

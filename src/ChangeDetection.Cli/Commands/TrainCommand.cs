@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using ChangeDetection.Classification;
+
+namespace ChangeDetection.Cli.Commands;
+
+/// <summary>
+/// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] --out MODEL.zip
+/// [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
+/// labelled patches from synthetic regions and/or a labelled feature table, a cross-validated
+/// confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var seeds = new Option<string?>("--synthetic-seeds") { Description = "Comma-separated seeds of the synthetic training regions." };
+        var labels = new Option<string?>("--labels") { Description = "A labelled feature table (CSV with a 'label' column, as written by --export-features) to train on as well." };
+        var export = new Option<string?>("--export-features") { Description = "Write the synthetic training patches' features and labels to this CSV." };
+        var size = new Option<int>("--size") { Description = "Synthetic region width and height in pixels.", DefaultValueFactory = _ => 1536 };
+        var output = new Option<string>("--out") { Description = "The model file (.zip).", Required = true };
+        var trainer = new Option<string>("--trainer") { Description = "lightgbm (default) or fasttree.", DefaultValueFactory = _ => "lightgbm" };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Training and fold seed.", DefaultValueFactory = _ => 1 };
+        var testSeeds = new Option<string?>("--test-seeds") { Description = "Comma-separated seeds of held-out synthetic regions to evaluate the final model on." };
+        var work = new Option<string?>("--work") { Description = "Folder for the generated regions (default: a temporary folder, deleted afterwards)." };
+        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions.") { seeds, labels, size, output, trainer, folds, seed, testSeeds, work, export };
+        cmd.SetAction(r => CdxApp.Guard(stderr, () =>
+        {
+            var ci = CultureInfo.InvariantCulture;
+            var trainSeeds = r.GetValue(seeds) is string ss ? ParseSeeds(ss, "--synthetic-seeds") : [];
+            string? labelFile = r.GetValue(labels);
+            if (trainSeeds.Length == 0 && labelFile is null)
+                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds and/or --labels.");
+            IReadOnlyList<LabelledFeatures> labelled = labelFile is null ? [] : FeatureTable.Read(labelFile);
+            var heldOut = r.GetValue(testSeeds) is string t ? ParseSeeds(t, "--test-seeds") : [];
+            var options = new PatchClassifierOptions
+            {
+                Seed = r.GetValue(seed),
+                Trainer = r.GetValue(trainer)!.Trim().ToLowerInvariant() switch
+                {
+                    "lightgbm" => ClassifierTrainer.LightGbm,
+                    "fasttree" => ClassifierTrainer.FastTree,
+                    var other => throw new ChangeDetectionException($"--trainer: '{other}' is not a trainer; use lightgbm or fasttree."),
+                },
+            };
+            string model = Path.GetFullPath(r.GetValue(output)!);
+            string? workDir = r.GetValue(work);
+            bool temporary = workDir is null;
+            workDir = Path.GetFullPath(workDir ?? Path.Combine(Path.GetTempPath(), "cdx-train-" + Guid.NewGuid().ToString("N")));
+            var dataOptions = new SyntheticTrainingOptions { Size = r.GetValue(size) };
+            try
+            {
+                var train = Samples(stdout, workDir, trainSeeds, dataOptions);
+                var examples = train.Select(s => s.ToLabelled()).ToList();
+                if (r.GetValue(export) is string exportFile)
+                {
+                    FeatureTable.Write(exportFile, train.Select(s => ($"seed{s.Seed}-patch{s.PatchId}", s.ToLabelled())));
+                    stdout.WriteLine($"features: {Path.GetFullPath(exportFile)}");
+                }
+                if (labelled.Count > 0)
+                {
+                    stdout.WriteLine($"{labelFile}: {labelled.Count} labelled patches");
+                    examples.AddRange(labelled);
+                }
+                stdout.WriteLine($"{examples.Count} labelled patches: {string.Join(", ", examples.GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
+
+                var cv = ClassifierMetrics.CrossValidate(examples, r.GetValue(folds), options);
+                string report = $"{r.GetValue(folds)}-fold cross-validation ({options.Trainer}, seed {options.Seed}, {Source(trainSeeds, dataOptions.Size, labelFile)})\n" + cv.ToText();
+                stdout.WriteLine();
+                stdout.Write(report);
+
+                var classifier = PatchClassifier.Train(examples, options);
+                classifier.Save(model);
+                if (heldOut.Length > 0)
+                {
+                    var test = Samples(stdout, workDir, heldOut, dataOptions);
+                    var held = ClassifierMetrics.Compute(test.Select(s => (s.Label, classifier.Predict(s.Features))));
+                    string heldReport = $"\nheld-out synthetic seeds {string.Join(",", heldOut)} (never seen in training)\n" + held.ToText();
+                    stdout.Write(heldReport);
+                    report += heldReport;
+                }
+                string metrics = MetricsPath(model);
+                File.WriteAllText(metrics, report);
+                stdout.WriteLine();
+                stdout.WriteLine(string.Create(ci, $"model: {model} (feature schema {PatchFeatures.SchemaVersion})"));
+                stdout.WriteLine($"metrics: {metrics}");
+            }
+            finally
+            {
+                if (temporary)
+                {
+                    try { Directory.Delete(workDir, recursive: true); }
+                    catch (IOException) { }
+                }
+            }
+            return CdxApp.Ok;
+        }));
+        return cmd;
+    }
+
+    private static string Source(long[] seeds, int size, string? labels) =>
+        string.Join("; ", new[] { seeds.Length > 0 ? $"synthetic seeds {string.Join(",", seeds)}, size {size}" : null, labels is null ? null : $"labels {labels}" }.OfType<string>());
+
+    /// <summary><c>MODEL.zip</c> → <c>MODEL.metrics.txt</c>.</summary>
+    internal static string MetricsPath(string model) =>
+        Path.Combine(Path.GetDirectoryName(model)!, Path.GetFileNameWithoutExtension(model) + ".metrics.txt");
+
+    private static List<SyntheticPatchSample> Samples(TextWriter stdout, string workDir, long[] seeds, SyntheticTrainingOptions options)
+    {
+        var all = new List<SyntheticPatchSample>();
+        foreach (long s in seeds)
+        {
+            var samples = SyntheticTrainingData.Build(Path.Combine(workDir, $"seed-{s}"), s, options);
+            stdout.WriteLine($"synthetic seed {s}: {samples.Count} patches");
+            all.AddRange(samples);
+        }
+        return all;
+    }
+
+    private static long[] ParseSeeds(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new ChangeDetectionException($"{option}: no seeds given.");
+        return parts.Select(p => long.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
+            ? v : throw new ChangeDetectionException($"{option}: '{p}' is not an integer seed.")).ToArray();
+    }
+}

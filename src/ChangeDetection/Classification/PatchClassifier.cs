@@ -1,0 +1,253 @@
+using System.IO.Compression;
+using System.Text.Json;
+using ChangeDetection.Tasks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace ChangeDetection.Classification;
+
+/// <summary>A patch's feature vector (<see cref="PatchFeatures"/>) with its known change class code.</summary>
+public sealed record LabelledFeatures(float[] Features, string Label);
+
+/// <summary>The learner behind <see cref="PatchClassifier"/>.</summary>
+public enum ClassifierTrainer
+{
+    /// <summary>LightGBM multiclass (softmax).</summary>
+    LightGbm,
+    /// <summary>One-versus-all boosted FastTree binary classifiers.</summary>
+    FastTree,
+}
+
+/// <summary>Options for <see cref="PatchClassifier.Train"/>.</summary>
+public sealed record PatchClassifierOptions
+{
+    public ClassifierTrainer Trainer { get; init; } = ClassifierTrainer.LightGbm;
+    /// <summary>Seed of the ML context and of the learner; the same data and seed give the same model.</summary>
+    public int Seed { get; init; } = 1;
+    public int NumberOfIterations { get; init; } = 200;
+    public int NumberOfLeaves { get; init; } = 15;
+    public int MinimumExampleCountPerLeaf { get; init; } = 5;
+    public double LearningRate { get; init; } = 0.1;
+}
+
+/// <summary>The classifier's answer for one patch.</summary>
+/// <param name="Class">The most likely class.</param>
+/// <param name="Confidence">Its score (a probability in [0, 1]).</param>
+/// <param name="Scores">Probability of every class the model knows, by class code.</param>
+public sealed record PatchPrediction(ChangeClass Class, double Confidence, IReadOnlyDictionary<string, double> Scores);
+
+/// <summary>
+/// Change type and pseudo-change classifier for monitoring patches: an ML.NET multiclass model over
+/// <see cref="PatchFeatures"/>. Training is deterministic for a given seed (single-threaded learner).
+/// The saved zip holds the ML.NET model plus an entry <c>cdx-classifier.json</c> with the feature
+/// schema version; a zip built on another schema is refused on load. <see cref="Predict(float[])"/> is thread-safe.
+/// </summary>
+public sealed class PatchClassifier
+{
+    /// <summary>The side entry in the model zip.</summary>
+    public const string MetadataEntry = "cdx-classifier.json";
+
+    private readonly MLContext _ml;
+    private readonly ITransformer _model;
+    private readonly PredictionEngine<FeatureRow, PredictionRow> _engine;
+    private readonly string[] _slotClasses;
+    private readonly Lock _gate = new();
+
+    private PatchClassifier(MLContext ml, ITransformer model, ClassifierTrainer trainer, IReadOnlyList<string> classes)
+    {
+        _ml = ml;
+        _model = model;
+        Trainer = trainer;
+        _engine = ml.Model.CreatePredictionEngine<FeatureRow, PredictionRow>(model);
+        var scoreColumn = _engine.OutputSchema["Score"];
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scoreColumn.GetSlotNames(ref names);
+        _slotClasses = names.DenseValues().Select(v => v.ToString()).ToArray();
+        Classes = classes.Count > 0 ? classes : _slotClasses;
+    }
+
+    public ClassifierTrainer Trainer { get; }
+
+    /// <summary>Class codes the model can answer, in score order.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>Trains a classifier on labelled feature vectors (labels are <see cref="ChangeClasses"/> codes).</summary>
+    /// <exception cref="ChangeDetectionException">No examples, fewer than two classes, a wrong vector length or an unknown label.</exception>
+    public static PatchClassifier Train(IEnumerable<LabelledFeatures> examples, PatchClassifierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        options ??= new PatchClassifierOptions();
+        var rows = new List<FeatureRow>();
+        foreach (var e in examples)
+        {
+            if (e.Features.Length != PatchFeatures.Length)
+                throw new ChangeDetectionException($"A training example has {e.Features.Length} features; schema {PatchFeatures.SchemaVersion} has {PatchFeatures.Length}.");
+            try { ChangeClasses.FromCode(e.Label); }
+            catch (ArgumentException x) { throw new ChangeDetectionException(x.Message, x); }
+            rows.Add(new FeatureRow { Features = e.Features, Label = e.Label });
+        }
+        if (rows.Count == 0) throw new ChangeDetectionException("No training examples.");
+        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).ToList();
+        if (classes.Count < 2) throw new ChangeDetectionException($"Training needs at least two classes; got only '{classes.FirstOrDefault()}'.");
+        // A fixed class (key) order makes the model independent of the example order.
+        classes = ChangeClasses.All.Select(c => c.Code).Where(classes.Contains).ToList();
+
+        var ml = new MLContext(seed: options.Seed);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var keys = ml.Data.LoadFromEnumerable(classes.Select(c => new KeyRow { Label = c }));
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label", "Label", keyData: keys);
+        IEstimator<ITransformer> trainer = options.Trainer switch
+        {
+            ClassifierTrainer.LightGbm => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = "Label", FeatureColumnName = "Features",
+                NumberOfIterations = options.NumberOfIterations, NumberOfLeaves = options.NumberOfLeaves,
+                MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf, LearningRate = options.LearningRate,
+                Seed = options.Seed, NumberOfThreads = 1, Silent = true, Verbose = false,
+            }),
+            ClassifierTrainer.FastTree => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+                {
+                    LabelColumnName = "Label", FeatureColumnName = "Features",
+                    NumberOfTrees = options.NumberOfIterations, NumberOfLeaves = options.NumberOfLeaves,
+                    MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf, LearningRate = options.LearningRate,
+                    Seed = options.Seed, NumberOfThreads = 1,
+                }), labelColumnName: "Label"),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Trainer, "Unknown trainer."),
+        };
+        var pipeline = toKey.Append(trainer).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel", "PredictedLabel"));
+        var model = pipeline.Fit(data);
+        return new PatchClassifier(ml, model, options.Trainer, classes);
+    }
+
+    /// <summary>The class of one patch.</summary>
+    /// <exception cref="ChangeDetectionException">Wrong vector length.</exception>
+    public PatchPrediction Predict(float[] features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Length != PatchFeatures.Length)
+            throw new ChangeDetectionException($"The feature vector has {features.Length} values; schema {PatchFeatures.SchemaVersion} has {PatchFeatures.Length}.");
+        PredictionRow p;
+        lock (_gate) p = _engine.Predict(new FeatureRow { Features = features, Label = "" });
+        // One-versus-all scores are per-class probabilities that need not sum to 1: normalise.
+        double total = 0;
+        for (int i = 0; i < p.Score.Length; i++) total += Math.Max(0, p.Score[i]);
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        int best = 0;
+        for (int i = 0; i < p.Score.Length; i++)
+        {
+            double s = total > 0 ? Math.Max(0, p.Score[i]) / total : 1.0 / p.Score.Length;
+            scores[_slotClasses[i]] = s;
+            if (p.Score[i] > p.Score[best]) best = i;
+        }
+        var code = _slotClasses[best];
+        return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores);
+    }
+
+    /// <summary>The class of a patch on <paramref name="pair"/>'s grid (features computed with <see cref="PatchFeatures.Compute(Raster.ScenePair, Vectorization.Patch)"/>).</summary>
+    public PatchPrediction Predict(Raster.ScenePair pair, Vectorization.Patch patch) => Predict(PatchFeatures.Compute(pair, patch));
+
+    /// <summary>Writes the model zip (ML.NET model + <see cref="MetadataEntry"/>), atomically.</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string partial = full + ".partial";
+        var schema = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>()).Schema;
+        _ml.Model.Save(_model, schema, partial);
+        using (var zip = ZipFile.Open(partial, ZipArchiveMode.Update))
+        {
+            var entry = zip.CreateEntry(MetadataEntry, CompressionLevel.Optimal);
+            entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            using var s = entry.Open();
+            JsonSerializer.Serialize(s, new ModelMetadata
+            {
+                SchemaVersion = PatchFeatures.SchemaVersion, FeatureCount = PatchFeatures.Length,
+                FeatureNames = [.. PatchFeatures.Names], Classes = [.. Classes], Trainer = Trainer.ToString(),
+            }, MetadataJson.Default.ModelMetadata);
+        }
+        File.Move(partial, full, overwrite: true);
+    }
+
+    /// <summary>Loads a model zip written by <see cref="Save"/>.</summary>
+    /// <exception cref="ChangeDetectionException">Missing or unreadable file, no metadata, or a feature schema other than <see cref="PatchFeatures.SchemaVersion"/>.</exception>
+    public static PatchClassifier Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: classifier model not found.");
+        ModelMetadata meta;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entry = zip.GetEntry(MetadataEntry)
+                ?? throw new ChangeDetectionException($"{path}: not a ChangeDetection classifier (no {MetadataEntry} in the zip); train one with 'cdx train'.");
+            using var s = entry.Open();
+            meta = JsonSerializer.Deserialize(s, MetadataJson.Default.ModelMetadata)
+                ?? throw new ChangeDetectionException($"{path}: {MetadataEntry} is empty.");
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
+        {
+            throw new ChangeDetectionException($"{path}: cannot read the classifier model ({e.Message}).", e);
+        }
+        if (meta.SchemaVersion != PatchFeatures.SchemaVersion || meta.FeatureCount != PatchFeatures.Length)
+            throw new ChangeDetectionException(
+                $"{path}: the model was trained on patch feature schema {meta.SchemaVersion} ({meta.FeatureCount} features); this build computes schema {PatchFeatures.SchemaVersion} ({PatchFeatures.Length} features). Retrain it with 'cdx train'.");
+        var ml = new MLContext(seed: 1);
+        ITransformer model;
+        try
+        {
+            model = ml.Model.Load(path, out _);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or InvalidDataException)
+        {
+            throw new ChangeDetectionException($"{path}: cannot load the ML.NET model ({e.Message}).", e);
+        }
+        var trainer = Enum.TryParse<ClassifierTrainer>(meta.Trainer, out var t) ? t : ClassifierTrainer.LightGbm;
+        return new PatchClassifier(ml, model, trainer, meta.Classes ?? []);
+    }
+
+    /// <summary>The schema version recorded in a model zip (null when it has none).</summary>
+    public static int? ReadSchemaVersion(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        var entry = zip.GetEntry(MetadataEntry);
+        if (entry is null) return null;
+        using var s = entry.Open();
+        return JsonSerializer.Deserialize(s, MetadataJson.Default.ModelMetadata)?.SchemaVersion;
+    }
+
+    internal sealed class FeatureRow
+    {
+        [VectorType(PatchFeatures.Length)]
+        public float[] Features { get; set; } = [];
+        public string Label { get; set; } = "";
+    }
+
+    internal sealed class KeyRow
+    {
+        public string Label { get; set; } = "";
+    }
+
+    internal sealed class PredictionRow
+    {
+        public string PredictedLabel { get; set; } = "";
+        public float[] Score { get; set; } = [];
+    }
+}
+
+/// <summary>The side entry of a model zip.</summary>
+internal sealed class ModelMetadata
+{
+    public int SchemaVersion { get; set; }
+    public int FeatureCount { get; set; }
+    public string[]? FeatureNames { get; set; }
+    public string[]? Classes { get; set; }
+    public string? Trainer { get; set; }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ModelMetadata))]
+internal sealed partial class MetadataJson : System.Text.Json.Serialization.JsonSerializerContext;
