@@ -16,7 +16,8 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Folder for the sample region and its outputs.", DefaultValueFactory = _ => "cdx-demo" };
         var size = new Option<int>("--size") { Description = "Sample width and height in pixels.", DefaultValueFactory = _ => 4096 };
         var seed = new Option<long>("--seed") { Description = "Sample seed.", DefaultValueFactory = _ => 42 };
-        var cmd = new Command("demo", "Generate a sample region and run the whole pipeline on it with embedded SQLite.") { output, size, seed };
+        var model = new Option<string?>("--model") { Description = "Patch classifier model (default: the one shipped with cdx, models/classifier.zip; 'none' for no classifier)." };
+        var cmd = new Command("demo", "Generate a sample region and run the whole pipeline on it with embedded SQLite.") { output, size, seed, model };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             string dir = Path.GetFullPath(r.GetValue(output)!);
@@ -33,7 +34,14 @@ internal static class DemoCommand
             }
 
             var config = RegionConfig.Load(regionFile);
-            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, new RegionRunOptions { WriteMask = true }, p));
+            string? modelPath = r.GetValue(model) switch
+            {
+                "none" => null,
+                string given => given,
+                null => File.Exists(ShippedModel) ? ShippedModel : null,
+            };
+            if (modelPath is not null) stdout.WriteLine($"classifying patches with {modelPath}");
+            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, new RegionRunOptions { WriteMask = true, Model = modelPath, RestartIfChanged = true }, p));
             RunCommand.Summarise(stdout, config, result);
             stdout.WriteLine("To look at them, open the images and the patches together in a desktop GIS, e.g.:");
             stdout.WriteLine($"  qgis {Path.Combine(dir, "before.tif")} {Path.Combine(dir, "after.tif")} {Path.Combine(result.OutputFolder, "patches.gpkg")} {Path.Combine(dir, "truth.geojson")}");
@@ -41,6 +49,9 @@ internal static class DemoCommand
         }));
         return cmd;
     }
+
+    /// <summary>The default model, trained from synthetic regions (see README, "Default classifier model").</summary>
+    internal static string ShippedModel => Path.Combine(AppContext.BaseDirectory, "models", "classifier.zip");
 
     /// <summary>The sample is reused when its record says it was made with the same size and seed.</summary>
     private static bool SampleIsCurrent(string dir, SyntheticRegionOptions options)

@@ -15,14 +15,15 @@ internal static class RunCommand
         var workers = new Option<int>("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
-        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force };
+        var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'); overrides the config's \"model\"." };
+        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var config = RegionConfig.Load(r.GetValue(region)!);
             var options = new RegionRunOptions
             {
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
-                WriteMask = r.GetValue(writeMask), Force = r.GetValue(force),
+                WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model),
             };
             var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, options, p));
             Summarise(stdout, config, result);
@@ -37,7 +38,7 @@ internal static class RunCommand
         stdout.WriteLine($"region {config.RegionCode} {config.RegionName}, {config.Quarter}: done");
         if (result.TilesResumed > 0) stdout.WriteLine($"  resumed: {result.TilesResumed} of {result.Tiles} tiles were already finished");
         stdout.WriteLine(string.Create(ci, $"  threshold {result.Threshold:G6}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels"));
-        stdout.WriteLine($"  {result.Patches} monitoring patches (图斑); {result.TasksByProvince.Values.Sum()} verification tasks (核查任务){(result.TasksByProvince.Count == 0 ? "" : ": " + string.Join(", ", result.TasksByProvince.Select(kv => $"province {kv.Key}: {kv.Value}")))}");
+        stdout.WriteLine($"  {result.Patches} monitoring patches (图斑){(result.PseudoPatches > 0 ? $", {result.PseudoPatches} of them pseudo-change (no task)" : "")}; {result.TasksByProvince.Values.Sum()} verification tasks (核查任务){(result.TasksByProvince.Count == 0 ? "" : ": " + string.Join(", ", result.TasksByProvince.Select(kv => $"province {kv.Key}: {kv.Value}")))}");
         foreach (var f in result.Outputs) stdout.WriteLine($"  {f}");
         if (result.Warnings.Count > 0)
         {

@@ -48,6 +48,8 @@ public sealed record RegionConfig
     public DetectionConfig Detection { get; init; } = new();
     /// <summary>The output folder (absolute).</summary>
     public required string Output { get; init; }
+    /// <summary>The patch classifier model (.zip from <c>cdx train</c>), or null: patches stay unclassified.</summary>
+    public string? Model { get; init; }
 
     private static readonly Regex QuarterPattern = new(@"^\d{4}Q[1-4]$", RegexOptions.CultureInvariant);
     private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
@@ -76,7 +78,7 @@ public sealed record RegionConfig
     {
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var r = new Reader(path, dir);
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -154,6 +156,7 @@ public sealed record RegionConfig
             Admin = admin,
             Detection = detection,
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
+            Model = root.TryGetProperty("model", out _) ? r.File(root, "model", "model") : null,
         };
     }
 

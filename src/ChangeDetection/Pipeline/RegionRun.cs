@@ -28,6 +28,12 @@ public sealed record RegionRunOptions
     public bool WriteMask { get; init; }
     /// <summary>Discard a ledger written by a different run and start over.</summary>
     public bool Force { get; init; }
+    /// <summary>Resume when the ledger belongs to this same run, start over silently when it does not (the demo's choice).</summary>
+    public bool RestartIfChanged { get; init; }
+    /// <summary>The patch classifier model; overrides the config's <c>model</c>.</summary>
+    public string? Model { get; init; }
+    /// <summary>A patch classified pseudo-change with at least this confidence produces no task (it stays in the patch layer).</summary>
+    public double PseudoConfidence { get; init; } = 0.5;
     /// <summary>DBF encoding of the exported Shapefiles (UTF-8; GBK for older desktop GIS).</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
@@ -41,6 +47,8 @@ public sealed record RegionRunResult(string OutputFolder, string RunJson, float 
 {
     /// <summary>Monitoring patches (图斑) delivered (above the minimum mapping unit).</summary>
     public int Patches { get; init; }
+    /// <summary>Patches the classifier called pseudo-change with enough confidence: in the patch layer, not tasks.</summary>
+    public int PseudoPatches { get; init; }
     /// <summary>Verification tasks (核查任务) by province code.</summary>
     public IReadOnlyDictionary<string, int> TasksByProvince { get; init; } = new Dictionary<string, int>();
     /// <summary>Warnings of the overlay (repaired layer polygons, patches outside every division).</summary>
@@ -78,6 +86,8 @@ public sealed class RegionRun
     }
 
     public RegionConfig Config { get; }
+    /// <summary>The classifier model file used, or null.</summary>
+    public string? ModelPath => Options.Model is string m ? Path.GetFullPath(m) : Config.Model;
     public RegionRunOptions Options { get; }
     public ChangeDetectionOptions Detection { get; }
     public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
@@ -109,7 +119,7 @@ public sealed class RegionRun
         var inputs = InputFingerprints();
         string fingerprint = Fingerprint(inputs);
 
-        using var ledger = RunLedger.Open(work, fingerprint, Options.Force);
+        using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
         var detector = new ChangeDetector(Detection);
 
@@ -148,7 +158,8 @@ public sealed class RegionRun
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
             Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
             Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
-        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
+        var classify = Classifier(pair);
+        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classify);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
         timings["overlay"] = stage.Elapsed.TotalSeconds;
@@ -167,6 +178,7 @@ public sealed class RegionRun
         {
             Outputs = outputs,
             Patches = patches.Count,
+            PseudoPatches = records.Count - tasks.Count,
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
@@ -183,6 +195,25 @@ public sealed class RegionRun
         // Without a classifier every patch is of one (unknown) class: the default unit applies.
         var minArea = Config.Detection.MinAreaM2.TryGetValue("default", out double m) ? m : PatchOptions.DefaultMinAreaM2;
         return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minArea }, Detection.Workers);
+    }
+
+    /// <summary>
+    /// The patch classifier, when a model is given: change type and confidence per patch. A pseudo
+    /// call below <see cref="RegionRunOptions.PseudoConfidence"/> is not trusted to drop a task: the
+    /// patch takes its most likely real change class instead.
+    /// </summary>
+    private Func<Patch, TaskBuilder.Classification>? Classifier(ScenePair pair)
+    {
+        if (ModelPath is not string model) return null;
+        var classifier = Classification.PatchClassifier.Load(model);
+        return patch =>
+        {
+            var p = classifier.Predict(pair, patch);
+            if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
+                return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
+            var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
+            return new TaskBuilder.Classification(best.Key, best.Value);
+        };
     }
 
     /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
@@ -320,6 +351,7 @@ public sealed class RegionRun
         var files = new List<(string, string)> { ("config", Config.FilePath), ("before", Config.Before.Path), ("after", Config.After.Path) };
         files.AddRange(Config.Layers.Select(l => ($"layer:{l.Name}", l.Path)));
         if (Config.Admin is { } a) files.Add(("admin", a.Path));
+        if (ModelPath is string m) files.Add(("model", m));
         return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
     }
 
@@ -364,6 +396,8 @@ public sealed class RegionRun
                 ["smooth_radius"] = model.SmoothRadius,
                 ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
                 ["after_resampled"] = pair.AfterResampled,
+                ["model"] = ModelPath,
+                ["pseudo_confidence"] = Options.PseudoConfidence,
             },
             ["threshold"] = result.Threshold,
             ["counts"] = new JsonObject
@@ -373,6 +407,7 @@ public sealed class RegionRun
                 ["valid_pixels"] = result.ValidPixels,
                 ["changed_pixels"] = result.ChangedPixels,
                 ["patches"] = result.Patches,
+                ["pseudo_patches"] = result.PseudoPatches,
                 ["tasks"] = result.TasksByProvince.Values.Sum(),
                 ["tasks_by_province"] = new JsonObject(result.TasksByProvince.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             },

@@ -33,11 +33,26 @@ public sealed class RunLedger : IDisposable
     /// <paramref name="fingerprint"/>. A ledger written by a different run is refused unless
     /// <paramref name="force"/>, which discards it and starts over.
     /// </summary>
-    public static RunLedger Open(string folder, string fingerprint, bool force)
+    public static RunLedger Open(string folder, string fingerprint, bool force) => Open(folder, fingerprint, force, restartIfChanged: false);
+
+    /// <summary>As <see cref="Open(string, string, bool)"/>; with <paramref name="restartIfChanged"/> a ledger of another run is discarded instead of refused.</summary>
+    public static RunLedger Open(string folder, string fingerprint, bool force, bool restartIfChanged)
     {
         Directory.CreateDirectory(folder);
         string path = System.IO.Path.Combine(folder, FileName);
         if (force) Delete(path);
+        if (restartIfChanged && File.Exists(path))
+        {
+            using (var probe = Connect(path))
+            {
+                bool stale;
+                try { stale = Scalar(probe, "SELECT value FROM meta WHERE key='fingerprint'") != fingerprint; }
+                catch (SqliteException) { stale = true; }
+                if (!stale) return Open(folder, fingerprint, force: false, restartIfChanged: false);
+            }
+            SqliteConnection.ClearAllPools();
+            Delete(path);
+        }
         var db = Connect(path);
         try
         {

@@ -32,12 +32,45 @@ public class EndToEndTests
         });
     }
 
-    private static List<Geometry> ReadPatches(string gpkg)
+    /// <summary>With the shipped classifier, the tasks (non-pseudo patches) are the injected changes.</summary>
+    [Test]
+    public void WithTheShippedClassifierTasksAreTheRealChanges()
+    {
+        string model = ShippedModel();
+        using var dir = new TempDir();
+        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
+        var config = RegionConfig.Load(sample.RegionFile);
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = model });
+
+        var tasks = ReadPatches(Path.Combine(result.OutputFolder, "patches.gpkg"), "BHLX <> 'pseudo'");
+        var score = PatchEvaluation.Score(tasks, sample.TruthFile);
+        TestContext.Out.WriteLine($"tasks {score.Patches}: on changes {score.PatchesOnChanges}, on pseudo-changes {score.PatchesOnPseudo}; changes found {score.Found}/{score.Changes}; pseudo patches {result.PseudoPatches}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.PseudoPatches, Is.GreaterThan(0), "the look-alikes are recognised");
+            Assert.That(score.Recall, Is.GreaterThanOrEqualTo(0.9));
+            Assert.That(score.Precision, Is.GreaterThanOrEqualTo(0.8), "tasks on real changes");
+        });
+    }
+
+    /// <summary>models/classifier.zip at the repository root (trained by the command in README).</summary>
+    internal static string ShippedModel()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "models", "classifier.zip");
+            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln")))
+                return File.Exists(candidate) ? candidate : throw new FileNotFoundException("models/classifier.zip is missing from the repository", candidate);
+        }
+        throw new DirectoryNotFoundException("ChangeDetection.sln not found above the test assembly");
+    }
+
+    private static List<Geometry> ReadPatches(string gpkg, string where = "1=1")
     {
         using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={gpkg};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT geom FROM patches";
+        cmd.CommandText = $"SELECT geom FROM patches WHERE {where}";
         var reader = new GeoPackageGeoReader();
         var list = new List<Geometry>();
         using var r = cmd.ExecuteReader();
