@@ -1,0 +1,23 @@
+using System.CommandLine;
+using ChangeDetection.Jobs;
+
+namespace ChangeDetection.Cli.Commands;
+
+/// <summary>Options shared by the job commands (serve, worker, enqueue, jobs).</summary>
+internal static class JobsOptions
+{
+    public static Option<string> Storage() => new("--storage")
+    {
+        Description = $"Job storage: sqlite:PATH (one machine) or postgres:CONNECTION (several workers). Default: {JobStorageSpec.Default}.",
+        DefaultValueFactory = _ => JobStorageSpec.Default,
+    };
+
+    public static Option<int> Workers() => new("--workers")
+    {
+        Description = "Region jobs this process runs at once (each region run uses every core). Default: 1.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static int CheckWorkers(int n) =>
+        n is >= 1 and <= 64 ? n : throw new ChangeDetectionException($"--workers {n}: use 1..64 region jobs at once.");
+}
