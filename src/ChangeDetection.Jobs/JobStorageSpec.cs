@@ -27,6 +27,13 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
     /// <summary>How often an idle worker looks for new jobs. SQLite storage defaults to 15 s; tests use less.</summary>
     public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// PostgreSQL: how long a job fetched by a worker that died (kill -9, lost machine) stays invisible
+    /// before another worker takes it. Live workers keep extending it (sliding), so long region runs are
+    /// not taken twice.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <exception cref="ChangeDetectionException">The string is empty, has an unknown scheme or no target.</exception>
     public static JobStorageSpec Parse(string? text)
     {
@@ -63,7 +70,11 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
                     Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
                     return new SQLiteStorage(Target, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval });
                 default:
-                    var options = new PostgreSqlStorageOptions { QueuePollInterval = QueuePollInterval, PrepareSchemaIfNecessary = true };
+                    var options = new PostgreSqlStorageOptions
+                    {
+                        QueuePollInterval = QueuePollInterval, PrepareSchemaIfNecessary = true,
+                        UseSlidingInvisibilityTimeout = true, InvisibilityTimeout = InvisibilityTimeout,
+                    };
                     return new PostgreSqlStorage(new NpgsqlConnectionFactory(Target, options), options);
             }
         }

@@ -94,7 +94,9 @@ public static class JobsHost
     private static void Configure(IServiceCollection services, ILoggingBuilder logging, JobStorage storage, JobsHostOptions options)
     {
         logging.ClearProviders();
+        // Log lines go to stderr: stdout carries what the command itself prints.
         logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         logging.SetMinimumLevel(options.LogLevel);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         // AddHangfire points Hangfire's global log provider and activator at this host's services,
