@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx serve --schedule SCHEDULE.json [--storage S] [--urls URL[,URL]] [--token T] [--workers N]</c>.</summary>
+/// <summary><c>cdx serve --schedule SCHEDULE.json [--storage S] [--urls URL[,URL]] [--token T] [--workers N] [--lost-job-timeout S]</c>.</summary>
 internal static class ServeCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -15,11 +15,12 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = $"Dashboard addresses, comma-separated (default {JobsHostOptions.DefaultUrl}, loopback only).", DefaultValueFactory = _ => JobsHostOptions.DefaultUrl };
         var token = new Option<string?>("--token") { Description = $"Dashboard credential, required off loopback (prefer the {JobsHostOptions.TokenVariable} variable)." };
         var workers = JobsOptions.Workers();
-        var cmd = new Command("serve", "Register the quarterly job of a schedule and run jobs, with the dashboard at /hangfire.") { schedule, storage, urls, token, workers };
+        var lostJobTimeout = JobsOptions.LostJobTimeout();
+        var cmd = new Command("serve", "Register the quarterly job of a schedule and run jobs, with the dashboard at /hangfire.") { schedule, storage, urls, token, workers, lostJobTimeout };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var s = Schedule.Load(r.GetValue(schedule)!);
-            var spec = JobStorageSpec.Parse(r.GetValue(storage));
+            var spec = JobsOptions.Spec(r.GetValue(storage), r.GetValue(lostJobTimeout));
             var options = new JobsHostOptions
             {
                 Storage = spec,
