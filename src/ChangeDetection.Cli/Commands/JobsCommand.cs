@@ -33,6 +33,8 @@ internal static class JobsCommand
         null => "(job type no longer loadable)",
         { Type.Name: nameof(RegionJobs) } => $"region {job.Args[0]}",
         { Type.Name: nameof(ScheduleJobs) } => $"schedule {job.Args[0]}",
+        { Type.Name: nameof(TileJobs), Method.Name: nameof(TileJobs.FanOut) } => $"fan-out {job.Args[0]} ({job.Args[1]} tiles per job)",
+        { Type.Name: nameof(TileJobs) } => $"tiles {job.Args[1]}+{job.Args[2]} of {job.Args[0]}",
         _ => $"{job.Type.Name}.{job.Method.Name}",
     };
 

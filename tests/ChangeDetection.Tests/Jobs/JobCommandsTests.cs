@@ -22,6 +22,21 @@ public sealed class JobCommandsTests
     }
 
     [Test]
+    public void Enqueue_with_tiles_per_job_queues_a_fan_out()
+    {
+        using var dir = new TempDir();
+        SyntheticRegion.Generate(dir.File("region"), new SyntheticRegionOptions { Size = 256, Seed = 2 });
+        string storage = "sqlite:" + dir.File("jobs.db");
+        var (code, stdout, stderr) = Cdx("enqueue", dir.File("region/region.json"), "--storage", storage, "--tiles-per-job", "4");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("(fan-out, 4 mask tiles per job)"));
+        (_, stdout, _) = Cdx("jobs", "--storage", storage);
+        Assert.That(stdout, Does.Contain("fan-out " + dir.File("region/region.json") + " (4 tiles per job)"));
+        (code, _, stderr) = Cdx("enqueue", dir.File("region/region.json"), "--storage", storage, "--tiles-per-job", "0");
+        Assert.That((code, stderr.Trim()), Is.EqualTo((2, "cdx: --tiles-per-job 0: use 1 or more.")));
+    }
+
+    [Test]
     public void Jobs_on_an_empty_storage_says_so()
     {
         using var dir = new TempDir();
