@@ -18,6 +18,8 @@ public sealed class RegionJobs
     {
         // The quarter, scenes and output folder all come from the config.
         var config = RegionConfig.Load(regionConfig);
+        using var held = RegionLock.TryAcquire(config.Output);
+        if (held is null) return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
         var result = RegionRun.Run(config, new RegionRunOptions());
         return $"{config.RegionCode} {config.Quarter}: {result.Patches} patches, {result.TasksByProvince.Values.Sum()} tasks; {result.RunJson}";
     }

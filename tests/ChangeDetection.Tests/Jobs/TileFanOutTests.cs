@@ -23,6 +23,22 @@ public sealed class TileFanOutTests
         Assert.That(reopened.Claim("join", "job:9"), Is.False);
     }
 
+    [Test]
+    public void A_region_already_running_in_another_job_is_skipped()
+    {
+        using var dir = new TempDir();
+        SyntheticRegion.Generate(dir.File("region"), new SyntheticRegionOptions { Size = 256, Seed = 9 });
+        using (var held = RegionLock.TryAcquire(dir.File("region/out")))
+        {
+            Assert.That(held, Is.Not.Null);
+            Assert.That(RegionLock.TryAcquire(dir.File("region/out")), Is.Null, "one holder at a time");
+            Assert.That(new RegionJobs().Run(dir.File("region/region.json")), Does.Contain("skipped, another job is running this region"));
+            Assert.That(File.Exists(dir.File("region/out/run.json")), Is.False);
+        }
+        using var again = RegionLock.TryAcquire(dir.File("region/out"));
+        Assert.That(again, Is.Not.Null, "released with its holder");
+    }
+
     [Test, Category("Slow")]
     public void Tile_batches_then_one_join_give_the_outputs_of_a_direct_run()
     {
