@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Hangfire;
 using Hangfire.Dashboard;
-using Hangfire.Logging.LogProviders;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -103,7 +102,7 @@ public static class JobsHost
         // which are disposed with the host; replace both with ones that outlive it (the jobs have
         // parameterless constructors), so Hangfire keeps working in the same process afterwards.
         services.AddHangfire(c => c.UseStorage(storage)
-            .UseLogProvider(new ColouredConsoleLogProvider(Hangfire.Logging.LogLevel.Warn))
+            .UseLogProvider(new StderrLogProvider(Hangfire.Logging.LogLevel.Warn))
             .UseActivator(new JobActivator()));
         services.AddHangfireServer((_, o) =>
         {
