@@ -26,6 +26,10 @@ internal static class CdxApp
         root.Subcommands.Add(SampleCommand.Create(stdout, stderr));
         root.Subcommands.Add(PolygonizeCommand.Create(stdout, stderr));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ServeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(WorkerCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EnqueueCommand.Create(stdout, stderr));
+        root.Subcommands.Add(JobsCommand.Create(stdout, stderr));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

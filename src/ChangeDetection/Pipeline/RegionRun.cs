@@ -63,7 +63,7 @@ public sealed record RegionRunResult(string OutputFolder, string RunJson, float 
 /// run resumes where it stopped and ends with the same outputs. Data flows one way:
 /// config → scene pair → model → histogram → threshold → mask tiles → mask → outputs, run.json.
 /// </summary>
-public sealed class RegionRun
+public sealed partial class RegionRun
 {
     private const string MaskStage = "mask";
     private const string HistogramStage = "histogram";

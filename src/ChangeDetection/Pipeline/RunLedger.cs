@@ -156,6 +156,28 @@ public sealed class RunLedger : IDisposable
         }
     }
 
+    /// <summary>
+    /// Claims <paramref name="key"/> for <paramref name="claimant"/> once per ledger, across processes:
+    /// true for the first claimant and for that same claimant again (a retry), false for any other.
+    /// </summary>
+    public bool Claim(string key, string claimant)
+    {
+        lock (_gate)
+        {
+            using (var insert = _db.CreateCommand())
+            {
+                insert.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES($k, $v)";
+                insert.Parameters.AddWithValue("$k", "claim:" + key);
+                insert.Parameters.AddWithValue("$v", claimant);
+                insert.ExecuteNonQuery();
+            }
+            using var read = _db.CreateCommand();
+            read.CommandText = "SELECT value FROM meta WHERE key=$k";
+            read.Parameters.AddWithValue("$k", "claim:" + key);
+            return read.ExecuteScalar() as string == claimant;
+        }
+    }
+
     private static void Execute(SqliteConnection db, string sql)
     {
         using var cmd = db.CreateCommand();

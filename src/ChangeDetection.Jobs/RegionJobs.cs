@@ -1,0 +1,34 @@
+using System.ComponentModel;
+using ChangeDetection.Pipeline;
+using Hangfire;
+
+namespace ChangeDetection.Jobs;
+
+/// <summary>
+/// The Hangfire job that runs one region and quarter: the same code path as <c>cdx run</c>. The run
+/// resumes from its ledger (<c>&lt;output&gt;/.work/ledger.db</c>), so a retried job redoes only
+/// the unfinished tiles and ends with the same outputs.
+/// </summary>
+public sealed class RegionJobs
+{
+    /// <summary>Runs (or resumes) the region of <paramref name="regionConfig"/> (an absolute path to its region.json).</summary>
+    [DisplayName("region {0}")]
+    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    public string Run(string regionConfig)
+    {
+        // The quarter, scenes and output folder all come from the config.
+        var config = RegionConfig.Load(regionConfig);
+        using var held = RegionLock.TryAcquire(config.Output);
+        if (held is null) return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
+        var result = RegionRun.Run(config, new RegionRunOptions());
+        return $"{config.RegionCode} {config.Quarter}: {result.Patches} patches, {result.TasksByProvince.Values.Sum()} tasks; {result.RunJson}";
+    }
+
+    /// <summary>Enqueues a run of <paramref name="regionConfig"/>; the path is made absolute so any worker sharing the storage can find it.</summary>
+    public static string Enqueue(IBackgroundJobClient client, string regionConfig)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        string full = Path.GetFullPath(regionConfig);
+        return client.Enqueue<RegionJobs>(j => j.Run(full));
+    }
+}

@@ -1,0 +1,89 @@
+using ChangeDetection.Detection;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Pipeline;
+
+/// <summary>What one batch of mask tiles left in the ledger.</summary>
+/// <param name="Tiles">Mask tiles of the run.</param>
+/// <param name="Finished">Mask tiles finished in the ledger (by any batch) after this one.</param>
+/// <param name="JoinClaimed">True for the one claimant that found every tile finished: it starts the join (the rest of the run).</param>
+public sealed record MaskBatchResult(int Tiles, int Finished, bool JoinClaimed);
+
+/// <summary>
+/// Fan-out of the mask pass over many workers: <see cref="PrepareMask"/> records the statistics and
+/// histogram in the ledger, <see cref="RunMaskBatch"/> computes a range of mask tiles (any number at
+/// once, from any process that sees the output folder), and the batch that finds every tile done
+/// claims the join, which is an ordinary <see cref="Execute"/>: it resumes with every tile finished
+/// and ends with the same bytes as a run in one piece.
+/// </summary>
+public sealed partial class RegionRun
+{
+    private const string JoinClaim = "join";
+
+    /// <summary>Statistics and histogram (recorded in the ledger); returns the number of mask tiles.</summary>
+    public int PrepareMask(IProgress<StageProgress>? progress = null)
+    {
+        using var session = Session.Open(this);
+        var model = LoadModel(session.Ledger) ?? SaveModel(session.Ledger, session.Detector.Prepare(session.Pair, progress));
+        RunHistogram(session.Ledger, session.Detector, session.Pair, model, progress);
+        return session.Detector.MaskTiles(session.Pair, model).Count;
+    }
+
+    /// <summary>
+    /// Computes the mask tiles <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1
+    /// that are not finished yet; when every tile of the run is then finished, claims the join for
+    /// <paramref name="claimant"/> (once per ledger: the same claimant may claim again, as a retry must).
+    /// </summary>
+    public MaskBatchResult RunMaskBatch(int first, int count, string claimant, IProgress<StageProgress>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        using var session = Session.Open(this);
+        var (ledger, pair, detector) = (session.Ledger, session.Pair, session.Detector);
+        var model = LoadModel(ledger) ?? SaveModel(ledger, detector.Prepare(pair, progress));
+        float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, progress));
+        var scheme = detector.MaskTiles(pair, model);
+        var finished = ledger.Finished(MaskStage);
+        var todo = scheme.Tiles().Where(t => t.Index >= first && t.Index < first + count && !finished.Contains(t.Index)).ToList();
+        int done = 0;
+        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
+        {
+            ledger.Put(MaskStage, tile.Index, Compress(detector.TileMask(pair, model, threshold, tile)));
+            progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), todo.Count));
+        });
+        int total = ledger.Finished(MaskStage).Count;
+        bool claimed = total == scheme.Count && ledger.Claim(JoinClaim, claimant);
+        return new MaskBatchResult(scheme.Count, total, claimed);
+    }
+
+    /// <summary>The ledger, the pair and the detector of a fan-out step.</summary>
+    private sealed class Session : IDisposable
+    {
+        public required RunLedger Ledger { get; init; }
+        public required ScenePair Pair { get; init; }
+        public required ChangeDetector Detector { get; init; }
+
+        public static Session Open(RegionRun run)
+        {
+            string work = Path.Combine(run.OutputFolder, ".work");
+            Directory.CreateDirectory(work);
+            var ledger = RunLedger.Open(work, run.Fingerprint(run.InputFingerprints()), run.Options.Force);
+            try
+            {
+                var pair = ScenePair.Open(run.Config.Before.Path, run.Config.After.Path, new ScenePairOptions { BandNumbers = run.Config.Bands });
+                return new Session { Ledger = ledger, Pair = pair, Detector = new ChangeDetector(run.Detection) };
+            }
+            catch
+            {
+                ledger.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Pair.Dispose();
+            Ledger.Dispose();
+        }
+    }
+}
