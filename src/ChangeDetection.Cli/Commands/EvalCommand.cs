@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Evaluation;
 using ChangeDetection.Raster;
@@ -21,12 +22,17 @@ internal static class EvalCommand
         var truth = new Option<string?>("--truth") { Description = "One pair: the reference (uint8: 1 changed, 0 unchanged, 255 unlabelled)." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line: source, pair (null for a source total), precision, recall, f1, iou, tp, fp, fn." };
         var keep = new Option<string?>("--keep-masks") { Description = "Folder to keep the masks in (default: a temporary folder, deleted)." };
+        var classifier = new Option<string>("--classifier") { Description = "off (default); loso or lopo: also score with the patch classifier trained leave-one-source-out or leave-one-pair-out, never on the pair scored.", DefaultValueFactory = _ => "off" };
+        var pseudoConfidence = new Option<double>("--pseudo-confidence") { Description = "With a classifier: remove a patch called pseudo-change with at least this confidence.", DefaultValueFactory = _ => 0.5 };
         var detection = new DetectionOptionsBinding();
-        var cmd = new Command("eval", "Score change detection against labelled pairs (precision, recall, F1, IoU of the change class).") { pairs, before, after, truth, json, keep };
+        var cmd = new Command("eval", "Score change detection against labelled pairs (precision, recall, F1, IoU of the change class).") { pairs, before, after, truth, json, keep, classifier, pseudoConfidence };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var options = detection.Bind(r);
+            string mode = r.GetValue(classifier)!;
+            if (mode is not ("off" or "loso" or "lopo"))
+                throw new ChangeDetectionException($"--classifier '{mode}' is not off, loso or lopo.");
             IReadOnlyList<LabelledPair> list;
             if (r.GetValue(pairs) is string csv)
             {
@@ -44,6 +50,11 @@ internal static class EvalCommand
             Directory.CreateDirectory(maskDir);
             try
             {
+                if (mode != "off")
+                {
+                    EvaluateWithClassifier(stdout, stderr, list, options, maskDir, r.GetValue(json), mode, r.GetValue(pseudoConfidence));
+                    return CdxApp.Ok;
+                }
                 var results = new List<(LabelledPair Pair, ChangeScore Score)>();
                 foreach (var pair in list)
                 {
@@ -65,7 +76,38 @@ internal static class EvalCommand
         return cmd;
     }
 
-    private static void Print(TextWriter stdout, List<(LabelledPair Pair, ChangeScore Score)> results, bool json)
+    /// <summary>Scores every pair with the kernel alone, then with pseudo-change patches removed by a classifier trained on the other sources.</summary>
+    private static void EvaluateWithClassifier(TextWriter stdout, TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json, string mode, double pseudoConfidence)
+    {
+        var detected = list.Select(p =>
+        {
+            var (mask, patches) = ClassifiedEvaluation.Detect(p, options, maskDir);
+            if (!json) stderr.WriteLine($"{p.Source}/{p.Name}: {patches.Count} patches, {patches.Count(x => x.Label is not null)} labelled");
+            return (Pair: p, Mask: mask, Patches: patches);
+        }).ToList();
+        var off = detected.Select(d => (d.Pair, MaskEvaluation.Score(d.Mask, d.Pair.Truth))).ToList();
+        var on = new List<(LabelledPair Pair, ChangeScore Score)>();
+        foreach (var d in detected)
+        {
+            var training = detected.Where(o => ReferenceEquals(o.Pair, d.Pair) is false && (mode == "lopo" || o.Pair.Source != d.Pair.Source))
+                .SelectMany(o => o.Patches).Where(x => x.Label is not null).Select(x => new LabelledFeatures(x.Features, x.Label!)).ToList();
+            if (training.Select(t => t.Label).Distinct().Count() < 2)
+                throw new ChangeDetectionException($"{mode} for {d.Pair.Source}/{d.Pair.Name}: the other pairs give fewer than two classes of labelled patches; give more pairs.");
+            var model = PatchClassifier.Train(training);
+            {
+                string cleaned = Path.Combine(maskDir, $"{d.Pair.Source}_{d.Pair.Name}_classified.tif");
+                int removed = ClassifiedEvaluation.RemovePseudo(d.Mask, d.Patches, model, pseudoConfidence, cleaned);
+                if (!json) stderr.WriteLine($"{d.Pair.Source}/{d.Pair.Name}: classifier (trained on {training.Count} patches of other pairs) removed {removed} of {d.Patches.Count} patches");
+                on.Add((d.Pair, MaskEvaluation.Score(cleaned, d.Pair.Truth)));
+            }
+        }
+        if (!json) stdout.WriteLine("classifier off (kernel alone):");
+        Print(stdout, off, json, json ? "off" : null);
+        if (!json) stdout.WriteLine($"classifier on ({(mode == "loso" ? "leave-one-source-out" : "leave-one-pair-out")}):");
+        Print(stdout, on, json, json ? "on" : null);
+    }
+
+    private static void Print(TextWriter stdout, List<(LabelledPair Pair, ChangeScore Score)> results, bool json, string? classifier = null)
     {
         var lines = new List<(string Source, string? Pair, ChangeScore Score)>();
         foreach (var group in results.GroupBy(x => x.Pair.Source))
@@ -77,13 +119,15 @@ internal static class EvalCommand
         {
             foreach (var (source, pair, s) in lines)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                var line = new Dictionary<string, object?>
                 {
                     ["source"] = source, ["pair"] = pair,
                     ["precision"] = Math.Round(s.Precision, 4), ["recall"] = Math.Round(s.Recall, 4),
                     ["f1"] = Math.Round(s.F1, 4), ["iou"] = Math.Round(s.IoU, 4),
                     ["tp"] = s.TruePositives, ["fp"] = s.FalsePositives, ["fn"] = s.FalseNegatives,
-                }));
+                };
+                if (classifier is not null) line["classifier"] = classifier;
+                stdout.WriteLine(JsonSerializer.Serialize(line));
             }
             return;
         }

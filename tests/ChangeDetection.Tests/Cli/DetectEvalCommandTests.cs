@@ -68,3 +68,47 @@ public class DetectEvalCommandTests
         });
     }
 }
+
+[TestFixture]
+[Category("Slow")]
+public class EvalWithClassifierTests
+{
+    /// <summary>Removing pseudo-change patches can only take predicted change away: tp and fp never grow.</summary>
+    [Test]
+    public void LeaveOnePairOutScoresBothWaysAndOnlyRemovesChange()
+    {
+        string real = SharedData.RequireDir("real");
+        using var tmp = new TempDir();
+        string csv = tmp.File("pairs.csv");
+        File.WriteAllText(csv, "source,pair,dir\n" + string.Join("\n",
+            new[] { "test_2_0000_0000", "test_77_0512_0256", "test_7_0256_0512" }.Select(p => $"levir-cd,{p},{Path.Combine(real, "levir-cd", p)}")) + "\n");
+        var (code, stdout, stderr) = Cdx("eval", "--pairs", csv, "--classifier", "lopo", "--json", "--tile", "256");
+        Assert.That(code, Is.Zero, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var off = lines.Where(l => l.GetProperty("classifier").GetString() == "off").ToList();
+        var on = lines.Where(l => l.GetProperty("classifier").GetString() == "on").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(off, Has.Count.EqualTo(4), "3 pairs and the source total");
+            Assert.That(on, Has.Count.EqualTo(4));
+            for (int i = 0; i < off.Count; i++)
+            {
+                Assert.That(on[i].GetProperty("tp").GetInt64(), Is.LessThanOrEqualTo(off[i].GetProperty("tp").GetInt64()));
+                Assert.That(on[i].GetProperty("fp").GetInt64(), Is.LessThanOrEqualTo(off[i].GetProperty("fp").GetInt64()));
+                Assert.That(on[i].GetProperty("tp").GetInt64() + on[i].GetProperty("fn").GetInt64(),
+                    Is.EqualTo(off[i].GetProperty("tp").GetInt64() + off[i].GetProperty("fn").GetInt64()), "same reference pixels");
+            }
+        });
+    }
+
+    [Test]
+    public void UnknownClassifierModeIsAUsageError()
+    {
+        var (code, _, stderr) = Cdx("eval", "--pairs", "x.csv", "--classifier", "maybe");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain("--classifier 'maybe'"));
+        });
+    }
+}
