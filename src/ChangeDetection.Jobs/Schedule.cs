@@ -28,22 +28,10 @@ public sealed record Schedule
     /// <exception cref="ChangeDetectionException">The file is missing, not JSON, or breaks a rule.</exception>
     public static Schedule Load(string path)
     {
-        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: schedule file not found.");
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ChangeDetectionException($"{path}: not valid JSON ({e.Message}).");
-        }
-        using (doc)
-        {
-            var schedule = Parse(doc.RootElement, path);
-            schedule.RegionFiles();
-            return schedule;
-        }
+        using var doc = ConfigJson.Load(path, "schedule file");
+        var schedule = Parse(doc.RootElement, path);
+        schedule.RegionFiles();
+        return schedule;
     }
 
     private static ChangeDetectionException Error(string path, string key, string problem) => new($"{path}: \"{key}\" {problem}.");

@@ -58,20 +58,8 @@ public sealed record RegionConfig
     /// <exception cref="ChangeDetectionException">The file is missing, not JSON, or breaks a rule; the message names the key or file.</exception>
     public static RegionConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: region config not found.");
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ChangeDetectionException($"{path}: not valid JSON ({e.Message}).");
-        }
-        using (doc)
-        {
-            return Parse(doc.RootElement, path);
-        }
+        using var doc = ConfigJson.Load(path, "region config");
+        return Parse(doc.RootElement, path);
     }
 
     private static RegionConfig Parse(JsonElement root, string path)
