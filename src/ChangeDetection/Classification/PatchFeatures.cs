@@ -82,8 +82,7 @@ public static class PatchFeatures
         Array.Fill(f, float.NaN);
         var grid = pair.Grid;
         var env = pixelGeometry.EnvelopeInternal;
-        var inner = new PixelWindow((int)Math.Floor(env.MinX), (int)Math.Floor(env.MinY),
-            (int)Math.Ceiling(env.MaxX) - (int)Math.Floor(env.MinX), (int)Math.Ceiling(env.MaxY) - (int)Math.Floor(env.MinY)).Intersect(grid.Bounds);
+        var inner = PixelBounds.Of(pixelGeometry).Intersect(grid.Bounds);
         int slot = 0;
         if (inner.IsEmpty)
             throw new ChangeDetectionException($"Patch outline {env} lies outside the {grid.Width}×{grid.Height} pair grid.");

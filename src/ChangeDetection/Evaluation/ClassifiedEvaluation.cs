@@ -45,8 +45,7 @@ public static class ClassifiedEvaluation
 
     private static string? Label(Patch patch, ScenePair scene, GeoTiffReader truth)
     {
-        var env = patch.PixelGeometry.EnvelopeInternal;
-        var window = new PixelWindow((int)env.MinX, (int)env.MinY, (int)Math.Ceiling(env.MaxX) - (int)env.MinX, (int)Math.Ceiling(env.MaxY) - (int)env.MinY);
+        var window = PixelBounds.Of(patch.PixelGeometry);
         var inside = PatchFeatures.Rasterise(patch.PixelGeometry, window);
         // The pair grid is the before grid cut to the overlap; the truth is on the before grid.
         var labels = new byte[window.PixelCount];
@@ -78,8 +77,7 @@ public static class ClassifiedEvaluation
             var prediction = classifier.Predict(p.Features);
             if (prediction.Class.Code != ChangeClasses.Pseudo.Code || prediction.Confidence < confidence) continue;
             removed++;
-            var env = p.Patch.PixelGeometry.EnvelopeInternal;
-            var window = new PixelWindow((int)env.MinX, (int)env.MinY, (int)Math.Ceiling(env.MaxX) - (int)env.MinX, (int)Math.Ceiling(env.MaxY) - (int)env.MinY);
+            var window = PixelBounds.Of(p.Patch.PixelGeometry);
             var inside = PatchFeatures.Rasterise(p.Patch.PixelGeometry, window);
             for (int y = 0; y < window.Height; y++)
                 for (int x = 0; x < window.Width; x++)

@@ -117,7 +117,8 @@ public sealed partial class RegionRun
         string work = Path.Combine(output, ".work");
         Directory.CreateDirectory(work);
         var inputs = InputFingerprints();
-        string fingerprint = Fingerprint(inputs);
+        string configSha = ConfigSha();
+        string fingerprint = Fingerprint(configSha, inputs);
 
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
@@ -182,7 +183,7 @@ public sealed partial class RegionRun
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
-        WriteRunJson(runJson, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
+        WriteRunJson(runJson, configSha, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
         return result;
     }
 
@@ -355,21 +356,23 @@ public sealed partial class RegionRun
         return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
     }
 
-    private string Fingerprint(List<(string Role, string Path, long Size, DateTime Modified)> inputs)
+    private string Fingerprint(string configSha, List<(string Role, string Path, long Size, DateTime Modified)> inputs)
     {
         var text = new StringBuilder();
-        text.Append("config-sha256=").Append(Sha256(File.ReadAllBytes(Config.FilePath))).Append('\n');
+        text.Append("config-sha256=").Append(configSha).Append('\n');
         foreach (var i in inputs) text.Append(i.Role).Append('=').Append(i.Path).Append('|').Append(i.Size).Append('|').Append(i.Modified.Ticks).Append('\n');
         text.Append("tile=").Append(Detection.TileSize).Append('\n');
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
     }
+
+    private string ConfigSha() => Sha256(File.ReadAllBytes(Config.FilePath));
 
     private static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     internal static string ToolVersion =>
         typeof(RegionRun).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    private void WriteRunJson(string path, string fingerprint, List<(string Role, string Path, long Size, DateTime Modified)> inputs,
+    private void WriteRunJson(string path, string configSha, string fingerprint, List<(string Role, string Path, long Size, DateTime Modified)> inputs,
         DetectionModel model, RegionRunResult result, Dictionary<string, double> timings, double total, ScenePair pair)
     {
         var json = new JsonObject
@@ -380,7 +383,7 @@ public sealed partial class RegionRun
             ["version"] = ToolVersion,
             ["finished_utc"] = DateTime.UtcNow.ToString("O"),
             ["region"] = new JsonObject { ["code"] = Config.RegionCode, ["name"] = Config.RegionName, ["quarter"] = Config.Quarter },
-            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = Sha256(File.ReadAllBytes(Config.FilePath)) },
+            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = configSha },
             ["fingerprint"] = fingerprint,
             ["inputs"] = new JsonArray(inputs.Select(i => (JsonNode)new JsonObject
             {

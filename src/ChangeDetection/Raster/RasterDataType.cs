@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ChangeDetection.Raster;
 
 /// <summary>Sample type of a raster band.</summary>
@@ -48,4 +50,27 @@ public static class RasterDataTypes
         typeof(T) == typeof(float) ? RasterDataType.Float32 :
         typeof(T) == typeof(double) ? RasterDataType.Float64 :
         throw new NotSupportedException($"{typeof(T).Name} is not a raster sample type.");
+
+    /// <summary>
+    /// Fills <paramref name="samples"/> (raw bytes of samples of type <paramref name="t"/>) with
+    /// <paramref name="value"/>, or zero without one: how GDAL fills sparse blocks and tile padding.
+    /// </summary>
+    public static void FillWith(this RasterDataType t, Span<byte> samples, double? value)
+    {
+        samples.Clear();
+        if (value is not double v || v == 0) return;
+        switch (t)
+        {
+            case RasterDataType.UInt8: samples.Fill((byte)v); break;
+            case RasterDataType.Int8: samples.Fill(unchecked((byte)(sbyte)v)); break;
+            case RasterDataType.UInt16: MemoryMarshal.Cast<byte, ushort>(samples).Fill((ushort)v); break;
+            case RasterDataType.Int16: MemoryMarshal.Cast<byte, short>(samples).Fill((short)v); break;
+            case RasterDataType.UInt32: MemoryMarshal.Cast<byte, uint>(samples).Fill((uint)v); break;
+            case RasterDataType.Int32: MemoryMarshal.Cast<byte, int>(samples).Fill((int)v); break;
+            case RasterDataType.Float32: MemoryMarshal.Cast<byte, float>(samples).Fill((float)v); break;
+            case RasterDataType.Float64: MemoryMarshal.Cast<byte, double>(samples).Fill(v); break;
+            case RasterDataType.UInt64: MemoryMarshal.Cast<byte, ulong>(samples).Fill((ulong)v); break;
+            default: MemoryMarshal.Cast<byte, long>(samples).Fill((long)v); break;
+        }
+    }
 }

@@ -390,7 +390,7 @@ public sealed class GeoTiffReader : IDisposable
         if (count == 0 || offset == 0)
         {
             // Sparse block (GDAL's SPARSE_OK): it holds nodata, or zero without nodata.
-            FillNoData(buffer.AsSpan(0, expected));
+            Info.DataType.FillWith(buffer.AsSpan(0, expected), Info.NoData);
             return;
         }
         if (offset < 0 || count < 0 || offset > _fileLength || count > _fileLength - offset)
@@ -410,24 +410,6 @@ public sealed class GeoTiffReader : IDisposable
             return;
         }
         DecodeWithLibTiff(index, expected, buffer, what);
-    }
-
-    private void FillNoData(Span<byte> block)
-    {
-        block.Clear();
-        if (Info.NoData is not double nd || nd == 0) return;
-        switch (Info.DataType)
-        {
-            case RasterDataType.UInt8: block.Fill((byte)nd); break;
-            case RasterDataType.Int8: block.Fill(unchecked((byte)(sbyte)nd)); break;
-            case RasterDataType.UInt16: MemoryMarshal.Cast<byte, ushort>(block).Fill((ushort)nd); break;
-            case RasterDataType.Int16: MemoryMarshal.Cast<byte, short>(block).Fill((short)nd); break;
-            case RasterDataType.UInt32: MemoryMarshal.Cast<byte, uint>(block).Fill((uint)nd); break;
-            case RasterDataType.Int32: MemoryMarshal.Cast<byte, int>(block).Fill((int)nd); break;
-            case RasterDataType.Float32: MemoryMarshal.Cast<byte, float>(block).Fill((float)nd); break;
-            case RasterDataType.Float64: MemoryMarshal.Cast<byte, double>(block).Fill(nd); break;
-            default: MemoryMarshal.Cast<byte, long>(block).Fill((long)nd); break;
-        }
     }
 
     private void ReadExactly(long offset, Span<byte> into, string what)

@@ -278,7 +278,7 @@ public sealed class GeoTiffWriter : IDisposable
         try
         {
             var tileBytes = full.AsSpan(0, ts * ts * es);
-            if (window.Width != ts || window.Height != ts) FillPadding(tileBytes);
+            if (window.Width != ts || window.Height != ts) Options.DataType.FillWith(tileBytes, Options.NoData);
             for (int r = 0; r < window.Height; r++)
                 src.Slice(r * window.Width * es, window.Width * es).CopyTo(tileBytes.Slice(r * ts * es));
 
@@ -308,22 +308,6 @@ public sealed class GeoTiffWriter : IDisposable
         _ => CompressionLevel.Optimal,
     };
 
-    private void FillPadding(Span<byte> tile)
-    {
-        tile.Clear();
-        if (Options.NoData is not double nd || nd == 0) return;
-        switch (Options.DataType)
-        {
-            case RasterDataType.UInt8: tile.Fill((byte)nd); break;
-            case RasterDataType.UInt16: MemoryMarshal.Cast<byte, ushort>(tile).Fill((ushort)nd); break;
-            case RasterDataType.Int16: MemoryMarshal.Cast<byte, short>(tile).Fill((short)nd); break;
-            case RasterDataType.Int32: MemoryMarshal.Cast<byte, int>(tile).Fill((int)nd); break;
-            case RasterDataType.UInt32: MemoryMarshal.Cast<byte, uint>(tile).Fill((uint)nd); break;
-            case RasterDataType.Float32: MemoryMarshal.Cast<byte, float>(tile).Fill((float)nd); break;
-            case RasterDataType.Float64: MemoryMarshal.Cast<byte, double>(tile).Fill(nd); break;
-        }
-    }
-
     /// <summary>Fills tiles never written (with nodata, else zero), writes the directory and closes the file.</summary>
     public void Dispose()
     {
@@ -342,7 +326,7 @@ public sealed class GeoTiffWriter : IDisposable
                 if (fill is null)
                 {
                     fill = new byte[ts * ts * es];
-                    FillPadding(fill);
+                    Options.DataType.FillWith(fill, Options.NoData);
                 }
                 int band = i / perBand, tx = i % perBand % _across, ty = i % perBand / _across;
                 var w = TileWindow(tx, ty);
