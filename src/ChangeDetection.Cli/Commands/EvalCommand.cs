@@ -86,11 +86,15 @@ internal static class EvalCommand
             return (Pair: p, Mask: mask, Patches: patches);
         }).ToList();
         var off = detected.Select(d => (d.Pair, MaskEvaluation.Score(d.Mask, d.Pair.Truth))).ToList();
+        if (Environment.GetEnvironmentVariable("CDX_EXP_DUMP") is string dump)
+            FeatureTable.Write(dump, detected.SelectMany(d => d.Patches).Select(x => (FormattableString.Invariant($"{x.Pair.Source}|{x.Pair.Name}|{x.Patch.PixelCount}|{x.ChangedFraction ?? -1}"), new LabelledFeatures(x.Features, x.Label ?? ""))));
         var on = new List<(LabelledPair Pair, ChangeScore Score)>();
         foreach (var d in detected)
         {
             var training = detected.Where(o => ReferenceEquals(o.Pair, d.Pair) is false && (mode == "lopo" || o.Pair.Source != d.Pair.Source))
-                .SelectMany(o => o.Patches).Where(x => x.Label is not null).Select(x => new LabelledFeatures(x.Features, x.Label!)).ToList();
+                .SelectMany(o => o.Patches).Where(x => x.Label is not null).Select(x => new LabelledFeatures(x.Features, x.Label!) { Weight = (float)Math.Pow(x.Patch.PixelCount, Alpha) }).ToList();
+            double mean = training.Average(t => t.Weight);
+            training = training.Select(t => t with { Weight = t.Weight / (float)mean }).ToList();
             if (training.Select(t => t.Label).Distinct().Count() < 2)
                 throw new ChangeDetectionException($"{mode} for {d.Pair.Source}/{d.Pair.Name}: the other pairs give fewer than two classes of labelled patches; give more pairs.");
             var model = PatchClassifier.Train(training);
@@ -106,6 +110,8 @@ internal static class EvalCommand
         if (!json) stdout.WriteLine($"classifier on ({(mode == "loso" ? "leave-one-source-out" : "leave-one-pair-out")}):");
         Print(stdout, on, json, json ? "on" : null);
     }
+
+    private static readonly double Alpha = double.Parse(Environment.GetEnvironmentVariable("CDX_EXP_ALPHA") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Print(TextWriter stdout, List<(LabelledPair Pair, ChangeScore Score)> results, bool json, string? classifier = null)
     {

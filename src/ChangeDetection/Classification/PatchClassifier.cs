@@ -9,7 +9,11 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace ChangeDetection.Classification;
 
 /// <summary>A patch's feature vector (<see cref="PatchFeatures"/>) with its known change class code.</summary>
-public sealed record LabelledFeatures(float[] Features, string Label);
+public sealed record LabelledFeatures(float[] Features, string Label)
+{
+    /// <summary>How much the example counts in training (e.g. its pixel count, so that large patches weigh more); 1 by default.</summary>
+    public float Weight { get; init; } = 1;
+}
 
 /// <summary>The learner behind <see cref="PatchClassifier"/>.</summary>
 public enum ClassifierTrainer
@@ -86,7 +90,9 @@ public sealed class PatchClassifier
                 throw new ChangeDetectionException($"A training example has {e.Features.Length} features; schema {PatchFeatures.SchemaVersion} has {PatchFeatures.Length}.");
             try { ChangeClasses.FromCode(e.Label); }
             catch (ArgumentException x) { throw new ChangeDetectionException(x.Message, x); }
-            rows.Add(new FeatureRow { Features = e.Features, Label = e.Label });
+            if (!(e.Weight > 0) || float.IsInfinity(e.Weight))
+                throw new ChangeDetectionException($"A training example has weight {e.Weight}; weights must be positive and finite.");
+            rows.Add(new FeatureRow { Features = e.Features, Label = e.Label, Weight = e.Weight });
         }
         if (rows.Count == 0) throw new ChangeDetectionException("No training examples.");
         var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).ToList();
@@ -102,7 +108,7 @@ public sealed class PatchClassifier
         {
             ClassifierTrainer.LightGbm => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
-                LabelColumnName = "Label", FeatureColumnName = "Features",
+                LabelColumnName = "Label", FeatureColumnName = "Features", ExampleWeightColumnName = "Weight",
                 NumberOfIterations = options.NumberOfIterations, NumberOfLeaves = options.NumberOfLeaves,
                 MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf, LearningRate = options.LearningRate,
                 Seed = options.Seed, NumberOfThreads = 1, Silent = true, Verbose = false,
@@ -110,7 +116,7 @@ public sealed class PatchClassifier
             ClassifierTrainer.FastTree => ml.MulticlassClassification.Trainers.OneVersusAll(
                 ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
                 {
-                    LabelColumnName = "Label", FeatureColumnName = "Features",
+                    LabelColumnName = "Label", FeatureColumnName = "Features", ExampleWeightColumnName = "Weight",
                     NumberOfTrees = options.NumberOfIterations, NumberOfLeaves = options.NumberOfLeaves,
                     MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf, LearningRate = options.LearningRate,
                     Seed = options.Seed, NumberOfThreads = 1,
@@ -145,9 +151,6 @@ public sealed class PatchClassifier
         var code = _slotClasses[best];
         return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores);
     }
-
-    /// <summary>The class of a patch on <paramref name="pair"/>'s grid (features computed with <see cref="PatchFeatures.Compute(Raster.ScenePair, Vectorization.Patch)"/>).</summary>
-    public PatchPrediction Predict(Raster.ScenePair pair, Vectorization.Patch patch) => Predict(PatchFeatures.Compute(pair, patch));
 
     /// <summary>Writes the model zip (ML.NET model + <see cref="MetadataEntry"/>), atomically.</summary>
     public void Save(string path)
@@ -224,6 +227,7 @@ public sealed class PatchClassifier
         [VectorType(PatchFeatures.Length)]
         public float[] Features { get; set; } = [];
         public string Label { get; set; } = "";
+        public float Weight { get; set; } = 1;
     }
 
     internal sealed class KeyRow

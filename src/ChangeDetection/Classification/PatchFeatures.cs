@@ -3,6 +3,7 @@ using ChangeDetection.Vectorization;
 using NetTopologySuite.Algorithm;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Index.Strtree;
 
 namespace ChangeDetection.Classification;
 
@@ -21,13 +22,13 @@ namespace ChangeDetection.Classification;
 public static class PatchFeatures
 {
     /// <summary>Version of the vector layout and formulas.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>Bands with per-band statistics, in this order.</summary>
     public static IReadOnlyList<SpectralBand> StatisticBands { get; } = [SpectralBand.Blue, SpectralBand.Green, SpectralBand.Red, SpectralBand.Nir];
 
     /// <summary>Number of features (slots of the vector).</summary>
-    public const int Length = 4 * 5 + 12 + 7 + 2;
+    public const int Length = 4 * 5 + 12 + 7 + 2 + 3;
 
     /// <summary>Name of every slot, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = BuildNames();
@@ -47,6 +48,7 @@ public static class PatchFeatures
             "gradient_before", "gradient_after", "gradient_norm_diff",
             "area_m2_log10", "perimeter_m", "compactness", "elongation", "hole_count", "valid_fraction", "edge_fraction",
             "pixel_count_log10", "rect_fill",
+            "score_mean_ratio", "score_max_ratio", "score_std_ratio",
         ]);
         return [.. names];
     }
@@ -60,122 +62,110 @@ public static class PatchFeatures
         throw new ArgumentException($"Unknown patch feature '{name}'.", nameof(name));
     }
 
-    /// <summary>The features of <paramref name="patch"/>, whose pixel geometry is on <paramref name="pair"/>'s grid.</summary>
+    /// <summary>
+    /// The features of <paramref name="patch"/> by reading its window of <paramref name="pair"/> again.
+    /// For a single patch (tests, tools); the pipeline gathers the same sums while it processes tiles
+    /// (<see cref="ForPatches"/>). The change-score features are missing (NaN) here: they need the
+    /// detection pass's scores.
+    /// </summary>
     public static float[] Compute(ScenePair pair, Patch patch)
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(patch);
-        return Compute(pair, patch.PixelGeometry, patch.MapGeometry, patch.AreaM2, patch.HoleCount);
+        var grid = pair.Grid;
+        var inner = PixelBounds.Of(patch.PixelGeometry).Intersect(grid.Bounds);
+        if (inner.IsEmpty)
+            throw new ChangeDetectionException($"Patch outline {patch.PixelGeometry.EnvelopeInternal} lies outside the {grid.Width}×{grid.Height} pair grid.");
+        // One pixel of halo for gradients and the nodata-neighbour test.
+        var window = inner.Expand(1, grid.Bounds);
+        int n = (int)window.PixelCount, nb = pair.Bands.Count;
+        var view = new PixelView(window, grid.Width, grid.Height, BandLayout.Of(pair.Bands), new ushort[n * nb], new ushort[n * nb], new byte[n], null);
+        pair.Read(window, view.Before, view.After, view.Valid);
+        var inside = Rasterise(patch.PixelGeometry, window);
+        var moments = new PatchMoments();
+        for (int y = 0; y < window.Height; y++)
+            for (int x = 0; x < window.Width; x++)
+                if (inside[y * window.Width + x]) moments.Add(view, x, y);
+        return Finish(moments, patch.MapGeometry, patch.AreaM2, patch.HoleCount, float.NaN);
     }
 
     /// <summary>
-    /// The features of a patch given by its pixel-space outline (<paramref name="pixelGeometry"/>,
-    /// x = column, y = row on the pair grid) and its delivered map outline (perimeter and shape are
-    /// measured on it; area is <paramref name="areaM2"/>).
+    /// The features of every patch from the pieces the tile pass gathered (aligned with
+    /// <paramref name="patches"/>): each piece joins the patch whose exact pixel outline holds its
+    /// first pixel. Pieces in tile order give the same sums on every run.
     /// </summary>
-    public static float[] Compute(ScenePair pair, Geometry pixelGeometry, Geometry mapGeometry, double areaM2, int holeCount)
+    /// <param name="patches">Patches with their exact pixel outlines on the pair grid.</param>
+    /// <param name="pieces">The pieces of change of the tile pass (<see cref="Detection.ChangeDetector.TileMaskAndPieces"/>).</param>
+    /// <param name="threshold">The change-score threshold the mask was cut at: score features are relative to it.</param>
+    public static IReadOnlyList<float[]> ForPatches(IReadOnlyList<Patch> patches, IEnumerable<PatchPiece> pieces, float threshold)
     {
-        ArgumentNullException.ThrowIfNull(pair);
-        ArgumentNullException.ThrowIfNull(pixelGeometry);
+        ArgumentNullException.ThrowIfNull(patches);
+        ArgumentNullException.ThrowIfNull(pieces);
+        var index = new STRtree<int>();
+        for (int k = 0; k < patches.Count; k++) index.Insert(patches[k].PixelGeometry.EnvelopeInternal, k);
+        index.Build();
+        var locators = new IndexedPointInAreaLocator?[patches.Count];
+        var moments = new PatchMoments[patches.Count];
+        var c = new Coordinate();
+        foreach (var piece in pieces)
+        {
+            c.X = piece.X + 0.5;
+            c.Y = piece.Y + 0.5;
+            foreach (int k in index.Query(new Envelope(c)))
+            {
+                var locator = locators[k] ??= new IndexedPointInAreaLocator(patches[k].PixelGeometry);
+                if (locator.Locate(c) != Location.Interior) continue;
+                (moments[k] ??= new PatchMoments()).Merge(piece.Moments);
+                break;
+            }
+        }
+        var result = new float[patches.Count][];
+        for (int k = 0; k < patches.Count; k++)
+        {
+            var p = patches[k];
+            result[k] = Finish(moments[k] ?? new PatchMoments(), p.MapGeometry, p.AreaM2, p.HoleCount, threshold);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The feature vector from a patch's pixel sums and its delivered map outline (perimeter and shape
+    /// are measured on it; area is <paramref name="areaM2"/>).
+    /// </summary>
+    public static float[] Finish(PatchMoments moments, Geometry mapGeometry, double areaM2, int holeCount, float threshold)
+    {
+        ArgumentNullException.ThrowIfNull(moments);
         ArgumentNullException.ThrowIfNull(mapGeometry);
+        var m = moments.Values;
         var f = new float[Length];
         Array.Fill(f, float.NaN);
-        var grid = pair.Grid;
-        var env = pixelGeometry.EnvelopeInternal;
-        var inner = PixelBounds.Of(pixelGeometry).Intersect(grid.Bounds);
         int slot = 0;
-        if (inner.IsEmpty)
-            throw new ChangeDetectionException($"Patch outline {env} lies outside the {grid.Width}×{grid.Height} pair grid.");
-        // One pixel of halo for gradients and the nodata-neighbour test.
-        var window = inner.Expand(1, grid.Bounds);
-        int w = window.Width, h = window.Height, n = w * h, nb = pair.Bands.Count;
-        var before = new ushort[n * nb];
-        var after = new ushort[n * nb];
-        var valid = new byte[n];
-        pair.Read(window, before, after, valid);
-        var inside = Rasterise(pixelGeometry, window);
-
-        int[] bandIndex = StatisticBands.Select(b => IndexOfBand(pair.Bands, b)).ToArray();
-        // Brightness per pixel: the mean of all the pair's bands.
-        var brightB = new float[n];
-        var brightA = new float[n];
-        for (int i = 0; i < n; i++)
+        double valid = m[PatchMoments.ValidPixels], pixels = m[PatchMoments.Pixels];
+        if (valid > 0)
         {
-            double sb = 0, sa = 0;
-            for (int k = 0; k < nb; k++) { sb += before[k * n + i]; sa += after[k * n + i]; }
-            brightB[i] = (float)(sb / nb);
-            brightA[i] = (float)(sa / nb);
-        }
-
-        long patchPixels = 0, validPixels = 0, edgePixels = 0;
-        var sum = new double[2, StatisticBands.Count];
-        var sum2 = new double[2, StatisticBands.Count];
-        double ndviB = 0, ndviA = 0, ndwiB = 0, ndwiA = 0, brB = 0, brA = 0, grB = 0, grA = 0;
-        int red = IndexOfBand(pair.Bands, SpectralBand.Red), nir = IndexOfBand(pair.Bands, SpectralBand.Nir), green = IndexOfBand(pair.Bands, SpectralBand.Green);
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
+            for (int s = 0; s < StatisticBands.Count; s++)
             {
-                int i = y * w + x;
-                if (!inside[i]) continue;
-                patchPixels++;
-                int gx = window.X + x, gy = window.Y + y;
-                bool edge = gx == 0 || gy == 0 || gx == grid.Width - 1 || gy == grid.Height - 1 || valid[i] == 0;
-                for (int dy = -1; dy <= 1 && !edge; dy++)
-                    for (int dx = -1; dx <= 1 && !edge; dx++)
-                    {
-                        int xx = x + dx, yy = y + dy;
-                        if (xx >= 0 && yy >= 0 && xx < w && yy < h && valid[yy * w + xx] == 0) edge = true;
-                    }
-                if (edge) edgePixels++;
-                if (valid[i] == 0) continue;
-                validPixels++;
-                for (int s = 0; s < bandIndex.Length; s++)
-                {
-                    if (bandIndex[s] < 0) continue;
-                    double vb = before[bandIndex[s] * n + i], va = after[bandIndex[s] * n + i];
-                    sum[0, s] += vb; sum2[0, s] += vb * vb;
-                    sum[1, s] += va; sum2[1, s] += va * va;
-                }
-                if (red >= 0 && nir >= 0)
-                {
-                    ndviB += Ratio(before[nir * n + i], before[red * n + i]);
-                    ndviA += Ratio(after[nir * n + i], after[red * n + i]);
-                }
-                if (green >= 0 && nir >= 0)
-                {
-                    ndwiB += Ratio(before[green * n + i], before[nir * n + i]);
-                    ndwiA += Ratio(after[green * n + i], after[nir * n + i]);
-                }
-                brB += brightB[i];
-                brA += brightA[i];
-                grB += Gradient(brightB, valid, w, h, x, y);
-                grA += Gradient(brightA, valid, w, h, x, y);
-            }
-        }
-
-        if (validPixels > 0)
-        {
-            for (int s = 0; s < bandIndex.Length; s++)
-            {
-                if (bandIndex[s] < 0) { slot += 5; continue; }
-                double mb = sum[0, s] / validPixels, ma = sum[1, s] / validPixels;
+                int o = PatchMoments.BandSums + 4 * s;
+                if (!moments.HasBand(s)) { slot += 5; continue; }
+                double mb = m[o] / valid, ma = m[o + 2] / valid;
                 f[slot++] = (float)mb;
                 f[slot++] = (float)ma;
-                f[slot++] = (float)Math.Sqrt(Math.Max(0, sum2[0, s] / validPixels - mb * mb));
-                f[slot++] = (float)Math.Sqrt(Math.Max(0, sum2[1, s] / validPixels - ma * ma));
+                f[slot++] = (float)Math.Sqrt(Math.Max(0, m[o + 1] / valid - mb * mb));
+                f[slot++] = (float)Math.Sqrt(Math.Max(0, m[o + 3] / valid - ma * ma));
                 f[slot++] = (float)NormDiff(ma, mb);
             }
-            if (red >= 0 && nir >= 0) { f[slot] = (float)(ndviB / validPixels); f[slot + 1] = (float)(ndviA / validPixels); f[slot + 2] = f[slot + 1] - f[slot]; }
+            if (moments.HasNdvi) { f[slot] = (float)(m[PatchMoments.NdviBefore] / valid); f[slot + 1] = (float)(m[PatchMoments.NdviAfter] / valid); f[slot + 2] = f[slot + 1] - f[slot]; }
             slot += 3;
-            if (green >= 0 && nir >= 0) { f[slot] = (float)(ndwiB / validPixels); f[slot + 1] = (float)(ndwiA / validPixels); f[slot + 2] = f[slot + 1] - f[slot]; }
+            if (moments.HasNdwi) { f[slot] = (float)(m[PatchMoments.NdwiBefore] / valid); f[slot + 1] = (float)(m[PatchMoments.NdwiAfter] / valid); f[slot + 2] = f[slot + 1] - f[slot]; }
             slot += 3;
-            f[slot++] = (float)(brB / validPixels);
-            f[slot++] = (float)(brA / validPixels);
-            f[slot++] = (float)NormDiff(brA / validPixels, brB / validPixels);
-            f[slot++] = (float)(grB / validPixels);
-            f[slot++] = (float)(grA / validPixels);
-            f[slot++] = (float)NormDiff(grA / validPixels, grB / validPixels);
+            double brB = m[PatchMoments.BrightBefore] / valid, brA = m[PatchMoments.BrightAfter] / valid;
+            double grB = m[PatchMoments.GradBefore] / valid, grA = m[PatchMoments.GradAfter] / valid;
+            f[slot++] = (float)brB;
+            f[slot++] = (float)brA;
+            f[slot++] = (float)NormDiff(brA, brB);
+            f[slot++] = (float)grB;
+            f[slot++] = (float)grA;
+            f[slot++] = (float)NormDiff(grA, grB);
         }
         else
         {
@@ -189,10 +179,20 @@ public static class PatchFeatures
         var (elongation, rectFill) = Elongation(mapGeometry, areaM2);
         f[slot++] = (float)elongation;
         f[slot++] = holeCount;
-        f[slot++] = patchPixels > 0 ? (float)((double)validPixels / patchPixels) : 0;
-        f[slot++] = patchPixels > 0 ? (float)((double)edgePixels / patchPixels) : 0;
-        f[slot++] = (float)Math.Log10(Math.Max(patchPixels, 1));
+        f[slot++] = pixels > 0 ? (float)(valid / pixels) : 0;
+        f[slot++] = pixels > 0 ? (float)(m[PatchMoments.EdgePixels] / pixels) : 0;
+        f[slot++] = (float)Math.Log10(Math.Max(pixels, 1));
         f[slot++] = (float)rectFill;
+
+        double scored = m[PatchMoments.ScoreCount];
+        if (scored > 0 && threshold > 0)
+        {
+            double mean = m[PatchMoments.ScoreSum] / scored;
+            f[slot] = (float)(mean / threshold);
+            f[slot + 1] = (float)(m[PatchMoments.ScoreMax] / threshold);
+            f[slot + 2] = (float)(Math.Sqrt(Math.Max(0, m[PatchMoments.ScoreSum2] / scored - mean * mean)) / threshold);
+        }
+        slot += 3;
         System.Diagnostics.Debug.Assert(slot == Length);
         return f;
     }
@@ -228,23 +228,6 @@ public static class PatchFeatures
         return (lo > 0 ? hi / lo : 1, Math.Clamp(area / p.Area, 0, 1));
     }
 
-    /// <summary>Mean absolute central difference (x and y) of brightness at a pixel; neighbours outside the window or invalid fall back to the pixel itself.</summary>
-    private static double Gradient(float[] v, byte[] valid, int w, int h, int x, int y)
-    {
-        int i = y * w + x;
-        float At(int xx, int yy) => xx >= 0 && yy >= 0 && xx < w && yy < h && valid[yy * w + xx] != 0 ? v[yy * w + xx] : v[i];
-        double gx = (At(x + 1, y) - At(x - 1, y)) / 2.0, gy = (At(x, y + 1) - At(x, y - 1)) / 2.0;
-        return Math.Sqrt(gx * gx + gy * gy);
-    }
-
-    private static double Ratio(double a, double b) => a + b > 0 ? (a - b) / (a + b) : 0;
-
     /// <summary>(after − before) / (after + before), 0 when both are 0.</summary>
     private static double NormDiff(double after, double before) => after + before > 0 ? (after - before) / (after + before) : 0;
-
-    private static int IndexOfBand(IReadOnlyList<SpectralBand> bands, SpectralBand band)
-    {
-        for (int i = 0; i < bands.Count; i++) if (bands[i] == band) return i;
-        return -1;
-    }
 }

@@ -42,7 +42,7 @@ public static class SyntheticTrainingData
         var summary = SyntheticRegion.Generate(directory, new SyntheticRegionOptions { Size = options.Size, Seed = seed, Workers = options.Workers });
         using var pair = ScenePair.Open(summary.BeforeImage, summary.AfterImage);
         string maskPath = Path.Combine(summary.Directory, "mask.tif");
-        ChangeDetector.Detect(pair, maskPath, new ChangeDetectionOptions { TileSize = options.TileSize, Workers = options.Workers });
+        var detection = ChangeDetector.Detect(pair, maskPath, new ChangeDetectionOptions { TileSize = options.TileSize, Workers = options.Workers });
         IReadOnlyList<Patch> patches;
         using (var reader = GeoTiffReader.Open(maskPath))
         {
@@ -50,7 +50,8 @@ public static class SyntheticTrainingData
             patches = PatchBuilder.Build(components, pair.Grid, new PatchOptions { MinAreaM2 = options.MinAreaM2 }, options.Workers);
         }
         var truth = ReadTruth(summary.TruthFile);
-        return patches.Select(p => new SyntheticPatchSample(seed, p.Id, p.AreaM2, PatchFeatures.Compute(pair, p), Label(p.MapGeometry, truth, options.MinTruthOverlap))).ToList();
+        var features = PatchFeatures.ForPatches(patches, detection.Pieces, detection.Threshold);
+        return patches.Select((p, k) => new SyntheticPatchSample(seed, p.Id, p.AreaM2, features[k], Label(p.MapGeometry, truth, options.MinTruthOverlap))).ToList();
     }
 
     /// <summary>Truth polygons (image CRS) with their kind.</summary>

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
+using ChangeDetection.Classification;
 using ChangeDetection.Geo;
+using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -23,7 +25,14 @@ public sealed record ChangeDetectionResult(
     IReadOnlyList<SpectralBand> Bands,
     int SmoothRadius,
     string? MaskPath,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The feature sums of every piece of change, in tile order (<see cref="ChangeDetector.TileMaskAndPieces"/>):
+    /// with the patches, <see cref="PatchFeatures.ForPatches"/> gives each patch's features.
+    /// </summary>
+    public IReadOnlyList<PatchPiece> Pieces { get; init; } = [];
+}
 
 /// <summary>
 /// The detection stage: a <see cref="ScenePair"/> in, a change mask out (uint8 on the pair grid:
@@ -59,8 +68,11 @@ public sealed class ChangeDetector
         var model = Prepare(pair, progress);
         var histogram = Histogram(pair, model, progress);
         float threshold = Threshold(pair, histogram);
-        var (valid, changed) = WriteMask(pair, model, threshold, maskPath, progress);
-        return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed);
+        var (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, progress);
+        return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed)
+        {
+            Pieces = pieces,
+        };
     }
 
     /// <summary>Pass 1: statistics on sample windows → the model every tile uses.</summary>
@@ -80,9 +92,12 @@ public sealed class ChangeDetector
     /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>
     public TileScheme HistogramTiles(ScenePair pair, DetectionModel model) => new(pair.Grid, Options.TileSize, model.SmoothRadius);
 
-    /// <summary>The tiles of pass 3 (mask): cores with the smoothing and morphology halo.</summary>
+    /// <summary>
+    /// The tiles of pass 3 (mask): cores with the smoothing and morphology halo, and at least one
+    /// pixel for the patch features' gradients and nodata-neighbour test.
+    /// </summary>
     public TileScheme MaskTiles(ScenePair pair, DetectionModel model) =>
-        new(pair.Grid, Options.TileSize, model.SmoothRadius + 2 * Options.OpenRadius + 2 * Options.CloseRadius);
+        new(pair.Grid, Options.TileSize, Math.Max(1, model.SmoothRadius + 2 * Options.OpenRadius + 2 * Options.CloseRadius));
 
     /// <summary>Pass 2 for one tile: the scores of its core.</summary>
     public ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile)
@@ -122,12 +137,30 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 3 for one tile: the mask of its core (row-major, core-sized).</summary>
-    public byte[] TileMask(ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    public byte[] TileMask(ScenePair pair, DetectionModel model, float threshold, Tile tile) =>
+        TilePass(pair, model, threshold, tile, pieces: false).Mask;
+
+    /// <summary>
+    /// Pass 3 for one tile: the mask of its core and, for every 4-connected piece of change in the
+    /// core, the sums of the patch features over its pixels (unsmoothed values, the scores the mask
+    /// was cut from). Gathered here so the patch stage never reads the imagery again.
+    /// </summary>
+    public (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    {
+        var (mask, pieces) = TilePass(pair, model, threshold, tile, pieces: true);
+        return (mask, pieces!);
+    }
+
+    private (byte[] Mask, List<PatchPiece>? Pieces) TilePass(ScenePair pair, DetectionModel model, float threshold, Tile tile, bool pieces)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
         var t = new TileBuffers(read, pair.Bands.Count);
-        var scores = Score(pair, model.Kernel, read, t, model.SmoothRadius);
+        pair.Read(read, t.Before, t.After, t.Valid);
+        // The features describe the pixels as delivered, not the smoothed values the score uses.
+        ushort[]? rawBefore = pieces ? (ushort[])t.Before.Clone() : null;
+        ushort[]? rawAfter = pieces ? (ushort[])t.After.Clone() : null;
+        var scores = SmoothAndScore(pair, model, read, t);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
         try
@@ -143,13 +176,29 @@ public sealed class ChangeDetector
             var coreMask = new byte[core.PixelCount];
             for (int r = 0; r < core.Height; r++)
                 mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width).CopyTo(coreMask.AsSpan(r * core.Width));
-            return coreMask;
+            if (!pieces) return (coreMask, null);
+            var view = new PixelView(read, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), rawBefore!, rawAfter!, t.Valid, scores);
+            return (coreMask, Pieces(view, tile, coreMask));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(mask);
             ArrayPool<byte>.Shared.Return(scratch);
         }
+    }
+
+    private static List<PatchPiece> Pieces(in PixelView view, Tile tile, byte[] coreMask)
+    {
+        var core = tile.CoreInRead;
+        var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, Morphology.Change);
+        var moments = new PatchMoments[count];
+        for (int k = 0; k < count; k++) moments[k] = new PatchMoments();
+        for (int y = 0; y < core.Height; y++)
+            for (int x = 0; x < core.Width; x++)
+                if (labels[y * core.Width + x] is int l and >= 0) moments[l].Add(view, core.X + x, core.Y + y);
+        var result = new List<PatchPiece>(count);
+        for (int k = 0; k < count; k++) result.Add(new PatchPiece(tile.Core.X + first[k].X, tile.Core.Y + first[k].Y, moments[k]));
+        return result;
     }
 
     private IEnumerable<MorphologyFilter> Filters()
@@ -251,16 +300,18 @@ public sealed class ChangeDetector
         return (t.Before, t.After, m);
     }
 
-    private (long Valid, long Changed) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, IProgress<StageProgress>? progress)
+    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, IProgress<StageProgress>? progress)
     {
         var scheme = MaskTiles(pair, model);
         long valid = 0, changed = 0;
+        var pieces = new IReadOnlyList<PatchPiece>[scheme.Count];
         int done = 0;
         using (var writer = GeoTiffWriter.Create(maskPath, MaskFileOptions(pair.Grid)))
         {
             Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
             {
-                var mask = TileMask(pair, model, threshold, tile);
+                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile);
+                pieces[tile.Index] = tilePieces;
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = Count(mask);
                 Interlocked.Add(ref valid, v);
@@ -268,13 +319,25 @@ public sealed class ChangeDetector
                 progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
             });
         }
-        return (valid, changed);
+        return (valid, changed, pieces.SelectMany(p => p).ToList());
     }
 
     /// <summary>Change scores of a window (NaN where either date has no data).</summary>
     private static float[] Score(ScenePair pair, ChangeKernelOptions kernel, PixelWindow window, TileBuffers t, int smooth)
     {
         ReadSmoothed(pair, window, t, smooth);
+        return ScoreSmoothed(kernel, window, t);
+    }
+
+    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it.</summary>
+    private static float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
+    {
+        Smooth(pair.Bands.Count, window, t, model.SmoothRadius);
+        return ScoreSmoothed(model.Kernel, window, t);
+    }
+
+    private static float[] ScoreSmoothed(ChangeKernelOptions kernel, PixelWindow window, TileBuffers t)
+    {
         int n = (int)window.PixelCount;
         var scores = new float[n];
         ChangeKernel.Compute(t.Before, t.After, n, n, kernel, scores);
@@ -286,7 +349,11 @@ public sealed class ChangeDetector
     private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)
     {
         pair.Read(window, t.Before, t.After, t.Valid);
-        int bands = pair.Bands.Count;
+        Smooth(pair.Bands.Count, window, t, smooth);
+    }
+
+    private static void Smooth(int bands, PixelWindow window, TileBuffers t, int smooth)
+    {
         BoxMean.Apply(t.Before, bands, window.Width, window.Height, t.Valid, smooth);
         BoxMean.Apply(t.After, bands, window.Width, window.Height, t.Valid, smooth);
     }

@@ -12,7 +12,10 @@ namespace ChangeDetection.Evaluation;
 /// <c>construction</c> (the truth marks most of it changed), <c>pseudo</c> (mostly unchanged), or
 /// null (mostly unlabelled).
 /// </summary>
-public sealed record PairPatch(LabelledPair Pair, Patch Patch, float[] Features, string? Label);
+public sealed record PairPatch(LabelledPair Pair, Patch Patch, float[] Features, double? ChangedFraction)
+{
+    public string? Label => ChangedFraction is double f ? (f >= ClassifiedEvaluation.ChangeFraction ? ChangeClasses.Construction.Code : ChangeClasses.Pseudo.Code) : null;
+}
 
 /// <summary>
 /// Pixel scores of real labelled pairs with the patch classifier off and on. The classifier is
@@ -23,12 +26,14 @@ public sealed record PairPatch(LabelledPair Pair, Patch Patch, float[] Features,
 /// </summary>
 public static class ClassifiedEvaluation
 {
+    public static readonly double ChangeFraction = double.Parse(Environment.GetEnvironmentVariable("CDX_EXP_TAU") ?? "0.5", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Detects change on <paramref name="pair"/>, writes the mask into <paramref name="workDir"/>, and returns its patches.</summary>
     public static (string MaskPath, List<PairPatch> Patches) Detect(LabelledPair pair, ChangeDetectionOptions options, string workDir)
     {
         string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_mask.tif");
         using var scene = ScenePair.Open(pair.Before, pair.After);
-        ChangeDetector.Detect(scene, mask, options);
+        var detection = ChangeDetector.Detect(scene, mask, options);
         List<Patch> patches;
         using (var reader = GeoTiffReader.Open(mask))
         {
@@ -37,13 +42,14 @@ public static class ClassifiedEvaluation
             patches = [.. PatchBuilder.Build(components, scene.Grid, new PatchOptions { MinAreaM2 = 0, SimplifyToleranceMetres = 0 })];
         }
         using var truth = GeoTiffReader.Open(pair.Truth);
+        var features = PatchFeatures.ForPatches(patches, detection.Pieces, detection.Threshold);
         var result = new List<PairPatch>();
-        foreach (var p in patches)
-            result.Add(new PairPatch(pair, p, PatchFeatures.Compute(scene, p), Label(p, scene, truth)));
+        for (int k = 0; k < patches.Count; k++)
+            result.Add(new PairPatch(pair, patches[k], features[k], Label(patches[k], scene, truth)));
         return (mask, result);
     }
 
-    private static string? Label(Patch patch, ScenePair scene, GeoTiffReader truth)
+    private static double? Label(Patch patch, ScenePair scene, GeoTiffReader truth)
     {
         var window = PixelBounds.Of(patch.PixelGeometry);
         var inside = PatchFeatures.Rasterise(patch.PixelGeometry, window);
@@ -59,7 +65,7 @@ public static class ClassifiedEvaluation
             else if (labels[i] == 0) unchanged++;
         }
         if (changed + unchanged < 0.5 * total) return null;
-        return changed >= unchanged ? ChangeClasses.Construction.Code : ChangeClasses.Pseudo.Code;
+        return (double)changed / (changed + unchanged);
     }
 
     /// <summary>

@@ -67,6 +67,7 @@ public sealed partial class RegionRun
 {
     private const string MaskStage = "mask";
     private const string HistogramStage = "histogram";
+    private const string PiecesStage = "pieces";
 
     public RegionRun(RegionConfig config, RegionRunOptions? options = null)
     {
@@ -153,13 +154,14 @@ public sealed partial class RegionRun
 
         stage.Restart();
         var patches = Patches(maskPath, pair.Grid, progress);
+        var features = PatchFeatureVectors(ledger, scheme, patches, threshold);
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
             Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
             Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
-        var classify = Classifier(pair);
+        var classify = Classifier(patches, features);
         var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classify);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
@@ -199,17 +201,30 @@ public sealed partial class RegionRun
     }
 
     /// <summary>
+    /// Each patch's features, from the sums the mask pass gathered per piece of change (kept in the
+    /// ledger with the tile's mask): the imagery is not read again.
+    /// </summary>
+    private static IReadOnlyList<float[]> PatchFeatureVectors(RunLedger ledger, TileScheme scheme, IReadOnlyList<Patch> patches, float threshold)
+    {
+        var pieces = scheme.Tiles().SelectMany(tile => DecodePieces(ledger.Get(PiecesStage, tile.Index)
+            ?? throw new InvalidOperationException($"Patch pieces of tile {tile.Index} are missing from the ledger.")));
+        return Classification.PatchFeatures.ForPatches(patches, pieces, threshold);
+    }
+
+    /// <summary>
     /// The patch classifier, when a model is given: change type and confidence per patch. A pseudo
     /// call below <see cref="RegionRunOptions.PseudoConfidence"/> is not trusted to drop a task: the
     /// patch takes its most likely real change class instead.
     /// </summary>
-    private Func<Patch, TaskBuilder.Classification>? Classifier(ScenePair pair)
+    private Func<Patch, TaskBuilder.Classification>? Classifier(IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
     {
         if (ModelPath is not string model) return null;
         var classifier = Classification.PatchClassifier.Load(model);
+        var byPatch = new Dictionary<Patch, float[]>(ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < patches.Count; k++) byPatch[patches[k]] = features[k];
         return patch =>
         {
-            var p = classifier.Predict(pair, patch);
+            var p = classifier.Predict(byPatch[patch]);
             if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
                 return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
             var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
@@ -278,7 +293,9 @@ public sealed partial class RegionRun
                 state.Stop();
                 return;
             }
-            var mask = detector.TileMask(pair, model, threshold, tile);
+            var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile);
+            // Pieces first: a tile counts as finished once its mask is in.
+            ledger.Put(PiecesStage, tile.Index, EncodePieces(pieces));
             ledger.Put(MaskStage, tile.Index, Compress(mask));
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
         });
@@ -318,6 +335,36 @@ public sealed partial class RegionRun
         using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
         z.ReadExactly(result);
         return result;
+    }
+
+    private static byte[] EncodePieces(IReadOnlyList<Classification.PatchPiece> pieces)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(pieces.Count);
+            foreach (var p in pieces)
+            {
+                w.Write(p.X);
+                w.Write(p.Y);
+                p.Moments.Write(w);
+            }
+        }
+        return Compress(ms.ToArray());
+    }
+
+    private static List<Classification.PatchPiece> DecodePieces(byte[] data)
+    {
+        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
+        using var r = new BinaryReader(z);
+        int count = r.ReadInt32();
+        var pieces = new List<Classification.PatchPiece>(count);
+        for (int k = 0; k < count; k++)
+        {
+            int x = r.ReadInt32(), y = r.ReadInt32();
+            pieces.Add(new Classification.PatchPiece(x, y, Classification.PatchMoments.Read(r)));
+        }
+        return pieces;
     }
 
     private static byte[] EncodeHistogram(ScoreHistogram h)
