@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Export;
 using ChangeDetection.Vectorization;
@@ -156,10 +157,14 @@ public sealed partial class RegionRun
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
+        var features = PatchFeatureVectors(pair, patches);
+        timings["features"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
             Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
             Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
-        var classify = Classifier(pair);
+        var classify = Classifier(patches, features);
         var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classify);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
@@ -169,6 +174,7 @@ public sealed partial class RegionRun
         var outputs = new List<string>();
         if (keptMask is not null) outputs.Add(keptMask);
         outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
+        outputs.Add(WritePatchFeatures(output, records, patches, features));
         var packages = WritePackages(output, tasks, pair.Grid.Crs);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
@@ -198,18 +204,25 @@ public sealed partial class RegionRun
         return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minArea }, Detection.Workers);
     }
 
+    /// <summary>The <see cref="PatchFeatures"/> vector of every patch, in the order of <paramref name="patches"/>: computed once, for the classifier and for <see cref="RunPatchFeatures.FileName"/>.</summary>
+    private static IReadOnlyList<float[]> PatchFeatureVectors(ScenePair pair, IReadOnlyList<Patch> patches) =>
+        patches.Select(p => PatchFeatures.Compute(pair, p)).ToList();
+
     /// <summary>
     /// The patch classifier, when a model is given: change type and confidence per patch. A pseudo
     /// call below <see cref="RegionRunOptions.PseudoConfidence"/> is not trusted to drop a task: the
     /// patch takes its most likely real change class instead.
     /// </summary>
-    private Func<Patch, TaskBuilder.Classification>? Classifier(ScenePair pair)
+    private Func<Patch, TaskBuilder.Classification>? Classifier(IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
     {
         if (ModelPath is not string model) return null;
-        var classifier = Classification.PatchClassifier.Load(model);
+        var classifier = PatchClassifier.Load(model);
+        // Patch is a record: look patches up by reference, two patches never share a vector.
+        var index = new Dictionary<Patch, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < patches.Count; i++) index.Add(patches[i], i);
         return patch =>
         {
-            var p = classifier.Predict(pair, patch);
+            var p = classifier.Predict(features[index[patch]]);
             if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
                 return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
             var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
@@ -227,6 +240,24 @@ public sealed partial class RegionRun
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
         });
+    }
+
+    /// <summary>
+    /// <see cref="RunPatchFeatures.FileName"/>: every patch's feature vector by JCBH (label empty,
+    /// with the schema version), in JCBH order, so that verification results sent back later can be
+    /// trained on without reading the imagery again (<c>cdx train --results … --run …</c>).
+    /// </summary>
+    private static string WritePatchFeatures(string output, IReadOnlyList<VerificationTask> records, IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
+    {
+        // A record carries its patch's MapGeometry instance (TaskBuilder): that is the link from JCBH to patch.
+        var byGeometry = new Dictionary<NetTopologySuite.Geometries.Geometry, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < patches.Count; i++) byGeometry.Add(patches[i].MapGeometry, i);
+        var rows = records.Select(r => byGeometry.TryGetValue(r.Geometry, out int i)
+            ? (r.JCBH, new LabelledFeatures(features[i], ""))
+            : throw new InvalidOperationException($"Record {r.JCBH} has no patch."));
+        string path = Path.Combine(output, RunPatchFeatures.FileName);
+        AtomicFile.Write(path, tmp => FeatureTable.Write(tmp, rows));
+        return path;
     }
 
     /// <summary>
