@@ -5,10 +5,11 @@ using ChangeDetection.Classification;
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] --out MODEL.zip
-/// [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
-/// labelled patches from synthetic regions and/or a labelled feature table, a cross-validated
-/// confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.
+/// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] [--results FILE --run RUN_DIR [--result-column NAME]]
+/// --out MODEL.zip [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
+/// labelled patches from synthetic regions, a labelled feature table and/or verification results
+/// sent back by provinces (joined to the patches of the run they were exported from), a
+/// cross-validated confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.
 /// </summary>
 internal static class TrainCommand
 {
@@ -16,6 +17,17 @@ internal static class TrainCommand
     {
         var seeds = new Option<string?>("--synthetic-seeds") { Description = "Comma-separated seeds of the synthetic training regions." };
         var labels = new Option<string?>("--labels") { Description = "A labelled feature table (CSV with a 'label' column, as written by --export-features) to train on as well." };
+        var results = new Option<string[]>("--results")
+        {
+            Description = "Verification results sent back by a province: the exported tasks (.csv, .xlsx, .shp, .gpkg, .geojson) with JCBH and a result column (class code or Chinese name; empty = not verified). Repeatable, each with its --run.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var runs = new Option<string[]>("--run")
+        {
+            Description = "The output folder of the 'cdx run' the results' tasks were exported from (its patch_features.csv). One per --results, or one for all.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var resultColumn = new Option<string?>("--result-column") { Description = "The result column of --results (default: the first of HCJG, result, label)." };
         var export = new Option<string?>("--export-features") { Description = "Write the synthetic training patches' features and labels to this CSV." };
         var size = new Option<int>("--size") { Description = "Synthetic region width and height in pixels.", DefaultValueFactory = _ => 1536 };
         var output = new Option<string>("--out") { Description = "The model file (.zip).", Required = true };
@@ -24,15 +36,19 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Training and fold seed.", DefaultValueFactory = _ => 1 };
         var testSeeds = new Option<string?>("--test-seeds") { Description = "Comma-separated seeds of held-out synthetic regions to evaluate the final model on." };
         var work = new Option<string?>("--work") { Description = "Folder for the generated regions (default: a temporary folder, deleted afterwards)." };
-        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions.") { seeds, labels, size, output, trainer, folds, seed, testSeeds, work, export };
+        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions.") { seeds, labels, results, runs, resultColumn, size, output, trainer, folds, seed, testSeeds, work, export };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var ci = CultureInfo.InvariantCulture;
             var trainSeeds = r.GetValue(seeds) is string ss ? ParseSeeds(ss, "--synthetic-seeds") : [];
             string? labelFile = r.GetValue(labels);
-            if (trainSeeds.Length == 0 && labelFile is null)
-                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds and/or --labels.");
+            var resultFiles = r.GetValue(results) ?? [];
+            var runFolders = r.GetValue(runs) ?? [];
+            if (trainSeeds.Length == 0 && labelFile is null && resultFiles.Length == 0)
+                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds and/or --labels, or --results with --run.");
             IReadOnlyList<LabelledFeatures> labelled = labelFile is null ? [] : FeatureTable.Read(labelFile);
+            // Verification results first: a wrong file or run folder is reported before minutes of synthetic regions.
+            var feedback = Feedback(stdout, stderr, resultFiles, runFolders, r.GetValue(resultColumn));
             var heldOut = r.GetValue(testSeeds) is string t ? ParseSeeds(t, "--test-seeds") : [];
             var options = new PatchClassifierOptions
             {
@@ -63,10 +79,11 @@ internal static class TrainCommand
                     stdout.WriteLine($"{labelFile}: {labelled.Count} labelled patches");
                     examples.AddRange(labelled);
                 }
+                foreach (var f in feedback) examples.AddRange(f.Examples);
                 stdout.WriteLine($"{examples.Count} labelled patches: {string.Join(", ", examples.GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
 
                 var cv = ClassifierMetrics.CrossValidate(examples, r.GetValue(folds), options);
-                string report = $"{r.GetValue(folds)}-fold cross-validation ({options.Trainer}, seed {options.Seed}, {Source(trainSeeds, dataOptions.Size, labelFile)})\n" + cv.ToText();
+                string report = $"{r.GetValue(folds)}-fold cross-validation ({options.Trainer}, seed {options.Seed}, {Source(trainSeeds, dataOptions.Size, labelFile, feedback)})\n" + cv.ToText();
                 stdout.WriteLine();
                 stdout.Write(report);
 
@@ -99,8 +116,41 @@ internal static class TrainCommand
         return cmd;
     }
 
-    private static string Source(long[] seeds, int size, string? labels) =>
-        string.Join("; ", new[] { seeds.Length > 0 ? $"synthetic seeds {string.Join(",", seeds)}, size {size}" : null, labels is null ? null : $"labels {labels}" }.OfType<string>());
+    private static string Source(long[] seeds, int size, string? labels, IReadOnlyList<FeedbackExamples> feedback) =>
+        string.Join("; ", new[] { seeds.Length > 0 ? $"synthetic seeds {string.Join(",", seeds)}, size {size}" : null, labels is null ? null : $"labels {labels}" }
+            .Concat(feedback.Select(f => $"results {f.ResultsPath} (run {f.RunFolder})")).OfType<string>());
+
+    /// <summary>
+    /// The verified patches of every --results file, joined to its --run (paired in order, or one run
+    /// for all): per file, the verified patches used per class on stdout, and on stderr a warning for
+    /// results that name no patch of the run.
+    /// </summary>
+    private static List<FeedbackExamples> Feedback(TextWriter stdout, TextWriter stderr, string[] resultFiles, string[] runFolders, string? column)
+    {
+        if (resultFiles.Length == 0)
+        {
+            if (runFolders.Length > 0) throw new ChangeDetectionException("--run names the run of --results FILE; give the results too.");
+            if (column is not null) throw new ChangeDetectionException("--result-column applies to --results; give the results too.");
+            return [];
+        }
+        if (runFolders.Length == 0)
+            throw new ChangeDetectionException("--results needs --run RUN_DIR: the output folder of the 'cdx run' its tasks were exported from.");
+        if (runFolders.Length != 1 && runFolders.Length != resultFiles.Length)
+            throw new ChangeDetectionException($"{resultFiles.Length} --results and {runFolders.Length} --run: give one --run per --results (in the same order), or one --run for all.");
+        var all = new List<FeedbackExamples>();
+        for (int i = 0; i < resultFiles.Length; i++)
+        {
+            var f = VerificationFeedback.Load(resultFiles[i], runFolders[runFolders.Length == 1 ? 0 : i], column);
+            foreach (var w in f.Warnings) stderr.WriteLine($"cdx: warning: {w}");
+            if (f.NotInRun.Count > 0)
+                stderr.WriteLine($"cdx: warning: {f.ResultsPath}: {f.NotInRun.Count} verified JCBH are no patch of the run in {f.RunFolder} ({VerificationFeedback.Sample(f.NotInRun)}); not used.");
+            if (f.AreaMismatch.Count > 0)
+                stderr.WriteLine($"cdx: warning: {f.ResultsPath}: {f.AreaMismatch.Count} verified JCBH name a patch of another area (TBMJ) in the run in {f.RunFolder} ({VerificationFeedback.Sample(f.AreaMismatch)}): the run was made again since the export; not used.");
+            stdout.WriteLine($"{f.ResultsPath} ({f.Column}, run {f.RunFolder}): {f.Examples.Count} verified patches used: {string.Join(", ", f.ByClass.Select(c => $"{c.Class} {c.Count}"))}; {f.Unverified} not verified");
+            all.Add(f);
+        }
+        return all;
+    }
 
     /// <summary><c>MODEL.zip</c> → <c>MODEL.metrics.txt</c>.</summary>
     internal static string MetricsPath(string model) =>

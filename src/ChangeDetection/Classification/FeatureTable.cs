@@ -4,24 +4,33 @@ using ChangeDetection.Tasks;
 
 namespace ChangeDetection.Classification;
 
+/// <summary>One row of a feature table as read: its id (empty without an <c>id</c> column), its label (empty = not labelled) and its vector.</summary>
+public sealed record FeatureTableRow(string Id, string Label, float[] Features, int Line);
+
 /// <summary>
-/// Labelled feature vectors as CSV (UTF-8, comma, invariant numbers, header row): a <c>label</c>
-/// column (a <see cref="ChangeClasses"/> code; empty = not labelled, skipped on reading) and one
-/// column per <see cref="PatchFeatures.Names"/>; missing values (NaN) are empty cells. Other columns
-/// (an id, a seed, a note) are kept by people and ignored here. This is the feedback loop: export,
-/// correct the labels in a spreadsheet, and train on the file with <c>cdx train --labels</c>.
+/// Labelled feature vectors as CSV (UTF-8, comma, invariant numbers, header row): an <c>id</c>
+/// column, a <c>label</c> column (a <see cref="ChangeClasses"/> code; empty = not labelled, skipped on
+/// reading), a <c>schema</c> column (the <see cref="PatchFeatures.SchemaVersion"/> the vector was
+/// computed with) and one column per <see cref="PatchFeatures.Names"/>; missing values (NaN) are
+/// empty cells. Other columns (a seed, a note) are kept by people and ignored here; a table without
+/// a <c>schema</c> column is read as long as it holds every feature column. Uses: the training data
+/// of <c>cdx train --export-features</c> / <c>--labels</c>, and a run's <c>patch_features.csv</c>
+/// (id = JCBH, label empty), which verification results are joined to (<c>cdx train --results … --run …</c>).
 /// </summary>
 public static class FeatureTable
 {
+    public const string IdColumn = "id";
     public const string LabelColumn = "label";
+    public const string SchemaColumn = "schema";
 
-    /// <summary>Writes rows with an optional leading <c>id</c> column.</summary>
+    /// <summary>Writes rows with their ids. The bytes depend only on the rows (re-runs give identical files).</summary>
     public static void Write(string path, IEnumerable<(string Id, LabelledFeatures Row)> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var ci = CultureInfo.InvariantCulture;
+        string schema = PatchFeatures.SchemaVersion.ToString(ci);
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        w.Write("id," + LabelColumn);
+        w.Write(IdColumn + "," + LabelColumn + "," + SchemaColumn);
         foreach (var n in PatchFeatures.Names) w.Write("," + n);
         w.Write('\n');
         foreach (var (id, row) in rows)
@@ -31,6 +40,8 @@ public static class FeatureTable
             w.Write(id.Replace(",", " ", StringComparison.Ordinal));
             w.Write(',');
             w.Write(row.Label);
+            w.Write(',');
+            w.Write(schema);
             foreach (float v in row.Features)
             {
                 w.Write(',');
@@ -41,16 +52,42 @@ public static class FeatureTable
     }
 
     /// <summary>Reads the labelled rows of a feature table.</summary>
-    /// <exception cref="ChangeDetectionException">Missing file, a missing feature or label column, a bad number or an unknown label (with the line).</exception>
-    public static IReadOnlyList<LabelledFeatures> Read(string path)
+    /// <exception cref="ChangeDetectionException">Missing file, a missing feature or label column, another schema, a bad number or an unknown label (with the line).</exception>
+    public static IReadOnlyList<LabelledFeatures> Read(string path) =>
+        ReadRows(path).Where(r => r.Label.Length > 0).Select(r => new LabelledFeatures(r.Features, r.Label)).ToList();
+
+    /// <summary>
+    /// The feature schema a table says it was written with: the <c>schema</c> cell of its first row;
+    /// null when it has no <c>schema</c> column or no rows.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">Missing or empty file, or a schema cell that is not an integer.</exception>
+    public static int? ReadSchemaVersion(string path)
     {
-        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: feature table not found.");
-        using var r = new StreamReader(path, Encoding.UTF8);
-        string? header = r.ReadLine();
-        if (header is null) throw new ChangeDetectionException($"{path}: empty file; expected a header with '{LabelColumn}' and the feature columns.");
-        var columns = header.TrimStart('\uFEFF').Split(',').Select(c => c.Trim()).ToList();
+        using var r = Open(path);
+        var columns = Header(r, path);
+        int schema = columns.IndexOf(SchemaColumn);
+        if (schema < 0) return null;
+        int line = 1;
+        for (string? s = r.ReadLine(); s is not null; s = r.ReadLine())
+        {
+            line++;
+            if (s.Trim().Length == 0) continue;
+            var cells = s.Split(',');
+            return schema < cells.Length ? ParseSchema(cells[schema], path, line) : null;
+        }
+        return null;
+    }
+
+    /// <summary>Every row of a feature table, labelled or not, with its id and line.</summary>
+    /// <exception cref="ChangeDetectionException">As <see cref="Read"/>.</exception>
+    public static IReadOnlyList<FeatureTableRow> ReadRows(string path)
+    {
+        using var r = Open(path);
+        var columns = Header(r, path);
         int label = columns.IndexOf(LabelColumn);
         if (label < 0) throw new ChangeDetectionException($"{path}: no '{LabelColumn}' column.");
+        int id = columns.IndexOf(IdColumn);
+        int schema = columns.IndexOf(SchemaColumn);
         var index = new int[PatchFeatures.Length];
         for (int k = 0; k < index.Length; k++)
         {
@@ -58,7 +95,7 @@ public static class FeatureTable
             if (index[k] < 0)
                 throw new ChangeDetectionException($"{path}: no column '{PatchFeatures.Names[k]}'; the table must hold every feature of schema {PatchFeatures.SchemaVersion} (export it again).");
         }
-        var rows = new List<LabelledFeatures>();
+        var rows = new List<FeatureTableRow>();
         int line = 1;
         for (string? s = r.ReadLine(); s is not null; s = r.ReadLine())
         {
@@ -66,10 +103,15 @@ public static class FeatureTable
             if (s.Trim().Length == 0) continue;
             var cells = s.Split(',');
             if (cells.Length != columns.Count) throw new ChangeDetectionException($"{path}:{line}: {cells.Length} cells; the header has {columns.Count}.");
+            // Same names, other formulas: a vector of another schema would be silently wrong.
+            if (schema >= 0 && ParseSchema(cells[schema], path, line) is int v && v != PatchFeatures.SchemaVersion)
+                throw new ChangeDetectionException($"{path}:{line}: features of schema {v}; this build computes schema {PatchFeatures.SchemaVersion}. Compute them again with this version.");
             string code = cells[label].Trim();
-            if (code.Length == 0) continue;
-            try { ChangeClasses.FromCode(code); }
-            catch (ArgumentException e) { throw new ChangeDetectionException($"{path}:{line}: {e.Message}", e); }
+            if (code.Length > 0)
+            {
+                try { ChangeClasses.FromCode(code); }
+                catch (ArgumentException e) { throw new ChangeDetectionException($"{path}:{line}: {e.Message}", e); }
+            }
             var f = new float[PatchFeatures.Length];
             for (int k = 0; k < f.Length; k++)
             {
@@ -78,8 +120,30 @@ public static class FeatureTable
                 else if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out f[k]))
                     throw new ChangeDetectionException($"{path}:{line}: '{cell}' in column {PatchFeatures.Names[k]} is not a number.");
             }
-            rows.Add(new LabelledFeatures(f, code));
+            rows.Add(new FeatureTableRow(id >= 0 ? cells[id].Trim() : "", code, f, line));
         }
         return rows;
+    }
+
+    private static StreamReader Open(string path)
+    {
+        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: feature table not found.");
+        return new StreamReader(path, Encoding.UTF8);
+    }
+
+    private static List<string> Header(StreamReader r, string path)
+    {
+        string? header = r.ReadLine();
+        if (header is null) throw new ChangeDetectionException($"{path}: empty file; expected a header with '{LabelColumn}' and the feature columns.");
+        return header.TrimStart('\uFEFF').Split(',').Select(c => c.Trim()).ToList();
+    }
+
+    /// <summary>A schema cell: empty is unknown (null); anything else must be an integer.</summary>
+    private static int? ParseSchema(string cell, string path, int line)
+    {
+        cell = cell.Trim();
+        if (cell.Length == 0) return null;
+        return int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+            ? v : throw new ChangeDetectionException($"{path}:{line}: '{cell}' in column {SchemaColumn} is not a schema version.");
     }
 }

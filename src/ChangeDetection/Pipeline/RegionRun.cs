@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Export;
 using ChangeDetection.Vectorization;
@@ -154,8 +155,11 @@ public sealed partial class RegionRun
 
         stage.Restart();
         var patches = Patches(maskPath, pair.Grid, progress);
-        var features = PatchFeatureVectors(ledger, scheme, patches, threshold);
         timings["patches"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        var features = PatchFeatureVectors(ledger, scheme, patches, threshold);
+        timings["features"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
@@ -171,6 +175,7 @@ public sealed partial class RegionRun
         var outputs = new List<string>();
         if (keptMask is not null) outputs.Add(keptMask);
         outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
+        outputs.Add(WritePatchFeatures(output, records, patches, features));
         var packages = WritePackages(output, tasks, pair.Grid.Crs);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
@@ -201,14 +206,15 @@ public sealed partial class RegionRun
     }
 
     /// <summary>
-    /// Each patch's features, from the sums the mask pass gathered per piece of change (kept in the
-    /// ledger with the tile's mask): the imagery is not read again.
+    /// Each patch's <see cref="PatchFeatures"/> vector, in the order of <paramref name="patches"/>, from
+    /// the sums the mask pass gathered per piece of change (kept in the ledger with the tile's mask):
+    /// the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
     private static IReadOnlyList<float[]> PatchFeatureVectors(RunLedger ledger, TileScheme scheme, IReadOnlyList<Patch> patches, float threshold)
     {
         var pieces = scheme.Tiles().SelectMany(tile => DecodePieces(ledger.Get(PiecesStage, tile.Index)
             ?? throw new InvalidOperationException($"Patch pieces of tile {tile.Index} are missing from the ledger.")));
-        return Classification.PatchFeatures.ForPatches(patches, pieces, threshold);
+        return PatchFeatures.ForPatches(patches, pieces, threshold);
     }
 
     /// <summary>
@@ -219,12 +225,13 @@ public sealed partial class RegionRun
     private Func<Patch, TaskBuilder.Classification>? Classifier(IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
     {
         if (ModelPath is not string model) return null;
-        var classifier = Classification.PatchClassifier.Load(model);
-        var byPatch = new Dictionary<Patch, float[]>(ReferenceEqualityComparer.Instance);
-        for (int k = 0; k < patches.Count; k++) byPatch[patches[k]] = features[k];
+        var classifier = PatchClassifier.Load(model);
+        // Patch is a record: look patches up by reference, two patches never share a vector.
+        var index = new Dictionary<Patch, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < patches.Count; i++) index.Add(patches[i], i);
         return patch =>
         {
-            var p = classifier.Predict(byPatch[patch]);
+            var p = classifier.Predict(features[index[patch]]);
             if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
                 return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
             var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
@@ -242,6 +249,24 @@ public sealed partial class RegionRun
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
         });
+    }
+
+    /// <summary>
+    /// <see cref="RunPatchFeatures.FileName"/>: every patch's feature vector by JCBH (label empty,
+    /// with the schema version), in JCBH order, so that verification results sent back later can be
+    /// trained on without reading the imagery again (<c>cdx train --results … --run …</c>).
+    /// </summary>
+    private static string WritePatchFeatures(string output, IReadOnlyList<VerificationTask> records, IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
+    {
+        // A record carries its patch's MapGeometry instance (TaskBuilder): that is the link from JCBH to patch.
+        var byGeometry = new Dictionary<NetTopologySuite.Geometries.Geometry, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < patches.Count; i++) byGeometry.Add(patches[i].MapGeometry, i);
+        var rows = records.Select(r => byGeometry.TryGetValue(r.Geometry, out int i)
+            ? (r.JCBH, new LabelledFeatures(features[i], ""))
+            : throw new InvalidOperationException($"Record {r.JCBH} has no patch."));
+        string path = Path.Combine(output, RunPatchFeatures.FileName);
+        AtomicFile.Write(path, tmp => FeatureTable.Write(tmp, rows));
+        return path;
     }
 
     /// <summary>
@@ -337,7 +362,7 @@ public sealed partial class RegionRun
         return result;
     }
 
-    private static byte[] EncodePieces(IReadOnlyList<Classification.PatchPiece> pieces)
+    private static byte[] EncodePieces(IReadOnlyList<PatchPiece> pieces)
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -353,16 +378,16 @@ public sealed partial class RegionRun
         return Compress(ms.ToArray());
     }
 
-    private static List<Classification.PatchPiece> DecodePieces(byte[] data)
+    private static List<PatchPiece> DecodePieces(byte[] data)
     {
         using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
         using var r = new BinaryReader(z);
         int count = r.ReadInt32();
-        var pieces = new List<Classification.PatchPiece>(count);
+        var pieces = new List<PatchPiece>(count);
         for (int k = 0; k < count; k++)
         {
             int x = r.ReadInt32(), y = r.ReadInt32();
-            pieces.Add(new Classification.PatchPiece(x, y, Classification.PatchMoments.Read(r)));
+            pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
         }
         return pieces;
     }
