@@ -23,7 +23,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per line: source, pair (null for a source total), precision, recall, f1, iou, tp, fp, fn." };
         var keep = new Option<string?>("--keep-masks") { Description = "Folder to keep the masks in (default: a temporary folder, deleted)." };
         var classifier = new Option<string>("--classifier") { Description = "off (default); loso or lopo: also score with the patch classifier trained leave-one-source-out or leave-one-pair-out, never on the pair scored.", DefaultValueFactory = _ => "off" };
-        var pseudoConfidence = new Option<double>("--pseudo-confidence") { Description = "With a classifier: remove a patch called pseudo-change with at least this confidence.", DefaultValueFactory = _ => 0.5 };
+        var pseudoConfidence = new Option<double>("--pseudo-confidence") { Description = $"With a classifier: remove a patch called pseudo-change with at least this confidence (the expected unchanged share of the patch; default {ClassifiedEvaluation.DefaultPseudoConfidence}).", DefaultValueFactory = _ => ClassifiedEvaluation.DefaultPseudoConfidence };
         var detection = new DetectionOptionsBinding();
         var cmd = new Command("eval", "Score change detection against labelled pairs (precision, recall, F1, IoU of the change class).") { pairs, before, after, truth, json, keep, classifier, pseudoConfidence };
         detection.AddTo(cmd);
@@ -82,26 +82,22 @@ internal static class EvalCommand
         var detected = list.Select(p =>
         {
             var (mask, patches) = ClassifiedEvaluation.Detect(p, options, maskDir);
-            if (!json) stderr.WriteLine($"{p.Source}/{p.Name}: {patches.Count} patches, {patches.Count(x => x.Label is not null)} labelled");
+            if (!json) stderr.WriteLine($"{p.Source}/{p.Name}: {patches.Count} patches, {patches.Count(x => x.ChangedFraction is not null)} labelled");
             return (Pair: p, Mask: mask, Patches: patches);
         }).ToList();
         var off = detected.Select(d => (d.Pair, MaskEvaluation.Score(d.Mask, d.Pair.Truth))).ToList();
-        if (Environment.GetEnvironmentVariable("CDX_EXP_DUMP") is string dump)
-            FeatureTable.Write(dump, detected.SelectMany(d => d.Patches).Select(x => (FormattableString.Invariant($"{x.Pair.Source}|{x.Pair.Name}|{x.Patch.PixelCount}|{x.ChangedFraction ?? -1}"), new LabelledFeatures(x.Features, x.Label ?? ""))));
         var on = new List<(LabelledPair Pair, ChangeScore Score)>();
         foreach (var d in detected)
         {
-            var training = detected.Where(o => ReferenceEquals(o.Pair, d.Pair) is false && (mode == "lopo" || o.Pair.Source != d.Pair.Source))
-                .SelectMany(o => o.Patches).Where(x => x.Label is not null).Select(x => new LabelledFeatures(x.Features, x.Label!) { Weight = (float)Math.Pow(x.Patch.PixelCount, Alpha) }).ToList();
-            double mean = training.Average(t => t.Weight);
-            training = training.Select(t => t with { Weight = t.Weight / (float)mean }).ToList();
-            if (training.Select(t => t.Label).Distinct().Count() < 2)
-                throw new ChangeDetectionException($"{mode} for {d.Pair.Source}/{d.Pair.Name}: the other pairs give fewer than two classes of labelled patches; give more pairs.");
-            var model = PatchClassifier.Train(training);
+            var others = detected.Where(o => !ReferenceEquals(o.Pair, d.Pair) && (mode == "lopo" || o.Pair.Source != d.Pair.Source))
+                .SelectMany(o => o.Patches).ToList();
+            PatchClassifier model;
+            try { model = ClassifiedEvaluation.Train(others); }
+            catch (ChangeDetectionException e) { throw new ChangeDetectionException($"{mode} for {d.Pair.Source}/{d.Pair.Name}: {e.Message}", e); }
             {
                 string cleaned = Path.Combine(maskDir, $"{d.Pair.Source}_{d.Pair.Name}_classified.tif");
                 int removed = ClassifiedEvaluation.RemovePseudo(d.Mask, d.Patches, model, pseudoConfidence, cleaned);
-                if (!json) stderr.WriteLine($"{d.Pair.Source}/{d.Pair.Name}: classifier (trained on {training.Count} patches of other pairs) removed {removed} of {d.Patches.Count} patches");
+                if (!json) stderr.WriteLine($"{d.Pair.Source}/{d.Pair.Name}: classifier (trained on {others.Count(x => x.ChangedFraction is not null)} patches of other pairs) removed {removed} of {d.Patches.Count} patches");
                 on.Add((d.Pair, MaskEvaluation.Score(cleaned, d.Pair.Truth)));
             }
         }
@@ -110,8 +106,6 @@ internal static class EvalCommand
         if (!json) stdout.WriteLine($"classifier on ({(mode == "loso" ? "leave-one-source-out" : "leave-one-pair-out")}):");
         Print(stdout, on, json, json ? "on" : null);
     }
-
-    private static readonly double Alpha = double.Parse(Environment.GetEnvironmentVariable("CDX_EXP_ALPHA") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Print(TextWriter stdout, List<(LabelledPair Pair, ChangeScore Score)> results, bool json, string? classifier = null)
     {

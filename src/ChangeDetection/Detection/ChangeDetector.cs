@@ -136,30 +136,20 @@ public sealed class ChangeDetector
         return Options.Threshold.Resolve(histogram);
     }
 
-    /// <summary>Pass 3 for one tile: the mask of its core (row-major, core-sized).</summary>
-    public byte[] TileMask(ScenePair pair, DetectionModel model, float threshold, Tile tile) =>
-        TilePass(pair, model, threshold, tile, pieces: false).Mask;
-
     /// <summary>
-    /// Pass 3 for one tile: the mask of its core and, for every 4-connected piece of change in the
-    /// core, the sums of the patch features over its pixels (unsmoothed values, the scores the mask
-    /// was cut from). Gathered here so the patch stage never reads the imagery again.
+    /// Pass 3 for one tile: the mask of its core (row-major, core-sized) and, for every 4-connected
+    /// piece of change in the core, the sums of the patch features over its pixels (unsmoothed values,
+    /// the scores the mask was cut from). Gathered here so the patch stage never reads the imagery again.
     /// </summary>
     public (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile)
-    {
-        var (mask, pieces) = TilePass(pair, model, threshold, tile, pieces: true);
-        return (mask, pieces!);
-    }
-
-    private (byte[] Mask, List<PatchPiece>? Pieces) TilePass(ScenePair pair, DetectionModel model, float threshold, Tile tile, bool pieces)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
         var t = new TileBuffers(read, pair.Bands.Count);
         pair.Read(read, t.Before, t.After, t.Valid);
         // The features describe the pixels as delivered, not the smoothed values the score uses.
-        ushort[]? rawBefore = pieces ? (ushort[])t.Before.Clone() : null;
-        ushort[]? rawAfter = pieces ? (ushort[])t.After.Clone() : null;
+        var rawBefore = (ushort[])t.Before.Clone();
+        var rawAfter = (ushort[])t.After.Clone();
         var scores = SmoothAndScore(pair, model, read, t);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
@@ -176,8 +166,7 @@ public sealed class ChangeDetector
             var coreMask = new byte[core.PixelCount];
             for (int r = 0; r < core.Height; r++)
                 mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width).CopyTo(coreMask.AsSpan(r * core.Width));
-            if (!pieces) return (coreMask, null);
-            var view = new PixelView(read, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), rawBefore!, rawAfter!, t.Valid, scores);
+            var view = new PixelView(read, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), rawBefore, rawAfter, t.Valid, scores);
             return (coreMask, Pieces(view, tile, coreMask));
         }
         finally

@@ -214,6 +214,8 @@ public sealed record RegionConfig
                 result[p.Name] = p.Value.GetDouble();
             }
             if (!result.ContainsKey("default")) result["default"] = 400;
+            try { _ = new Tasks.MinimumMappingUnits(result); }
+            catch (ArgumentException e) { throw Error("detection.minAreaM2", e.Message.Split(" (Parameter")[0].TrimEnd('.')); }
             return result;
         }
     }

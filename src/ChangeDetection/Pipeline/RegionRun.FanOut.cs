@@ -48,7 +48,7 @@ public sealed partial class RegionRun
         int done = 0;
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
         {
-            ledger.Put(MaskStage, tile.Index, Compress(detector.TileMask(pair, model, threshold, tile)));
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), todo.Count));
         });
         int total = ledger.Finished(MaskStage).Count;

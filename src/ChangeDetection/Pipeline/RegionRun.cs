@@ -154,19 +154,29 @@ public sealed partial class RegionRun
         timings["assemble"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var patches = Patches(maskPath, pair.Grid, progress);
+        var units = new MinimumMappingUnits(Config.Detection.MinAreaM2, PatchOptions.DefaultMinAreaM2);
+        var candidates = Patches(maskPath, pair.Grid, units.Smallest(ModelPath is not null), progress);
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var features = PatchFeatureVectors(ledger, scheme, patches, threshold);
+        var candidateFeatures = PatchFeatureVectors(ledger, scheme, candidates, threshold);
         timings["features"] = stage.Elapsed.TotalSeconds;
+
+        stage.Restart();
+        var candidateClasses = Classify(candidateFeatures);
+        // Each class's own minimum mapping unit, now that the class is known.
+        var kept = Enumerable.Range(0, candidates.Count)
+            .Where(i => units.Keeps(candidateClasses?[i].Class ?? ChangeClasses.Unclassified.Code, candidates[i].AreaM2)).ToList();
+        var patches = kept.Select(i => candidates[i]).ToList();
+        var features = kept.Select(i => candidateFeatures[i]).ToList();
+        var classes = candidateClasses is null ? null : kept.Select(i => candidateClasses[i]).ToList();
+        timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
             Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
             Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
-        var classify = Classifier(patches, features);
-        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classify);
+        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classes);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
         timings["overlay"] = stage.Elapsed.TotalSeconds;
@@ -194,15 +204,13 @@ public sealed partial class RegionRun
         return result;
     }
 
-    /// <summary>Connected components of the mask → monitoring patches above the minimum mapping unit.</summary>
-    private IReadOnlyList<Patch> Patches(string maskPath, Geo.GeoGrid grid, IProgress<StageProgress>? progress)
+    /// <summary>Connected components of the mask → monitoring patches of at least <paramref name="minAreaM2"/> m².</summary>
+    private IReadOnlyList<Patch> Patches(string maskPath, Geo.GeoGrid grid, double minAreaM2, IProgress<StageProgress>? progress)
     {
         using var reader = GeoTiffReader.Open(maskPath);
         var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = Detection.Workers });
         progress?.Report(new StageProgress("patches", 1, 1));
-        // Without a classifier every patch is of one (unknown) class: the default unit applies.
-        var minArea = Config.Detection.MinAreaM2.TryGetValue("default", out double m) ? m : PatchOptions.DefaultMinAreaM2;
-        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minArea }, Detection.Workers);
+        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minAreaM2 }, Detection.Workers);
     }
 
     /// <summary>
@@ -218,25 +226,22 @@ public sealed partial class RegionRun
     }
 
     /// <summary>
-    /// The patch classifier, when a model is given: change type and confidence per patch. A pseudo
+    /// The patch classifier's answer for every patch, when a model is given (else null). A pseudo
     /// call below <see cref="RegionRunOptions.PseudoConfidence"/> is not trusted to drop a task: the
     /// patch takes its most likely real change class instead.
     /// </summary>
-    private Func<Patch, TaskBuilder.Classification>? Classifier(IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
+    private List<TaskBuilder.Classification>? Classify(IReadOnlyList<float[]> features)
     {
         if (ModelPath is not string model) return null;
         var classifier = PatchClassifier.Load(model);
-        // Patch is a record: look patches up by reference, two patches never share a vector.
-        var index = new Dictionary<Patch, int>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < patches.Count; i++) index.Add(patches[i], i);
-        return patch =>
+        return features.Select(f =>
         {
-            var p = classifier.Predict(features[index[patch]]);
+            var p = classifier.Predict(f);
             if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
                 return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
             var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
             return new TaskBuilder.Classification(best.Key, best.Value);
-        };
+        }).ToList();
     }
 
     /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
@@ -318,14 +323,20 @@ public sealed partial class RegionRun
                 state.Stop();
                 return;
             }
-            var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile);
-            // Pieces first: a tile counts as finished once its mask is in.
-            ledger.Put(PiecesStage, tile.Index, EncodePieces(pieces));
-            ledger.Put(MaskStage, tile.Index, Compress(mask));
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
         });
         if (Options.StopAfterMaskTiles is not null && ledger.Finished(MaskStage).Count < scheme.Count)
             throw new OperationCanceledException($"Stopped after {Options.StopAfterMaskTiles} mask tiles, as asked.");
+    }
+
+    /// <summary>One tile of the mask pass into the ledger: its mask and the feature sums of its pieces of change.</summary>
+    private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    {
+        var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile);
+        // Pieces first: a tile counts as finished once its mask is in.
+        ledger.Put(PiecesStage, tile.Index, EncodePieces(pieces));
+        ledger.Put(MaskStage, tile.Index, Compress(mask));
     }
 
     /// <summary>Writes the mask from the ledger in tile order, so the file's bytes do not depend on which tiles ran when.</summary>

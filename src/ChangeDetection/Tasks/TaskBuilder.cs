@@ -19,16 +19,18 @@ public static class TaskBuilder
 
     public static IReadOnlyList<VerificationTask> Build(
         IReadOnlyList<Patch> patches, OverlayResult overlay, DateOnly before, DateOnly after, string quarter,
-        Func<Patch, Classification>? classify = null)
+        IReadOnlyList<Classification>? classes = null)
     {
         if (overlay.Patches.Count != patches.Count)
             throw new ArgumentException("The overlay must hold one result per patch.", nameof(overlay));
+        if (classes is not null && classes.Count != patches.Count)
+            throw new ArgumentException("The classes must hold one entry per patch.", nameof(classes));
         var tasks = new List<VerificationTask>();
         for (int i = 0; i < patches.Count; i++)
         {
             var p = patches[i];
             var o = overlay.Patches[i];
-            var c = classify?.Invoke(p) ?? Classification.Unclassified;
+            var c = classes?[i] ?? Classification.Unclassified;
             double Overlap(string kind) => o.OverlapSquareMetres.Where(kv => kv.Key.Kind == kind).Sum(kv => kv.Value);
             var extra = overlay.Layers.Where(l => !LayerKind.IsStandard(l.Kind))
                 .ToDictionary(l => l.TaskField, l => o.OverlapSquareMetres.TryGetValue(l.Key, out double m2) ? m2 : 0);

@@ -53,6 +53,43 @@ public class EndToEndTests
         });
     }
 
+    /// <summary>Each class's minimum mapping unit applies once the classifier has named the class.</summary>
+    [Test]
+    public void PerClassMappingUnitsApplyAfterClassification()
+    {
+        string model = ShippedModel();
+        using var dir = new TempDir();
+        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
+        // No pseudo-change is small enough to keep; construction down to 50 m², everything else 400 m².
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sample.RegionFile))!;
+        json["detection"]!["minAreaM2"] = new System.Text.Json.Nodes.JsonObject { ["default"] = 400, ["construction"] = 50, ["pseudo"] = 1e12 };
+        File.WriteAllText(sample.RegionFile, json.ToJsonString());
+        var config = RegionConfig.Load(sample.RegionFile);
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = model });
+
+        var rows = ReadRows(Path.Combine(result.OutputFolder, "patches.gpkg"));
+        Assert.That(rows, Is.Not.Empty);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.PseudoPatches, Is.Zero);
+            Assert.That(rows.Select(r => r.Class), Has.None.EqualTo("pseudo"));
+            foreach (var (cls, area) in rows)
+                Assert.That(area, Is.GreaterThanOrEqualTo(cls == "construction" ? 50 : 400), cls);
+        });
+    }
+
+    private static List<(string Class, double Area)> ReadRows(string gpkg)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={gpkg};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT BHLX, TBMJ FROM patches";
+        var list = new List<(string, double)>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add((r.GetString(0), r.GetDouble(1)));
+        return list;
+    }
+
     /// <summary>models/classifier.zip at the repository root (trained by the command in README).</summary>
     internal static string ShippedModel()
     {

@@ -89,6 +89,7 @@ public class RegionConfigTests
     [TestCase("\"tileSize\": 512", "\"tileSize\": \"big\"", "\"detection.tileSize\"")]
     [TestCase("\"nir\": 4", "\"nri\": 4", "\"bands.nri\"")]
     [TestCase("\"date\": \"2026-07-20\"", "\"date\": \"2026-01-01\"", "not later than")]
+    [TestCase("\"construction\": 200", "\"buidling\": 200", "\"detection.minAreaM2\" 'buidling' is not a change class")]
     public void MistakesNameTheKeyOrFile(string good, string bad, string expected)
     {
         var e = Fails(Full.Replace(good, bad, StringComparison.Ordinal));
