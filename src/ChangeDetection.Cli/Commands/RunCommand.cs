@@ -4,7 +4,7 @@ using ChangeDetection.Pipeline;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force]</c>.</summary>
+/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C]</c>.</summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -16,7 +16,8 @@ internal static class RunCommand
         var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
         var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'); overrides the config's \"model\"." };
-        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model };
+        var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5)." };
+        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var config = RegionConfig.Load(r.GetValue(region)!);
@@ -24,6 +25,9 @@ internal static class RunCommand
             {
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
                 WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model),
+                PseudoConfidence = r.GetValue(pseudo) is double c
+                    ? (c is >= 0 and <= 1 ? c : throw new ChangeDetectionException($"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1."))
+                    : null,
             };
             var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, options, p));
             Summarise(stdout, config, result);

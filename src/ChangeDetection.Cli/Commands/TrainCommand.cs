@@ -5,9 +5,9 @@ using ChangeDetection.Classification;
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] [--results FILE --run RUN_DIR [--result-column NAME]]
+/// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] [--pairs PAIRS.csv] [--results FILE --run RUN_DIR [--result-column NAME]]
 /// --out MODEL.zip [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
-/// labelled patches from synthetic regions, a labelled feature table and/or verification results
+/// labelled patches from synthetic regions, real labelled pairs, a labelled feature table and/or verification results
 /// sent back by provinces (joined to the patches of the run they were exported from), a
 /// cross-validated confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.
 /// </summary>
@@ -28,6 +28,7 @@ internal static class TrainCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var resultColumn = new Option<string?>("--result-column") { Description = "The result column of --results (default: the first of HCJG, result, label)." };
+        var pairs = new Option<string?>("--pairs") { Description = "Real labelled pairs (the CSV 'cdx eval --pairs' reads): each pair is detected, a patch mostly on changed truth pixels is a change (construction), one mostly on unchanged pixels pseudo-change." };
         var export = new Option<string?>("--export-features") { Description = "Write the synthetic training patches' features and labels to this CSV." };
         var size = new Option<int>("--size") { Description = "Synthetic region width and height in pixels.", DefaultValueFactory = _ => 1536 };
         var output = new Option<string>("--out") { Description = "The model file (.zip).", Required = true };
@@ -36,7 +37,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Training and fold seed.", DefaultValueFactory = _ => 1 };
         var testSeeds = new Option<string?>("--test-seeds") { Description = "Comma-separated seeds of held-out synthetic regions to evaluate the final model on." };
         var work = new Option<string?>("--work") { Description = "Folder for the generated regions (default: a temporary folder, deleted afterwards)." };
-        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions.") { seeds, labels, results, runs, resultColumn, size, output, trainer, folds, seed, testSeeds, work, export };
+        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions, real labelled pairs, feature tables and verification results.") { seeds, labels, pairs, results, runs, resultColumn, size, output, trainer, folds, seed, testSeeds, work, export };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var ci = CultureInfo.InvariantCulture;
@@ -44,8 +45,10 @@ internal static class TrainCommand
             string? labelFile = r.GetValue(labels);
             var resultFiles = r.GetValue(results) ?? [];
             var runFolders = r.GetValue(runs) ?? [];
-            if (trainSeeds.Length == 0 && labelFile is null && resultFiles.Length == 0)
-                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds and/or --labels, or --results with --run.");
+            string? pairList = r.GetValue(pairs);
+            if (trainSeeds.Length == 0 && labelFile is null && resultFiles.Length == 0 && pairList is null)
+                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds, --labels, --pairs, or --results with --run.");
+            var realPairs = pairList is null ? [] : Evaluation.PairList.Read(pairList);
             IReadOnlyList<LabelledFeatures> labelled = labelFile is null ? [] : FeatureTable.Read(labelFile);
             // Verification results first: a wrong file or run folder is reported before minutes of synthetic regions.
             var feedback = Feedback(stdout, stderr, resultFiles, runFolders, r.GetValue(resultColumn));
@@ -80,10 +83,17 @@ internal static class TrainCommand
                     examples.AddRange(labelled);
                 }
                 foreach (var f in feedback) examples.AddRange(f.Examples);
+                foreach (var pair in realPairs)
+                {
+                    var (_, patches) = Evaluation.ClassifiedEvaluation.Detect(pair, new Detection.ChangeDetectionOptions(), workDir);
+                    var pairExamples = Evaluation.ClassifiedEvaluation.MajorityExamples(patches).ToList();
+                    stdout.WriteLine($"pair {pair.Source}/{pair.Name}: {patches.Count} patches, {pairExamples.Count} labelled ({pairExamples.Count(e => e.Label != Tasks.ChangeClasses.Pseudo.Code)} change)");
+                    examples.AddRange(pairExamples);
+                }
                 stdout.WriteLine($"{examples.Count} labelled patches: {string.Join(", ", examples.GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
 
                 var cv = ClassifierMetrics.CrossValidate(examples, r.GetValue(folds), options);
-                string report = $"{r.GetValue(folds)}-fold cross-validation ({options.Trainer}, seed {options.Seed}, {Source(trainSeeds, dataOptions.Size, labelFile, feedback)})\n" + cv.ToText();
+                string report = $"{r.GetValue(folds)}-fold cross-validation ({options.Trainer}, seed {options.Seed}, {Source(trainSeeds, dataOptions.Size, labelFile, pairList, feedback)})\n" + cv.ToText();
                 stdout.WriteLine();
                 stdout.Write(report);
 
@@ -116,8 +126,8 @@ internal static class TrainCommand
         return cmd;
     }
 
-    private static string Source(long[] seeds, int size, string? labels, IReadOnlyList<FeedbackExamples> feedback) =>
-        string.Join("; ", new[] { seeds.Length > 0 ? $"synthetic seeds {string.Join(",", seeds)}, size {size}" : null, labels is null ? null : $"labels {labels}" }
+    private static string Source(long[] seeds, int size, string? labels, string? pairs, IReadOnlyList<FeedbackExamples> feedback) =>
+        string.Join("; ", new[] { seeds.Length > 0 ? $"synthetic seeds {string.Join(",", seeds)}, size {size}" : null, labels is null ? null : $"labels {labels}", pairs is null ? null : $"pairs {pairs}" }
             .Concat(feedback.Select(f => $"results {f.ResultsPath} (run {f.RunFolder})")).OfType<string>());
 
     /// <summary>

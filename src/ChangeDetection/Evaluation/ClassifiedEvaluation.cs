@@ -48,6 +48,19 @@ public static class ClassifiedEvaluation
         }
     }
 
+    /// <summary>
+    /// One example per patch for <c>cdx train --pairs</c>, where the model decides task or no task per
+    /// patch: a patch mostly on changed truth pixels is <c>construction</c>, one mostly on unchanged
+    /// pixels <c>pseudo</c>; a patch mostly on unlabelled pixels gives none.
+    /// </summary>
+    public static IEnumerable<LabelledFeatures> MajorityExamples(IEnumerable<PairPatch> patches)
+    {
+        ArgumentNullException.ThrowIfNull(patches);
+        foreach (var p in patches)
+            if (p.ChangedFraction is double f)
+                yield return new LabelledFeatures(p.Features, f >= 0.5 ? ChangeClasses.Construction.Code : ChangeClasses.Pseudo.Code);
+    }
+
     /// <summary>A classifier trained on the labelled patches of <paramref name="others"/> (which must not hold the pair to be scored).</summary>
     /// <exception cref="ChangeDetectionException">The patches do not show both change and no change.</exception>
     public static PatchClassifier Train(IEnumerable<PairPatch> others, int seed = 1)

@@ -50,6 +50,11 @@ public sealed record RegionConfig
     public required string Output { get; init; }
     /// <summary>The patch classifier model (.zip from <c>cdx train</c>), or null: patches stay unclassified.</summary>
     public string? Model { get; init; }
+    /// <summary>
+    /// With a model: a patch classified pseudo-change with at least this confidence (0–1) produces no
+    /// task (it stays in the patch layer, flagged); null: the run's default (0.5).
+    /// </summary>
+    public double? PseudoConfidence { get; init; }
 
     private static readonly Regex QuarterPattern = new(@"^\d{4}Q[1-4]$", RegexOptions.CultureInvariant);
     private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
@@ -66,7 +71,7 @@ public sealed record RegionConfig
     {
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var r = new Reader(path, dir);
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -145,6 +150,7 @@ public sealed record RegionConfig
             Detection = detection,
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = root.TryGetProperty("model", out _) ? r.File(root, "model", "model") : null,
+            PseudoConfidence = r.OptionalFraction(root, "pseudoConfidence"),
         };
     }
 
@@ -179,6 +185,12 @@ public sealed record RegionConfig
         {
             if (!parent.TryGetProperty(key, out var v)) return null;
             return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) ? n : throw Error(at, "must be an integer");
+        }
+
+        public double? OptionalFraction(JsonElement parent, string key)
+        {
+            if (!parent.TryGetProperty(key, out var v)) return null;
+            return v.ValueKind == JsonValueKind.Number && v.GetDouble() is >= 0 and <= 1 ? v.GetDouble() : throw Error(key, "must be a number from 0 to 1");
         }
 
         public string File(JsonElement parent, string key, string at)

@@ -33,8 +33,11 @@ public sealed record RegionRunOptions
     public bool RestartIfChanged { get; init; }
     /// <summary>The patch classifier model; overrides the config's <c>model</c>.</summary>
     public string? Model { get; init; }
-    /// <summary>A patch classified pseudo-change with at least this confidence produces no task (it stays in the patch layer).</summary>
-    public double PseudoConfidence { get; init; } = 0.5;
+    /// <summary>
+    /// A patch classified pseudo-change with at least this confidence produces no task (it stays in the
+    /// patch layer); overrides the config's <c>pseudoConfidence</c>; null: that, else <see cref="RegionRun.DefaultPseudoConfidence"/>.
+    /// </summary>
+    public double? PseudoConfidence { get; init; }
     /// <summary>DBF encoding of the exported Shapefiles (UTF-8; GBK for older desktop GIS).</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
@@ -91,6 +94,12 @@ public sealed partial class RegionRun
     /// <summary>The classifier model file used, or null.</summary>
     public string? ModelPath => Options.Model is string m ? Path.GetFullPath(m) : Config.Model;
     public RegionRunOptions Options { get; }
+
+    /// <summary>The pseudo-change confidence when neither the options nor the config give one.</summary>
+    public const double DefaultPseudoConfidence = 0.5;
+
+    /// <summary>The confidence from which a pseudo-change call drops a task (options, else config, else the default).</summary>
+    public double PseudoConfidence => Options.PseudoConfidence ?? Config.PseudoConfidence ?? DefaultPseudoConfidence;
     public ChangeDetectionOptions Detection { get; }
     public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
 
@@ -227,7 +236,7 @@ public sealed partial class RegionRun
 
     /// <summary>
     /// The patch classifier's answer for every patch, when a model is given (else null). A pseudo
-    /// call below <see cref="RegionRunOptions.PseudoConfidence"/> is not trusted to drop a task: the
+    /// call below <see cref="PseudoConfidence"/> is not trusted to drop a task: the
     /// patch takes its most likely real change class instead.
     /// </summary>
     private List<TaskBuilder.Classification>? Classify(IReadOnlyList<float[]> features)
@@ -237,7 +246,7 @@ public sealed partial class RegionRun
         return features.Select(f =>
         {
             var p = classifier.Predict(f);
-            if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= Options.PseudoConfidence)
+            if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
                 return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
             var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
             return new TaskBuilder.Classification(best.Key, best.Value);
@@ -483,7 +492,7 @@ public sealed partial class RegionRun
                 ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
                 ["after_resampled"] = pair.AfterResampled,
                 ["model"] = ModelPath,
-                ["pseudo_confidence"] = Options.PseudoConfidence,
+                ["pseudo_confidence"] = PseudoConfidence,
             },
             ["threshold"] = result.Threshold,
             ["counts"] = new JsonObject

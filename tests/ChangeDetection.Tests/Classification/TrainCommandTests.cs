@@ -35,13 +35,35 @@ public class TrainCommandTests
         Assert.That(File.Exists(tmp.File("again.metrics.txt")), Is.True);
     }
 
+    /// <summary>Source (2) of labels: real labelled pairs (needs ../shared/data/real).</summary>
+    [Test]
+    [Category("Slow")]
+    public void TrainOnRealLabelledPairs()
+    {
+        string real = SharedData.RequireDir("real");
+        using var tmp = new TempDir();
+        string csv = tmp.File("pairs.csv");
+        File.WriteAllText(csv, "source,pair,dir\n" + string.Join("\n",
+            new[] { "test_2_0000_0000", "test_7_0256_0512" }.Select(p => $"levir-cd,{p},{Path.Combine(real, "levir-cd", p)}")) + "\n");
+        string model = tmp.File("real.zip");
+        var (code, stdout, stderr) = Cdx("train", "--pairs", csv, "--folds", "2", "--out", model, "--work", tmp.File("work"));
+        Assert.That(code, Is.Zero, stderr);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stdout, Does.Contain("pair levir-cd/test_2_0000_0000:").And.Contain("pair levir-cd/test_7_0256_0512:"));
+            Assert.That(stdout, Does.Contain("pairs " + csv));
+            Assert.That(stdout, Does.Not.Contain("synthetic seed"));
+            Assert.That(PatchClassifier.Load(model).Classes, Is.EquivalentTo(new[] { "construction", "pseudo" }));
+        }
+    }
+
     [Test]
     public void NothingToTrainOnExitsWithTwo()
     {
         using var tmp = new TempDir();
         var (code, _, stderr) = Cdx("train", "--out", tmp.File("m.zip"));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("--synthetic-seeds and/or --labels"));
+        Assert.That(stderr, Does.Contain("Nothing to train on").And.Contain("--pairs").And.Contain("--results with --run"));
     }
 
     [TestCase("--trainer", "svm", "not a trainer")]

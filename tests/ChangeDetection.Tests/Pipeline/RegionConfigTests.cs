@@ -32,7 +32,8 @@ public class RegionConfigTests
           "layers": [ { "name": "永久基本农田", "kind": "permanent-basic-farmland", "path": "layers/farmland.gpkg" } ],
           "admin": { "path": "layers/admin.geojson", "codeField": "XZQDM", "nameField": "XZQMC" },
           "detection": { "tileSize": 512, "threshold": "otsu", "minAreaM2": { "default": 400, "construction": 200 } },
-          "output": "out"
+          "output": "out",
+          "pseudoConfidence": 0.8
         }
         """;
 
@@ -66,6 +67,19 @@ public class RegionConfigTests
     }
 
     [Test]
+    public void PseudoConfidenceComesFromTheOptionsThenTheConfigThenTheDefault()
+    {
+        var config = Load(Full);
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.PseudoConfidence, Is.EqualTo(0.8));
+            Assert.That(new RegionRun(config).PseudoConfidence, Is.EqualTo(0.8));
+            Assert.That(new RegionRun(config, new RegionRunOptions { PseudoConfidence = 0.95 }).PseudoConfidence, Is.EqualTo(0.95));
+            Assert.That(new RegionRun(config with { PseudoConfidence = null }).PseudoConfidence, Is.EqualTo(RegionRun.DefaultPseudoConfidence));
+        });
+    }
+
+    [Test]
     public void OptionalSectionsGetDefaults()
     {
         var c = Load("""
@@ -89,6 +103,7 @@ public class RegionConfigTests
     [TestCase("\"tileSize\": 512", "\"tileSize\": \"big\"", "\"detection.tileSize\"")]
     [TestCase("\"nir\": 4", "\"nri\": 4", "\"bands.nri\"")]
     [TestCase("\"date\": \"2026-07-20\"", "\"date\": \"2026-01-01\"", "not later than")]
+    [TestCase("\"pseudoConfidence\": 0.8", "\"pseudoConfidence\": 1.5", "\"pseudoConfidence\" must be a number from 0 to 1")]
     [TestCase("\"construction\": 200", "\"buidling\": 200", "\"detection.minAreaM2\" 'buidling' is not a change class")]
     public void MistakesNameTheKeyOrFile(string good, string bad, string expected)
     {
