@@ -230,7 +230,7 @@ public sealed partial class RegionRun
     private static IReadOnlyList<float[]> PatchFeatureVectors(RunLedger ledger, TileScheme scheme, IReadOnlyList<Patch> patches, float threshold)
     {
         var pieces = scheme.Tiles().SelectMany(tile => DecodePieces(ledger.Get(PiecesStage, tile.Index)
-            ?? throw new InvalidOperationException($"Patch pieces of tile {tile.Index} are missing from the ledger.")));
+            ?? throw new ChangeDetectionException($"{ledger.Path}: mask tile {tile.Index} has no patch-feature sums (a ledger of another cdx version?); run again with --force.")));
         return PatchFeatures.ForPatches(patches, pieces, threshold);
     }
 
@@ -454,6 +454,8 @@ public sealed partial class RegionRun
         text.Append("config-sha256=").Append(configSha).Append('\n');
         foreach (var i in inputs) text.Append(i.Role).Append('=').Append(i.Path).Append('|').Append(i.Size).Append('|').Append(i.Modified.Ticks).Append('\n');
         text.Append("tile=").Append(Detection.TileSize).Append('\n');
+        // The ledger keeps per-tile feature sums: another feature schema cannot resume from it.
+        text.Append("features=").Append(PatchFeatures.SchemaVersion).Append('\n');
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
