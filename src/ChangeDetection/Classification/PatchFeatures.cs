@@ -9,15 +9,18 @@ namespace ChangeDetection.Classification;
 
 /// <summary>
 /// The fixed, versioned feature vector of one monitoring patch (图斑), computed from the two
-/// dates' pixels inside the patch (pixel centre inside the traced pixel-space outline) and from
-/// the patch's shape. <see cref="Names"/> gives the meaning of every slot; any change to the
+/// dates' pixels of the patch (its changed pixels: pixel centres inside the traced pixel-space
+/// outline), the change scores they were thresholded on, and the patch's shape. The pixel sums are
+/// gathered in the detection tile pass (<see cref="PatchMoments"/>, <see cref="ForPatches"/>); only
+/// <see cref="Compute"/> reads the imagery again, for single patches. <see cref="Names"/> gives the meaning of every slot; any change to the
 /// list, the order or a formula must bump <see cref="SchemaVersion"/>, so that a model trained
 /// on another vector is refused (<see cref="PatchClassifier.Load"/>).
 /// </summary>
 /// <remarks>
-/// Spectral statistics are over the patch's valid pixels (both dates hold data). Bands the
-/// pair lacks, and indices that need them, are <see cref="float.NaN"/> (tree learners treat
-/// NaN as missing). Per-pixel indices with a zero denominator count as 0.
+/// Spectral statistics are over the patch's valid pixels (both dates hold data), in the images'
+/// digital numbers. Bands the pair lacks, and indices that need them, are <see cref="float.NaN"/>
+/// (tree learners treat NaN as missing). Per-pixel indices with a zero denominator count as 0.
+/// Areas are m², lengths metres; score features are ratios to the scene's threshold.
 /// </remarks>
 public static class PatchFeatures
 {

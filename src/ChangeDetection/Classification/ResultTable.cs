@@ -17,7 +17,8 @@ internal sealed record ResultRow(string Where, IReadOnlyDictionary<string, strin
 /// The attribute table of a file that provinces send back: a CSV (UTF-8 with or without BOM, UTF-16
 /// with BOM, else GBK — what Excel on a Chinese Windows saves), an XLSX workbook (sheet
 /// <c>tasks</c> when there is one, else the first), or a task layer (.shp/.gpkg/.geojson, read
-/// with <see cref="PolygonLayerReader"/>; geometry is ignored). Cells become invariant text.
+/// with <see cref="PolygonLayerReader"/>, a Shapefile's .dbf directly so a missing .prj does not
+/// matter; geometry is ignored). Cells become invariant text.
 /// </summary>
 internal sealed record ResultTable(string Path, IReadOnlyList<string> Columns, IReadOnlyList<ResultRow> Rows, IReadOnlyList<string> Warnings)
 {
@@ -35,7 +36,8 @@ internal sealed record ResultTable(string Path, IReadOnlyList<string> Columns, I
             {
                 ".csv" or ".txt" => ReadCsv(path),
                 ".xlsx" => ReadXlsx(path),
-                ".shp" or ".gpkg" or ".geojson" or ".json" => ReadLayer(path),
+                ".shp" => ReadShapefile(path),
+                ".gpkg" or ".geojson" or ".json" => ReadLayer(path),
                 _ => throw new ChangeDetectionException($"{path}: unknown results format '{ext}' (use .csv, .xlsx, .shp, .gpkg or .geojson)."),
             };
         }
@@ -110,6 +112,37 @@ internal sealed record ResultTable(string Path, IReadOnlyList<string> Columns, I
             var cells = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             for (int i = 0; i < columns.Count; i++) cells.TryAdd(columns[i], row.TryGetValue(letters[i], out var v) ? Text(v) : "");
             rows.Add(new ResultRow($"sheet {sheet} row {number}", cells));
+        }
+        return new ResultTable(path, columns, rows, []);
+    }
+
+    /// <summary>
+    /// A task Shapefile's attributes only: results come back from the field without their .prj as
+    /// often as with it, and the CRS does not matter for a JCBH and a result.
+    /// </summary>
+    private static ResultTable ReadShapefile(string path)
+    {
+        if (!File.Exists(System.IO.Path.ChangeExtension(path, ".dbf")))
+            throw new ChangeDetectionException($"{path}: no .dbf file next to it; the results are in the .dbf.");
+        var options = new NetTopologySuite.IO.Esri.Shapefiles.Readers.ShapefileReaderOptions
+        {
+            Encoding = Overlay.ShapefileLayerReader.CpgEncoding(path),
+            GeometryBuilderMode = NetTopologySuite.IO.Esri.Shapefiles.Readers.GeometryBuilderMode.IgnoreInvalidShapes,
+        };
+        var columns = new List<string>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var rows = new List<ResultRow>();
+        int n = 0;
+        foreach (var feature in NetTopologySuite.IO.Esri.Shapefile.ReadAllFeatures(path, options))
+        {
+            n++;
+            var cells = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (string name in feature.Attributes.GetNames())
+            {
+                if (seen.Add(name)) columns.Add(name);
+                cells.TryAdd(name, Text(feature.Attributes[name]));
+            }
+            rows.Add(new ResultRow($"record {n}", cells));
         }
         return new ResultTable(path, columns, rows, []);
     }

@@ -178,6 +178,21 @@ public class VerificationResultsTests
         Assert.That(set.Results.Select(r => r.AreaM2), Is.All.Not.Null);
     }
 
+    /// <summary>Results come back as a Shapefile without its .prj: only the attributes count, so it is read.</summary>
+    [Test]
+    public void TaskShapefileWithoutItsPrjIsRead()
+    {
+        using var dir = new TempDir();
+        var tasks = TaskSamples.TwoProvinces().Where(t => t.BHLX != ChangeClasses.Unclassified.Code).ToList();
+        string shp = dir.File("tasks.shp");
+        ShapefileTaskWriter.Write(shp, tasks, TaskSamples.Gk39, DbfEncoding.Utf8);
+        File.Delete(dir.File("tasks.prj"));
+        var set = VerificationResults.Read(shp, "BHLX");
+        Assert.That(Classes(set), Is.EqualTo(tasks.ToDictionary(t => t.JCBH, t => t.BHLX)));
+        File.Delete(dir.File("tasks.dbf"));
+        Assert.That(() => VerificationResults.Read(shp, "BHLX"), Throws.TypeOf<ChangeDetectionException>().With.Message.Contains("no .dbf"));
+    }
+
     /// <summary>The task GeoPackage with a result field added in a desktop GIS (here: SQL, as QGIS does).</summary>
     [Test]
     public void TaskGeoPackageWithAnAddedResultField()
