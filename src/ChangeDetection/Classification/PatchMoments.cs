@@ -18,6 +18,20 @@ public sealed record BandLayout(int[] Statistic, int Red, int Nir, int Green, in
         }
         return new BandLayout(PatchFeatures.StatisticBands.Select(Find).ToArray(), Find(SpectralBand.Red), Find(SpectralBand.Nir), Find(SpectralBand.Green), bands.Count);
     }
+
+    /// <summary>Bits 0..3: the statistic bands present; bit 4: NDVI computable; bit 5: NDWI computable.</summary>
+    internal int Presence { get; } = PresenceOf(Statistic, Red, Nir, Green);
+
+    internal const int NdviBit = 1 << 4, NdwiBit = 1 << 5;
+
+    private static int PresenceOf(int[] statistic, int red, int nir, int green)
+    {
+        int bits = 0;
+        for (int s = 0; s < statistic.Length; s++) if (statistic[s] >= 0) bits |= 1 << s;
+        if (red >= 0 && nir >= 0) bits |= NdviBit;
+        if (green >= 0 && nir >= 0) bits |= NdwiBit;
+        return bits;
+    }
 }
 
 /// <summary>
@@ -42,7 +56,6 @@ public sealed class PatchMoments
         ScoreSum = NdviBefore + 8, ScoreSum2 = NdviBefore + 9, ScoreMax = NdviBefore + 10, ScoreCount = NdviBefore + 11,
         Presence = NdviBefore + 12;
     internal const int Length = Presence + 1;
-    private const int NdviBit = 1 << 4, NdwiBit = 1 << 5;
 
     internal readonly double[] Values = new double[Length];
 
@@ -53,17 +66,8 @@ public sealed class PatchMoments
 
     /// <summary>Whether the pair has statistic band <paramref name="s"/> (index into <see cref="PatchFeatures.StatisticBands"/>).</summary>
     public bool HasBand(int s) => ((int)Values[Presence] & (1 << s)) != 0;
-    public bool HasNdvi => ((int)Values[Presence] & NdviBit) != 0;
-    public bool HasNdwi => ((int)Values[Presence] & NdwiBit) != 0;
-
-    private static int PresenceBits(BandLayout layout)
-    {
-        int bits = 0;
-        for (int s = 0; s < layout.Statistic.Length; s++) if (layout.Statistic[s] >= 0) bits |= 1 << s;
-        if (layout.Red >= 0 && layout.Nir >= 0) bits |= NdviBit;
-        if (layout.Green >= 0 && layout.Nir >= 0) bits |= NdwiBit;
-        return bits;
-    }
+    public bool HasNdvi => ((int)Values[Presence] & BandLayout.NdviBit) != 0;
+    public bool HasNdwi => ((int)Values[Presence] & BandLayout.NdwiBit) != 0;
 
     /// <summary>Adds pixel (<paramref name="x"/>, <paramref name="y"/>) of the view's window (window-relative).</summary>
     public void Add(in PixelView view, int x, int y)
@@ -82,7 +86,7 @@ public sealed class PatchMoments
             }
         if (edge) v[EdgePixels]++;
         var layout = view.Layout;
-        v[Presence] = PresenceBits(layout);
+        v[Presence] = layout.Presence;
         if (view.Valid[i] == 0) return;
         v[ValidPixels]++;
         ushort[] before = view.Before, after = view.After;

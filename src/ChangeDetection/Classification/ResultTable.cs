@@ -129,42 +129,36 @@ internal sealed record ResultTable(string Path, IReadOnlyList<string> Columns, I
             Encoding = Overlay.ShapefileLayerReader.CpgEncoding(path),
             GeometryBuilderMode = NetTopologySuite.IO.Esri.Shapefiles.Readers.GeometryBuilderMode.IgnoreInvalidShapes,
         };
-        var columns = new List<string>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var rows = new List<ResultRow>();
-        int n = 0;
-        foreach (var feature in NetTopologySuite.IO.Esri.Shapefile.ReadAllFeatures(path, options))
-        {
-            n++;
-            var cells = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (string name in feature.Attributes.GetNames())
-            {
-                if (seen.Add(name)) columns.Add(name);
-                cells.TryAdd(name, Text(feature.Attributes[name]));
-            }
-            rows.Add(new ResultRow($"record {n}", cells));
-        }
-        return new ResultTable(path, columns, rows, []);
+        var records = NetTopologySuite.IO.Esri.Shapefile.ReadAllFeatures(path, options)
+            .Select((f, i) => ($"record {i + 1}", f.Attributes.GetNames().Select(name => (name, (object?)f.Attributes[name]))));
+        return FromAttributes(path, records, []);
     }
 
     private static ResultTable ReadLayer(string path)
     {
         var layer = PolygonLayerReader.Read(path);
+        var features = layer.Features.Select((f, i) => ($"feature {i + 1}", f.Attributes.Select(kv => (kv.Key, kv.Value))));
+        // A feature the reader skipped (no geometry) is a result lost: the warning says so.
+        return FromAttributes(path, features, layer.Warnings);
+    }
+
+    /// <summary>Rows of named attribute values (columns in order of first appearance; names case-insensitive).</summary>
+    private static ResultTable FromAttributes(string path, IEnumerable<(string Where, IEnumerable<(string Name, object? Value)> Attributes)> records, IReadOnlyList<string> warnings)
+    {
         var columns = new List<string>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var rows = new List<ResultRow>();
-        for (int i = 0; i < layer.Features.Count; i++)
+        foreach (var (where, attributes) in records)
         {
             var cells = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (name, value) in layer.Features[i].Attributes)
+            foreach (var (name, value) in attributes)
             {
                 if (seen.Add(name)) columns.Add(name);
                 cells.TryAdd(name, Text(value));
             }
-            rows.Add(new ResultRow($"feature {i + 1}", cells));
+            rows.Add(new ResultRow(where, cells));
         }
-        // A feature the reader skipped (no geometry) is a result lost: the warning says so.
-        return new ResultTable(path, columns, rows, layer.Warnings);
+        return new ResultTable(path, columns, rows, warnings);
     }
 
     private static string Text(object? value) => value switch

@@ -147,9 +147,11 @@ public sealed class ChangeDetector
         int n = (int)read.PixelCount;
         var t = new TileBuffers(read, pair.Bands.Count);
         pair.Read(read, t.Before, t.After, t.Valid);
-        // The features describe the pixels as delivered, not the smoothed values the score uses.
-        var rawBefore = (ushort[])t.Before.Clone();
-        var rawAfter = (ushort[])t.After.Clone();
+        // The features describe the pixels as delivered, not the smoothed values the score uses;
+        // without smoothing the buffers stay as read and need no copy.
+        bool smoothed = model.SmoothRadius > 0;
+        var rawBefore = smoothed ? (ushort[])t.Before.Clone() : t.Before;
+        var rawAfter = smoothed ? (ushort[])t.After.Clone() : t.After;
         var scores = SmoothAndScore(pair, model, read, t);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
