@@ -2,6 +2,20 @@ using ChangeDetection.Kernels;
 
 namespace ChangeDetection.Detection;
 
+/// <summary>The radiometric normalisation of pass 1.</summary>
+public enum RadiometricFit
+{
+    /// <summary><see cref="RadiometricNormalization.MeanStdMatching(PairStatistics)"/>: every pixel counts, changed or not; scores in standard deviations of the band.</summary>
+    MeanStd,
+
+    /// <summary>
+    /// <see cref="InvariantPixelNormalization"/>: fitted on the pixels that did not change; scores in units of the
+    /// no-change noise. Better on the real labelled pairs (OSCD, Landsat), but the score's heavier tail
+    /// misleads Otsu's threshold on scenes with very bright changes (clouds), so it is not yet the default.
+    /// </summary>
+    InvariantPixels,
+}
+
 /// <summary>Options of <see cref="ChangeDetector"/>. Sizes and radii in pixels.</summary>
 public sealed record ChangeDetectionOptions
 {
@@ -28,6 +42,9 @@ public sealed record ChangeDetectionOptions
 
     /// <summary>Ground distance the automatic smoothing radius spans, in metres.</summary>
     public double SmoothMetres { get; init; } = 1.0;
+
+    /// <summary>How the after image's radiometry is fitted to the before image's (default: mean/std matching).</summary>
+    public RadiometricFit Normalization { get; init; } = RadiometricFit.MeanStd;
 
     /// <summary>Weight of the NDVI change term (null: the kernel's default when red and NIR exist).</summary>
     public float? NdviWeight { get; init; }

@@ -49,6 +49,9 @@ public sealed class ChangeDetector
 {
     private const int SampleWindow = 256;
 
+    /// <summary>Most sample pixels the invariant-pixel fit iterates over (a 512² image's worth: plenty for 3–6 gains and offsets).</summary>
+    private const int MaxFitSamples = 262_144;
+
     public ChangeDetector(ChangeDetectionOptions options)
     {
         options.Validate();
@@ -245,18 +248,38 @@ public sealed class ChangeDetector
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
         var windows = SampleWindows(pair.Grid).ToList();
+        // The invariant-pixel fit iterates over its sample, so it takes every k-th valid pixel,
+        // k fixed by the lattice (never by the tile size): at most MaxFitSamples pixels.
+        long lattice = windows.Sum(w => w.PixelCount);
+        int stride = (int)Math.Max(1, (lattice + MaxFitSamples - 1) / MaxFitSamples);
+        var fitBefore = Enumerable.Range(0, bands).Select(_ => new List<float>()).ToArray();
+        var fitAfter = Enumerable.Range(0, bands).Select(_ => new List<float>()).ToArray();
+        long seen = 0;
         int done = 0;
         foreach (var win in windows)
         {
             var (before, after, count) = ValidSamples(pair, win, smooth);
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
+            int n = (int)win.PixelCount;
+            for (int i = 0; i < count; i++, seen++)
+            {
+                if (seen % stride != 0) continue;
+                for (int k = 0; k < bands; k++)
+                {
+                    fitBefore[k].Add(before[k * n + i]);
+                    fitAfter[k].Add(after[k * n + i]);
+                }
+            }
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
         }
         if (stats.Count == 0)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
 
+        var normalization = Options.Normalization == RadiometricFit.MeanStd
+            ? RadiometricNormalization.MeanStdMatching(stats)
+            : InvariantPixelNormalization.Fit([.. fitBefore.Select(l => l.ToArray())], [.. fitAfter.Select(l => l.ToArray())]).Bands;
         var roles = Roles(pair.Bands);
-        var kernel = new ChangeKernelOptions(RadiometricNormalization.MeanStdMatching(stats), roles: roles,
+        var kernel = new ChangeKernelOptions(normalization, roles: roles,
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null);
 
         // The sample's scores size the histogram. The windows are read again rather than kept:
