@@ -24,6 +24,22 @@ public readonly record struct PatchDecision(TaskBuilder.Classification? Class, b
 /// <param name="PseudoConfidence">Confidence (0–1) from which a pseudo-change call drops the task.</param>
 public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Classifier, double PseudoConfidence)
 {
+    /// <summary>
+    /// The confidence from which a pseudo-change call drops the task when the region config gives none:
+    /// the shipped model was trained on whole-patch labels, where "more likely pseudo than not" is the call.
+    /// </summary>
+    public const double DefaultPseudoConfidence = 0.5;
+
+    /// <summary>
+    /// The rules of a run: <paramref name="modelPath"/> loaded (null: no classifier), the pseudo-change
+    /// confidence (null: <see cref="DefaultPseudoConfidence"/>) and the units in m² (null: <see cref="MinimumMappingUnits.DefaultUnitsM2"/>).
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The model cannot be loaded (the message names the file).</exception>
+    public static ProductRules Load(string? modelPath, double? pseudoConfidence = null, IReadOnlyDictionary<string, double>? unitsM2 = null) => new(
+        new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2),
+        modelPath is null ? null : PatchClassifier.Load(modelPath),
+        pseudoConfidence ?? DefaultPseudoConfidence);
+
     /// <summary>The least area a candidate patch can have and still be delivered (m²).</summary>
     public double CandidateMinAreaM2 => Units.Smallest(Classifier is not null);
 

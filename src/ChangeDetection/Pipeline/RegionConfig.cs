@@ -23,7 +23,7 @@ public sealed record DetectionConfig
     public int CloseRadius { get; init; } = 1;
     public int? SmoothRadius { get; init; }
     /// <summary>Minimum mapping unit per change class in m² (key "default" for any class).</summary>
-    public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = new Dictionary<string, double> { ["default"] = 400, ["construction"] = 200 };
+    public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = Tasks.MinimumMappingUnits.DefaultUnitsM2;
 }
 
 /// <summary>

@@ -101,7 +101,7 @@ public sealed partial class RegionRun
     public RegionRunOptions Options { get; }
 
     /// <summary>The pseudo-change confidence when neither the options nor the config give one.</summary>
-    public const double DefaultPseudoConfidence = 0.5;
+    public const double DefaultPseudoConfidence = Classification.ProductRules.DefaultPseudoConfidence;
 
     /// <summary>The confidence from which a pseudo-change call drops a task (options, else config, else the default).</summary>
     public double PseudoConfidence => Options.PseudoConfidence ?? Config.PseudoConfidence ?? DefaultPseudoConfidence;
@@ -233,10 +233,7 @@ public sealed partial class RegionRun
     /// The product rules of this run: the config's minimum mapping units, the model (loaded once per
     /// run) and <see cref="PseudoConfidence"/>; <c>cdx eval</c> scores masks with the same rules.
     /// </summary>
-    public ProductRules ProductRules() => new(
-        new MinimumMappingUnits(Config.Detection.MinAreaM2, PatchOptions.DefaultMinAreaM2),
-        ModelPath is string model ? PatchClassifier.Load(model) : null,
-        PseudoConfidence);
+    public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
 
     /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
     private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs)
