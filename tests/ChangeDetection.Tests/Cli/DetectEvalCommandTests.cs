@@ -151,8 +151,11 @@ public class EvalWithClassifierTests
         var (code, stdout, stderr) = Cdx("eval", "--pairs", csv, "--classifier", "lopo", "--json", "--tile", "256");
         Assert.That(code, Is.Zero, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
-        var off = lines.Where(l => l.GetProperty("classifier").GetString() == "off").ToList();
-        var on = lines.Where(l => l.GetProperty("classifier").GetString() == "on").ToList();
+        var off = lines.Where(l => l.GetProperty("method").GetString() == "kernel").ToList();
+        var on = lines.Where(l => l.GetProperty("method").GetString() == "lopo").ToList();
+        Assert.That(off.Select(l => l.GetProperty("classifier").GetString()).Concat(on.Select(l => l.GetProperty("classifier").GetString())).Distinct(),
+            Is.EqualTo(new[] { "off", "on" }), "the classifier key is kept");
+        Assert.That(lines.Count(l => l.GetProperty("method").GetString() == "baseline"), Is.EqualTo(4), "the baseline reference: 3 pairs and the source");
         Assert.Multiple(() =>
         {
             Assert.That(off, Has.Count.EqualTo(4), "3 pairs and the source total");
