@@ -34,14 +34,10 @@ internal static class DemoCommand
             }
 
             var config = RegionConfig.Load(regionFile);
-            string? modelPath = r.GetValue(model) switch
-            {
-                "none" => null,
-                string given => given,
-                null => File.Exists(ShippedModel) ? ShippedModel : null,
-            };
-            if (modelPath is not null) stdout.WriteLine($"classifying patches with {modelPath}");
-            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, new RegionRunOptions { WriteMask = true, Model = modelPath, RestartIfChanged = true }, p));
+            // The sample's region.json has no "model" key: the run uses the shipped model unless told otherwise.
+            var run = new RegionRun(config, new RegionRunOptions { WriteMask = true, Model = r.GetValue(model), RestartIfChanged = true });
+            if (run.ModelPath is string modelPath) stdout.WriteLine($"classifying patches with {modelPath}");
+            var result = ConsoleProgress.Run(stderr, p => run.Execute(p));
             RunCommand.Summarise(stdout, config, result);
             stdout.WriteLine("To look at them, open the images and the patches together in a desktop GIS, e.g.:");
             stdout.WriteLine($"  qgis {Path.Combine(dir, "before.tif")} {Path.Combine(dir, "after.tif")} {Path.Combine(result.OutputFolder, "patches.gpkg")} {Path.Combine(dir, "truth.geojson")}");
@@ -49,9 +45,6 @@ internal static class DemoCommand
         }));
         return cmd;
     }
-
-    /// <summary>The default model, trained from synthetic regions (see README, "Default classifier model").</summary>
-    internal static string ShippedModel => Path.Combine(AppContext.BaseDirectory, "models", "classifier.zip");
 
     /// <summary>The sample is reused when its record says it was made with the same size and seed.</summary>
     private static bool SampleIsCurrent(string dir, SyntheticRegionOptions options)

@@ -4,68 +4,62 @@ using System.Text.Json;
 using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Evaluation;
+using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx eval --pairs PAIRS.csv [--json]</c> or <c>cdx eval --before A --after B --truth T</c>:
-/// runs detection on labelled pairs and scores the masks on labelled pixels only.
+/// <c>cdx eval --pairs PAIRS.csv [--json] [--model FILE|none] [--classifier off|loso|lopo]</c> or
+/// <c>cdx eval --before A --after B --truth T</c>: scores on labelled pixels only what <c>cdx run</c>
+/// delivers on labelled pairs (by default), or the detector alone or with a classifier trained on the
+/// other pairs (<c>--classifier</c>), always next to the plain baseline (<see cref="BaselineDetector"/>).
 /// </summary>
 internal static class EvalCommand
 {
+    /// <summary>One scored line set: a method and its score per pair.</summary>
+    private sealed record Scored(string Method, IReadOnlyList<(LabelledPair Pair, ChangeScore Score)> Results, IReadOnlyDictionary<string, object?> Extra);
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var pairs = new Option<string?>("--pairs") { Description = "CSV of labelled pairs (columns source, pair, dir; dir relative to the CSV holds before.tif, after.tif, truth.tif)." };
+        var pairs = new Option<string?>("--pairs") { Description = "CSV of labelled pairs (columns source, pair, dir, optional group; dir relative to the CSV holds before.tif, after.tif, truth.tif)." };
         var before = new Option<string?>("--before") { Description = "One pair: the earlier image." };
         var after = new Option<string?>("--after") { Description = "One pair: the later image." };
         var truth = new Option<string?>("--truth") { Description = "One pair: the reference (uint8: 1 changed, 0 unchanged, 255 unlabelled)." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: source, pair (null for a source total), precision, recall, f1, iou, tp, fp, fn." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: method (product, baseline, kernel, loso, lopo), source, pair (null for a source total, which also has f1_mean), precision, recall, f1, iou, tp, fp, fn." };
         var keep = new Option<string?>("--keep-masks") { Description = "Folder to keep the masks in (default: a temporary folder, deleted)." };
-        var classifier = new Option<string>("--classifier") { Description = "off (default); loso or lopo: also score with the patch classifier trained leave-one-source-out or leave-one-pair-out, never on the pair scored.", DefaultValueFactory = _ => "off" };
-        var pseudoConfidence = new Option<double>("--pseudo-confidence") { Description = $"With a classifier: remove a patch called pseudo-change with at least this confidence (the expected unchanged share of the patch; default {ClassifiedEvaluation.DefaultPseudoConfidence}).", DefaultValueFactory = _ => ClassifiedEvaluation.DefaultPseudoConfidence };
+        var model = new Option<string?>("--model") { Description = "Patch classifier of the product score (default: the shipped models/classifier.zip, as cdx run; 'none': no classifier, only the default minimum mapping unit applies)." };
+        var classifier = new Option<string?>("--classifier") { Description = "Score the detector instead of the product: off (the detector mask alone), or loso/lopo (also with pseudo-change patches removed by a classifier trained leave-one-source-out or leave-one-group-out, never on the pair scored)." };
+        var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
         var detection = new DetectionOptionsBinding();
-        var cmd = new Command("eval", "Score change detection against labelled pairs (precision, recall, F1, IoU of the change class).") { pairs, before, after, truth, json, keep, classifier, pseudoConfidence };
+        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var options = detection.Bind(r);
-            string mode = r.GetValue(classifier)!;
-            if (mode is not ("off" or "loso" or "lopo"))
+            string? mode = r.GetValue(classifier);
+            if (mode is not (null or "off" or "loso" or "lopo"))
                 throw new ChangeDetectionException($"--classifier '{mode}' is not off, loso or lopo.");
-            IReadOnlyList<LabelledPair> list;
-            if (r.GetValue(pairs) is string csv)
-            {
-                list = PairList.Read(csv);
-            }
-            else
-            {
-                string? b = r.GetValue(before), a = r.GetValue(after), t = r.GetValue(truth);
-                if (b is null || a is null || t is null)
-                    throw new ChangeDetectionException("give either --pairs PAIRS.csv, or all of --before, --after and --truth.");
-                list = [new LabelledPair("pair", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(t))) ?? "pair", "") { Before = b, After = a, Truth = t }];
-            }
+            if (mode is not null && r.GetValue(model) is not null)
+                throw new ChangeDetectionException("--model sets the classifier of the product score; --classifier scores the detector with classifiers trained on the other pairs. Give one of them.");
+            if (r.GetValue(pseudoConfidence) is double c && c is not (>= 0 and <= 1))
+                throw new ChangeDetectionException($"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1.");
+            var list = Pairs(r.GetValue(pairs), r.GetValue(before), r.GetValue(after), r.GetValue(truth));
+            bool asJson = r.GetValue(json);
 
             string maskDir = r.GetValue(keep) ?? Path.Combine(Path.GetTempPath(), $"cdx-eval-{Environment.ProcessId}");
             Directory.CreateDirectory(maskDir);
             try
             {
-                if (mode != "off")
+                var scored = mode switch
                 {
-                    EvaluateWithClassifier(stdout, stderr, list, options, maskDir, r.GetValue(json), mode, r.GetValue(pseudoConfidence));
-                    return CdxApp.Ok;
-                }
-                var results = new List<(LabelledPair Pair, ChangeScore Score)>();
-                foreach (var pair in list)
-                {
-                    string mask = Path.Combine(maskDir, $"{pair.Source}_{pair.Name}_mask.tif");
-                    using (var scene = ScenePair.Open(pair.Before, pair.After))
-                        ChangeDetector.Detect(scene, mask, options);
-                    var score = MaskEvaluation.Score(mask, pair.Truth);
-                    results.Add((pair, score));
-                    if (!r.GetValue(json)) stderr.WriteLine($"{pair.Source}/{pair.Name}: F1 {score.F1:0.000}");
-                }
-                Print(stdout, results, r.GetValue(json));
+                    null => [Product(stderr, list, options, ModelPath(r.GetValue(model)), r.GetValue(pseudoConfidence) ?? RegionRun.DefaultPseudoConfidence, maskDir, asJson)],
+                    "off" => [Kernel(stderr, list, options, maskDir, asJson)],
+                    _ => WithClassifier(stderr, list, options, maskDir, asJson, mode == "loso" ? HoldOut.Source : HoldOut.Group, mode,
+                        r.GetValue(pseudoConfidence) ?? ClassifiedEvaluation.DefaultPseudoConfidence),
+                };
+                var baseline = Baseline(stderr, list, options.TileSize, maskDir, asJson);
+                Print(stdout, scored, baseline, asJson);
             }
             finally
             {
@@ -76,8 +70,73 @@ internal static class EvalCommand
         return cmd;
     }
 
-    /// <summary>Scores every pair with the kernel alone, then with pseudo-change patches removed by a classifier trained on the other sources.</summary>
-    private static void EvaluateWithClassifier(TextWriter stdout, TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json, string mode, double pseudoConfidence)
+    private static IReadOnlyList<LabelledPair> Pairs(string? csv, string? before, string? after, string? truth)
+    {
+        if (csv is not null) return PairList.Read(csv);
+        if (before is null || after is null || truth is null)
+            throw new ChangeDetectionException("give either --pairs PAIRS.csv, or all of --before, --after and --truth.");
+        return [new LabelledPair("pair", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(truth))) ?? "pair", "") { Before = before, After = after, Truth = truth }];
+    }
+
+    /// <summary>The product's classifier: the shipped model by default (as a region config without "model"), none, or a file.</summary>
+    private static string? ModelPath(string? given)
+    {
+        if (given == Classification.PatchClassifier.NoModel) return null;
+        if (given is not null) return Path.GetFullPath(given);
+        string shipped = Classification.PatchClassifier.ShippedModelPath;
+        return File.Exists(shipped) ? shipped
+            : throw new ChangeDetectionException($"{shipped}: the shipped classifier, which cdx run uses by default, is missing; give --model FILE, or --model none to score without a classifier.");
+    }
+
+    /// <summary>The default: each pair's detector mask reduced to the patches that become tasks under cdx run's rules.</summary>
+    private static Scored Product(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string? modelPath, double pseudoConfidence, string maskDir, bool json)
+    {
+        var rules = ProductRules.Load(modelPath, pseudoConfidence);
+        var results = new List<(LabelledPair, ChangeScore)>();
+        foreach (var pair in list)
+        {
+            var masks = ProductEvaluation.Detect(pair, options, rules, maskDir);
+            var score = MaskEvaluation.Score(masks.ProductMaskPath, pair.Truth);
+            results.Add((pair, score));
+            if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: {masks.Candidates.Count} candidate patches, {masks.Tasks} tasks, {masks.PseudoPatches} pseudo-change; F1 {score.F1:0.000}");
+        }
+        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence });
+    }
+
+    /// <summary><c>--classifier off</c>: the detector mask alone.</summary>
+    private static Scored Kernel(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json)
+    {
+        var results = new List<(LabelledPair, ChangeScore)>();
+        foreach (var pair in list)
+        {
+            string mask = Path.Combine(maskDir, $"{pair.Source}_{pair.Name}_mask.tif");
+            using (var scene = ScenePair.Open(pair.Before, pair.After))
+                ChangeDetector.Detect(scene, mask, options);
+            var score = MaskEvaluation.Score(mask, pair.Truth);
+            results.Add((pair, score));
+            if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: F1 {score.F1:0.000}");
+        }
+        return new Scored("kernel", results, new Dictionary<string, object?> { ["classifier"] = "off" });
+    }
+
+    /// <summary>The baseline's score of every pair, the reference line of every report.</summary>
+    private static Scored Baseline(TextWriter stderr, IReadOnlyList<LabelledPair> list, int tileSize, string maskDir, bool json)
+    {
+        var results = new List<(LabelledPair, ChangeScore)>();
+        foreach (var pair in list)
+        {
+            string mask = Path.Combine(maskDir, $"{pair.Source}_{pair.Name}_baseline.tif");
+            using (var scene = ScenePair.Open(pair.Before, pair.After))
+                BaselineDetector.Detect(scene, mask, tileSize);
+            var score = MaskEvaluation.Score(mask, pair.Truth);
+            results.Add((pair, score));
+            if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: baseline F1 {score.F1:0.000}");
+        }
+        return new Scored("baseline", results, new Dictionary<string, object?>());
+    }
+
+    /// <summary>Scores every pair with the detector alone, then with pseudo-change patches removed by a classifier trained on the pairs <paramref name="holdOut"/> allows.</summary>
+    private static List<Scored> WithClassifier(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json, HoldOut holdOut, string mode, double pseudoConfidence)
     {
         var detected = list.Select(p =>
         {
@@ -89,51 +148,89 @@ internal static class EvalCommand
         var on = new List<(LabelledPair Pair, ChangeScore Score)>();
         foreach (var d in detected)
         {
-            var others = detected.Where(o => !ReferenceEquals(o.Pair, d.Pair) && (mode == "lopo" || o.Pair.Source != d.Pair.Source))
-                .SelectMany(o => o.Patches).ToList();
-            PatchClassifier model;
+            var others = detected.Where(o => ClassifiedEvaluation.MayTrainOn(o.Pair, d.Pair, holdOut)).SelectMany(o => o.Patches).ToList();
+            Classification.PatchClassifier model;
             try { model = ClassifiedEvaluation.Train(others); }
             catch (ChangeDetectionException e) { throw new ChangeDetectionException($"{mode} for {d.Pair.Source}/{d.Pair.Name}: {e.Message}", e); }
-            {
-                string cleaned = Path.Combine(maskDir, $"{d.Pair.Source}_{d.Pair.Name}_classified.tif");
-                int removed = ClassifiedEvaluation.RemovePseudo(d.Mask, d.Patches, model, pseudoConfidence, cleaned);
-                if (!json) stderr.WriteLine($"{d.Pair.Source}/{d.Pair.Name}: classifier (trained on {others.Count(x => x.ChangedFraction is not null)} patches of other pairs) removed {removed} of {d.Patches.Count} patches");
-                on.Add((d.Pair, MaskEvaluation.Score(cleaned, d.Pair.Truth)));
-            }
+            string cleaned = Path.Combine(maskDir, $"{d.Pair.Source}_{d.Pair.Name}_classified.tif");
+            int removed = ClassifiedEvaluation.RemovePseudo(d.Mask, d.Patches, model, pseudoConfidence, cleaned);
+            if (!json) stderr.WriteLine($"{d.Pair.Source}/{d.Pair.Name}: classifier (trained on {others.Count(x => x.ChangedFraction is not null)} patches of other {(holdOut == HoldOut.Source ? "sources" : "groups")}) removed {removed} of {d.Patches.Count} patches");
+            on.Add((d.Pair, MaskEvaluation.Score(cleaned, d.Pair.Truth)));
         }
-        if (!json) stdout.WriteLine("classifier off (kernel alone):");
-        Print(stdout, off, json, json ? "off" : null);
-        if (!json) stdout.WriteLine($"classifier on ({(mode == "loso" ? "leave-one-source-out" : "leave-one-pair-out")}):");
-        Print(stdout, on, json, json ? "on" : null);
+        return
+        [
+            new Scored("kernel", off, new Dictionary<string, object?> { ["classifier"] = "off" }),
+            new Scored(mode, on, new Dictionary<string, object?> { ["classifier"] = "on", ["pseudo_confidence"] = pseudoConfidence }),
+        ];
     }
 
-    private static void Print(TextWriter stdout, List<(LabelledPair Pair, ChangeScore Score)> results, bool json, string? classifier = null)
+    /// <summary>One line: a pair, or a source total (pair null) with the mean of its pairs' F1.</summary>
+    private sealed record Line(string Source, string? Pair, ChangeScore Score, double? F1Mean);
+
+    /// <summary>Per pair, then per source: the pooled counts and the mean of the per-pair F1s (a source is not one big pair).</summary>
+    private static List<Line> Lines(IReadOnlyList<(LabelledPair Pair, ChangeScore Score)> results)
     {
-        var lines = new List<(string Source, string? Pair, ChangeScore Score)>();
+        var lines = new List<Line>();
         foreach (var group in results.GroupBy(x => x.Pair.Source))
         {
-            foreach (var (pair, score) in group) lines.Add((pair.Source, pair.Name, score));
-            lines.Add((group.Key, null, group.Aggregate(default(ChangeScore), (acc, x) => acc + x.Score)));
+            foreach (var (pair, score) in group) lines.Add(new Line(pair.Source, pair.Name, score, null));
+            lines.Add(new Line(group.Key, null, group.Aggregate(default(ChangeScore), (acc, x) => acc + x.Score), group.Average(x => x.Score.F1)));
         }
+        return lines;
+    }
+
+    private static void Print(TextWriter stdout, IReadOnlyList<Scored> scored, Scored baseline, bool json)
+    {
+        var baselineBySource = Lines(baseline.Results).Where(l => l.Pair is null).ToDictionary(l => l.Source);
         if (json)
         {
-            foreach (var (source, pair, s) in lines)
-            {
-                var line = new Dictionary<string, object?>
-                {
-                    ["source"] = source, ["pair"] = pair,
-                    ["precision"] = Math.Round(s.Precision, 4), ["recall"] = Math.Round(s.Recall, 4),
-                    ["f1"] = Math.Round(s.F1, 4), ["iou"] = Math.Round(s.IoU, 4),
-                    ["tp"] = s.TruePositives, ["fp"] = s.FalsePositives, ["fn"] = s.FalseNegatives,
-                };
-                if (classifier is not null) line["classifier"] = classifier;
-                stdout.WriteLine(JsonSerializer.Serialize(line));
-            }
+            foreach (var set in scored.Append(baseline))
+                foreach (var line in Lines(set.Results))
+                    stdout.WriteLine(JsonSerializer.Serialize(JsonLine(set, line)));
             return;
         }
         var ci = CultureInfo.InvariantCulture;
-        stdout.WriteLine($"{"source",-16} {"pair",-22} {"precision",9} {"recall",7} {"F1",6} {"IoU",6} {"tp",9} {"fp",9} {"fn",9}");
-        foreach (var (source, pair, s) in lines)
-            stdout.WriteLine(string.Create(ci, $"{source,-16} {pair ?? "(all)",-22} {s.Precision,9:0.000} {s.Recall,7:0.000} {s.F1,6:0.000} {s.IoU,6:0.000} {s.TruePositives,9} {s.FalsePositives,9} {s.FalseNegatives,9}"));
+        foreach (var set in scored)
+        {
+            stdout.WriteLine(Title(set));
+            stdout.WriteLine($"{"source",-16} {"pair",-22} {"precision",9} {"recall",7} {"F1",6} {"IoU",6} {"tp",9} {"fp",9} {"fn",9} {"F1 mean",7} {"ΔF1 vs baseline",15}");
+            foreach (var l in Lines(set.Results))
+            {
+                var s = l.Score;
+                string text = string.Create(ci, $"{l.Source,-16} {l.Pair ?? "(all)",-22} {s.Precision,9:0.000} {s.Recall,7:0.000} {s.F1,6:0.000} {s.IoU,6:0.000} {s.TruePositives,9} {s.FalsePositives,9} {s.FalseNegatives,9}");
+                if (l.F1Mean is double mean)
+                    text += string.Create(ci, $" {mean,7:0.000} {s.F1 - baselineBySource[l.Source].Score.F1,15:+0.000;-0.000;0.000}");
+                stdout.WriteLine(text);
+            }
+        }
+        stdout.WriteLine("baseline (per-date z-scores, change-vector magnitude, Otsu, 3×3 opening):");
+        foreach (var l in baselineBySource.Values)
+        {
+            var s = l.Score;
+            stdout.WriteLine(string.Create(ci, $"{l.Source,-16} {"(all) baseline",-22} {s.Precision,9:0.000} {s.Recall,7:0.000} {s.F1,6:0.000} {s.IoU,6:0.000} {s.TruePositives,9} {s.FalsePositives,9} {s.FalseNegatives,9} {l.F1Mean,7:0.000}"));
+        }
+    }
+
+    private static string Title(Scored set) => set.Method switch
+    {
+        "product" => $"product (what cdx run delivers; classifier {set.Extra["model"] ?? "none"}, pseudo-confidence {Convert.ToString(set.Extra["pseudo_confidence"], CultureInfo.InvariantCulture)}):",
+        "kernel" => "classifier off (kernel alone):",
+        "loso" => "classifier on (leave-one-source-out):",
+        _ => "classifier on (leave-one-group-out):",
+    };
+
+    private static Dictionary<string, object?> JsonLine(Scored set, Line l)
+    {
+        var s = l.Score;
+        var line = new Dictionary<string, object?>
+        {
+            ["method"] = set.Method, ["source"] = l.Source, ["pair"] = l.Pair,
+            ["precision"] = Math.Round(s.Precision, 4), ["recall"] = Math.Round(s.Recall, 4),
+            ["f1"] = Math.Round(s.F1, 4), ["iou"] = Math.Round(s.IoU, 4),
+            ["tp"] = s.TruePositives, ["fp"] = s.FalsePositives, ["fn"] = s.FalseNegatives,
+        };
+        if (l.F1Mean is double mean) line["f1_mean"] = Math.Round(mean, 4);
+        foreach (var (key, value) in set.Extra) line[key] = value;
+        return line;
     }
 }

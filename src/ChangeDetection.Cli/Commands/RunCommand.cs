@@ -15,7 +15,7 @@ internal static class RunCommand
         var workers = new Option<int>("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
-        var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'); overrides the config's \"model\"." };
+        var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'), or 'none' for no classifier; overrides the config's \"model\" (default: the shipped models/classifier.zip)." };
         var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5)." };
         var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>

@@ -53,6 +53,16 @@ public sealed class PatchClassifier
     /// <summary>The side entry in the model zip.</summary>
     public const string MetadataEntry = "cdx-classifier.json";
 
+    /// <summary>The model name that means "no classifier" (region config <c>"model": "none"</c>, <c>--model none</c>).</summary>
+    public const string NoModel = "none";
+
+    /// <summary>
+    /// The default model shipped next to the host (<c>models/classifier.zip</c> beside the cdx assemblies,
+    /// trained from synthetic regions; see README, "Default classifier model"). What a region config without
+    /// a <c>model</c> key, <c>cdx demo</c> and <c>cdx eval</c> use. The file may be missing in a host that does not ship it.
+    /// </summary>
+    public static string ShippedModelPath => Path.Combine(AppContext.BaseDirectory, "models", "classifier.zip");
+
     private readonly MLContext _ml;
     private readonly ITransformer _model;
     private readonly PredictionEngine<FeatureRow, PredictionRow> _engine;

@@ -117,27 +117,33 @@ public static class ClassifiedEvaluation
     /// </summary>
     public static int RemovePseudo(string maskPath, IReadOnlyList<PairPatch> patches, PatchClassifier classifier, double confidence, string outputPath)
     {
-        using var reader = GeoTiffReader.Open(maskPath);
-        var info = reader.Info;
-        var mask = reader.ReadBand<byte>(0); // evaluation pairs are small (≤ 1 000²)
-        int removed = 0;
-        foreach (var p in patches)
+        var removed = patches.Where(p =>
         {
             var prediction = classifier.Predict(p.Features);
-            if (prediction.Class.Code != ChangeClasses.Pseudo.Code || prediction.Confidence < confidence) continue;
-            removed++;
-            var window = PixelBounds.Of(p.Patch.PixelGeometry);
-            var inside = PatchFeatures.Rasterise(p.Patch.PixelGeometry, window);
-            for (int y = 0; y < window.Height; y++)
-                for (int x = 0; x < window.Width; x++)
-                    if (inside[y * window.Width + x]) mask[(window.Y + y) * info.Width + window.X + x] = 0;
-        }
-        using var writer = GeoTiffWriter.Create(outputPath, new GeoTiffWriterOptions
-        {
-            Width = info.Width, Height = info.Height, DataType = RasterDataType.UInt8, Transform = info.Transform,
-            Crs = info.Crs, NoData = info.NoData, BandNames = ["change"],
-        });
-        writer.WriteWindow<byte>(info.Bounds, mask);
-        return removed;
+            return prediction.Class.Code == ChangeClasses.Pseudo.Code && prediction.Confidence >= confidence;
+        }).Select(p => p.Patch).ToList();
+        PatchMask.Remove(maskPath, removed, outputPath);
+        return removed.Count;
     }
+
+    /// <summary>
+    /// Whether a classifier scoring <paramref name="scored"/> may be trained on <paramref name="candidate"/>:
+    /// leave-one-source-out trains on other sources only; leave-one-pair-out on other groups only
+    /// (<see cref="LabelledPair.Group"/>: crops of one scene are held out together).
+    /// </summary>
+    public static bool MayTrainOn(LabelledPair candidate, LabelledPair scored, HoldOut holdOut) => holdOut switch
+    {
+        HoldOut.Source => candidate.Source != scored.Source,
+        HoldOut.Group => candidate.Group != scored.Group && !ReferenceEquals(candidate, scored),
+        _ => throw new ArgumentOutOfRangeException(nameof(holdOut), holdOut, null),
+    };
+}
+
+/// <summary>What a classifier in the evaluation never trains on, besides the pair it scores.</summary>
+public enum HoldOut
+{
+    /// <summary>Leave one source out (<c>--classifier loso</c>): every pair of the scored pair's source.</summary>
+    Source,
+    /// <summary>Leave one pair out (<c>--classifier lopo</c>): every pair of the scored pair's group.</summary>
+    Group,
 }

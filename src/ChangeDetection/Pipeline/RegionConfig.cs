@@ -23,7 +23,7 @@ public sealed record DetectionConfig
     public int CloseRadius { get; init; } = 1;
     public int? SmoothRadius { get; init; }
     /// <summary>Minimum mapping unit per change class in m² (key "default" for any class).</summary>
-    public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = new Dictionary<string, double> { ["default"] = 400, ["construction"] = 200 };
+    public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = Tasks.MinimumMappingUnits.DefaultUnitsM2;
 }
 
 /// <summary>
@@ -48,7 +48,11 @@ public sealed record RegionConfig
     public DetectionConfig Detection { get; init; } = new();
     /// <summary>The output folder (absolute).</summary>
     public required string Output { get; init; }
-    /// <summary>The patch classifier model (.zip from <c>cdx train</c>), or null: patches stay unclassified.</summary>
+    /// <summary>
+    /// The patch classifier model (.zip from <c>cdx train</c>): the config's <c>model</c>, or without that key the
+    /// shipped model (<see cref="Classification.PatchClassifier.ShippedModelPath"/>); null when the config says
+    /// <c>"model": "none"</c> (every patch stays <c>unclassified</c> and the default minimum mapping unit applies).
+    /// </summary>
     public string? Model { get; init; }
     /// <summary>
     /// With a model: a patch classified pseudo-change with at least this confidence (0–1) produces no
@@ -149,7 +153,7 @@ public sealed record RegionConfig
             Admin = admin,
             Detection = detection,
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
-            Model = root.TryGetProperty("model", out _) ? r.File(root, "model", "model") : null,
+            Model = r.Model(root),
             PseudoConfidence = r.OptionalFraction(root, "pseudoConfidence"),
         };
     }
@@ -199,6 +203,18 @@ public sealed record RegionConfig
             string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, rel));
             if (!System.IO.File.Exists(full)) throw Error(at, $"names {full}, which does not exist");
             return full;
+        }
+
+        /// <summary>The config's <c>model</c>: a file, <c>none</c> (null), or absent (the shipped model, which must then exist).</summary>
+        public string? Model(JsonElement root)
+        {
+            if (root.TryGetProperty("model", out _))
+                return String(root, "model", "model") == Classification.PatchClassifier.NoModel ? null : File(root, "model", "model");
+            string shipped = Classification.PatchClassifier.ShippedModelPath;
+            // Without the key a run classifies with the shipped model, as cdx demo and cdx eval do; a host
+            // without that file must say what it wants rather than silently deliver unclassified tasks.
+            return System.IO.File.Exists(shipped) ? shipped
+                : throw new ChangeDetectionException($"{path}: has no \"model\" key, so the shipped classifier {shipped} would be used, but it is missing; give \"model\": \"none\" for no classifier, or the path of a model from 'cdx train'.");
         }
 
         public SceneConfig Scene(JsonElement root, string key)

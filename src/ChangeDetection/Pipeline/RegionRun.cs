@@ -31,7 +31,7 @@ public sealed record RegionRunOptions
     public bool Force { get; init; }
     /// <summary>Resume when the ledger belongs to this same run, start over silently when it does not (the demo's choice).</summary>
     public bool RestartIfChanged { get; init; }
-    /// <summary>The patch classifier model; overrides the config's <c>model</c>.</summary>
+    /// <summary>The patch classifier model; overrides the config's <c>model</c>; <see cref="PatchClassifier.NoModel"/> (<c>none</c>): no classifier.</summary>
     public string? Model { get; init; }
     /// <summary>
     /// A patch classified pseudo-change with at least this confidence produces no task (it stays in the
@@ -91,12 +91,17 @@ public sealed partial class RegionRun
     }
 
     public RegionConfig Config { get; }
-    /// <summary>The classifier model file used, or null.</summary>
-    public string? ModelPath => Options.Model is string m ? Path.GetFullPath(m) : Config.Model;
+    /// <summary>The classifier model file used (options, else config), or null for none (<c>--model none</c>, <c>"model": "none"</c>).</summary>
+    public string? ModelPath => Options.Model switch
+    {
+        PatchClassifier.NoModel => null,
+        string m => Path.GetFullPath(m),
+        null => Config.Model,
+    };
     public RegionRunOptions Options { get; }
 
     /// <summary>The pseudo-change confidence when neither the options nor the config give one.</summary>
-    public const double DefaultPseudoConfidence = 0.5;
+    public const double DefaultPseudoConfidence = Classification.ProductRules.DefaultPseudoConfidence;
 
     /// <summary>The confidence from which a pseudo-change call drops a task (options, else config, else the default).</summary>
     public double PseudoConfidence => Options.PseudoConfidence ?? Config.PseudoConfidence ?? DefaultPseudoConfidence;
@@ -163,8 +168,9 @@ public sealed partial class RegionRun
         timings["assemble"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var units = new MinimumMappingUnits(Config.Detection.MinAreaM2, PatchOptions.DefaultMinAreaM2);
-        var candidates = Patches(maskPath, pair.Grid, units.Smallest(ModelPath is not null), progress);
+        var rules = ProductRules();
+        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers);
+        progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -172,13 +178,11 @@ public sealed partial class RegionRun
         timings["features"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var candidateClasses = Classify(candidateFeatures);
-        // Each class's own minimum mapping unit, now that the class is known.
-        var kept = Enumerable.Range(0, candidates.Count)
-            .Where(i => units.Keeps(candidateClasses?[i].Class ?? ChangeClasses.Unclassified.Code, candidates[i].AreaM2)).ToList();
+        var decisions = rules.Decide(candidates, candidateFeatures);
+        var kept = Enumerable.Range(0, candidates.Count).Where(i => decisions[i].Delivered).ToList();
         var patches = kept.Select(i => candidates[i]).ToList();
         var features = kept.Select(i => candidateFeatures[i]).ToList();
-        var classes = candidateClasses is null ? null : kept.Select(i => candidateClasses[i]).ToList();
+        var classes = rules.Classifier is null ? null : kept.Select(i => decisions[i].Class!.Value).ToList();
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -213,15 +217,6 @@ public sealed partial class RegionRun
         return result;
     }
 
-    /// <summary>Connected components of the mask → monitoring patches of at least <paramref name="minAreaM2"/> m².</summary>
-    private IReadOnlyList<Patch> Patches(string maskPath, Geo.GeoGrid grid, double minAreaM2, IProgress<StageProgress>? progress)
-    {
-        using var reader = GeoTiffReader.Open(maskPath);
-        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = Detection.Workers });
-        progress?.Report(new StageProgress("patches", 1, 1));
-        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = minAreaM2 }, Detection.Workers);
-    }
-
     /// <summary>
     /// Each patch's <see cref="PatchFeatures"/> vector, in the order of <paramref name="patches"/>, from
     /// the sums the mask pass gathered per piece of change (kept in the ledger with the tile's mask):
@@ -235,23 +230,10 @@ public sealed partial class RegionRun
     }
 
     /// <summary>
-    /// The patch classifier's answer for every patch, when a model is given (else null). A pseudo
-    /// call below <see cref="PseudoConfidence"/> is not trusted to drop a task: the
-    /// patch takes its most likely real change class instead.
+    /// The product rules of this run: the config's minimum mapping units, the model (loaded once per
+    /// run) and <see cref="PseudoConfidence"/>; <c>cdx eval</c> scores masks with the same rules.
     /// </summary>
-    private List<TaskBuilder.Classification>? Classify(IReadOnlyList<float[]> features)
-    {
-        if (ModelPath is not string model) return null;
-        var classifier = PatchClassifier.Load(model);
-        return features.Select(f =>
-        {
-            var p = classifier.Predict(f);
-            if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
-                return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
-            var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
-            return new TaskBuilder.Classification(best.Key, best.Value);
-        }).ToList();
-    }
+    public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
 
     /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
     private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs)

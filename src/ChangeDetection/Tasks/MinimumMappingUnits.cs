@@ -11,6 +11,13 @@ public sealed record MinimumMappingUnits
 {
     public const string DefaultKey = "default";
 
+    /// <summary>
+    /// The units when a region config gives none (m²): 400 for any class, 200 for construction
+    /// (the common rules for farmland changes and buildings).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> DefaultUnitsM2 { get; } =
+        new Dictionary<string, double> { [DefaultKey] = 400, ["construction"] = 200 };
+
     /// <param name="unitsM2">Unit in m² by class code, with an optional <c>default</c> (else <paramref name="fallbackM2"/>).</param>
     /// <param name="fallbackM2">The default unit when <paramref name="unitsM2"/> has none.</param>
     /// <exception cref="ArgumentException">A key that is neither <c>default</c> nor a class code, or a negative or non-finite area.</exception>

@@ -28,7 +28,7 @@ public class FeedbackLoopTests
     {
         _dir = new TempDir();
         var sample = SyntheticRegion.Generate(_dir.File("region"), new SyntheticRegionOptions { Size = 1024, Seed = 7, Workers = 2 });
-        _run = RegionRun.Run(RegionConfig.Load(sample.RegionFile), new RegionRunOptions { Output = _dir.File("out"), TileSize = 512, Workers = 2 });
+        _run = RegionRun.Run(RegionConfig.Load(sample.RegionFile), new RegionRunOptions { Output = _dir.File("out"), TileSize = 512, Workers = 2, Model = "none" });
         // The province with the most tasks (without a model every patch is a task).
         var province = _run.TasksByProvince.MaxBy(kv => kv.Value).Key;
         _tasksCsv = Path.Combine(_run.OutputFolder, "provinces", province, "tasks.csv");

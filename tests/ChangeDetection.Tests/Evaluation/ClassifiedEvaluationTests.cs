@@ -24,6 +24,57 @@ public class ClassifiedEvaluationTests
         return new PairPatch(Pair, patch, f, fraction);
     }
 
+    /// <summary>
+    /// pairs.csv's group column: two crops of one LEVIR tile share a group, a pair without one is a group of
+    /// its own; leave-one-pair-out never trains on the scored pair's group, leave-one-source-out on its source.
+    /// </summary>
+    [Test]
+    public void LeaveOnePairOutNeverTrainsOnAPairOfTheSameGroup()
+    {
+        using var dir = new TempDir();
+        foreach (var name in new[] { "crop1", "crop2", "other", "city" })
+        {
+            Directory.CreateDirectory(dir.File(name));
+            foreach (var f in new[] { "before.tif", "after.tif", "truth.tif" }) File.WriteAllText(Path.Combine(dir.File(name), f), "");
+        }
+        File.WriteAllLines(dir.File("pairs.csv"),
+        [
+            "source,pair,dir,group",
+            "levir-cd,crop1,crop1,levir-cd/test_2",
+            "levir-cd,crop2,crop2,levir-cd/test_2",
+            "levir-cd,other,other,",
+            "oscd,city,city,oscd/city",
+        ]);
+        var pairs = PairList.Read(dir.File("pairs.csv"));
+        var (crop1, crop2, other, city) = (pairs[0], pairs[1], pairs[2], pairs[3]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(crop1.Group, Is.EqualTo("levir-cd/test_2"));
+            Assert.That(other.Group, Is.EqualTo("levir-cd/other"), "an empty group cell: the pair's own group");
+            foreach (var scored in pairs)
+            {
+                var lopo = pairs.Where(p => ClassifiedEvaluation.MayTrainOn(p, scored, HoldOut.Group)).ToList();
+                Assert.That(lopo.Select(p => p.Group), Has.None.EqualTo(scored.Group), scored.Name);
+                Assert.That(lopo, Has.Count.EqualTo(pairs.Count(p => p.Group != scored.Group)), scored.Name);
+                var loso = pairs.Where(p => ClassifiedEvaluation.MayTrainOn(p, scored, HoldOut.Source)).ToList();
+                Assert.That(loso.Select(p => p.Source), Has.None.EqualTo(scored.Source), scored.Name);
+            }
+            Assert.That(ClassifiedEvaluation.MayTrainOn(crop2, crop1, HoldOut.Group), Is.False, "crops of one tile");
+            Assert.That(ClassifiedEvaluation.MayTrainOn(other, crop1, HoldOut.Group), Is.True, "another tile of the same source");
+            Assert.That(ClassifiedEvaluation.MayTrainOn(city, crop1, HoldOut.Group), Is.True);
+        });
+    }
+
+    [Test]
+    public void WithoutAGroupColumnEveryPairIsItsOwnGroup()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("p"));
+        foreach (var f in new[] { "before.tif", "after.tif", "truth.tif" }) File.WriteAllText(Path.Combine(dir.File("p"), f), "");
+        File.WriteAllLines(dir.File("pairs.csv"), ["source,pair,dir", "oscd,paris,p"]);
+        Assert.That(PairList.Read(dir.File("pairs.csv")).Single().Group, Is.EqualTo("oscd/paris"));
+    }
+
     [Test]
     public void EachPatchIsAChangeAndAPseudoExampleWeightedByItsChangedShare()
     {
@@ -71,7 +122,7 @@ public class ClassifiedEvaluationTests
         Assert.That(code, Is.Zero, stderr);
         var totals = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
-            .Where(l => l.GetProperty("pair").ValueKind == System.Text.Json.JsonValueKind.Null)
+            .Where(l => l.GetProperty("pair").ValueKind == System.Text.Json.JsonValueKind.Null && l.GetProperty("method").GetString() != "baseline")
             .ToDictionary(l => (l.GetProperty("source").GetString(), l.GetProperty("classifier").GetString()), l => l.GetProperty("f1").GetDouble());
         foreach (var kv in totals) TestContext.Out.WriteLine($"{kv.Key.Item1} classifier {kv.Key.Item2}: F1 {kv.Value:0.000}");
         Assert.Multiple(() =>

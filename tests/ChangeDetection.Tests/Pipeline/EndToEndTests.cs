@@ -17,7 +17,8 @@ public class EndToEndTests
         using var dir = new TempDir();
         var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
         var config = RegionConfig.Load(sample.RegionFile);
-        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512 });
+        // The kernel alone ("model": "none"): the config without a model key would classify with the shipped model.
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = "none" });
 
         var patches = ReadPatches(Path.Combine(result.OutputFolder, "patches.gpkg"));
         var score = PatchEvaluation.Score(patches, sample.TruthFile);

@@ -80,6 +80,27 @@ public class RegionConfigTests
     }
 
     [Test]
+    public void WithoutAModelKeyTheShippedModelIsUsedAndNoneTurnsClassificationOff()
+    {
+        string shipped = ChangeDetection.Classification.PatchClassifier.ShippedModelPath;
+        Assert.That(File.Exists(shipped), Is.True, "the test project copies models/classifier.zip next to its assemblies (through the CLI project)");
+        var absent = Load(Full);
+        var none = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"model\": \"none\"", StringComparison.Ordinal));
+        var given = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"model\": \"after.tif\"", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(absent.Model, Is.EqualTo(shipped));
+            Assert.That(new RegionRun(absent).ModelPath, Is.EqualTo(shipped));
+            Assert.That(none.Model, Is.Null);
+            Assert.That(new RegionRun(none).ModelPath, Is.Null);
+            Assert.That(given.Model, Is.EqualTo(_dir.File("after.tif")));
+            // --model none overrides a config's model, --model FILE a config's "none".
+            Assert.That(new RegionRun(given, new RegionRunOptions { Model = "none" }).ModelPath, Is.Null);
+            Assert.That(new RegionRun(none, new RegionRunOptions { Model = _dir.File("before.tif") }).ModelPath, Is.EqualTo(_dir.File("before.tif")));
+        });
+    }
+
+    [Test]
     public void OptionalSectionsGetDefaults()
     {
         var c = Load("""

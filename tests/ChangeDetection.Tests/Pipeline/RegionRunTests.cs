@@ -94,7 +94,7 @@ public class RegionRunTests
     public void EveryPatchBecomesATaskInTheProvincePackageOfItsCounty()
     {
         using var dir = new TempDir();
-        var result = RegionRun.Run(_config, Options(dir.File("out")));
+        var result = RegionRun.Run(_config, Options(dir.File("out")) with { Model = "none" });
         Assert.That(result.Patches, Is.GreaterThan(0), "the sample region has changes");
         Assert.Multiple(() =>
         {

@@ -1,0 +1,96 @@
+using ChangeDetection.Geo;
+using ChangeDetection.Raster.GeoTiff;
+using ChangeDetection.Tasks;
+using ChangeDetection.Vectorization;
+
+namespace ChangeDetection.Classification;
+
+/// <summary>
+/// What the delivered product makes of one candidate patch: its class (null without a classifier),
+/// whether it is delivered in the patch layer (at least its class's minimum mapping unit) and whether
+/// it becomes a verification task (delivered and not pseudo-change).
+/// </summary>
+public readonly record struct PatchDecision(TaskBuilder.Classification? Class, bool Delivered, bool Task);
+
+/// <summary>
+/// The rules that turn a change mask into the delivered product, in one place so that a region run
+/// (<c>cdx run</c>, jobs) and <c>cdx eval</c> apply the same ones: connected components are kept down
+/// to the smallest minimum mapping unit (<see cref="CandidateMinAreaM2"/>), classified, and each is then
+/// held to the unit of its own class; a patch called pseudo-change with at least
+/// <see cref="PseudoConfidence"/> stays in the patch layer but gets no task. Areas in m².
+/// </summary>
+/// <param name="Units">Minimum mapping units per class (m²).</param>
+/// <param name="Classifier">The patch classifier, or null: every patch is <c>unclassified</c> and the default unit applies.</param>
+/// <param name="PseudoConfidence">Confidence (0–1) from which a pseudo-change call drops the task.</param>
+public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Classifier, double PseudoConfidence)
+{
+    /// <summary>
+    /// The confidence from which a pseudo-change call drops the task when the region config gives none:
+    /// the shipped model was trained on whole-patch labels, where "more likely pseudo than not" is the call.
+    /// </summary>
+    public const double DefaultPseudoConfidence = 0.5;
+
+    /// <summary>
+    /// The rules of a run: <paramref name="modelPath"/> loaded (null: no classifier), the pseudo-change
+    /// confidence (null: <see cref="DefaultPseudoConfidence"/>) and the units in m² (null: <see cref="MinimumMappingUnits.DefaultUnitsM2"/>).
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The model cannot be loaded (the message names the file).</exception>
+    public static ProductRules Load(string? modelPath, double? pseudoConfidence = null, IReadOnlyDictionary<string, double>? unitsM2 = null) => new(
+        new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2),
+        modelPath is null ? null : PatchClassifier.Load(modelPath),
+        pseudoConfidence ?? DefaultPseudoConfidence);
+
+    /// <summary>The least area a candidate patch can have and still be delivered (m²).</summary>
+    public double CandidateMinAreaM2 => Units.Smallest(Classifier is not null);
+
+    /// <summary>
+    /// The candidate patches of a change mask (uint8, 1 change): components of at least
+    /// <see cref="CandidateMinAreaM2"/>, traced and measured as delivered (outline simplified as in the patch layer).
+    /// </summary>
+    public IReadOnlyList<Patch> Candidates(string maskPath, GeoGrid grid, int workers)
+    {
+        using var reader = GeoTiffReader.Open(maskPath);
+        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = workers });
+        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = CandidateMinAreaM2 }, workers);
+    }
+
+    /// <summary>
+    /// The decision for every patch (aligned with <paramref name="patches"/> and their
+    /// <see cref="PatchFeatures"/> vectors <paramref name="features"/>). Patches below
+    /// <see cref="CandidateMinAreaM2"/> are not delivered and are not classified.
+    /// </summary>
+    public IReadOnlyList<PatchDecision> Decide(IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
+    {
+        ArgumentNullException.ThrowIfNull(patches);
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Count != patches.Count)
+            throw new ArgumentException($"{features.Count} feature vectors for {patches.Count} patches.", nameof(features));
+        var decisions = new PatchDecision[patches.Count];
+        for (int i = 0; i < patches.Count; i++)
+        {
+            if (patches[i].AreaM2 < CandidateMinAreaM2)
+            {
+                decisions[i] = new PatchDecision(null, false, false);
+                continue;
+            }
+            var c = Classify(features[i]);
+            bool delivered = Units.Keeps(c?.Class ?? ChangeClasses.Unclassified.Code, patches[i].AreaM2);
+            decisions[i] = new PatchDecision(c, delivered, delivered && c?.Class != ChangeClasses.Pseudo.Code);
+        }
+        return decisions;
+    }
+
+    /// <summary>
+    /// The classifier's answer, or null without one. A pseudo call below <see cref="PseudoConfidence"/>
+    /// is not trusted to drop a task: the patch takes its most likely real change class instead.
+    /// </summary>
+    private TaskBuilder.Classification? Classify(float[] features)
+    {
+        if (Classifier is null) return null;
+        var p = Classifier.Predict(features);
+        if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
+            return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
+        var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
+        return new TaskBuilder.Classification(best.Key, best.Value);
+    }
+}
