@@ -40,7 +40,15 @@ public sealed record PatchClassifierOptions
 /// <param name="Class">The most likely class.</param>
 /// <param name="Confidence">Its score (a probability in [0, 1]).</param>
 /// <param name="Scores">Probability of every class the model knows, by class code.</param>
-public sealed record PatchPrediction(ChangeClass Class, double Confidence, IReadOnlyDictionary<string, double> Scores);
+public sealed record PatchPrediction(ChangeClass Class, double Confidence, IReadOnlyDictionary<string, double> Scores)
+{
+    /// <summary>
+    /// False when the patch lies outside the feature envelope of the model's training data
+    /// (<see cref="FeatureEnvelope"/>): the model has never seen anything like it, and its call is a guess
+    /// however confident it looks (a model trained on synthetic scenes meets another sensor's digital numbers).
+    /// </summary>
+    public bool InDomain { get; init; } = true;
+}
 
 /// <summary>
 /// Change type and pseudo-change classifier for monitoring patches: an ML.NET multiclass model over
@@ -69,8 +77,9 @@ public sealed class PatchClassifier
     private readonly string[] _slotClasses;
     private readonly Lock _gate = new();
 
-    private PatchClassifier(MLContext ml, ITransformer model, ClassifierTrainer trainer, IReadOnlyList<string> classes)
+    private PatchClassifier(MLContext ml, ITransformer model, ClassifierTrainer trainer, IReadOnlyList<string> classes, FeatureEnvelope? envelope)
     {
+        Envelope = envelope;
         _ml = ml;
         _model = model;
         Trainer = trainer;
@@ -83,6 +92,9 @@ public sealed class PatchClassifier
     }
 
     public ClassifierTrainer Trainer { get; }
+
+    /// <summary>Where the training examples' features lay (null for a model saved before envelopes were recorded: every patch counts as in its domain).</summary>
+    public FeatureEnvelope? Envelope { get; }
 
     /// <summary>Class codes the model can answer, in score order.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -135,7 +147,7 @@ public sealed class PatchClassifier
         };
         var pipeline = toKey.Append(trainer).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel", "PredictedLabel"));
         var model = pipeline.Fit(data);
-        return new PatchClassifier(ml, model, options.Trainer, classes);
+        return new PatchClassifier(ml, model, options.Trainer, classes, FeatureEnvelope.Of(rows.Select(r => r.Features)));
     }
 
     /// <summary>The class of one patch.</summary>
@@ -159,7 +171,7 @@ public sealed class PatchClassifier
             if (p.Score[i] > p.Score[best]) best = i;
         }
         var code = _slotClasses[best];
-        return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores);
+        return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores) { InDomain = Envelope?.Contains(features) ?? true };
     }
 
     /// <summary>Writes the model zip (ML.NET model + <see cref="MetadataEntry"/>), atomically.</summary>
@@ -180,6 +192,7 @@ public sealed class PatchClassifier
             {
                 SchemaVersion = PatchFeatures.SchemaVersion, FeatureCount = PatchFeatures.Length,
                 FeatureNames = [.. PatchFeatures.Names], Classes = [.. Classes], Trainer = Trainer.ToString(),
+                EnvelopeLow = Envelope?.Low.ToArray(), EnvelopeHigh = Envelope?.High.ToArray(),
             }, MetadataJson.Default.ModelMetadata);
         }
         File.Move(partial, full, overwrite: true);
@@ -219,7 +232,9 @@ public sealed class PatchClassifier
             throw new ChangeDetectionException($"{path}: cannot load the ML.NET model ({e.Message}).", e);
         }
         var trainer = Enum.TryParse<ClassifierTrainer>(meta.Trainer, out var t) ? t : ClassifierTrainer.LightGbm;
-        return new PatchClassifier(ml, model, trainer, meta.Classes ?? []);
+        var envelope = meta.EnvelopeLow is { } lo && meta.EnvelopeHigh is { } hi && lo.Length == PatchFeatures.Length && hi.Length == PatchFeatures.Length
+            ? new FeatureEnvelope(lo, hi) : null;
+        return new PatchClassifier(ml, model, trainer, meta.Classes ?? [], envelope);
     }
 
     /// <summary>The schema version recorded in a model zip (null when it has none).</summary>
@@ -260,6 +275,8 @@ internal sealed class ModelMetadata
     public string[]? FeatureNames { get; set; }
     public string[]? Classes { get; set; }
     public string? Trainer { get; set; }
+    public float[]? EnvelopeLow { get; set; }
+    public float[]? EnvelopeHigh { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]

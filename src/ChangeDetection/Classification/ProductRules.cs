@@ -82,12 +82,15 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
 
     /// <summary>
     /// The classifier's answer, or null without one. A pseudo call below <see cref="PseudoConfidence"/>
-    /// is not trusted to drop a task: the patch takes its most likely real change class instead.
+    /// is not trusted to drop a task: the patch takes its most likely real change class instead. A patch
+    /// outside the model's training envelope is <c>unclassified</c>: it becomes a task, held to the
+    /// default unit, since a call on data unlike anything the model saw must not silence a change.
     /// </summary>
     private TaskBuilder.Classification? Classify(float[] features)
     {
         if (Classifier is null) return null;
         var p = Classifier.Predict(features);
+        if (!p.InDomain) return new TaskBuilder.Classification(ChangeClasses.Unclassified.Code, 0);
         if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
             return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
         var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);

@@ -24,7 +24,7 @@ public static class ThresholdText
         }
         catch (FormatException)
         {
-            throw new FormatException($"'{text}' is not a threshold: use otsu, a score such as 2.5, or a percentile such as p97.");
+            throw new FormatException($"'{text}' is not a threshold: use auto, otsu, ki, a score such as 2.5, or a percentile such as p97.");
         }
     }
 }

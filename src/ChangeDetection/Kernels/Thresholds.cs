@@ -51,6 +51,61 @@ public static class Thresholds
     }
 
     /// <summary>
+    /// Kittler and Illingworth's minimum-error threshold (1986): the split that minimises
+    /// <c>J = 1 + 2(P₀ ln σ₀ + P₁ ln σ₁) − 2(P₀ ln P₀ + P₁ ln P₁)</c>, i.e. the Bayes boundary of two
+    /// Gaussian classes fitted on either side. Unlike Otsu's it lets the classes have different
+    /// spreads, so a narrow no-change mode next to a wide, sparse change tail is split where the mode
+    /// ends rather than in the middle of the tail. Each class's variance includes the within-bin
+    /// variance (w²/12), so a class of one or two bins does not reach σ → 0, the criterion's
+    /// degenerate minimum. Returns the upper edge of the last background bin.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The histogram is empty (every pixel nodata).</exception>
+    public static float KittlerIllingworth(ScoreHistogram histogram)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        var counts = histogram.Counts;
+        long total = RequireData(histogram);
+        // In bin units (centre k + ½ ↦ k): the criterion is unchanged by the affine map up to a constant.
+        double sumAll = 0, sqAll = 0;
+        for (int k = 0; k < counts.Length; k++) { sumAll += (double)k * counts[k]; sqAll += (double)k * k * counts[k]; }
+        const double binVariance = 1.0 / 12;
+        long below = 0;
+        double sumBelow = 0, sqBelow = 0, best = double.PositiveInfinity;
+        int bestSplit = -1;
+        for (int k = 0; k < counts.Length - 1; k++)
+        {
+            below += counts[k];
+            sumBelow += (double)k * counts[k];
+            sqBelow += (double)k * k * counts[k];
+            long above = total - below;
+            if (below == 0 || above == 0) continue;
+            double p0 = (double)below / total, p1 = (double)above / total;
+            double m0 = sumBelow / below, m1 = (sumAll - sumBelow) / above;
+            double v0 = Math.Max(0, sqBelow / below - m0 * m0) + binVariance;
+            double v1 = Math.Max(0, (sqAll - sqBelow) / above - m1 * m1) + binVariance;
+            double j = p0 * Math.Log(v0) + p1 * Math.Log(v1) - 2 * (p0 * Math.Log(p0) + p1 * Math.Log(p1));
+            if (j < best) { best = j; bestSplit = k; }
+        }
+        if (bestSplit < 0)
+        {
+            int only = counts.Length - 1;
+            while (counts[only] == 0) only--;
+            bestSplit = only;
+        }
+        return (float)histogram.BinLowerEdge(bestSplit + 1);
+    }
+
+    /// <summary>
+    /// The lower of <see cref="Otsu"/> and <see cref="KittlerIllingworth"/>: both look for the end of
+    /// the no-change mode, and each fails in its own way on change scores. Otsu's split is pulled far
+    /// out by a small, extreme mode (a cloud scores many times a real change), and Kittler–Illingworth
+    /// moves into the tail when change is plentiful and spread (a building-change scene with a fifth
+    /// of its pixels changed). The lower of the two is the one that was not drawn away.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The histogram is empty (every pixel nodata).</exception>
+    public static float Auto(ScoreHistogram histogram) => Math.Min(Otsu(histogram), KittlerIllingworth(histogram));
+
+    /// <summary>
     /// The score below which <paramref name="percent"/> % of the counted scores lie, interpolated
     /// linearly inside the bin that holds it (scores are assumed spread evenly across a bin).
     /// </summary>
@@ -97,15 +152,23 @@ public enum ThresholdMethod
     Percentile,
     /// <summary><see cref="ThresholdRule.Value"/> itself, in score units.</summary>
     Fixed,
+    /// <summary><see cref="Thresholds.KittlerIllingworth"/>.</summary>
+    KittlerIllingworth,
+    /// <summary><see cref="Thresholds.Auto"/>: the lower of Otsu's and Kittler–Illingworth's.</summary>
+    Auto,
 }
 
 /// <summary>
-/// A threshold choice as configured (e.g. in a region file): <c>otsu</c>, <c>percentile:98</c> or
+/// A threshold choice as configured (e.g. in a region file): <c>auto</c>, <c>otsu</c>, <c>ki</c>, <c>percentile:98</c> or
 /// <c>fixed:3.5</c>. <see cref="Value"/> is the percent for a percentile and the score for a fixed value.
 /// </summary>
 public readonly record struct ThresholdRule(ThresholdMethod Method, double Value)
 {
     public static ThresholdRule Otsu() => new(ThresholdMethod.Otsu, 0);
+
+    public static ThresholdRule KittlerIllingworth() => new(ThresholdMethod.KittlerIllingworth, 0);
+
+    public static ThresholdRule Auto() => new(ThresholdMethod.Auto, 0);
 
     public static ThresholdRule Percentile(double percent) =>
         percent is >= 0 and <= 100 ? new(ThresholdMethod.Percentile, percent)
@@ -120,6 +183,8 @@ public readonly record struct ThresholdRule(ThresholdMethod Method, double Value
     {
         ThresholdMethod.Fixed => (float)Value,
         ThresholdMethod.Percentile => Thresholds.Percentile(histogram ?? throw new ArgumentNullException(nameof(histogram)), Value),
+        ThresholdMethod.KittlerIllingworth => Thresholds.KittlerIllingworth(histogram ?? throw new ArgumentNullException(nameof(histogram))),
+        ThresholdMethod.Auto => Thresholds.Auto(histogram ?? throw new ArgumentNullException(nameof(histogram))),
         _ => Thresholds.Otsu(histogram ?? throw new ArgumentNullException(nameof(histogram))),
     };
 
@@ -136,9 +201,11 @@ public readonly record struct ThresholdRule(ThresholdMethod Method, double Value
         return name switch
         {
             "otsu" when colon < 0 => Otsu(),
+            "ki" when colon < 0 => KittlerIllingworth(),
+            "auto" when colon < 0 => Auto(),
             "percentile" when hasNumber && number is >= 0 and <= 100 => Percentile(number),
             "fixed" when hasNumber && double.IsFinite(number) => Fixed(number),
-            _ => throw new FormatException($"'{text}' is not a threshold rule; use otsu, percentile:P (0–100) or fixed:S."),
+            _ => throw new FormatException($"'{text}' is not a threshold rule; use auto, otsu, ki, percentile:P (0–100) or fixed:S."),
         };
     }
 
@@ -146,6 +213,8 @@ public readonly record struct ThresholdRule(ThresholdMethod Method, double Value
     {
         ThresholdMethod.Fixed => string.Create(CultureInfo.InvariantCulture, $"fixed:{Value}"),
         ThresholdMethod.Percentile => string.Create(CultureInfo.InvariantCulture, $"percentile:{Value}"),
+        ThresholdMethod.KittlerIllingworth => "ki",
+        ThresholdMethod.Auto => "auto",
         _ => "otsu",
     };
 }

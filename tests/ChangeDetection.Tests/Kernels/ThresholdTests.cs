@@ -34,6 +34,69 @@ public class ThresholdTests
     }
 
     [Test]
+    public void KittlerIllingworthByHand()
+    {
+        // 4 bins (width 1, indices k as values), counts 4, 2, 1, 3 (N = 10), each class's variance
+        // plus the within-bin 1/12. J = P₀ ln v₀ + P₁ ln v₁ − 2(P₀ ln P₀ + P₁ ln P₁) per split:
+        //   after 0: P = .4/.6, v₀ = 1/12,            v₁ = (2·1 + 1·4 + 3·9)/6 − (13/6)² + 1/12 = 5.5 − 4.6944 + .0833 = .8889
+        //            J = .4·ln .0833 + .6·ln .8889 − 2(.4·ln .4 + .6·ln .6) = −.9940 − .0707 + 1.3460 = .2813
+        //   after 1: P = .6/.4, v₀ = 2/6 − (2/6)² + 1/12 = .3056, v₁ = (4 + 27)/4 − (11/4)² + 1/12 = .2708
+        //            J = .6·ln .3056 + .4·ln .2708 + 1.3460 = −.7113 − .5226 + 1.3460 = .1121   ← smallest
+        //   after 2: P = .7/.3, v₀ = 6/7 − (4/7)² + 1/12 = .6131, v₁ = 1/12
+        //            J = .7·ln .6131 + .3·ln .0833 − 2(.7·ln .7 + .3·ln .3) = −.3425 − .7455 + 1.2217 = .1337
+        // The split is after bin 1: threshold 2.0 (here the same as Otsu's).
+        var h = FromCounts(4f, 4, 2, 1, 3);
+        Assert.That(Thresholds.KittlerIllingworth(h), Is.EqualTo(2f));
+    }
+
+    /// <summary>
+    /// A narrow no-change mode (around 1), real changes (around 6, 10 %) and a small, extreme cloud
+    /// mode (around 40, 3 %): Otsu splits off the cloud and misses the changes; Kittler–Illingworth and
+    /// so <see cref="Thresholds.Auto"/> end the no-change mode.
+    /// </summary>
+    [Test]
+    public void AutoIsNotDrawnAwayByAnExtremeMode()
+    {
+        var random = new Random(5);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var scores = new float[100_000];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            int kind = i % 100;
+            scores[i] = (float)Math.Max(0, kind < 3 ? 40 + 3 * Gauss() : kind < 13 ? 6 + Gauss() : 1 + 0.3 * Gauss());
+        }
+        var h = new ScoreHistogram(1024, 60f);
+        h.Add(scores);
+        float otsu = Thresholds.Otsu(h), ki = Thresholds.KittlerIllingworth(h), auto = Thresholds.Auto(h);
+        Assert.Multiple(() =>
+        {
+            Assert.That(otsu, Is.GreaterThan(10), "Otsu separates the cloud mode from the rest");
+            Assert.That(ki, Is.InRange(2.0, 4.5), "Kittler–Illingworth ends the no-change mode");
+            Assert.That(auto, Is.EqualTo(Math.Min(otsu, ki)));
+            Assert.That(ThresholdRule.Parse("auto").Resolve(h), Is.EqualTo(auto));
+            Assert.That(ThresholdRule.Parse("KI").Resolve(h), Is.EqualTo(ki));
+            Assert.That(ThresholdRule.Auto().ToString(), Is.EqualTo("auto"));
+        });
+    }
+
+    /// <summary>A fifth of the pixels changed, spread wide: Kittler–Illingworth moves into the tail; Auto keeps Otsu's split.</summary>
+    [Test]
+    public void AutoKeepsOtsuWhenChangeIsPlentifulAndSpread()
+    {
+        var random = new Random(9);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var scores = new float[100_000];
+        for (int i = 0; i < scores.Length; i++)
+            scores[i] = (float)Math.Max(0, i % 5 == 0 ? 4 + 2.5 * Math.Abs(Gauss()) : 1 + 0.5 * Gauss());
+        var h = new ScoreHistogram(1024, 20f);
+        h.Add(scores);
+        float otsu = Thresholds.Otsu(h), ki = Thresholds.KittlerIllingworth(h);
+        TestContext.Out.WriteLine($"otsu {otsu}, ki {ki}");
+        Assert.That(Thresholds.Auto(h), Is.EqualTo(Math.Min(otsu, ki)));
+        Assert.That(Thresholds.Auto(h), Is.InRange(1.5, 4.0));
+    }
+
+    [Test]
     public void OtsuSplitsBimodalScores()
     {
         // 80 % unchanged around 1 (σ 0.3), 20 % changed around 6 (σ 0.8): the valley is near 3.
