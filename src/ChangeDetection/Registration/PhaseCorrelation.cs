@@ -16,11 +16,11 @@ public static class PhaseCorrelation
     /// cross-power spectrum. Whitening alone makes a sub-pixel peak a Dirichlet kernel, on which a
     /// 3-point fit is biased; weighted, the peak is a sampled Gaussian, on which a 3-point fit of
     /// the logarithm is exact, and the whitened high frequencies (where noise and resampling blur
-    /// live) count less. Chosen by a sweep on the synthetic textures of PhaseCorrelationTests
-    /// (256², 28 shifts, worst |error| in px at noise std 2 / 5 / 10 on a texture of ±100 blobs):
-    /// σ=0 (no weighting) 0.049 / – / 0.254; σ=1 0.023 / 0.063 / 0.148; σ=1.5 0.018 / 0.041 / 0.098;
-    /// σ=2 0.018 / 0.033 / 0.068; σ=3 – / 0.036 / 0.064. 2 is where the gain stops; a wider peak
-    /// only blurs nearby secondary peaks into the main one.
+    /// live) count less. Chosen by PeakSigmaSweep (synthetic textures of ±100 blobs, 256², 28
+    /// shifts; worst |error| in px at noise std 2 / 5 / 10): no weighting 0.049 / 0.110 / 0.254;
+    /// σ=1 0.023 / 0.063 / 0.148; σ=1.5 0.018 / 0.041 / 0.098; σ=2 0.018 / 0.033 / 0.068; σ=3
+    /// 0.019 / 0.036 / 0.064. 2 is where the gain stops; a wider peak only merges nearby
+    /// secondary peaks into the main one.
     /// </summary>
     internal const double PeakSigma = 2.0;
 
@@ -37,8 +37,13 @@ public static class PhaseCorrelation
     /// </summary>
     internal const double MaxConfidence = 1000;
 
-    /// <summary>Smallest window side: the Hann window, central differences and the 3-point fit need room.</summary>
-    public const int MinimumSize = 16;
+    /// <summary>
+    /// Smallest window side, in pixels. The runner-up is sought outside a square of
+    /// 2·<see cref="PeakExclusionRadius"/> + 1 = 17 px around the peak, so a window must be well
+    /// wider than that; 32 is the next power of two, and a smaller window holds too few edges
+    /// for a meaningful peak anyway.
+    /// </summary>
+    public const int MinimumSize = 32;
 
     /// <summary>
     /// Estimates where the content of <paramref name="after"/> lies relative to
@@ -199,7 +204,8 @@ public static class PhaseCorrelation
                 int i = ky * width + kx;
                 Complex c = fa[i] * Complex.Conjugate(fb[i]);
                 double m = c.Magnitude;
-                // A frequency neither image holds carries no phase; leave it out.
+                // A frequency neither image holds carries no phase; leave it out (any product that
+                // is not zero has one: the bound only guards the division).
                 r[i] = m > 1e-300 ? c / m * (gx[kx] * gy[ky]) : Complex.Zero;
             }
         Fft2D(r, width, height, inverse: true);

@@ -135,7 +135,7 @@ public class PhaseCorrelationTests
         Assert.Multiple(() =>
         {
             Assert.That(mismatch!.Message, Does.Contain("64×64").And.Contain("4032"));
-            Assert.That(small!.Message, Does.Contain("at least 16×16").And.Contain("8×8"));
+            Assert.That(small!.Message, Does.Contain("at least 32×32").And.Contain("8×8"));
         });
     }
 

@@ -16,7 +16,9 @@ internal static class ShiftedImages
     public static float[] Texture(int width, int height, double dx, double dy, int seed, double noise = 0, int noiseSeed = 0)
     {
         var rng = new Random(seed);
+        // Blobs reach 4σ = 20 px; with the shift, 24 px around the window covers every one that shows.
         const int margin = 24;
+        // One blob per 30 px²: every small patch holds edges, as built-up and farmed land does.
         int blobs = (width + 2 * margin) * (height + 2 * margin) / 30;
         var image = new float[width * height];
         for (int b = 0; b < blobs; b++)
