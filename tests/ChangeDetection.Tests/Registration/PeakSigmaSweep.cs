@@ -41,4 +41,38 @@ public class PeakSigmaSweep
                 TestContext.Out.WriteLine($"noise {noise} sigma {sigma}: worst |error| {worst:0.000} px, least confidence {minConfidence:0.0}, unrelated pairs up to {unrelated:0.00}");
             }
     }
+
+    /// <summary>The sub-pixel fit: log-parabola (the one used), plain parabola and 3×3 centroid on the same surfaces.</summary>
+    [Test]
+    public void Fits()
+    {
+        const int n = 256;
+        foreach (double sigma in new[] { 0.0, PhaseCorrelation.PeakSigma })
+        {
+            double log = 0, parabola = 0, centroid = 0;
+            for (int seed = 1; seed <= 4; seed++)
+                foreach (var s in Shifts)
+                {
+                    var surface = PhaseCorrelation.CorrelationSurface(
+                        PhaseCorrelation.Prepare(ShiftedImages.Texture(n, n, 0, 0, seed, 2, 100 + seed), n, n)!,
+                        PhaseCorrelation.Prepare(ShiftedImages.Texture(n, n, s[0], s[1], seed, 2, 200 + seed), n, n)!, n, n, sigma);
+                    int p = PhaseCorrelation.ArgMax(surface), px = p % n, py = p / n;
+                    double At(int i, int j) => surface[(py + j + n) % n * n + (px + i + n) % n];
+                    double x0 = PhaseCorrelation.Unwrap(px, n), y0 = PhaseCorrelation.Unwrap(py, n);
+                    double Error(double dx, double dy) => Math.Max(Math.Abs(x0 + dx - s[0]), Math.Abs(y0 + dy - s[1]));
+                    log = Math.Max(log, Error(PhaseCorrelation.GaussianOffset(At(-1, 0), At(0, 0), At(1, 0)), PhaseCorrelation.GaussianOffset(At(0, -1), At(0, 0), At(0, 1))));
+                    static double Vertex(double l, double c, double r) => 0.5 * (l - r) / (l - 2 * c + r);
+                    parabola = Math.Max(parabola, Error(Vertex(At(-1, 0), At(0, 0), At(1, 0)), Vertex(At(0, -1), At(0, 0), At(0, 1))));
+                    double w = 0, cx = 0, cy = 0;
+                    for (int j = -1; j <= 1; j++)
+                        for (int i = -1; i <= 1; i++)
+                        {
+                            double v = Math.Max(0, At(i, j));
+                            w += v; cx += v * i; cy += v * j;
+                        }
+                    centroid = Math.Max(centroid, Error(cx / w, cy / w));
+                }
+            TestContext.Out.WriteLine($"sigma {sigma}, noise 2: worst |error| log-parabola {log:0.000}, parabola {parabola:0.000}, 3×3 centroid {centroid:0.000} px");
+        }
+    }
 }
