@@ -43,6 +43,12 @@ public sealed record ChangeDetectionOptions
     /// <summary>Ground distance the automatic smoothing radius spans, in metres.</summary>
     public double SmoothMetres { get; init; } = 1.0;
 
+    /// <summary>
+    /// Estimate the after image's shift against the before image (phase correlation on sample windows,
+    /// <see cref="Registration.CoRegistration"/>) and read it shifted in every pass (default on).
+    /// </summary>
+    public bool Register { get; init; } = true;
+
     /// <summary>How the after image's radiometry is fitted to the before image's (default: mean/std matching).</summary>
     public RadiometricFit Normalization { get; init; } = RadiometricFit.MeanStd;
 

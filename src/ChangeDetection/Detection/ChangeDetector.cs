@@ -6,14 +6,22 @@ using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
+using ChangeDetection.Registration;
 
 namespace ChangeDetection.Detection;
 
 /// <summary>
 /// What pass 1 decides for the whole scene: the kernel (per-band normalisation, roles, weights),
-/// the smoothing radius (pixels) and the upper end of the score histogram.
+/// the smoothing radius (pixels), the upper end of the score histogram and the after image's shift.
 /// </summary>
-public sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax);
+public sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax)
+{
+    /// <summary>
+    /// The co-registration of the pair (pixels of the pair grid): the after image is read shifted by it in
+    /// every pass (<see cref="ChangeDetector.Align"/>). Zero when registration is off or found no shift.
+    /// </summary>
+    public GlobalShift Registration { get; init; } = new(0, 0, GlobalShiftStatus.NoConfidentWindow, 0, 0, 0, "not estimated");
+}
 
 /// <summary>What a detection run produced and the global figures it used.</summary>
 public sealed record ChangeDetectionResult(
@@ -69,6 +77,7 @@ public sealed class ChangeDetector
     {
         var clock = Stopwatch.StartNew();
         var model = Prepare(pair, progress);
+        Align(pair, model);
         var histogram = Histogram(pair, model, progress);
         float threshold = Threshold(pair, histogram);
         var (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, progress);
@@ -78,18 +87,41 @@ public sealed class ChangeDetector
         };
     }
 
-    /// <summary>Pass 1: statistics on sample windows → the model every tile uses.</summary>
+    /// <summary>
+    /// Pass 1: co-registration (the after image's global shift, applied to <paramref name="pair"/>), then
+    /// statistics on sample windows of the aligned pair → the model every tile uses.
+    /// </summary>
     public DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
     {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
+        var registration = Register(pair, progress);
         int smooth = Options.SmoothRadiusFor(pair.Grid);
         var (kernel, sampleScores) = Normalise(pair, smooth, progress);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         Array.Sort(sampleScores);
         float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
-        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999));
+        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration };
+    }
+
+    /// <summary>
+    /// Reads the after image of <paramref name="pair"/> with the shift of <paramref name="model"/> from now
+    /// on: what a resumed run or another worker does with a model read back from the ledger. Call it before
+    /// any tile pass.
+    /// </summary>
+    public static void Align(ScenePair pair, DetectionModel model) => pair.ShiftAfter(model.Registration.Dx, model.Registration.Dy);
+
+    /// <summary>The global shift of the after image (zero when registration is off) and the pair read with it.</summary>
+    private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
+    {
+        pair.ShiftAfter(0, 0);
+        if (!Options.Register) return new GlobalShift(0, 0, GlobalShiftStatus.NoConfidentWindow, 0, 0, 0, "registration off");
+        var windows = CoRegistration.SpreadWindows(pair.Grid);
+        var shift = CoRegistration.EstimateGlobal(pair, windows);
+        progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
+        pair.ShiftAfter(shift.Dx, shift.Dy);
+        return shift;
     }
 
     /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>

@@ -24,7 +24,7 @@ public sealed partial class RegionRun
     public int PrepareMask(IProgress<StageProgress>? progress = null)
     {
         using var session = Session.Open(this);
-        var model = LoadModel(session.Ledger) ?? SaveModel(session.Ledger, session.Detector.Prepare(session.Pair, progress));
+        var model = DetectionModelFor(session.Ledger, session.Detector, session.Pair, progress);
         RunHistogram(session.Ledger, session.Detector, session.Pair, model, progress);
         return session.Detector.MaskTiles(session.Pair, model).Count;
     }
@@ -40,7 +40,7 @@ public sealed partial class RegionRun
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         using var session = Session.Open(this);
         var (ledger, pair, detector) = (session.Ledger, session.Pair, session.Detector);
-        var model = LoadModel(ledger) ?? SaveModel(ledger, detector.Prepare(pair, progress));
+        var model = DetectionModelFor(ledger, detector, pair, progress);
         float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, progress));
         var scheme = detector.MaskTiles(pair, model);
         var finished = ledger.Finished(MaskStage);

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Export;
+using ChangeDetection.Registration;
 using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
 using ChangeDetection.Overlay;
@@ -141,7 +142,7 @@ public sealed partial class RegionRun
         var detector = new ChangeDetector(Detection);
 
         var stage = Stopwatch.StartNew();
-        var model = LoadModel(ledger) ?? SaveModel(ledger, detector.Prepare(pair, progress));
+        var model = DetectionModelFor(ledger, detector, pair, progress);
         timings["statistics"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -411,12 +412,20 @@ public sealed partial class RegionRun
         return ScoreHistogram.FromCounts(max, counts, BitConverter.ToInt64(bytes, 0));
     }
 
-    private static DetectionModel? LoadModel(RunLedger ledger) =>
-        ledger.GetValue("model") is string json ? ModelJson.Read(json) : null;
-
-    private static DetectionModel SaveModel(RunLedger ledger, DetectionModel model)
+    /// <summary>
+    /// The run's detection model: read back from the ledger (a resumed run, another worker) or made by
+    /// pass 1 and recorded; either way the pair is then read with its co-registration shift.
+    /// </summary>
+    private static DetectionModel DetectionModelFor(RunLedger ledger, ChangeDetector detector, ScenePair pair, IProgress<StageProgress>? progress)
     {
-        ledger.SetValue("model", ModelJson.Write(model));
+        DetectionModel model;
+        if (ledger.GetValue("model") is string json) model = ModelJson.Read(json);
+        else
+        {
+            model = detector.Prepare(pair, progress);
+            ledger.SetValue("model", ModelJson.Write(model));
+        }
+        ChangeDetector.Align(pair, model);
         return model;
     }
 
@@ -475,6 +484,7 @@ public sealed partial class RegionRun
                 ["smooth_radius"] = model.SmoothRadius,
                 ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
                 ["after_resampled"] = pair.AfterResampled,
+                ["registration"] = ModelJson.RegistrationJson(model.Registration),
                 ["model"] = ModelPath,
                 ["pseudo_confidence"] = PseudoConfidence,
             },
@@ -513,7 +523,15 @@ internal static class ModelJson
         ["roles"] = new JsonArray(m.Kernel.Roles.Red, m.Kernel.Roles.Nir, m.Kernel.Roles.Green, m.Kernel.Roles.Swir1),
         ["ndvi_weight"] = m.Kernel.NdviWeight,
         ["water_weight"] = m.Kernel.WaterWeight,
+        ["registration"] = RegistrationJson(m.Registration),
     }.ToJsonString();
+
+    /// <summary>The co-registration as run.json and the ledger record it (shift in pixels of the pair grid).</summary>
+    public static JsonObject RegistrationJson(GlobalShift r) => new()
+    {
+        ["dx"] = r.Dx, ["dy"] = r.Dy, ["status"] = r.Status.ToString(), ["windows"] = r.Windows,
+        ["confident"] = r.Confident, ["agreeing"] = r.Agreeing, ["reason"] = r.Reason,
+    };
 
     public static DetectionModel Read(string json)
     {
@@ -522,6 +540,13 @@ internal static class ModelJson
         var r = o["roles"]!.AsArray();
         var roles = new BandRoles(r[0]?.GetValue<int>(), r[1]?.GetValue<int>(), r[2]?.GetValue<int>(), r[3]?.GetValue<int>());
         var kernel = new ChangeKernelOptions(bands, roles: roles, ndviWeight: o["ndvi_weight"]!.GetValue<float>(), waterWeight: o["water_weight"]!.GetValue<float>());
-        return new DetectionModel(kernel, o["smooth"]!.GetValue<int>(), o["histogram_max"]!.GetValue<float>());
+        var model = new DetectionModel(kernel, o["smooth"]!.GetValue<int>(), o["histogram_max"]!.GetValue<float>());
+        if (o["registration"] is JsonObject g)
+            model = model with
+            {
+                Registration = new GlobalShift(g["dx"]!.GetValue<double>(), g["dy"]!.GetValue<double>(), Enum.Parse<GlobalShiftStatus>(g["status"]!.GetValue<string>()),
+                    g["windows"]!.GetValue<int>(), g["confident"]!.GetValue<int>(), g["agreeing"]!.GetValue<int>(), g["reason"]!.GetValue<string>()),
+            };
+        return model;
     }
 }

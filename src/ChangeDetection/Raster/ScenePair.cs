@@ -34,8 +34,11 @@ public sealed class ScenePair : IDisposable
     private readonly GeoTiffReader _after;
     private readonly int[] _beforeBands;
     private readonly int[] _afterBands;
-    private readonly int _afterDx;
-    private readonly int _afterDy;
+    private readonly double _u0;
+    private readonly double _v0;
+    private readonly bool _sameScale;
+    private int _afterDx;
+    private int _afterDy;
 
     private ScenePair(GeoTiffReader before, GeoTiffReader after, ScenePairOptions options)
     {
@@ -71,11 +74,40 @@ public sealed class ScenePair : IDisposable
 
         double scaleX = b.Transform.PixelWidth / a.Transform.PixelWidth, scaleY = b.Transform.PixelHeight / a.Transform.PixelHeight;
         double u0 = (ox - a.Transform.OriginX) / a.Transform.PixelWidth, v0 = (oy - a.Transform.OriginY) / a.Transform.PixelHeight;
-        bool sameScale = Math.Abs(scaleX - 1) < 1e-9 && Math.Abs(scaleY - 1) < 1e-9;
-        bool integral = Math.Abs(u0 - Math.Round(u0)) < 1e-6 && Math.Abs(v0 - Math.Round(v0)) < 1e-6;
-        AfterResampled = !(sameScale && integral);
-        _afterDx = (int)Math.Round(u0);
-        _afterDy = (int)Math.Round(v0);
+        _sameScale = Math.Abs(scaleX - 1) < 1e-9 && Math.Abs(scaleY - 1) < 1e-9;
+        _u0 = u0;
+        _v0 = v0;
+        ShiftAfter(0, 0);
+    }
+
+    /// <summary>
+    /// The shift (before-grid pixels) applied to the after image when it is read: the after sample
+    /// of pixel (x, y) is taken at (x + <see cref="AfterShiftX"/>, y + <see cref="AfterShiftY"/>),
+    /// i.e. where co-registration found the after image's content (see <see cref="Registration.ShiftEstimate"/>).
+    /// </summary>
+    public double AfterShiftX { get; private set; }
+
+    /// <inheritdoc cref="AfterShiftX"/>
+    public double AfterShiftY { get; private set; }
+
+    /// <summary>
+    /// Reads the after image shifted by (<paramref name="dx"/>, <paramref name="dy"/>) before-grid pixels
+    /// from now on (bilinear resampling unless the shift lands on whole pixels of the same grid). Call it
+    /// before the tile passes start, never during them: reads on other threads see either shift.
+    /// </summary>
+    public void ShiftAfter(double dx, double dy)
+    {
+        if (!double.IsFinite(dx) || !double.IsFinite(dy))
+            throw new ArgumentOutOfRangeException(nameof(dx), $"The after shift ({dx}, {dy}) must be finite.");
+        var b = _before.Info.Transform;
+        var a = _after.Info.Transform;
+        double u = _u0 + dx * b.PixelWidth / a.PixelWidth, v = _v0 + dy * b.PixelHeight / a.PixelHeight;
+        bool integral = Math.Abs(u - Math.Round(u)) < 1e-6 && Math.Abs(v - Math.Round(v)) < 1e-6;
+        AfterShiftX = dx;
+        AfterShiftY = dy;
+        AfterResampled = !(_sameScale && integral);
+        _afterDx = (int)Math.Round(u);
+        _afterDy = (int)Math.Round(v);
     }
 
     /// <summary>Opens both files and aligns them.</summary>
@@ -106,7 +138,7 @@ public sealed class ScenePair : IDisposable
     public PixelWindow BeforeWindow { get; }
 
     /// <summary>True when the after image is resampled (its grid differs from the before grid).</summary>
-    public bool AfterResampled { get; }
+    public bool AfterResampled { get; private set; }
 
     /// <summary>The bands both dates share, in canonical order; <see cref="Read"/> returns them in this order.</summary>
     public IReadOnlyList<SpectralBand> Bands { get; }
@@ -144,10 +176,11 @@ public sealed class ScenePair : IDisposable
         // North-up grids: a column maps to one after column position, a row to one after row.
         var cols = new (int I0, int I1, float W)[window.Width];
         var rows = new (int I0, int I1, float W)[window.Height];
+        double sx = AfterShiftX, sy = AfterShiftY;
         for (int c = 0; c < cols.Length; c++)
-            cols[c] = Weights((b.OriginX + (window.X + c + 0.5) * b.PixelWidth - a.OriginX) / a.PixelWidth, aw, bilinear);
+            cols[c] = Weights((b.OriginX + (window.X + c + 0.5 + sx) * b.PixelWidth - a.OriginX) / a.PixelWidth, aw, bilinear);
         for (int r = 0; r < rows.Length; r++)
-            rows[r] = Weights((b.OriginY + (window.Y + r + 0.5) * b.PixelHeight - a.OriginY) / a.PixelHeight, ah, bilinear);
+            rows[r] = Weights((b.OriginY + (window.Y + r + 0.5 + sy) * b.PixelHeight - a.OriginY) / a.PixelHeight, ah, bilinear);
         int sx0 = cols.Min(c => Math.Min(c.I0, c.I1)), sx1 = cols.Max(c => Math.Max(c.I0, c.I1)) + 1;
         int sy0 = rows.Min(r => Math.Min(r.I0, r.I1)), sy1 = rows.Max(r => Math.Max(r.I0, r.I1)) + 1;
         var source = new PixelWindow(sx0, sy0, sx1 - sx0, sy1 - sy0);
