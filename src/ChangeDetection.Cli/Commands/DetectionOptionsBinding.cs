@@ -15,11 +15,12 @@ internal sealed class DetectionOptionsBinding
     private readonly Option<float?> _ndvi = new("--ndvi-weight") { Description = "Weight of the NDVI change term (default 1 when red and NIR exist)." };
     private readonly Option<float?> _water = new("--water-weight") { Description = "Weight of the water-index change term (default 1 when green and NIR exist)." };
     private readonly Option<string> _normalization = new("--normalization") { Description = "meanstd (default: every pixel's mean and spread) or invariant (fitted on the pixels that did not change, scored in units of the no-change noise).", DefaultValueFactory = _ => "meanstd" };
+    private readonly Option<bool> _noRegister = new("--no-register") { Description = "Do not estimate and apply the after image's shift against the before image (co-registration is on by default)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _normalization, _workers }) command.Options.Add(o);
+        foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _normalization, _noRegister, _workers }) command.Options.Add(o);
     }
 
     public ChangeDetectionOptions Bind(ParseResult r)
@@ -34,6 +35,7 @@ internal sealed class DetectionOptionsBinding
             Workers = r.GetValue(_workers),
             NdviWeight = r.GetValue(_ndvi),
             WaterWeight = r.GetValue(_water),
+            Register = !r.GetValue(_noRegister),
             Normalization = r.GetValue(_normalization) switch
             {
                 "invariant" => RadiometricFit.InvariantPixels,

@@ -56,13 +56,21 @@ public sealed class FeatureEnvelope
         int length = list[0].Length;
         var low = new float[length];
         var high = new float[length];
-        var column = new float[list.Count];
+        var column = new List<float>(list.Count);
         for (int f = 0; f < length; f++)
         {
-            for (int i = 0; i < list.Count; i++) column[i] = list[i][f];
-            Array.Sort(column);
-            low[f] = column[(int)Math.Floor(LowQuantile * (column.Length - 1))];
-            high[f] = column[(int)Math.Ceiling(HighQuantile * (column.Length - 1))];
+            column.Clear();
+            // A feature undefined for a patch (NaN: e.g. an index whose bands are missing) says nothing about the range.
+            foreach (var v in list) if (!float.IsNaN(v[f])) column.Add(v[f]);
+            if (column.Count == 0)
+            {
+                low[f] = float.MinValue;
+                high[f] = float.MaxValue;
+                continue;
+            }
+            column.Sort();
+            low[f] = column[(int)Math.Floor(LowQuantile * (column.Count - 1))];
+            high[f] = column[(int)Math.Ceiling(HighQuantile * (column.Count - 1))];
         }
         return new FeatureEnvelope(low, high);
     }
@@ -77,9 +85,10 @@ public sealed class FeatureEnvelope
         {
             // A constant training feature gets a margin of its own magnitude's scale, so that a
             // rounding difference does not count as a new kind of data.
-            double span = _high[i] - _low[i];
+            if (_low[i] == float.MinValue && _high[i] == float.MaxValue) continue;
+            double span = (double)_high[i] - _low[i];
             double margin = span > 0 ? Margin * span : 1e-6 * Math.Max(1, Math.Abs(_low[i]));
-            if (features[i] < _low[i] - margin || features[i] > _high[i] + margin || float.IsNaN(features[i])) outside++;
+            if (float.IsNaN(features[i]) || features[i] < _low[i] - margin || features[i] > _high[i] + margin) outside++;
         }
         return outside;
     }

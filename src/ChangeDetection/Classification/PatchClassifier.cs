@@ -77,9 +77,10 @@ public sealed class PatchClassifier
     private readonly string[] _slotClasses;
     private readonly Lock _gate = new();
 
-    private PatchClassifier(MLContext ml, ITransformer model, ClassifierTrainer trainer, IReadOnlyList<string> classes, FeatureEnvelope? envelope)
+    private PatchClassifier(MLContext ml, ITransformer model, ClassifierTrainer trainer, IReadOnlyList<string> classes, FeatureEnvelope? envelope, (double Min, double Max)? pixelSizes)
     {
         Envelope = envelope;
+        PixelSizesM = pixelSizes;
         _ml = ml;
         _model = model;
         Trainer = trainer;
@@ -92,6 +93,42 @@ public sealed class PatchClassifier
     }
 
     public ClassifierTrainer Trainer { get; }
+
+    /// <summary>
+    /// The smallest and largest pixel size (m) of the training patches, or null for a model saved before
+    /// they were recorded. Pixel counts, perimeters in pixels and textures all scale with the pixel size,
+    /// so a model acts only on patches within <see cref="PixelSizeFactor"/> of these sizes.
+    /// </summary>
+    public (double Min, double Max)? PixelSizesM { get; }
+
+    /// <summary>
+    /// How far (as a factor) a patch's pixel size may lie from the training pixel sizes: two, the step
+    /// between sensor families (GF-2 0.8 m, GF-1 2 m; Sentinel-2 10 m, Landsat 30 m), within which a
+    /// patch's pixel count changes by at most four for the same ground.
+    /// </summary>
+    public const double PixelSizeFactor = 2;
+
+    /// <summary>
+    /// The pixel size (m) of the imagery a patch came from, from its own features: its area in m² over its
+    /// pixel count (both are features, as log10), so no extra input is needed.
+    /// </summary>
+    public static double PixelSizeOf(ReadOnlySpan<float> features) =>
+        Math.Sqrt(Math.Pow(10, features[AreaSlot] - features[PixelCountSlot]));
+
+    private static readonly int AreaSlot = PatchFeatures.IndexOf("area_m2_log10");
+    private static readonly int PixelCountSlot = PatchFeatures.IndexOf("pixel_count_log10");
+
+    /// <summary>True when the model's calls on <paramref name="features"/> can be acted on: the patch's pixel size is near the training sizes and its features lie in the training <see cref="Envelope"/>.</summary>
+    public bool InDomain(float[] features)
+    {
+        if (PixelSizesM is var (min, max))
+        {
+            double size = PixelSizeOf(features);
+            // Area and pixel count of a patch are rounded features: allow 1 % on top of the factor.
+            if (!(size >= min / PixelSizeFactor / 1.01 && size <= max * PixelSizeFactor * 1.01)) return false;
+        }
+        return Envelope?.Contains(features) ?? true;
+    }
 
     /// <summary>Where the training examples' features lay (null for a model saved before envelopes were recorded: every patch counts as in its domain).</summary>
     public FeatureEnvelope? Envelope { get; }
@@ -147,7 +184,9 @@ public sealed class PatchClassifier
         };
         var pipeline = toKey.Append(trainer).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel", "PredictedLabel"));
         var model = pipeline.Fit(data);
-        return new PatchClassifier(ml, model, options.Trainer, classes, FeatureEnvelope.Of(rows.Select(r => r.Features)));
+        var sizes = rows.Select(r => PixelSizeOf(r.Features)).Where(double.IsFinite).ToList();
+        return new PatchClassifier(ml, model, options.Trainer, classes, FeatureEnvelope.Of(rows.Select(r => r.Features)),
+            sizes.Count == 0 ? null : (sizes.Min(), sizes.Max()));
     }
 
     /// <summary>The class of one patch.</summary>
@@ -171,7 +210,7 @@ public sealed class PatchClassifier
             if (p.Score[i] > p.Score[best]) best = i;
         }
         var code = _slotClasses[best];
-        return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores) { InDomain = Envelope?.Contains(features) ?? true };
+        return new PatchPrediction(ChangeClasses.FromCode(code), scores[code], scores) { InDomain = InDomain(features) };
     }
 
     /// <summary>Writes the model zip (ML.NET model + <see cref="MetadataEntry"/>), atomically.</summary>
@@ -193,6 +232,7 @@ public sealed class PatchClassifier
                 SchemaVersion = PatchFeatures.SchemaVersion, FeatureCount = PatchFeatures.Length,
                 FeatureNames = [.. PatchFeatures.Names], Classes = [.. Classes], Trainer = Trainer.ToString(),
                 EnvelopeLow = Envelope?.Low.ToArray(), EnvelopeHigh = Envelope?.High.ToArray(),
+                PixelSizeMinM = PixelSizesM?.Min, PixelSizeMaxM = PixelSizesM?.Max,
             }, MetadataJson.Default.ModelMetadata);
         }
         File.Move(partial, full, overwrite: true);
@@ -234,7 +274,8 @@ public sealed class PatchClassifier
         var trainer = Enum.TryParse<ClassifierTrainer>(meta.Trainer, out var t) ? t : ClassifierTrainer.LightGbm;
         var envelope = meta.EnvelopeLow is { } lo && meta.EnvelopeHigh is { } hi && lo.Length == PatchFeatures.Length && hi.Length == PatchFeatures.Length
             ? new FeatureEnvelope(lo, hi) : null;
-        return new PatchClassifier(ml, model, trainer, meta.Classes ?? [], envelope);
+        (double, double)? sizes = meta.PixelSizeMinM is double lo2 && meta.PixelSizeMaxM is double hi2 ? (lo2, hi2) : null;
+        return new PatchClassifier(ml, model, trainer, meta.Classes ?? [], envelope, sizes);
     }
 
     /// <summary>The schema version recorded in a model zip (null when it has none).</summary>
@@ -276,6 +317,8 @@ internal sealed class ModelMetadata
     public string[]? Classes { get; set; }
     public string? Trainer { get; set; }
     public float[]? EnvelopeLow { get; set; }
+    public double? PixelSizeMinM { get; set; }
+    public double? PixelSizeMaxM { get; set; }
     public float[]? EnvelopeHigh { get; set; }
 }
 

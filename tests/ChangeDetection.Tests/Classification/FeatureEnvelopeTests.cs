@@ -31,6 +31,21 @@ public class FeatureEnvelopeTests
     }
 
     [Test]
+    public void UndefinedValuesDoNotShapeTheRange()
+    {
+        // Feature 1 is NaN in half the training vectors and in all of them for feature 2.
+        var vectors = Enumerable.Range(0, 101).Select(i => new float[] { i, i % 2 == 0 ? float.NaN : 10, float.NaN }).ToList();
+        var e = FeatureEnvelope.Of(vectors);
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Low[1], Is.EqualTo(10f));
+            Assert.That(e.High[1], Is.EqualTo(10f));
+            Assert.That(e.CountOutside([50f, 10f, 1e30f]), Is.EqualTo(0), "a feature never defined in training constrains nothing");
+            Assert.That(e.CountOutside([50f, float.NaN, 0f]), Is.EqualTo(1), "NaN where training had values is unlike the training data");
+        });
+    }
+
+    [Test]
     public void ContainsAllowsAFifthOfTheFeaturesOutside()
     {
         var vectors = Enumerable.Range(0, 50).Select(i => Enumerable.Repeat((float)i, 10).ToArray()).ToList();
@@ -69,6 +84,43 @@ public class FeatureEnvelopeTests
             Assert.That(loaded.Envelope.High, Is.EqualTo(c.Envelope.High));
             Assert.That(loaded.Predict(outside).InDomain, Is.False);
         });
+    }
+
+    [Test]
+    public void ClassifierActsOnlyNearTheTrainingPixelSizes()
+    {
+        int area = PatchFeatures.IndexOf("area_m2_log10"), count = PatchFeatures.IndexOf("pixel_count_log10");
+        // Training patches of 1 m imagery: area in m² equals the pixel count.
+        var data = PatchClassifierTests.Blobs(40, 1).Select(d =>
+        {
+            var f = (float[])d.Features.Clone();
+            f[count] = 2 + f[count];
+            f[area] = f[count];
+            return d with { Features = f };
+        }).ToList();
+        var c = PatchClassifier.Train(data, new PatchClassifierOptions { Seed = 3, NumberOfIterations = 30 });
+        Assert.That(c.PixelSizesM!.Value.Min, Is.EqualTo(1.0).Within(1e-6));
+        Assert.That(c.PixelSizesM!.Value.Max, Is.EqualTo(1.0).Within(1e-6));
+
+        float[] AtPixelSize(double metres)
+        {
+            var f = (float[])data[0].Features.Clone();
+            f[area] = (float)(f[count] + 2 * Math.Log10(metres));
+            return f;
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(PatchClassifier.PixelSizeOf(AtPixelSize(10)), Is.EqualTo(10).Within(1e-3));
+            Assert.That(c.InDomain(AtPixelSize(1)), Is.True);
+            Assert.That(c.InDomain(AtPixelSize(0.5)), Is.True, "GF-2-like 0.5 m against 1 m training: within a factor of two");
+            Assert.That(c.InDomain(AtPixelSize(2)), Is.True);
+            Assert.That(c.InDomain(AtPixelSize(3)), Is.False);
+            Assert.That(c.InDomain(AtPixelSize(10)), Is.False, "Sentinel-2 patches against a 1 m model");
+            Assert.That(c.Predict(AtPixelSize(10)).InDomain, Is.False);
+        });
+        using var dir = new TempDir();
+        c.Save(dir.File("m.zip"));
+        Assert.That(PatchClassifier.Load(dir.File("m.zip")).PixelSizesM, Is.EqualTo(c.PixelSizesM));
     }
 
     [Test]
