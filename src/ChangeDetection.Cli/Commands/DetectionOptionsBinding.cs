@@ -8,19 +8,19 @@ namespace ChangeDetection.Cli.Commands;
 internal sealed class DetectionOptionsBinding
 {
     private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => 1024 };
-    private readonly Option<string> _threshold = new("--threshold") { Description = "otsu (default), a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "otsu" };
+    private readonly Option<string> _threshold = new("--threshold") { Description = "auto (default: the lower of Otsu's and Kittler–Illingworth's thresholds), otsu, ki, a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _open = new("--open") { Description = "Opening radius in pixels (removes specks).", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _close = new("--close") { Description = "Closing radius in pixels (fills gaps).", DefaultValueFactory = _ => 1 };
     private readonly Option<int?> _smooth = new("--smooth") { Description = "Neighbourhood mean radius in pixels applied to both dates before differencing (default: about 1 m of ground)." };
     private readonly Option<float?> _ndvi = new("--ndvi-weight") { Description = "Weight of the NDVI change term (default 1 when red and NIR exist)." };
     private readonly Option<float?> _water = new("--water-weight") { Description = "Weight of the water-index change term (default 1 when green and NIR exist)." };
-    private readonly Option<string> _normalization = new("--normalization") { Description = "meanstd (default: every pixel's mean and spread) or invariant (fitted on the pixels that did not change, scored in units of the no-change noise).", DefaultValueFactory = _ => "meanstd" };
-    private readonly Option<bool> _noRegister = new("--no-register") { Description = "Do not estimate and apply the after image's shift against the before image (co-registration is on by default)." };
+    private readonly Option<string> _normalization = new("--normalization") { Description = "invariant (default: fitted on the pixels that did not change, scored in units of the no-change noise) or meanstd (every pixel's mean and spread).", DefaultValueFactory = _ => "invariant" };
+    private readonly Option<bool> _register = new("--register") { Description = "Read the after image shifted by its estimated misregistration (phase correlation; the shift is always estimated and reported, but applied only with this switch)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Tiles processed at once (default: number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _normalization, _noRegister, _workers }) command.Options.Add(o);
+        foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _normalization, _register, _workers }) command.Options.Add(o);
     }
 
     public ChangeDetectionOptions Bind(ParseResult r)
@@ -35,7 +35,7 @@ internal sealed class DetectionOptionsBinding
             Workers = r.GetValue(_workers),
             NdviWeight = r.GetValue(_ndvi),
             WaterWeight = r.GetValue(_water),
-            Register = !r.GetValue(_noRegister),
+            Register = r.GetValue(_register),
             Normalization = r.GetValue(_normalization) switch
             {
                 "invariant" => RadiometricFit.InvariantPixels,

@@ -6,6 +6,7 @@ using ChangeDetection.Detection;
 using ChangeDetection.Evaluation;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
+using ChangeDetection.Registration;
 
 namespace ChangeDetection.Cli.Commands;
 
@@ -18,7 +19,13 @@ namespace ChangeDetection.Cli.Commands;
 internal static class EvalCommand
 {
     /// <summary>One scored line set: a method and its score per pair.</summary>
-    private sealed record Scored(string Method, IReadOnlyList<(LabelledPair Pair, ChangeScore Score)> Results, IReadOnlyDictionary<string, object?> Extra);
+    private sealed record Scored(string Method, IReadOnlyList<(LabelledPair Pair, ChangeScore Score)> Results, IReadOnlyDictionary<string, object?> Extra)
+    {
+        /// <summary>The co-registration pass 1 found for each pair (by source/pair), reported on the pair's line.</summary>
+        public IReadOnlyDictionary<string, GlobalShift> Shifts { get; init; } = new Dictionary<string, GlobalShift>();
+    }
+
+    private static string Key(LabelledPair p) => $"{p.Source}/{p.Name}";
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -93,30 +100,33 @@ internal static class EvalCommand
     {
         var rules = ProductRules.Load(modelPath, pseudoConfidence);
         var results = new List<(LabelledPair, ChangeScore)>();
+        var shifts = new Dictionary<string, GlobalShift>();
         foreach (var pair in list)
         {
             var masks = ProductEvaluation.Detect(pair, options, rules, maskDir);
+            shifts[Key(pair)] = masks.Registration;
             var score = MaskEvaluation.Score(masks.ProductMaskPath, pair.Truth);
             results.Add((pair, score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: {masks.Candidates.Count} candidate patches, {masks.Tasks} tasks, {masks.PseudoPatches} pseudo-change; F1 {score.F1:0.000}");
         }
-        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence });
+        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence }) { Shifts = shifts };
     }
 
     /// <summary><c>--classifier off</c>: the detector mask alone.</summary>
     private static Scored Kernel(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json)
     {
         var results = new List<(LabelledPair, ChangeScore)>();
+        var shifts = new Dictionary<string, GlobalShift>();
         foreach (var pair in list)
         {
             string mask = Path.Combine(maskDir, $"{pair.Source}_{pair.Name}_mask.tif");
             using (var scene = ScenePair.Open(pair.Before, pair.After))
-                ChangeDetector.Detect(scene, mask, options);
+                shifts[Key(pair)] = ChangeDetector.Detect(scene, mask, options).Registration;
             var score = MaskEvaluation.Score(mask, pair.Truth);
             results.Add((pair, score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: F1 {score.F1:0.000}");
         }
-        return new Scored("kernel", results, new Dictionary<string, object?> { ["classifier"] = "off" });
+        return new Scored("kernel", results, new Dictionary<string, object?> { ["classifier"] = "off" }) { Shifts = shifts };
     }
 
     /// <summary>The baseline's score of every pair, the reference line of every report.</summary>
@@ -231,6 +241,13 @@ internal static class EvalCommand
         };
         if (l.F1Mean is double mean) line["f1_mean"] = Math.Round(mean, 4);
         foreach (var (key, value) in set.Extra) line[key] = value;
+        if (l.Pair is not null && set.Shifts.TryGetValue($"{l.Source}/{l.Pair}", out var shift))
+        {
+            // Pixels of the pair grid, after(x + dx, y + dy) ≈ before(x, y); applied only with --register.
+            line["shift_dx"] = Math.Round(shift.Dx, 3);
+            line["shift_dy"] = Math.Round(shift.Dy, 3);
+            line["shift_status"] = shift.Status.ToString();
+        }
         return line;
     }
 }

@@ -16,11 +16,14 @@ namespace ChangeDetection.Detection;
 /// </summary>
 public sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax)
 {
-    /// <summary>
-    /// The co-registration of the pair (pixels of the pair grid): the after image is read shifted by it in
-    /// every pass (<see cref="ChangeDetector.Align"/>). Zero when registration is off or found no shift.
-    /// </summary>
+    /// <summary>The after image's shift against the before image found in pass 1 (pixels of the pair grid).</summary>
     public GlobalShift Registration { get; init; } = new(0, 0, GlobalShiftStatus.NoConfidentWindow, 0, 0, 0, "not estimated");
+
+    /// <summary>
+    /// True when every pass reads the after image shifted by <see cref="Registration"/>
+    /// (<see cref="ChangeDetectionOptions.Register"/>; <see cref="ChangeDetector.Align"/>).
+    /// </summary>
+    public bool RegistrationApplied { get; init; }
 }
 
 /// <summary>What a detection run produced and the global figures it used.</summary>
@@ -40,6 +43,9 @@ public sealed record ChangeDetectionResult(
     /// with the patches, <see cref="PatchFeatures.ForPatches"/> gives each patch's features.
     /// </summary>
     public IReadOnlyList<PatchPiece> Pieces { get; init; } = [];
+
+    /// <summary>The after image's shift found in pass 1 (<see cref="DetectionModel.Registration"/>).</summary>
+    public GlobalShift Registration { get; init; }
 }
 
 /// <summary>
@@ -84,6 +90,7 @@ public sealed class ChangeDetector
         return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed)
         {
             Pieces = pieces,
+            Registration = model.Registration,
         };
     }
 
@@ -102,7 +109,7 @@ public sealed class ChangeDetector
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         Array.Sort(sampleScores);
         float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
-        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration };
+        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration, RegistrationApplied = Options.Register };
     }
 
     /// <summary>
@@ -110,17 +117,24 @@ public sealed class ChangeDetector
     /// on: what a resumed run or another worker does with a model read back from the ledger. Call it before
     /// any tile pass.
     /// </summary>
-    public static void Align(ScenePair pair, DetectionModel model) => pair.ShiftAfter(model.Registration.Dx, model.Registration.Dy);
+    public static void Align(ScenePair pair, DetectionModel model)
+    {
+        if (model.RegistrationApplied) pair.ShiftAfter(model.Registration.Dx, model.Registration.Dy);
+        else pair.ShiftAfter(0, 0);
+    }
 
-    /// <summary>The global shift of the after image (zero when registration is off) and the pair read with it.</summary>
+    /// <summary>
+    /// The global shift of the after image, always estimated (a few 256² windows: it is reported in run.json
+    /// and by <c>cdx eval</c>, so a misregistered delivery is seen), and applied to the pair's reads only with
+    /// <see cref="ChangeDetectionOptions.Register"/>.
+    /// </summary>
     private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
     {
         pair.ShiftAfter(0, 0);
-        if (!Options.Register) return new GlobalShift(0, 0, GlobalShiftStatus.NoConfidentWindow, 0, 0, 0, "registration off");
         var windows = CoRegistration.SpreadWindows(pair.Grid);
         var shift = CoRegistration.EstimateGlobal(pair, windows);
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
-        pair.ShiftAfter(shift.Dx, shift.Dy);
+        if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
     }
 

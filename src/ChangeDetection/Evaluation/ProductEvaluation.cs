@@ -16,6 +16,9 @@ namespace ChangeDetection.Evaluation;
 public sealed record ProductMasks(string DetectorMaskPath, string ProductMaskPath, float Threshold,
     IReadOnlyList<Patch> Candidates, IReadOnlyList<PatchDecision> Decisions)
 {
+    /// <summary>The after image's shift found by the detector's pass 1 (applied only when the options say so).</summary>
+    public Registration.GlobalShift Registration { get; init; }
+
     /// <summary>Patches that become verification tasks.</summary>
     public int Tasks => Decisions.Count(d => d.Task);
     /// <summary>Patches delivered in the patch layer but called pseudo-change (no task).</summary>
@@ -42,7 +45,7 @@ public static class ProductEvaluation
         var features = PatchFeatures.ForPatches(candidates, detection.Pieces, detection.Threshold);
         var decisions = rules.Decide(candidates, features);
         PatchMask.Keep(mask, candidates.Where((_, i) => decisions[i].Task), product);
-        return new ProductMasks(mask, product, detection.Threshold, candidates, decisions);
+        return new ProductMasks(mask, product, detection.Threshold, candidates, decisions) { Registration = detection.Registration };
     }
 }
 

@@ -18,7 +18,11 @@ public sealed record AdminConfig(string Path, string CodeField, string NameField
 public sealed record DetectionConfig
 {
     public int TileSize { get; init; } = 1024;
-    public string Threshold { get; init; } = "otsu";
+    public string Threshold { get; init; } = "auto";
+    /// <summary>Radiometric normalisation: <c>invariant</c> (default) or <c>meanstd</c>.</summary>
+    public string Normalization { get; init; } = "invariant";
+    /// <summary>Read the after image shifted by its estimated misregistration (off by default; see <see cref="Detection.ChangeDetectionOptions.Register"/>).</summary>
+    public bool Register { get; init; }
     public int OpenRadius { get; init; } = 1;
     public int CloseRadius { get; init; } = 1;
     public int? SmoothRadius { get; init; }
@@ -127,7 +131,7 @@ public sealed record RegionConfig
         var detection = new DetectionConfig();
         if (root.TryGetProperty("detection", out var d))
         {
-            r.Keys(r.ObjectValue(d, "detection"), "detection.", "tileSize", "threshold", "minAreaM2", "open", "close", "smooth");
+            r.Keys(r.ObjectValue(d, "detection"), "detection.", "tileSize", "threshold", "minAreaM2", "open", "close", "smooth", "normalization", "register");
             detection = new DetectionConfig
             {
                 TileSize = r.OptionalInt(d, "tileSize", "detection.tileSize") ?? detection.TileSize,
@@ -135,6 +139,15 @@ public sealed record RegionConfig
                 OpenRadius = r.OptionalInt(d, "open", "detection.open") ?? detection.OpenRadius,
                 CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? detection.CloseRadius,
                 SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
+                Normalization = r.OptionalString(d, "normalization", "detection.normalization") is string n
+                    ? n is "invariant" or "meanstd" ? n : throw r.Error("detection.normalization", $"is '{n}'; use \"invariant\" or \"meanstd\"")
+                    : detection.Normalization,
+                Register = d.TryGetProperty("register", out var reg) ? reg.ValueKind switch
+                {
+                    System.Text.Json.JsonValueKind.True => true,
+                    System.Text.Json.JsonValueKind.False => false,
+                    _ => throw r.Error("detection.register", "must be true or false"),
+                } : detection.Register,
                 MinAreaM2 = d.TryGetProperty("minAreaM2", out var m) ? r.Areas(m) : detection.MinAreaM2,
             };
         }

@@ -86,6 +86,8 @@ public sealed partial class RegionRun
             OpenRadius = d.OpenRadius,
             CloseRadius = d.CloseRadius,
             SmoothRadius = d.SmoothRadius,
+            Normalization = d.Normalization == "meanstd" ? RadiometricFit.MeanStd : RadiometricFit.InvariantPixels,
+            Register = d.Register,
             Workers = Options.Workers,
         };
         Detection.Validate();
@@ -485,6 +487,7 @@ public sealed partial class RegionRun
                 ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
                 ["after_resampled"] = pair.AfterResampled,
                 ["registration"] = ModelJson.RegistrationJson(model.Registration),
+                ["registration_applied"] = model.RegistrationApplied,
                 ["model"] = ModelPath,
                 ["pseudo_confidence"] = PseudoConfidence,
             },
@@ -524,6 +527,7 @@ internal static class ModelJson
         ["ndvi_weight"] = m.Kernel.NdviWeight,
         ["water_weight"] = m.Kernel.WaterWeight,
         ["registration"] = RegistrationJson(m.Registration),
+        ["registration_applied"] = m.RegistrationApplied,
     }.ToJsonString();
 
     /// <summary>The co-registration as run.json and the ledger record it (shift in pixels of the pair grid).</summary>
@@ -546,6 +550,7 @@ internal static class ModelJson
             {
                 Registration = new GlobalShift(g["dx"]!.GetValue<double>(), g["dy"]!.GetValue<double>(), Enum.Parse<GlobalShiftStatus>(g["status"]!.GetValue<string>()),
                     g["windows"]!.GetValue<int>(), g["confident"]!.GetValue<int>(), g["agreeing"]!.GetValue<int>(), g["reason"]!.GetValue<string>()),
+                RegistrationApplied = o["registration_applied"]?.GetValue<bool>() ?? false,
             };
         return model;
     }

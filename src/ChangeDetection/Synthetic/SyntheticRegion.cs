@@ -370,7 +370,7 @@ public static class SyntheticRegion
         w.WriteEndObject();
         w.WriteStartObject("detection");
         w.WriteNumber("tileSize", 1024);
-        w.WriteString("threshold", "otsu");
+        w.WriteString("threshold", "auto");
         w.WriteStartObject("minAreaM2");
         w.WriteNumber("default", 400);
         w.WriteNumber("construction", 200);

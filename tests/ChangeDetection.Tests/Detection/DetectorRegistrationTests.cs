@@ -16,7 +16,7 @@ public class DetectorRegistrationTests
         using var dir = new TempDir();
         var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 768, Seed = seed });
         using var pair = ScenePair.Open(sample.BeforeImage, sample.AfterImage);
-        var detector = new ChangeDetector(new ChangeDetectionOptions { TileSize = 256 });
+        var detector = new ChangeDetector(new ChangeDetectionOptions { TileSize = 256, Register = true });
         var model = detector.Prepare(pair);
         // The generator's after image shows the ground at pixel + shift, so after(x − shift) = before(x):
         // in the registration's convention (after(x + Dx) ≈ before(x)) Dx = −shift.
@@ -31,10 +31,16 @@ public class DetectorRegistrationTests
             Assert.That(pair.AfterShiftY, Is.EqualTo(model.Registration.Dy));
         });
 
-        // Off: no shift, and a reopened pair aligned from the recorded model reads like the first.
-        var off = new ChangeDetector(new ChangeDetectionOptions { TileSize = 256, Register = false }).Prepare(pair);
-        Assert.That((pair.AfterShiftX, pair.AfterShiftY), Is.EqualTo((0.0, 0.0)));
-        Assert.That(off.Registration.Dx, Is.Zero);
+        Assert.That(model.RegistrationApplied, Is.True);
+        // Off (the default): the shift is still estimated and reported, but the pair is read unshifted.
+        var off = new ChangeDetector(new ChangeDetectionOptions { TileSize = 256 }).Prepare(pair);
+        Assert.Multiple(() =>
+        {
+            Assert.That((pair.AfterShiftX, pair.AfterShiftY), Is.EqualTo((0.0, 0.0)));
+            Assert.That(off.Registration, Is.EqualTo(model.Registration));
+            Assert.That(off.RegistrationApplied, Is.False);
+        });
+        // A reopened pair aligned from a recorded model reads like the first.
         using var again = ScenePair.Open(sample.BeforeImage, sample.AfterImage);
         ChangeDetector.Align(again, model);
         Assert.That((again.AfterShiftX, again.AfterShiftY), Is.EqualTo((model.Registration.Dx, model.Registration.Dy)));
