@@ -1,0 +1,310 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace ChangeDetection.Deep;
+
+/// <summary>Settings of a <see cref="DeepFeatureExtractor"/>.</summary>
+public sealed record DeepFeatureOptions
+{
+    /// <summary>Path of <c>ResNet18.onnx</c>; null: <see cref="DeepFeatureExtractor.DefaultModelPath"/> (next to the program).</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>Threads ONNX Runtime uses inside one inference (default 1: one extractor per tile worker keeps every
+    /// core busy without oversubscription; raise it when a single extractor runs alone).</summary>
+    public int IntraOpNumThreads { get; init; } = 1;
+
+    /// <summary>The activations used as evidence (default <see cref="DeepLayer.Default"/>: strides 2, 4 and 8).</summary>
+    public IReadOnlyList<DeepLayer> Layers { get; init; } = DeepLayer.Default;
+}
+
+/// <summary>
+/// Pretrained deep change features (DCVA style): both dates of a tile go through the first stages of an ImageNet
+/// ResNet-18 (the ONNX file of the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1, run with ONNX
+/// Runtime on the CPU), and per chosen layer the distance between the dates' normalised activation vectors becomes a
+/// per-pixel change evidence (<see cref="DeepChangeEvidence"/>).
+/// </summary>
+/// <remarks>
+/// <para>The model is loaded once (edited in memory so that the chosen layers are outputs, any tile size is accepted
+/// and the unused deeper stages are dropped) and may be used from several threads; one extractor per worker with
+/// <see cref="DeepFeatureOptions.IntraOpNumThreads"/> = 1 is the intended use.</para>
+/// <para>Input: tiles of at least 32 × 32 pixels, RGB in 0–255 (8-bit brightness; see <see cref="BandStretch"/> for
+/// uint16 DN). The network expects BGR minus the ImageNet mean of its training (the package's
+/// <c>ResNetPreprocess.onnx</c> subtracts a 224 × 224 mean image; its per-channel averages are used here so any size
+/// works). A tile is padded on the right and bottom to a multiple of 16 pixels by reflection, because the strided
+/// layers of this CNTK export pad asymmetrically and only stay aligned on such sizes.</para>
+/// <para>Geometry: with the export's paddings (7 × 7 stem with 3 before / 2 after, stride-2 stages with 1 / 0),
+/// activation cell i of a stride-s layer is centred on input pixel i·s, so pixel x is read at feature coordinate x / s.</para>
+/// </remarks>
+public sealed class DeepFeatureExtractor : IDisposable
+{
+    /// <summary>Tiles smaller than this (pixels per side) are refused: the stride-8 layer would have too few cells.</summary>
+    public const int MinTileSize = 32;
+
+    /// <summary>Tiles are padded to a multiple of this many pixels (the largest stride of <see cref="DeepLayer.All"/>).</summary>
+    public const int PadMultiple = 16;
+
+    // Per-channel averages of MeanImage in the package's ResNetPreprocess.onnx (B, G, R order), 0–255 scale.
+    private const float MeanBlue = 103.0626f;
+    private const float MeanGreen = 115.9029f;
+    private const float MeanRed = 123.1516f;
+
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _sessionOptions;
+    private readonly string _inputName;
+    private readonly string[] _outputNames;
+
+    /// <summary>Where the build puts the model: <c>models/ResNet18.onnx</c> next to the program's assemblies.</summary>
+    public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx");
+
+    /// <summary>
+    /// Loads and edits the model. Throws <see cref="ChangeDetectionException"/> naming the file when it is missing, is not
+    /// an ONNX model or lacks a requested layer.
+    /// </summary>
+    public DeepFeatureExtractor(DeepFeatureOptions? options = null)
+    {
+        options ??= new DeepFeatureOptions();
+        ArgumentNullException.ThrowIfNull(options.Layers);
+        if (options.Layers.Count == 0) throw new ArgumentException("at least one layer is needed");
+        if (options.Layers.Any(l => l.Stride < 1 || PadMultiple % l.Stride != 0 || l.Channels < 1))
+            throw new ArgumentException($"layer strides must divide {PadMultiple} and channel counts be positive");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.IntraOpNumThreads);
+        Layers = options.Layers.ToArray();
+        IntraOpNumThreads = options.IntraOpNumThreads;
+        ModelPath = Path.GetFullPath(options.ModelPath ?? DefaultModelPath);
+
+        if (!File.Exists(ModelPath))
+            throw new ChangeDetectionException(
+                $"{ModelPath}: the ResNet-18 model file for deep change features is missing. The build copies it from the NuGet " +
+                "package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx) to " +
+                "models/ResNet18.onnx next to the program: rebuild with `dotnet build` (after `dotnet restore`), or give the " +
+                "path of ResNet18.onnx in DeepFeatureOptions.ModelPath.");
+
+        OnnxGraphEditor.EditResult edited;
+        try
+        {
+            edited = OnnxGraphEditor.ExposeOutputs(File.ReadAllBytes(ModelPath), Layers.Select(l => l.Tensor).ToArray());
+        }
+        catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new ChangeDetectionException(
+                $"{ModelPath}: not the ResNet-18 ONNX model expected ({e.Message}); use ResNet18.onnx of the NuGet package " +
+                "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1.", e);
+        }
+        _inputName = edited.InputName;
+        _outputNames = Layers.Select(l => l.Tensor).ToArray();
+        NodesKept = edited.NodesKept;
+
+        _sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpNumThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        try
+        {
+            _session = new InferenceSession(edited.Model, _sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            _sessionOptions.Dispose();
+            throw new ChangeDetectionException($"{ModelPath}: ONNX Runtime cannot load the edited model ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>The model file in use (full path).</summary>
+    public string ModelPath { get; }
+
+    /// <summary>The layers whose distances are computed, in output order.</summary>
+    public IReadOnlyList<DeepLayer> Layers { get; }
+
+    /// <summary>ONNX Runtime threads per inference.</summary>
+    public int IntraOpNumThreads { get; }
+
+    /// <summary>Graph nodes left after dropping what the chosen layers do not need (diagnostics).</summary>
+    public int NodesKept { get; }
+
+    /// <summary>Output tensor names of the loaded (edited) session, in order.</summary>
+    public IReadOnlyList<string> SessionOutputNames => _session.OutputNames;
+
+    /// <summary>The raw activations of one tile at <see cref="Layers"/> (for statistics and inspection).</summary>
+    public DeepActivations Activations(RgbTile tile)
+    {
+        ArgumentNullException.ThrowIfNull(tile);
+        return Run([tile])[0];
+    }
+
+    /// <summary>
+    /// Change evidence between two co-registered tiles of the same size (pixels): both dates are run as one batch of
+    /// two, activations are normalised with <paramref name="normalization"/> (null: mean and std per channel over the
+    /// valid cells of both dates of this tile), and per layer the Euclidean and cosine distances are interpolated to
+    /// every pixel.
+    /// </summary>
+    public DeepChangeEvidence Compute(RgbTile before, RgbTile after, DeepNormalization? normalization = null)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (before.Width != after.Width || before.Height != after.Height)
+            throw new ArgumentException($"the two dates' tiles differ in size ({before.Width} × {before.Height} and {after.Width} × {after.Height} pixels)");
+        if (normalization is not null && !normalization.Layers.SequenceEqual(Layers))
+            throw new ArgumentException("the normalisation was computed for other layers");
+
+        var acts = Run([before, after]);
+        if (normalization is null)
+        {
+            var builder = new DeepNormalizationBuilder(Layers);
+            builder.Add(acts[0]);
+            builder.Add(acts[1]);
+            normalization = builder.Build();
+        }
+
+        int width = before.Width, height = before.Height;
+        var channels = new float[Layers.Count * 2][];
+        var euclid = Array.Empty<float>();
+        var cosine = Array.Empty<float>();
+        for (int k = 0; k < Layers.Count; k++)
+        {
+            int fw = acts[0].FeatureWidth[k], fh = acts[0].FeatureHeight[k];
+            int cells = fw * fh;
+            if (euclid.Length != cells) { euclid = new float[cells]; cosine = new float[cells]; }
+            Distances(acts[0].Values[k], acts[1].Values[k], Layers[k].Channels, cells, normalization.Mean[k], normalization.Std[k], euclid, cosine);
+            channels[2 * k] = Upsample(euclid, fw, fh, Layers[k].Stride, width, height);
+            channels[2 * k + 1] = Upsample(cosine, fw, fh, Layers[k].Stride, width, height);
+        }
+        return new DeepChangeEvidence(Layers, width, height, channels);
+    }
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        _session.Dispose();
+        _sessionOptions.Dispose();
+    }
+
+    private DeepActivations[] Run(RgbTile[] tiles)
+    {
+        int width = tiles[0].Width, height = tiles[0].Height;
+        if (width < MinTileSize || height < MinTileSize)
+            throw new ArgumentException($"tiles must be at least {MinTileSize} × {MinTileSize} pixels (got {width} × {height})");
+        int pw = (width + PadMultiple - 1) / PadMultiple * PadMultiple;
+        int ph = (height + PadMultiple - 1) / PadMultiple * PadMultiple;
+        int plane = pw * ph;
+        var input = new float[tiles.Length * 3 * plane];
+        for (int n = 0; n < tiles.Length; n++)
+        {
+            // BGR order, as the network was trained (CNTK/Caffe convention).
+            FillPadded(tiles[n].Blue, width, height, pw, ph, MeanBlue, input.AsSpan((n * 3 + 0) * plane, plane));
+            FillPadded(tiles[n].Green, width, height, pw, ph, MeanGreen, input.AsSpan((n * 3 + 1) * plane, plane));
+            FillPadded(tiles[n].Red, width, height, pw, ph, MeanRed, input.AsSpan((n * 3 + 2) * plane, plane));
+        }
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [tiles.Length, 3, ph, pw]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [_inputName], [inputValue], _outputNames);
+
+        var result = new DeepActivations[tiles.Length];
+        var fws = new int[Layers.Count];
+        var fhs = new int[Layers.Count];
+        var values = new float[tiles.Length][][];
+        for (int n = 0; n < tiles.Length; n++) values[n] = new float[Layers.Count][];
+        for (int k = 0; k < Layers.Count; k++)
+        {
+            var info = outputs[k].GetTensorTypeAndShape();
+            var shape = info.Shape;
+            int expectedW = pw / Layers[k].Stride, expectedH = ph / Layers[k].Stride;
+            if (shape.Length != 4 || shape[0] != tiles.Length || shape[1] != Layers[k].Channels || shape[2] != expectedH || shape[3] != expectedW)
+                throw new ChangeDetectionException(
+                    $"{ModelPath}: layer {Layers[k].Tensor} has shape [{string.Join(", ", shape)}], expected " +
+                    $"[{tiles.Length}, {Layers[k].Channels}, {expectedH}, {expectedW}]: not the ResNet-18 model this code was written for.");
+            fws[k] = expectedW;
+            fhs[k] = expectedH;
+            var data = outputs[k].GetTensorDataAsSpan<float>();
+            int per = Layers[k].Channels * expectedW * expectedH;
+            for (int n = 0; n < tiles.Length; n++) values[n][k] = data.Slice(n * per, per).ToArray();
+        }
+        for (int n = 0; n < tiles.Length; n++)
+            result[n] = new DeepActivations(Layers, width, height, fws, fhs, values[n]);
+        return result;
+    }
+
+    // Copies one band minus its mean into a pw × ph plane, mirroring the last rows/columns (reflection without repeating
+    // the edge, as numpy's "reflect") so the padding looks like more of the same ground rather than a hard border.
+    private static void FillPadded(float[] band, int width, int height, int pw, int ph, float mean, Span<float> plane)
+    {
+        for (int y = 0; y < ph; y++)
+        {
+            int sy = y < height ? y : 2 * (height - 1) - y;
+            var src = band.AsSpan(sy * width, width);
+            var dst = plane.Slice(y * pw, pw);
+            for (int x = 0; x < width; x++) dst[x] = src[x] - mean;
+            for (int x = width; x < pw; x++) dst[x] = src[2 * (width - 1) - x] - mean;
+        }
+    }
+
+    private static void Distances(float[] a, float[] b, int channels, int cells, float[] mean, float[] std, float[] euclid, float[] cosine)
+    {
+        var sumSq = new double[cells];
+        var dot = new double[cells];
+        var normA = new double[cells];
+        var normB = new double[cells];
+        for (int c = 0; c < channels; c++)
+        {
+            float m = mean[c], inv = 1f / std[c];
+            var pa = a.AsSpan(c * cells, cells);
+            var pb = b.AsSpan(c * cells, cells);
+            for (int i = 0; i < cells; i++)
+            {
+                double za = (pa[i] - m) * inv;
+                double zb = (pb[i] - m) * inv;
+                double d = za - zb;
+                sumSq[i] += d * d;
+                dot[i] += za * zb;
+                normA[i] += za * za;
+                normB[i] += zb * zb;
+            }
+        }
+        for (int i = 0; i < cells; i++)
+        {
+            euclid[i] = (float)Math.Sqrt(sumSq[i]);
+            double denominator = Math.Sqrt(normA[i] * normB[i]);
+            // A zero vector (every channel exactly at its mean) has no direction: call it unchanged only if the other is too.
+            cosine[i] = denominator > 1e-12
+                ? (float)Math.Clamp(1.0 - dot[i] / denominator, 0.0, 2.0)
+                : (normA[i] + normB[i] > 1e-12 ? 1f : 0f);
+        }
+    }
+
+    // Bilinear interpolation of a fw × fh grid to width × height pixels, pixel x read at grid coordinate x / stride
+    // (cell i is centred on pixel i × stride); coordinates are clamped at the grid's last cell.
+    private static float[] Upsample(float[] grid, int fw, int fh, int stride, int width, int height)
+    {
+        var output = new float[width * height];
+        var x0 = new int[width];
+        var x1 = new int[width];
+        var wx = new float[width];
+        for (int x = 0; x < width; x++)
+        {
+            float f = (float)x / stride;
+            int i = Math.Min((int)f, fw - 1);
+            x0[x] = i;
+            x1[x] = Math.Min(i + 1, fw - 1);
+            wx[x] = Math.Min(f - i, 1f);
+        }
+        for (int y = 0; y < height; y++)
+        {
+            float f = (float)y / stride;
+            int j0 = Math.Min((int)f, fh - 1);
+            int j1 = Math.Min(j0 + 1, fh - 1);
+            float wy = Math.Min(f - j0, 1f);
+            var r0 = grid.AsSpan(j0 * fw, fw);
+            var r1 = grid.AsSpan(j1 * fw, fw);
+            var dst = output.AsSpan(y * width, width);
+            for (int x = 0; x < width; x++)
+            {
+                float top = r0[x0[x]] + (r0[x1[x]] - r0[x0[x]]) * wx[x];
+                float bottom = r1[x0[x]] + (r1[x1[x]] - r1[x0[x]]) * wx[x];
+                dst[x] = top + (bottom - top) * wy;
+            }
+        }
+        return output;
+    }
+}
