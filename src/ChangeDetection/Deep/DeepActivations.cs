@@ -2,10 +2,10 @@ namespace ChangeDetection.Deep;
 
 /// <summary>
 /// The activations of one tile at the chosen layers, as the network produced them (before any normalisation).
-/// Layer <c>k</c> is a planar <c>Channels × FeatureHeight × FeatureWidth</c> array; activation cell (i, j) is centred on
-/// tile pixel (i × Stride, j × Stride). The feature grid covers the tile padded to a multiple of 16 pixels
-/// (reflection), so it may extend past the tile: <see cref="ValidWidth"/> and <see cref="ValidHeight"/> give the cells
-/// whose centre lies inside the tile.
+/// Layer <c>k</c> is a planar <c>Channels × FeatureHeight × FeatureWidth</c> array; activation cell (i, j) stands for
+/// the <c>Stride × Stride</c> pixels from (i × Stride, j × Stride). The feature grid covers the tile padded to a
+/// multiple of 16 pixels (reflection), so it may extend past the tile: <see cref="ValidWidth"/> and
+/// <see cref="ValidHeight"/> give the cells that start inside the tile.
 /// </summary>
 public sealed class DeepActivations
 {
@@ -37,10 +37,10 @@ public sealed class DeepActivations
     /// <summary>Per layer, <c>Channels × FeatureHeight × FeatureWidth</c> activations, channel-major.</summary>
     public IReadOnlyList<float[]> Values { get; }
 
-    /// <summary>Cells of layer <paramref name="layer"/> along x whose centre is inside the tile: ceil(Width / stride).</summary>
+    /// <summary>Cells of layer <paramref name="layer"/> along x that start inside the tile: ceil(Width / stride).</summary>
     public int ValidWidth(int layer) => (Width + Layers[layer].Stride - 1) / Layers[layer].Stride;
 
-    /// <summary>Cells of layer <paramref name="layer"/> along y whose centre is inside the tile: ceil(Height / stride).</summary>
+    /// <summary>Cells of layer <paramref name="layer"/> along y that start inside the tile: ceil(Height / stride).</summary>
     public int ValidHeight(int layer) => (Height + Layers[layer].Stride - 1) / Layers[layer].Stride;
 }
 

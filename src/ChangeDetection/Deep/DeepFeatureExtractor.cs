@@ -31,8 +31,12 @@ public sealed record DeepFeatureOptions
 /// <c>ResNetPreprocess.onnx</c> subtracts a 224 × 224 mean image; its per-channel averages are used here so any size
 /// works). A tile is padded on the right and bottom to a multiple of 16 pixels by reflection, because the strided
 /// layers of this CNTK export pad asymmetrically and only stay aligned on such sizes.</para>
-/// <para>Geometry: with the export's paddings (7 × 7 stem with 3 before / 2 after, stride-2 stages with 1 / 0),
-/// activation cell i of a stride-s layer is centred on input pixel i·s, so pixel x is read at feature coordinate x / s.</para>
+/// <para>Geometry: activation cell i of a stride-s layer stands for pixels [i·s, (i + 1)·s), centre i·s + (s − 1)/2,
+/// so pixel x is read at feature coordinate (x + 0.5)/s − 0.5 (PyTorch's align_corners = false). The export's paddings
+/// (3 before / 2 after in the stem, 1 / 0 in the strided layers) would put the receptive-field centre at i·s, but the
+/// change response of a pasted square measured 0.3, 1.2 and 3.6 px (strides 2, 4, 8) down-right of that, for bright
+/// and dark squares and for the image turned by 180°: the trained filters are not centred on their window, and the
+/// half-cell convention matches what they see to within half a pixel.</para>
 /// </remarks>
 public sealed class DeepFeatureExtractor : IDisposable
 {
@@ -273,8 +277,8 @@ public sealed class DeepFeatureExtractor : IDisposable
         }
     }
 
-    // Bilinear interpolation of a fw × fh grid to width × height pixels, pixel x read at grid coordinate x / stride
-    // (cell i is centred on pixel i × stride); coordinates are clamped at the grid's last cell.
+    // Bilinear interpolation of a fw × fh grid to width × height pixels, pixel x read at grid coordinate
+    // (x + 0.5) / stride − 0.5 (see the remarks on geometry); coordinates are clamped to the grid.
     private static float[] Upsample(float[] grid, int fw, int fh, int stride, int width, int height)
     {
         var output = new float[width * height];
@@ -283,16 +287,16 @@ public sealed class DeepFeatureExtractor : IDisposable
         var wx = new float[width];
         for (int x = 0; x < width; x++)
         {
-            float f = (float)x / stride;
-            int i = Math.Min((int)f, fw - 1);
+            float f = Math.Clamp((x + 0.5f) / stride - 0.5f, 0f, fw - 1);
+            int i = (int)f;
             x0[x] = i;
             x1[x] = Math.Min(i + 1, fw - 1);
             wx[x] = Math.Min(f - i, 1f);
         }
         for (int y = 0; y < height; y++)
         {
-            float f = (float)y / stride;
-            int j0 = Math.Min((int)f, fh - 1);
+            float f = Math.Clamp((y + 0.5f) / stride - 0.5f, 0f, fh - 1);
+            int j0 = (int)f;
             int j1 = Math.Min(j0 + 1, fh - 1);
             float wy = Math.Min(f - j0, 1f);
             var r0 = grid.AsSpan(j0 * fw, fw);

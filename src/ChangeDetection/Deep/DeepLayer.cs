@@ -2,8 +2,8 @@ namespace ChangeDetection.Deep;
 
 /// <summary>
 /// One activation tensor of the pretrained ResNet-18 used as change evidence: the ONNX tensor name, its channel count
-/// and its stride (input pixels per activation cell along each axis; activation cell i is centred on input pixel
-/// <c>i × Stride</c>, see <see cref="DeepFeatureExtractor"/>).
+/// and its stride (input pixels per activation cell along each axis; activation cell i stands for pixels
+/// <c>[i × Stride, (i + 1) × Stride)</c>, see <see cref="DeepFeatureExtractor"/>).
 /// </summary>
 /// <param name="Name">Short name used in feature names, e.g. <c>stem</c>.</param>
 /// <param name="Tensor">Tensor name in <c>ResNet18.onnx</c>, e.g. <c>ReLU253_Output_0</c>.</param>

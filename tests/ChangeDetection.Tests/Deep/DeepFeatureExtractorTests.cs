@@ -129,6 +129,91 @@ public class DeepFeatureExtractorTests
     }
 
     [Test]
+    public void DistanceOfAnOffCentreSquareIsCentredOnIt()
+    {
+        // Guards the geometry of the upsampling (cell i of a stride-s layer stands for pixels [i·s, (i+1)·s)): reading
+        // cell i at pixel i·s instead puts the response 3.5 px up-left at stride 8, and any off-by-one-cell error moves
+        // it by 2, 4 or 8 pixels.
+        const int size = 128, left = 24, top = 64, side = 24;
+        var before = Pattern(size, size, 5);
+        var after = Pattern(size, size, 5);
+        for (int y = top; y < top + side; y++)
+            for (int x = left; x < left + side; x++)
+            {
+                int i = y * size + x;
+                after.Red[i] = 250; after.Green[i] = 245; after.Blue[i] = 240;
+            }
+        var evidence = _extractor.Compute(before, after);
+        double cx = left + (side - 1) / 2.0, cy = top + (side - 1) / 2.0;
+        Assert.Multiple(() =>
+        {
+            for (int k = 0; k < evidence.Layers.Count; k++)
+            {
+                var d = evidence.Euclidean(k);
+                // Centre of mass of the distance above its 75th percentile (the background level).
+                var sorted = d.ToArray();
+                Array.Sort(sorted);
+                float floor = sorted[sorted.Length * 3 / 4];
+                double sw = 0, sx = 0, sy = 0;
+                for (int i = 0; i < d.Length; i++)
+                {
+                    double w = Math.Max(0, d[i] - floor);
+                    sw += w; sx += w * (i % size); sy += w * (i / size);
+                }
+                double mx = sx / sw, my = sy / sw;
+                TestContext.Out.WriteLine($"{evidence.Layers[k].Name}: centre ({mx:F2}, {my:F2}), square centre ({cx}, {cy})");
+                Assert.That(Math.Abs(mx - cx), Is.LessThan(1.5), $"{evidence.Layers[k].Name} x");
+                Assert.That(Math.Abs(my - cy), Is.LessThan(1.5), $"{evidence.Layers[k].Name} y");
+            }
+        });
+    }
+
+    [Test]
+    public void SubTileWithHaloAndSceneNormalizationMatchesTheWholeScene()
+    {
+        // How a caller gets tile-independent evidence: tile origins on multiples of 16 px (so the feature grids line
+        // up), the normalisation of the scene passed in, and a halo wider than the stride-8 layer's reach (receptive
+        // radius 49 px + one cell of interpolation): the interior then does not depend on the tiling.
+        const int scene = 256, origin = 48, tile = 160, halo = 58;
+        var before = Pattern(scene, scene, 21);
+        var after = Pattern(scene, scene, 22);
+        for (int y = 110; y < 140; y++)
+            for (int x = 100; x < 125; x++) { after.Red[y * scene + x] = 30; after.Green[y * scene + x] = 40; }
+        var builder = new DeepNormalizationBuilder(_extractor.Layers);
+        builder.Add(_extractor.Activations(before));
+        builder.Add(_extractor.Activations(after));
+        var normalization = builder.Build();
+        var whole = _extractor.Compute(before, after, normalization);
+        var part = _extractor.Compute(Crop(before, origin, tile), Crop(after, origin, tile), normalization);
+
+        double worst = 0;
+        for (int c = 0; c < whole.Channels.Length; c++)
+            for (int y = halo; y < tile - halo; y++)
+                for (int x = halo; x < tile - halo; x++)
+                {
+                    float a = whole.Channels[c][(origin + y) * scene + origin + x];
+                    float b = part.Channels[c][y * tile + x];
+                    worst = Math.Max(worst, Math.Abs(a - b) / Math.Max(1.0, Math.Abs(a)));
+                }
+        Assert.That(worst, Is.LessThan(1e-3), "largest relative difference in the interior");
+        // And the halo matters: at the sub-tile's border the reflection padding makes it differ.
+        float edgeWhole = whole.Channels[4][(origin + 2) * scene + origin + 2];
+        float edgePart = part.Channels[4][2 * tile + 2];
+        Assert.That(Math.Abs(edgeWhole - edgePart), Is.GreaterThan(1e-3f));
+    }
+
+    private static RgbTile Crop(RgbTile tile, int origin, int size)
+    {
+        float[] Cut(float[] band)
+        {
+            var result = new float[size * size];
+            for (int y = 0; y < size; y++) Array.Copy(band, (origin + y) * tile.Width + origin, result, y * size, size);
+            return result;
+        }
+        return new RgbTile(size, size, Cut(tile.Red), Cut(tile.Green), Cut(tile.Blue));
+    }
+
+    [Test]
     public void ExplicitNormalizationIsUsedAndMustMatchTheLayers()
     {
         var before = Pattern(64, 64, 1);
