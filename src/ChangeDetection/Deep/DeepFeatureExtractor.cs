@@ -46,6 +46,8 @@ public sealed class DeepFeatureExtractor : IDisposable
     /// <summary>Tiles are padded to a multiple of this many pixels (the largest stride of <see cref="DeepLayer.All"/>).</summary>
     public const int PadMultiple = 16;
 
+
+
     // Per-channel averages of MeanImage in the package's ResNetPreprocess.onnx (B, G, R order), 0–255 scale.
     private const float MeanBlue = 103.0626f;
     private const float MeanGreen = 115.9029f;
@@ -124,6 +126,11 @@ public sealed class DeepFeatureExtractor : IDisposable
     /// <summary>ONNX Runtime threads per inference.</summary>
     public int IntraOpNumThreads { get; }
 
+    /// <summary>Pixels from a tile's border beyond which the evidence no longer depends on the border: the largest
+    /// receptive radius of <see cref="Layers"/> plus one cell of interpolation (58 px for <see cref="DeepLayer.Default"/>).
+    /// Tiles read with this halo (and a scene normalisation) agree with the whole scene.</summary>
+    public int Halo => Layers.Max(l => (l.ReceptiveField + 1) / 2 + l.Stride);
+
     /// <summary>Graph nodes left after dropping what the chosen layers do not need (diagnostics).</summary>
     public int NodesKept { get; }
 
@@ -143,6 +150,13 @@ public sealed class DeepFeatureExtractor : IDisposable
     /// valid cells of both dates of this tile), and per layer the Euclidean and cosine distances are interpolated to
     /// every pixel.
     /// </summary>
+    /// <remarks>
+    /// The evidence depends on the tile's surroundings (receptive fields up to 99 px) and, without
+    /// <paramref name="normalization"/>, on the tile's content statistics. For results that do not depend on the tiling,
+    /// pass one normalisation for the scene (<see cref="DeepNormalizationBuilder"/> over a sample of tiles of both
+    /// dates), put tile origins on multiples of <see cref="PadMultiple"/> pixels (so the feature grids line up) and
+    /// keep only the pixels at least <see cref="Halo"/> pixels inside the tile.
+    /// </remarks>
     public DeepChangeEvidence Compute(RgbTile before, RgbTile after, DeepNormalization? normalization = null)
     {
         ArgumentNullException.ThrowIfNull(before);

@@ -174,7 +174,9 @@ public class DeepFeatureExtractorTests
         // How a caller gets tile-independent evidence: tile origins on multiples of 16 px (so the feature grids line
         // up), the normalisation of the scene passed in, and a halo wider than the stride-8 layer's reach (receptive
         // radius 49 px + one cell of interpolation): the interior then does not depend on the tiling.
-        const int scene = 256, origin = 48, tile = 160, halo = 58;
+        const int scene = 256, origin = 48, tile = 160;
+        int halo = _extractor.Halo;
+        Assert.That(halo, Is.EqualTo(58));
         var before = Pattern(scene, scene, 21);
         var after = Pattern(scene, scene, 22);
         for (int y = 110; y < 140; y++)
