@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 
 namespace ChangeDetection.Deep;
@@ -141,7 +142,12 @@ public sealed class DeepFeatureExtractor : IDisposable
     public DeepActivations Activations(RgbTile tile)
     {
         ArgumentNullException.ThrowIfNull(tile);
-        return Run([tile])[0];
+        using var outputs = Run([tile], out int pw, out int ph);
+        var fws = Layers.Select(l => pw / l.Stride).ToArray();
+        var fhs = Layers.Select(l => ph / l.Stride).ToArray();
+        var values = new float[Layers.Count][];
+        for (int k = 0; k < Layers.Count; k++) values[k] = outputs[k].GetTensorDataAsSpan<float>().ToArray();
+        return new DeepActivations(Layers, tile.Width, tile.Height, fws, fhs, values);
     }
 
     /// <summary>
@@ -166,25 +172,33 @@ public sealed class DeepFeatureExtractor : IDisposable
         if (normalization is not null && !normalization.Layers.SequenceEqual(Layers))
             throw new ArgumentException("the normalisation was computed for other layers");
 
-        var acts = Run([before, after]);
+        int width = before.Width, height = before.Height;
+        // The activations are read where ONNX Runtime wrote them (batch item 0 = before, 1 = after), without copies.
+        using var outputs = Run([before, after], out int pw, out int ph);
         if (normalization is null)
         {
             var builder = new DeepNormalizationBuilder(Layers);
-            builder.Add(acts[0]);
-            builder.Add(acts[1]);
+            for (int k = 0; k < Layers.Count; k++)
+            {
+                int fw = pw / Layers[k].Stride, fh = ph / Layers[k].Stride;
+                int vw = (width + Layers[k].Stride - 1) / Layers[k].Stride, vh = (height + Layers[k].Stride - 1) / Layers[k].Stride;
+                var data = outputs[k].GetTensorDataAsSpan<float>();
+                int per = Layers[k].Channels * fw * fh;
+                builder.Add(k, data[..per], fw, fh, vw, vh);
+                builder.Add(k, data.Slice(per, per), fw, fh, vw, vh);
+            }
             normalization = builder.Build();
         }
 
-        int width = before.Width, height = before.Height;
         var channels = new float[Layers.Count * 2][];
-        var euclid = Array.Empty<float>();
-        var cosine = Array.Empty<float>();
         for (int k = 0; k < Layers.Count; k++)
         {
-            int fw = acts[0].FeatureWidth[k], fh = acts[0].FeatureHeight[k];
-            int cells = fw * fh;
-            if (euclid.Length != cells) { euclid = new float[cells]; cosine = new float[cells]; }
-            Distances(acts[0].Values[k], acts[1].Values[k], Layers[k].Channels, cells, normalization.Mean[k], normalization.Std[k], euclid, cosine);
+            int fw = pw / Layers[k].Stride, fh = ph / Layers[k].Stride;
+            int cells = fw * fh, per = Layers[k].Channels * cells;
+            var data = outputs[k].GetTensorDataAsSpan<float>();
+            var euclid = new float[cells];
+            var cosine = new float[cells];
+            Distances(data[..per], data.Slice(per, per), Layers[k].Channels, cells, normalization.Mean[k], normalization.Std[k], euclid, cosine);
             channels[2 * k] = Upsample(euclid, fw, fh, Layers[k].Stride, width, height);
             channels[2 * k + 1] = Upsample(cosine, fw, fh, Layers[k].Stride, width, height);
         }
@@ -198,13 +212,14 @@ public sealed class DeepFeatureExtractor : IDisposable
         _sessionOptions.Dispose();
     }
 
-    private DeepActivations[] Run(RgbTile[] tiles)
+    // Runs the tiles as one batch and checks the output shapes; the caller disposes the outputs.
+    private IDisposableReadOnlyCollection<OrtValue> Run(RgbTile[] tiles, out int pw, out int ph)
     {
         int width = tiles[0].Width, height = tiles[0].Height;
         if (width < MinTileSize || height < MinTileSize)
             throw new ArgumentException($"tiles must be at least {MinTileSize} × {MinTileSize} pixels (got {width} × {height})");
-        int pw = (width + PadMultiple - 1) / PadMultiple * PadMultiple;
-        int ph = (height + PadMultiple - 1) / PadMultiple * PadMultiple;
+        pw = (width + PadMultiple - 1) / PadMultiple * PadMultiple;
+        ph = (height + PadMultiple - 1) / PadMultiple * PadMultiple;
         int plane = pw * ph;
         var input = new float[tiles.Length * 3 * plane];
         for (int n = 0; n < tiles.Length; n++)
@@ -217,31 +232,20 @@ public sealed class DeepFeatureExtractor : IDisposable
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [tiles.Length, 3, ph, pw]);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [_inputName], [inputValue], _outputNames);
-
-        var result = new DeepActivations[tiles.Length];
-        var fws = new int[Layers.Count];
-        var fhs = new int[Layers.Count];
-        var values = new float[tiles.Length][][];
-        for (int n = 0; n < tiles.Length; n++) values[n] = new float[Layers.Count][];
+        var outputs = _session.Run(runOptions, [_inputName], [inputValue], _outputNames);
         for (int k = 0; k < Layers.Count; k++)
         {
-            var info = outputs[k].GetTensorTypeAndShape();
-            var shape = info.Shape;
+            var shape = outputs[k].GetTensorTypeAndShape().Shape;
             int expectedW = pw / Layers[k].Stride, expectedH = ph / Layers[k].Stride;
             if (shape.Length != 4 || shape[0] != tiles.Length || shape[1] != Layers[k].Channels || shape[2] != expectedH || shape[3] != expectedW)
+            {
+                outputs.Dispose();
                 throw new ChangeDetectionException(
                     $"{ModelPath}: layer {Layers[k].Tensor} has shape [{string.Join(", ", shape)}], expected " +
                     $"[{tiles.Length}, {Layers[k].Channels}, {expectedH}, {expectedW}]: not the ResNet-18 model this code was written for.");
-            fws[k] = expectedW;
-            fhs[k] = expectedH;
-            var data = outputs[k].GetTensorDataAsSpan<float>();
-            int per = Layers[k].Channels * expectedW * expectedH;
-            for (int n = 0; n < tiles.Length; n++) values[n][k] = data.Slice(n * per, per).ToArray();
+            }
         }
-        for (int n = 0; n < tiles.Length; n++)
-            result[n] = new DeepActivations(Layers, width, height, fws, fhs, values[n]);
-        return result;
+        return outputs;
     }
 
     // Copies one band minus its mean into a pw × ph plane, mirroring the last rows/columns (reflection without repeating
@@ -258,32 +262,35 @@ public sealed class DeepFeatureExtractor : IDisposable
         }
     }
 
-    private static void Distances(float[] a, float[] b, int channels, int cells, float[] mean, float[] std, float[] euclid, float[] cosine)
+    // Per cell, over channels: z = (a − mean) / std for both dates, then Σ(za − zb)², Σ za·zb, Σ za², Σ zb², channel by
+    // channel with SIMD span arithmetic (float; sums of at most a few hundred terms), then the two distances per cell.
+    private static void Distances(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int channels, int cells, float[] mean, float[] std, float[] euclid, float[] cosine)
     {
-        var sumSq = new double[cells];
-        var dot = new double[cells];
-        var normA = new double[cells];
-        var normB = new double[cells];
+        var za = new float[cells];
+        var zb = new float[cells];
+        var d = new float[cells];
+        var sumSq = new float[cells];
+        var dot = new float[cells];
+        var normA = new float[cells];
+        var normB = new float[cells];
         for (int c = 0; c < channels; c++)
         {
-            float m = mean[c], inv = 1f / std[c];
-            var pa = a.AsSpan(c * cells, cells);
-            var pb = b.AsSpan(c * cells, cells);
-            for (int i = 0; i < cells; i++)
-            {
-                double za = (pa[i] - m) * inv;
-                double zb = (pb[i] - m) * inv;
-                double d = za - zb;
-                sumSq[i] += d * d;
-                dot[i] += za * zb;
-                normA[i] += za * za;
-                normB[i] += zb * zb;
-            }
+            float inv = 1f / std[c];
+            TensorPrimitives.Subtract(a.Slice(c * cells, cells), mean[c], za);
+            TensorPrimitives.Multiply(za, inv, za);
+            TensorPrimitives.Subtract(b.Slice(c * cells, cells), mean[c], zb);
+            TensorPrimitives.Multiply(zb, inv, zb);
+            TensorPrimitives.Subtract(za, zb, d);
+            TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
+            TensorPrimitives.MultiplyAdd(za, zb, dot, dot);
+            TensorPrimitives.MultiplyAdd(za, za, normA, normA);
+            TensorPrimitives.MultiplyAdd(zb, zb, normB, normB);
         }
         for (int i = 0; i < cells; i++)
         {
-            euclid[i] = (float)Math.Sqrt(sumSq[i]);
-            double denominator = Math.Sqrt(normA[i] * normB[i]);
+            euclid[i] = MathF.Sqrt(sumSq[i]);
+            // Products of two floats are exact in double: identical dates give exactly 0.
+            double denominator = Math.Sqrt((double)normA[i] * normB[i]);
             // A zero vector (every channel exactly at its mean) has no direction: call it unchanged only if the other is too.
             cosine[i] = denominator > 1e-12
                 ? (float)Math.Clamp(1.0 - dot[i] / denominator, 0.0, 2.0)
