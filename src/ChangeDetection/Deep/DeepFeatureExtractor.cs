@@ -135,6 +135,9 @@ public sealed class DeepFeatureExtractor : IDisposable
     /// <summary>Graph nodes left after dropping what the chosen layers do not need (diagnostics).</summary>
     public int NodesKept { get; }
 
+    /// <summary>Dimensions of the edited session's image input as ONNX Runtime reports them (−1: free).</summary>
+    internal IReadOnlyList<int> InputDimensions => _session.InputMetadata[_inputName].Dimensions;
+
     /// <summary>Output tensor names of the loaded (edited) session, in order.</summary>
     public IReadOnlyList<string> SessionOutputNames => _session.OutputNames;
 

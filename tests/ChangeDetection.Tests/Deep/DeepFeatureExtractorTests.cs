@@ -25,6 +25,8 @@ public class DeepFeatureExtractorTests
             Assert.That(File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx")), Is.True, "the build copies the model next to the tests");
             Assert.That(_extractor.ModelPath, Is.EqualTo(DeepFeatureExtractor.DefaultModelPath));
             Assert.That(_extractor.SessionOutputNames, Is.EqualTo(new[] { "ReLU253_Output_0", "ReLU283_Output_0", "ReLU315_Output_0" }));
+            // As shipped the input is fixed at 1 × 3 × 224 × 224; the edit frees batch, height and width.
+            Assert.That(_extractor.InputDimensions, Is.EqualTo(new[] { -1, 3, -1, -1 }));
             // Everything after conv3_x is dropped: stem 3 + max pool 1 + conv2_x 14 + conv3_x 16 of the full network's 74.
             Assert.That(_extractor.NodesKept, Is.EqualTo(34));
         });
@@ -240,6 +242,14 @@ public class DeepFeatureExtractorTests
         string path = Path.Combine(Path.GetTempPath(), $"cdx-no-model-{Guid.NewGuid():N}", "ResNet18.onnx");
         var e = Assert.Throws<ChangeDetectionException>(() => new DeepFeatureExtractor(new DeepFeatureOptions { ModelPath = path }).Dispose());
         Assert.That(e!.Message, Does.StartWith(path).And.Contain("Microsoft.ML.DnnImageFeaturizer.ResNet18").And.Contain("dotnet build").And.Contain("ModelPath"));
+    }
+
+    [Test]
+    public void LayerThatTheModelLacksGivesAClearError()
+    {
+        var bogus = new DeepLayer("bogus", "NoSuchTensor_Output_0", 64, 4, 43);
+        var e = Assert.Throws<ChangeDetectionException>(() => new DeepFeatureExtractor(new DeepFeatureOptions { Layers = [DeepLayer.Stem, bogus] }).Dispose());
+        Assert.That(e!.Message, Does.StartWith(DeepFeatureExtractor.DefaultModelPath).And.Contain("NoSuchTensor_Output_0"));
     }
 
     [Test]
