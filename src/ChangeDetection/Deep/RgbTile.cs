@@ -41,7 +41,8 @@ public sealed class RgbTile
 
     /// <summary>
     /// Stretches three uint16 DN planes to 0–255 with fixed per-band limits (<see cref="BandStretch"/>), computed once
-    /// per scene so that every tile of a date is scaled alike.
+    /// per scene so that every tile of a date is scaled alike. Nodata pixels are stretched like any DN (usually to 0):
+    /// the caller masks the evidence there, and within a receptive field of them (see <see cref="DeepLayer.ReceptiveField"/>).
     /// </summary>
     public static RgbTile FromDigitalNumbers(int width, int height,
         ReadOnlySpan<ushort> red, ReadOnlySpan<ushort> green, ReadOnlySpan<ushort> blue,

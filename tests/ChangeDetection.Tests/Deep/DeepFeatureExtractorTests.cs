@@ -58,6 +58,22 @@ public class DeepFeatureExtractorTests
     }
 
     [Test]
+    public void Stage3CanBeAddedAtStride16()
+    {
+        using var all = new DeepFeatureExtractor(new DeepFeatureOptions { Layers = DeepLayer.All });
+        var acts = all.Activations(Pattern(96, 64, 0));
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.SessionOutputNames[^1], Is.EqualTo("ReLU347_Output_0"));
+            Assert.That(all.NodesKept, Is.EqualTo(50), "conv4_x adds 16 nodes");
+            Assert.That(acts.FeatureWidth[3], Is.EqualTo(6));
+            Assert.That(acts.FeatureHeight[3], Is.EqualTo(4));
+            Assert.That(acts.Values[3], Has.Length.EqualTo(256 * 6 * 4));
+            Assert.That(all.Halo, Is.EqualTo(122));
+        });
+    }
+
+    [Test]
     public void ActivationsOfAFixedInputMatchTheRecordedChecksum()
     {
         // Guards against a changed model file (another package version), a changed preprocessing (channel order,
