@@ -40,7 +40,7 @@ public class SyntheticTrainingTests
     {
         using var dir = new TempDir();
         var options = new SyntheticTrainingOptions { Size = 1024, Workers = 2 };
-        var train = new[] { 1L, 2L }.SelectMany(s => SyntheticTrainingData.Build(dir.File($"s{s}"), s, options)).ToList();
+        var train = new[] { 1L, 2L, 4L }.SelectMany(s => SyntheticTrainingData.Build(dir.File($"s{s}"), s, options)).ToList();
         var test = SyntheticTrainingData.Build(dir.File("s3"), 3, options);
         Assert.That(train.Select(t => t.Label).Distinct(), Is.SupersetOf(new[] { "construction", "earthwork", "pond", "road", "solar", "vegetation", "pseudo" }));
 
