@@ -102,6 +102,15 @@ public class DetectEvalCommandTests
                 }
             Assert.That(lines.Where(l => l.GetProperty("method").GetString() == "product").All(l => l.GetProperty("model").ValueKind == JsonValueKind.Null), Is.True, "--model none");
             Assert.That(lines.Any(l => l.GetProperty("f1").GetDouble() > 0), Is.True, "the injected blocks are found");
+            // Each product pair line reports the co-registration pass 1 found (no shift is applied by default).
+            foreach (var l in lines.Where(l => l.GetProperty("method").GetString() == "product" && l.GetProperty("pair").ValueKind != JsonValueKind.Null))
+            {
+                Assert.That(Enum.GetNames<ChangeDetection.Registration.GlobalShiftStatus>(), Does.Contain(l.GetProperty("shift_status").GetString()));
+                Assert.That(Math.Abs(l.GetProperty("shift_dx").GetDouble()), Is.LessThanOrEqualTo(4));
+                Assert.That(Math.Abs(l.GetProperty("shift_dy").GetDouble()), Is.LessThanOrEqualTo(4));
+            }
+            Assert.That(lines.Where(l => l.GetProperty("pair").ValueKind == JsonValueKind.Null || l.GetProperty("method").GetString() == "baseline")
+                .Any(l => l.TryGetProperty("shift_dx", out _)), Is.False, "source totals and the baseline have no shift");
         });
 
         var text = Cdx("eval", "--pairs", csv, "--model", "none");

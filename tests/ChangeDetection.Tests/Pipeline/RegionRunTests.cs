@@ -82,6 +82,11 @@ public class RegionRunTests
             Assert.That(root.GetProperty("threshold").GetDouble(), Is.EqualTo(result.Threshold).Within(1e-6));
             Assert.That(root.GetProperty("counts").GetProperty("tiles").GetInt32(), Is.EqualTo(16));
             Assert.That(root.GetProperty("parameters").GetProperty("tile_size").GetInt32(), Is.EqualTo(128));
+            // The after image's shift is estimated and recorded, not applied by default.
+            var registration = root.GetProperty("parameters").GetProperty("registration");
+            Assert.That(Enum.GetNames<ChangeDetection.Registration.GlobalShiftStatus>(), Does.Contain(registration.GetProperty("status").GetString()));
+            Assert.That(registration.GetProperty("reason").GetString(), Is.Not.Empty);
+            Assert.That(root.GetProperty("parameters").GetProperty("registration_applied").GetBoolean(), Is.False);
             Assert.That(root.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("role").GetString()), Does.Contain("before").And.Contain("after"));
             Assert.That(root.GetProperty("timings_s").TryGetProperty("mask", out _), Is.True);
             Assert.That(root.GetProperty("version").GetString(), Is.Not.Empty);
