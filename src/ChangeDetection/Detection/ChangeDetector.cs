@@ -213,6 +213,7 @@ public sealed class ChangeDetector
                 filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
                 scratch.AsSpan(0, n).CopyTo(mask);
             }
+            VegetationGain.Mark(mask.AsSpan(0, n), rawBefore, rawAfter, n, Roles(pair.Bands));
             var core = tile.CoreInRead;
             var coreMask = new byte[core.PixelCount];
             for (int r = 0; r < core.Height; r++)
@@ -230,14 +231,18 @@ public sealed class ChangeDetector
     private static List<PatchPiece> Pieces(in PixelView view, Tile tile, byte[] coreMask)
     {
         var core = tile.CoreInRead;
-        var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, Morphology.Change);
-        var moments = new PatchMoments[count];
-        for (int k = 0; k < count; k++) moments[k] = new PatchMoments();
-        for (int y = 0; y < core.Height; y++)
-            for (int x = 0; x < core.Width; x++)
-                if (labels[y * core.Width + x] is int l and >= 0) moments[l].Add(view, core.X + x, core.Y + y);
-        var result = new List<PatchPiece>(count);
-        for (int k = 0; k < count; k++) result.Add(new PatchPiece(tile.Core.X + first[k].X, tile.Core.Y + first[k].Y, moments[k]));
+        var result = new List<PatchPiece>();
+        // One set of pieces per kind of change: a piece never spans two mask values, as no patch does.
+        foreach (byte value in new[] { Morphology.Change, Morphology.ChangeVegetationGain })
+        {
+            var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, value);
+            var moments = new PatchMoments[count];
+            for (int k = 0; k < count; k++) moments[k] = new PatchMoments();
+            for (int y = 0; y < core.Height; y++)
+                for (int x = 0; x < core.Width; x++)
+                    if (labels[y * core.Width + x] is int l and >= 0) moments[l].Add(view, core.X + x, core.Y + y);
+            for (int k = 0; k < count; k++) result.Add(new PatchPiece(tile.Core.X + first[k].X, tile.Core.Y + first[k].Y, moments[k]));
+        }
         return result;
     }
 
@@ -262,7 +267,7 @@ public sealed class ChangeDetector
         foreach (byte px in mask)
         {
             if (px != Morphology.NoData) v++;
-            if (px == Morphology.Change) c++;
+            if (Morphology.IsChange(px)) c++;
         }
         return (v, c);
     }

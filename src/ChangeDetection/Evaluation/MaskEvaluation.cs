@@ -54,7 +54,7 @@ public static class MaskEvaluation
             {
                 byte label = t[i];
                 if (label == Unlabelled) continue;
-                bool predicted = m[i] == 1;
+                bool predicted = Kernels.Morphology.IsChange(m[i]);
                 if (label != 0) { if (predicted) tp++; else fn++; }
                 else if (predicted) fp++;
                 else tn++;

@@ -62,7 +62,7 @@ public static class PatchMask
         var kept = new bool[mask.Length];
         foreach (var p in keep) Mark(p, width, kept);
         for (int i = 0; i < mask.Length; i++)
-            if (mask[i] == 1 && !kept[i]) mask[i] = 0;
+            if (Kernels.Morphology.IsChange(mask[i]) && !kept[i]) mask[i] = 0;
     });
 
     /// <summary>Writes <paramref name="outputPath"/>: <paramref name="maskPath"/> with the pixels of <paramref name="remove"/> set to no change.</summary>
@@ -71,7 +71,7 @@ public static class PatchMask
         var removed = new bool[mask.Length];
         foreach (var p in remove) Mark(p, width, removed);
         for (int i = 0; i < mask.Length; i++)
-            if (removed[i] && mask[i] == 1) mask[i] = 0;
+            if (removed[i] && Kernels.Morphology.IsChange(mask[i])) mask[i] = 0;
     });
 
     private static void Mark(Patch patch, int width, bool[] marks)

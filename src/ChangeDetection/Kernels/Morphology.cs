@@ -27,6 +27,16 @@ public static class Morphology
     /// <summary>Mask value: change.</summary>
     public const byte Change = 1;
 
+    /// <summary>
+    /// Mask value of the detector's output: change where the vegetation index rose (greening; see
+    /// <see cref="Detection.VegetationGain"/>). Written after the morphology, which works on 0/1; a separate
+    /// value so that a greening field and a building inside it become separate patches.
+    /// </summary>
+    public const byte ChangeVegetationGain = 2;
+
+    /// <summary>True for a mask value that is change of any kind (not background, not nodata).</summary>
+    public static bool IsChange(byte value) => value != Background && value != NoData;
+
     /// <summary>Mask value: no data in either date (never becomes change).</summary>
     public const byte NoData = 255;
 
