@@ -61,6 +61,46 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// A field that greened (bare → crop: red down, NIR up) with a new building inside it: both are change,
+    /// but the building is marked 1 and the greening 2, so they are two patches, not one.
+    /// </summary>
+    [Test]
+    public void ABuildingInsideAGreeningFieldIsAPatchOfItsOwn()
+    {
+        using var dir = new TempDir();
+        // The field is a tenth of the scene: most of it is unchanged soil, as in a real scene.
+        bool Field(int c, int r) => c is >= 40 and < 116 && r is >= 40 and < 116;
+        bool Building(int c, int r) => c is >= 70 and < 90 && r is >= 70 and < 90;
+        // blue, green, red, nir: bare soil 900/1000/1100/1300 (NDVI 0.08); crop 500/800/500/2500 (NDVI 0.67); roof 2600/2600/2600/2500.
+        int[] soil = [900, 1000, 1100, 1300], crop = [500, 800, 500, 2500], roof = [2600, 2600, 2600, 2500];
+        string before = ScenePairTests.Write(dir, "before.tif", 240, 240, Gt, (k, c, r) => soil[k] + Noise(k, c, r, 1), names: ["blue", "green", "red", "nir"]);
+        string after = ScenePairTests.Write(dir, "after.tif", 240, 240, Gt, (k, c, r) =>
+            (Building(c, r) ? roof[k] : Field(c, r) ? crop[k] : soil[k]) + Noise(k, c, r, 2), names: ["blue", "green", "red", "nir"]);
+        using var pair = ScenePair.Open(before, after);
+        var result = ChangeDetector.Detect(pair, dir.File("mask.tif"), new ChangeDetectionOptions { TileSize = 64 });
+        var mask = ReadMask(dir.File("mask.tif"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(mask[80 * 240 + 80], Is.EqualTo(Morphology.Change), "the building");
+            Assert.That(mask[50 * 240 + 50], Is.EqualTo(Morphology.ChangeVegetationGain), "the greening field");
+            Assert.That(mask[10 * 240 + 10], Is.EqualTo(Morphology.Background));
+            Assert.That(result.ChangedPixels, Is.EqualTo(mask.Count(Morphology.IsChange)), "both kinds count as change");
+        });
+        using var reader = GeoTiffReader.Open(dir.File("mask.tif"));
+        var components = ChangeDetection.Vectorization.MaskPolygonizer.Polygonize(new ChangeDetection.Vectorization.GeoTiffMaskSource(reader));
+        // The building is a component of its own (20 × 20 pixels), not part of the field's (76² − 20² pixels).
+        var building = components.Where(c => c.ClassValue == Morphology.Change).MaxBy(c => c.PixelCount)!;
+        var field = components.Where(c => c.ClassValue == Morphology.ChangeVegetationGain).MaxBy(c => c.PixelCount)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(building.PixelCount, Is.InRange(360, 440));
+            Assert.That(field.PixelCount, Is.InRange(5376 * 0.9, 5376 * 1.1));
+        });
+        // The pieces of the patch features follow the same split: each lies wholly in one component.
+        Assert.That(result.Pieces, Has.Count.GreaterThanOrEqualTo(2));
+    }
+
     [Test]
     public void MaskIsIdenticalForEveryTileSize()
     {
