@@ -49,7 +49,14 @@ public sealed class PixelSamples
     public PixelSamples Where(Func<int, int, bool> keep)
     {
         ArgumentNullException.ThrowIfNull(keep);
-        var idx = Enumerable.Range(0, Count).Where(i => keep(X[i], Y[i])).ToArray();
+        return Select([.. Enumerable.Range(0, Count).Where(i => keep(X[i], Y[i]))]);
+    }
+
+    /// <summary>The pixels sorted by row, then column.</summary>
+    internal PixelSamples InGridOrder() => Select([.. Enumerable.Range(0, Count).OrderBy(i => Y[i]).ThenBy(i => X[i])]);
+
+    private PixelSamples Select(int[] idx)
+    {
         int f = FeatureCount;
         var features = new float[idx.Length * f];
         for (int j = 0; j < idx.Length; j++) Array.Copy(Features, idx[j] * f, features, j * f, f);
@@ -155,8 +162,10 @@ public static class PixelSampling
         long drawnChanged = labelList.Count(l => l), drawnUnchanged = labelList.Count - drawnChanged;
         float wChanged = drawnChanged == 0 ? 0 : (float)((double)changed / drawnChanged);
         float wUnchanged = drawnUnchanged == 0 ? 0 : (float)((double)unchanged / drawnUnchanged);
-        return new PixelSamples(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(truthPath))) ?? truthPath, radiometry.Bands, names,
+        var drawnSet = new PixelSamples(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(truthPath))) ?? truthPath, radiometry.Bands, names,
             [.. features], [.. labelList], [.. labelList.Select(l => l ? wChanged : wUnchanged)], [.. xs], [.. ys], [.. calibration]);
+        // Row-major grid order, whatever the tiles: the trees see the same pixels in the same order.
+        return drawnSet.InGridOrder();
     }
 
     /// <summary>Reads a window of the pair in <paramref name="radiometry"/>'s band order.</summary>
