@@ -35,12 +35,12 @@ public static class PixelModelEvaluation
     public static PixelSamplingOptions LopoSampling { get; } = new() { MaxPerClass = 5_000 };
 
     /// <summary>Opens a pair, fits its normalisation for <paramref name="bands"/> (all of the pair's when null) and draws its training pixels.</summary>
-    public static PixelPair Prepare(LabelledPair pair, PixelSamplingOptions? sampling = null, IReadOnlyList<SpectralBand>? bands = null)
+    public static PixelPair Prepare(LabelledPair pair, PixelSamplingOptions? sampling = null, IReadOnlyList<SpectralBand>? bands = null, PixelFeatureSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
         using var scene = ScenePair.Open(pair.Before, pair.After);
         var radiometry = PixelRadiometry.Of(scene, bands);
-        var samples = PixelSampling.Sample(scene, pair.Truth, radiometry, options: sampling);
+        var samples = PixelSampling.Sample(scene, pair.Truth, radiometry, schema, sampling);
         return new PixelPair(pair, radiometry.Bands, radiometry, samples);
     }
 
@@ -79,13 +79,14 @@ public static class PixelModelEvaluation
     /// same bands (one model per group), or with <see cref="PixelHoldOut.SpatialFolds"/> when no other group has its bands.
     /// </summary>
     public static IReadOnlyList<PixelPairScore> LeaveOneGroupOut(IReadOnlyList<LabelledPair> pairs, string workDir, PixelModelOptions? options = null,
-        int tileSize = 1024, Action<string>? log = null)
+        int tileSize = 1024, Action<string>? log = null, PixelFeatureSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         options ??= new PixelModelOptions();
+        schema ??= PixelFeatureSchema.Default;
         var prepared = pairs.Select(p =>
         {
-            var x = Prepare(p, LopoSampling with { Seed = options.Seed });
+            var x = Prepare(p, LopoSampling with { Seed = options.Seed }, schema: schema);
             log?.Invoke($"{p.Source}/{p.Name}: {x.Samples.Count} training pixels drawn ({x.Samples.Labels.Count(l => l)} changed), bands {string.Join(",", x.Bands.Select(b => b.Name()))}");
             return x;
         }).ToList();
@@ -96,7 +97,7 @@ public static class PixelModelEvaluation
             var others = prepared.Where(o => o.Pair.Group != group.Key && o.Bands.SequenceEqual(bands)).ToList();
             if (others.Count > 0)
             {
-                var model = Train(others.Select(o => o.Samples).ToList(), options, $"group {group.Key}");
+                var model = Train(others.Select(o => o.Samples).ToList(), options, schema, $"group {group.Key}");
                 int n = others.Sum(o => o.Samples.Count);
                 foreach (var p in group)
                 {
@@ -108,7 +109,7 @@ public static class PixelModelEvaluation
             }
             foreach (var p in group)
             {
-                var s = SpatialFolds(p, options, workDir, tileSize);
+                var s = SpatialFolds(p, options, schema, workDir, tileSize);
                 log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: no other group has bands {string.Join(",", bands.Select(b => b.Name()))}; 2×2 spatial folds: F1 {s.Score.F1:0.000}");
                 results.Add(s);
             }
@@ -118,13 +119,13 @@ public static class PixelModelEvaluation
     }
 
     /// <summary>Four models, each trained on the pair's pixels outside one quadrant (and a halo-wide margin), scoring that quadrant.</summary>
-    private static PixelPairScore SpatialFolds(PixelPair p, PixelModelOptions options, string workDir, int tileSize)
+    private static PixelPairScore SpatialFolds(PixelPair p, PixelModelOptions options, PixelFeatureSchema schema, string workDir, int tileSize)
     {
         using var scene = ScenePair.Open(p.Pair.Before, p.Pair.After);
         int midX = scene.Grid.Width / 2, midY = scene.Grid.Height / 2;
         int Fold(int x, int y) => (x < midX ? 0 : 1) + (y < midY ? 0 : 2);
         // A training pixel nearer the held-out quadrant than the features' halo shares context with it.
-        int margin = PixelFeatureSchema.Default.Halo + 2 * PixelChangeModel.OpenRadius;
+        int margin = schema.Halo + 2 * PixelChangeModel.OpenRadius;
         bool Near(int x, int y, int fold)
         {
             for (int dy = -margin; dy <= margin; dy += margin)
@@ -139,16 +140,16 @@ public static class PixelModelEvaluation
             int f = fold;
             var train = p.Samples.Where((x, y) => Fold(x, y) != f && !Near(x, y, f));
             pixels += train.Count;
-            models.Add(Train([train], options, $"{p.Pair.Source}/{p.Pair.Name} fold {fold}"));
+            models.Add(Train([train], options, schema, $"{p.Pair.Source}/{p.Pair.Name} fold {fold}"));
         }
         string mask = Path.Combine(workDir, $"{p.Pair.Source}_{p.Pair.Name}_pixel.tif");
         PixelMask.Write(scene, models, Fold, mask, tileSize, p.Radiometry);
         return new PixelPairScore(p.Pair, MaskEvaluation.Score(mask, p.Pair.Truth), PixelHoldOut.SpatialFolds, pixels / 4, mask);
     }
 
-    private static PixelChangeModel Train(IReadOnlyList<PixelSamples> samples, PixelModelOptions options, string what)
+    private static PixelChangeModel Train(IReadOnlyList<PixelSamples> samples, PixelModelOptions options, PixelFeatureSchema schema, string what)
     {
-        try { return PixelChangeModel.Train(samples, options); }
+        try { return PixelChangeModel.Train(samples, options, schema); }
         catch (ChangeDetectionException e) { throw new ChangeDetectionException($"pixel model for {what}: {e.Message}", e); }
     }
 }

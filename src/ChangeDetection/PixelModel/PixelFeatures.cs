@@ -56,8 +56,11 @@ public sealed class PixelFeatureSchema
         Groups = [.. groups];
     }
 
-    /// <summary>The hand-made spectral and texture channels (<see cref="PixelFeatures"/>).</summary>
-    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures()]);
+    /// <summary>
+    /// The hand-made spectral and texture channels (<see cref="PixelFeatures"/>) and the misregistration-tolerant
+    /// change channels (<see cref="ShiftTolerantFeatures"/>, which raised pixel-lopo F1 on every source).
+    /// </summary>
+    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures()]);
 
     public int Version { get; }
     public IReadOnlyList<IPixelChannels> Groups { get; }
@@ -99,7 +102,7 @@ public sealed class PixelFeatureSchema
 /// <item>Normalised-difference indices of each date and their change (after − before), where the bands exist:
 /// NDVI (NIR, red), NDWI (green, NIR), MNDWI (green, SWIR1). On raw DN of each date: a mean/std-matched
 /// value with a non-zero offset would distort the ratio (ACCURACY-NOTES), and L1C DN are reflectance × 10⁴.</item>
-/// <item>For each radius r of <see cref="Radii"/>: mean and standard deviation of <c>cva</c>, <c>bright_before</c>
+/// <item>For each radius r of <see cref="Radii"/> (default <see cref="DefaultRadii"/>): mean and standard deviation of <c>cva</c>, <c>bright_before</c>
 /// and <c>bright_after</c> over the (2r+1)² box, valid pixels only.</item>
 /// <item><c>grad_before</c>, <c>grad_after</c>, <c>grad_diff</c>: Sobel gradient magnitude of each date's
 /// brightness (divided by 8, so a unit step per pixel gives 1), and after − before.</item>
@@ -110,14 +113,26 @@ public sealed class PixelFeatureSchema
 public sealed class PixelFeatures : IPixelChannels
 {
     /// <summary>
-    /// Box radii of the texture channels, in pixels. Fixed pixel counts rather than metres: a radius
+    /// Default box radii of the texture channels, in pixels. Fixed pixel counts rather than metres: a radius
     /// derived from the nominal pixel size flips at round-off (LEVIR's 0.5 m grid is nominal), and the
     /// model learns what a scale means for the sensor it was trained on. 1, 3, 7 px are the prototype's
     /// 3, 7 and 15 px boxes.
     /// </summary>
-    public static readonly IReadOnlyList<int> Radii = [1, 3, 7];
+    public static readonly IReadOnlyList<int> DefaultRadii = [1, 3, 7];
 
-    public string Id => "spectral-texture-1";
+    /// <param name="radii">Box radii of the texture channels (pixels, 1 or more); <see cref="DefaultRadii"/> when null.</param>
+    public PixelFeatures(IReadOnlyList<int>? radii = null)
+    {
+        radii ??= DefaultRadii;
+        if (radii.Count == 0 || radii.Any(r => r < 1)) throw new ArgumentException("Texture radii must be 1 pixel or more.", nameof(radii));
+        Radii = [.. radii];
+    }
+
+    /// <summary>Box radii of the texture channels (pixels).</summary>
+    public IReadOnlyList<int> Radii { get; }
+
+    /// <summary>The group and its radii: a model trained with other radii is refused.</summary>
+    public string Id => $"spectral-texture-1:r{string.Join(",", Radii)}";
 
     /// <summary>The widest box radius; the gradient's one pixel fits inside it.</summary>
     public int Halo => Radii.Max();

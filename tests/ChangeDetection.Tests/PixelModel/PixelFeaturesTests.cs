@@ -31,8 +31,7 @@ public class PixelFeaturesTests
         valid[hole] = 0;
         var rad = new PixelRadiometry(Bgrn, [1, 1, 1, 1], [0, 0, 0, 0], [0.01f, 0.01f, 0.01f, 0.01f], [100, 100, 100, 100]);
         var window = new PixelWindowSamples(new PixelWindow(0, 0, w, w), before, after, valid, rad);
-        var channels = new PixelFeatures();
-        var names = channels.Names(Bgrn).ToList();
+        var names = PixelFeatureSchema.Default.Names(Bgrn).ToList();
         var f = PixelFeatureSchema.Default.Compute(window);
         float V(string name, int pixel) => f[names.IndexOf(name) * n + pixel];
 
@@ -65,7 +64,41 @@ public class PixelFeaturesTests
             Assert.That(V("grad_after", centre), Is.EqualTo(Math.Sqrt(0.125) / 8).Within(1e-6));
             Assert.That(V("grad_before", centre), Is.EqualTo(0).Within(1e-6), "the hole takes the centre value: a flat field");
             Assert.That(V("grad_diff", centre), Is.EqualTo(Math.Sqrt(0.125) / 8).Within(1e-6));
+            Assert.That(V("cva_min_shift1", centre), Is.EqualTo(cva).Within(1e-6), "every before neighbour differs by the same vector");
+            Assert.That(V("cva_min_shift1", corner), Is.EqualTo(0));
             Assert.That(Enumerable.Range(0, names.Count).All(k => float.IsNaN(f[k * n + hole])), Is.True, "nodata gets NaN in every channel");
+        });
+    }
+
+    /// <summary>
+    /// A vertical edge (100 left, 300 right, three bands) that moves one column right between the dates: the plain
+    /// change vector at the moved column is large, the shift-tolerant one finds the matching before pixel next to it.
+    /// </summary>
+    [Test]
+    public void AnEdgeMovedByOnePixelIsNoChangeForTheShiftTolerantChannels()
+    {
+        const int w = 5, n = 25;
+        SpectralBand[] rgb = [SpectralBand.Blue, SpectralBand.Green, SpectralBand.Red];
+        var before = new ushort[3 * n];
+        var after = new ushort[3 * n];
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < n; i++)
+            {
+                before[k * n + i] = (ushort)(i % w < 2 ? 100 : 300);
+                after[k * n + i] = (ushort)(i % w < 3 ? 100 : 300);
+            }
+        var rad = new PixelRadiometry(rgb, [1, 1, 1], [0, 0, 0], [0.01f, 0.01f, 0.01f], [100, 100, 100]);
+        var window = new PixelWindowSamples(new PixelWindow(0, 0, w, w), before, after, Enumerable.Repeat((byte)1, n).ToArray(), rad);
+        var names = PixelFeatureSchema.Default.Names(rgb).ToList();
+        var f = PixelFeatureSchema.Default.Compute(window);
+        float V(string name, int x, int y) => f[names.IndexOf(name) * n + y * w + x];
+        Assert.Multiple(() =>
+        {
+            Assert.That(V("cva", 2, 2), Is.EqualTo(Math.Sqrt(12)).Within(1e-5), "−2 in each of three bands");
+            Assert.That(V("cva_min_shift1", 2, 2), Is.EqualTo(0), "the before pixel to the left matches");
+            // Box means over columns 1..3: before (100 + 300 + 300)/3, after (100 + 100 + 300)/3 in every band.
+            Assert.That(V("cva_smooth_r1", 2, 2), Is.EqualTo(Math.Sqrt(3) * 2.0 / 3).Within(1e-5));
+            Assert.That(V("cva_smooth_r1", 0, 2), Is.EqualTo(0).Within(1e-6), "far from the edge nothing changed");
         });
     }
 
