@@ -47,7 +47,7 @@ public sealed record PixelModelOptions
 /// channels, a calibration (<see cref="PixelCalibration"/>) fitted on pixels the trees never saw, and a probability threshold.
 /// The model knows the bands and the feature names it was trained on and refuses a pair without those
 /// bands. Saved as a zip (the ML.NET model plus <see cref="MetadataEntry"/>); a zip of another schema is
-/// refused on load. Prediction is thread-safe.
+/// refused on load.
 /// </summary>
 public sealed class PixelChangeModel
 {
