@@ -11,10 +11,11 @@ using ChangeDetection.Registration;
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx eval --pairs PAIRS.csv [--json] [--model FILE|none] [--classifier off|loso|lopo]</c> or
+/// <c>cdx eval --pairs PAIRS.csv [--json] [--model FILE|none] [--classifier off|loso|lopo] [--pixel-model PIXEL.zip]</c> or
 /// <c>cdx eval --before A --after B --truth T</c>: scores on labelled pixels only what <c>cdx run</c>
 /// delivers on labelled pairs (by default), or the detector alone or with a classifier trained on the
-/// other pairs (<c>--classifier</c>), always next to the plain baseline (<see cref="BaselineDetector"/>).
+/// other pairs (<c>--classifier</c>; <c>lopo</c> also scores the learned pixel model left out by group),
+/// and a given pixel model (<c>--pixel-model</c>), always next to the plain baseline (<see cref="BaselineDetector"/>).
 /// </summary>
 internal static class EvalCommand
 {
@@ -23,6 +24,9 @@ internal static class EvalCommand
     {
         /// <summary>The co-registration pass 1 found for each pair (by source/pair), reported on the pair's line.</summary>
         public IReadOnlyDictionary<string, GlobalShift> Shifts { get; init; } = new Dictionary<string, GlobalShift>();
+
+        /// <summary>Keys of one pair's line only (e.g. how its pixel model was held out).</summary>
+        public IReadOnlyDictionary<LabelledPair, IReadOnlyDictionary<string, object?>> PerPair { get; init; } = new Dictionary<LabelledPair, IReadOnlyDictionary<string, object?>>();
     }
 
     private static string Key(LabelledPair p) => $"{p.Source}/{p.Name}";
@@ -33,13 +37,14 @@ internal static class EvalCommand
         var before = new Option<string?>("--before") { Description = "One pair: the earlier image." };
         var after = new Option<string?>("--after") { Description = "One pair: the later image." };
         var truth = new Option<string?>("--truth") { Description = "One pair: the reference (uint8: 1 changed, 0 unchanged, 255 unlabelled)." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: method (product, baseline, kernel, loso, lopo), source, pair (null for a source total, which also has f1_mean), precision, recall, f1, iou, tp, fp, fn." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: method (product, baseline, kernel, loso, lopo, pixel-model, pixel-lopo), source, pair (null for a source total, which also has f1_mean), precision, recall, f1, iou, tp, fp, fn." };
         var keep = new Option<string?>("--keep-masks") { Description = "Folder to keep the masks in (default: a temporary folder, deleted)." };
         var model = new Option<string?>("--model") { Description = "Patch classifier of the product score (default: the shipped models/classifier.zip, as cdx run; 'none': no classifier, only the default minimum mapping unit applies)." };
         var classifier = new Option<string?>("--classifier") { Description = "Score the detector instead of the product: off (the detector mask alone), or loso/lopo (also with pseudo-change patches removed by a classifier trained leave-one-source-out or leave-one-group-out, never on the pair scored)." };
         var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
+        var pixelModel = new Option<string?>("--pixel-model") { Description = "Also score the mask of this learned pixel model (cdx train --pixel-model), method pixel-model; pairs without the model's bands are skipped with a warning." };
         var detection = new DetectionOptionsBinding();
-        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence };
+        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
@@ -58,13 +63,16 @@ internal static class EvalCommand
             Directory.CreateDirectory(maskDir);
             try
             {
+                var pixel = r.GetValue(pixelModel) is string pixelPath ? PixelModel.PixelChangeModel.Load(Path.GetFullPath(pixelPath)) : null;
                 var scored = mode switch
                 {
-                    null => [Product(stderr, list, options, ModelPath(r.GetValue(model)), r.GetValue(pseudoConfidence) ?? RegionRun.DefaultPseudoConfidence, maskDir, asJson)],
-                    "off" => [Kernel(stderr, list, options, maskDir, asJson)],
+                    null => new List<Scored> { Product(stderr, list, options, ModelPath(r.GetValue(model)), r.GetValue(pseudoConfidence) ?? RegionRun.DefaultPseudoConfidence, maskDir, asJson) },
+                    "off" => new List<Scored> { Kernel(stderr, list, options, maskDir, asJson) },
                     _ => WithClassifier(stderr, list, options, maskDir, asJson, mode == "loso" ? HoldOut.Source : HoldOut.Group, mode,
                         r.GetValue(pseudoConfidence) ?? ClassifiedEvaluation.DefaultPseudoConfidence),
                 };
+                if (mode == "lopo") scored.Add(PixelLopo(stderr, list, options.TileSize, maskDir, asJson));
+                if (pixel is not null) scored.Add(PixelScored(stderr, list, pixel, Path.GetFullPath(r.GetValue(pixelModel)!), options.TileSize, maskDir, asJson));
                 var baseline = Baseline(stderr, list, options.TileSize, maskDir, asJson);
                 Print(stdout, scored, baseline, asJson);
             }
@@ -174,6 +182,42 @@ internal static class EvalCommand
         ];
     }
 
+    /// <summary><c>--pixel-model FILE</c>: the mask of a trained pixel model on every pair that has its bands.</summary>
+    private static Scored PixelScored(TextWriter stderr, IReadOnlyList<LabelledPair> list, PixelModel.PixelChangeModel model, string modelPath, int tileSize, string maskDir, bool json)
+    {
+        var results = new List<(LabelledPair, ChangeScore)>();
+        foreach (var pair in list)
+        {
+            using (var scene = ScenePair.Open(pair.Before, pair.After))
+            {
+                var missing = model.Bands.Where(b => !scene.Bands.Contains(b)).ToList();
+                if (missing.Count > 0)
+                {
+                    stderr.WriteLine($"cdx: warning: {pair.Source}/{pair.Name} has no {string.Join(",", missing.Select(b => b.Name()))} band; the pixel model {modelPath} does not score it.");
+                    continue;
+                }
+            }
+            var s = PixelModelEvaluation.Score(pair, model, maskDir, tileSize);
+            results.Add((pair, s.Score));
+            if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: pixel model F1 {s.Score.F1:0.000}");
+        }
+        return new Scored("pixel-model", results, new Dictionary<string, object?> { ["pixel_model"] = modelPath, ["threshold"] = Math.Round(model.Threshold, 4) });
+    }
+
+    /// <summary><c>--classifier lopo</c>: the pixel model trained leave-one-group-out (see <see cref="PixelModelEvaluation.LeaveOneGroupOut"/>).</summary>
+    private static Scored PixelLopo(TextWriter stderr, IReadOnlyList<LabelledPair> list, int tileSize, string maskDir, bool json)
+    {
+        var scores = PixelModelEvaluation.LeaveOneGroupOut(list, maskDir, tileSize: tileSize, log: json ? null : stderr.WriteLine);
+        return new Scored("pixel-lopo", [.. scores.Select(s => (s.Pair, s.Score))], new Dictionary<string, object?>())
+        {
+            PerPair = scores.ToDictionary(s => s.Pair, s => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
+            {
+                ["holdout"] = s.HoldOut == PixelHoldOut.Group ? "group" : "spatial-2x2-folds",
+                ["training_pixels"] = s.TrainingPixels,
+            }),
+        };
+    }
+
     /// <summary>One line: a pair, or a source total (pair null) with the mean of its pairs' F1.</summary>
     private sealed record Line(string Source, string? Pair, ChangeScore Score, double? F1Mean);
 
@@ -196,7 +240,13 @@ internal static class EvalCommand
         {
             foreach (var set in scored.Append(baseline))
                 foreach (var line in Lines(set.Results))
-                    stdout.WriteLine(JsonSerializer.Serialize(JsonLine(set, line)));
+                {
+                    var values = JsonLine(set, line);
+                    var pair = line.Pair is null ? null : set.Results.First(x => x.Pair.Name == line.Pair && x.Pair.Source == line.Source).Pair;
+                    if (pair is not null && set.PerPair.TryGetValue(pair, out var extra))
+                        foreach (var (key, value) in extra) values[key] = value;
+                    stdout.WriteLine(JsonSerializer.Serialize(values));
+                }
             return;
         }
         var ci = CultureInfo.InvariantCulture;
@@ -226,6 +276,8 @@ internal static class EvalCommand
         "product" => $"product (what cdx run delivers; classifier {set.Extra["model"] ?? "none"}, pseudo-confidence {Convert.ToString(set.Extra["pseudo_confidence"], CultureInfo.InvariantCulture)}):",
         "kernel" => "classifier off (kernel alone):",
         "loso" => "classifier on (leave-one-source-out):",
+        "pixel-lopo" => "pixel model, leave-one-group-out (pairs alone with their bands: 2×2 spatial folds):",
+        "pixel-model" => $"pixel model {set.Extra["pixel_model"]} (threshold {Convert.ToString(set.Extra["threshold"], CultureInfo.InvariantCulture)}):",
         _ => "classifier on (leave-one-group-out):",
     };
 

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Classification;
+using ChangeDetection.Raster;
 
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
 /// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] [--pairs PAIRS.csv] [--results FILE --run RUN_DIR [--result-column NAME]]
-/// --out MODEL.zip [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
+/// [--out MODEL.zip] [--pixel-model PIXEL.zip] [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>
+/// (at least one of --out and --pixel-model; --pixel-model trains the learned per-pixel model on the pairs' labelled pixels):
 /// labelled patches from synthetic regions, real labelled pairs, a labelled feature table and/or verification results
 /// sent back by provinces (joined to the patches of the run they were exported from), a
 /// cross-validated confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.
@@ -31,16 +33,27 @@ internal static class TrainCommand
         var pairs = new Option<string?>("--pairs") { Description = "Real labelled pairs (the CSV 'cdx eval --pairs' reads): each pair is detected, a patch mostly on changed truth pixels is a change (construction), one mostly on unchanged pixels pseudo-change." };
         var export = new Option<string?>("--export-features") { Description = "Write the synthetic training patches' features and labels to this CSV." };
         var size = new Option<int>("--size") { Description = "Synthetic region width and height in pixels.", DefaultValueFactory = _ => 1536 };
-        var output = new Option<string>("--out") { Description = "The model file (.zip).", Required = true };
+        var output = new Option<string?>("--out") { Description = "The patch classifier model file (.zip)." };
+        var pixelModel = new Option<string?>("--pixel-model") { Description = "Also (or, without --out, only) train the learned per-pixel change model on the labelled pixels of --pairs, on the bands all pairs share, and write it here (.zip)." };
         var trainer = new Option<string>("--trainer") { Description = "lightgbm (default) or fasttree.", DefaultValueFactory = _ => "lightgbm" };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Training and fold seed.", DefaultValueFactory = _ => 1 };
         var testSeeds = new Option<string?>("--test-seeds") { Description = "Comma-separated seeds of held-out synthetic regions to evaluate the final model on." };
         var work = new Option<string?>("--work") { Description = "Folder for the generated regions (default: a temporary folder, deleted afterwards)." };
-        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions, real labelled pairs, feature tables and verification results.") { seeds, labels, pairs, results, runs, resultColumn, size, output, trainer, folds, seed, testSeeds, work, export };
+        var cmd = new Command("train", "Train the patch classifier (change type, pseudo-change) on synthetic regions, real labelled pairs, feature tables and verification results.") { seeds, labels, pairs, results, runs, resultColumn, size, output, pixelModel, trainer, folds, seed, testSeeds, work, export };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var ci = CultureInfo.InvariantCulture;
+            string? pixelPath = r.GetValue(pixelModel);
+            if (pixelPath is not null)
+            {
+                if (r.GetValue(pairs) is not string pixelPairs)
+                    throw new ChangeDetectionException("--pixel-model trains on the labelled pixels of real pairs: give --pairs PAIRS.csv.");
+                TrainPixelModel(stdout, pixelPairs, Path.GetFullPath(pixelPath), r.GetValue(seed));
+                if (r.GetValue(output) is null) return CdxApp.Ok;
+            }
+            if (r.GetValue(output) is null)
+                throw new ChangeDetectionException("Give --out MODEL.zip (the patch classifier) and/or --pixel-model PIXEL.zip (the pixel model, with --pairs).");
             var trainSeeds = r.GetValue(seeds) is string ss ? ParseSeeds(ss, "--synthetic-seeds") : [];
             string? labelFile = r.GetValue(labels);
             var resultFiles = r.GetValue(results) ?? [];
@@ -124,6 +137,27 @@ internal static class TrainCommand
             return CdxApp.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// <c>--pixel-model</c>: draws the labelled pixels of every pair on the bands they all share, trains the pixel
+    /// model and saves it; prints the pixels per pair, the bands, the features and the chosen threshold.
+    /// </summary>
+    private static void TrainPixelModel(TextWriter stdout, string pairList, string modelPath, int seed)
+    {
+        var pairs = Evaluation.PairList.Read(pairList);
+        var bands = Evaluation.PixelModelEvaluation.CommonBands(pairs);
+        var samples = new List<PixelModel.PixelSamples>();
+        foreach (var pair in pairs)
+        {
+            var prepared = Evaluation.PixelModelEvaluation.Prepare(pair, new PixelModel.PixelSamplingOptions { Seed = seed }, bands);
+            stdout.WriteLine($"pair {pair.Source}/{pair.Name}: {prepared.Samples.Count} labelled pixels drawn ({prepared.Samples.Labels.Count(l => l)} changed)");
+            samples.Add(prepared.Samples);
+        }
+        var model = PixelModel.PixelChangeModel.Train(samples, new PixelModel.PixelModelOptions { Seed = seed });
+        model.Save(modelPath);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"pixel model: {modelPath} (feature schema {model.Schema.Version}, bands {string.Join(",", model.Bands.Select(b => b.Name()))}, {model.FeatureNames.Count} features, threshold {model.Threshold:0.000})"));
     }
 
     private static string Source(long[] seeds, int size, string? labels, string? pairs, IReadOnlyList<FeedbackExamples> feedback) =>

@@ -1,0 +1,157 @@
+using ChangeDetection.PixelModel;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Evaluation;
+
+/// <summary>A labelled pair opened for the pixel model: its bands, its normalisation and its drawn training pixels.</summary>
+public sealed record PixelPair(LabelledPair Pair, IReadOnlyList<SpectralBand> Bands, PixelRadiometry Radiometry, PixelSamples Samples);
+
+/// <summary>How a pair's pixel-model score was held out.</summary>
+public enum PixelHoldOut
+{
+    /// <summary>Trained on the pairs of every other group with the same bands.</summary>
+    Group,
+    /// <summary>
+    /// No other group has the pair's bands (Nanjing's Landsat bands): four models, each trained on three
+    /// quadrants of the pair (minus a margin of the features' halo along the held-out quadrant) and scoring the fourth.
+    /// </summary>
+    SpatialFolds,
+}
+
+/// <summary>One pair's pixel-model score.</summary>
+public sealed record PixelPairScore(LabelledPair Pair, ChangeScore Score, PixelHoldOut HoldOut, int TrainingPixels, string MaskPath);
+
+/// <summary>
+/// Trains and scores the learned pixel model on labelled pairs: a model from a pair list (<c>cdx train
+/// --pixel-model</c>), the score of a model on a pair (<c>cdx eval --pixel-model</c>), and the
+/// leave-one-group-out score (<c>cdx eval --classifier lopo</c>, method <c>pixel-lopo</c>).
+/// </summary>
+public static class PixelModelEvaluation
+{
+    /// <summary>
+    /// Fewer drawn pixels than a trained model's default: about 19 leave-one-group-out trainings must each
+    /// take seconds, and 5 000 pixels per class and pair still give every tree ~10⁵ pixels.
+    /// </summary>
+    public static PixelSamplingOptions LopoSampling { get; } = new() { MaxPerClass = 5_000 };
+
+    /// <summary>Opens a pair, fits its normalisation for <paramref name="bands"/> (all of the pair's when null) and draws its training pixels.</summary>
+    public static PixelPair Prepare(LabelledPair pair, PixelSamplingOptions? sampling = null, IReadOnlyList<SpectralBand>? bands = null, PixelFeatureSchema? schema = null)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        using var scene = ScenePair.Open(pair.Before, pair.After);
+        var radiometry = PixelRadiometry.Of(scene, bands);
+        var samples = PixelSampling.Sample(scene, pair.Truth, radiometry, schema, sampling);
+        return new PixelPair(pair, radiometry.Bands, radiometry, samples);
+    }
+
+    /// <summary>
+    /// The bands every pair shares (in canonical order): what one model over all of them can use.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">Fewer than three shared bands.</exception>
+    public static IReadOnlyList<SpectralBand> CommonBands(IReadOnlyList<LabelledPair> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        IEnumerable<SpectralBand>? common = null;
+        foreach (var p in pairs)
+        {
+            using var scene = ScenePair.Open(p.Before, p.After);
+            common = common is null ? scene.Bands.ToList() : common.Intersect(scene.Bands).ToList();
+        }
+        var result = Enum.GetValues<SpectralBand>().Where(b => common?.Contains(b) == true).ToList();
+        if (result.Count < Kernels.ChangeKernelOptions.MinBands)
+            throw new ChangeDetectionException($"The pairs share only the bands {string.Join(",", result.Select(b => b.Name()))}; one pixel model needs at least {Kernels.ChangeKernelOptions.MinBands}. Train one model per sensor (one pairs CSV per band set).");
+        return result;
+    }
+
+    /// <summary>Scores a pair with a model: writes the mask into <paramref name="workDir"/> and counts it against the truth.</summary>
+    public static PixelPairScore Score(LabelledPair pair, PixelChangeModel model, string workDir, int tileSize = 1024, PixelRadiometry? radiometry = null)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        ArgumentNullException.ThrowIfNull(model);
+        string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_pixel.tif");
+        using (var scene = ScenePair.Open(pair.Before, pair.After))
+            PixelMask.Write(scene, model, mask, tileSize, radiometry);
+        return new PixelPairScore(pair, MaskEvaluation.Score(mask, pair.Truth), PixelHoldOut.Group, 0, mask);
+    }
+
+    /// <summary>
+    /// Leave one group out: every pair is scored by a model trained on the pairs of all other groups with the
+    /// same bands (one model per group), or with <see cref="PixelHoldOut.SpatialFolds"/> when no other group has its bands.
+    /// </summary>
+    public static IReadOnlyList<PixelPairScore> LeaveOneGroupOut(IReadOnlyList<LabelledPair> pairs, string workDir, PixelModelOptions? options = null,
+        int tileSize = 1024, Action<string>? log = null, PixelFeatureSchema? schema = null)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        options ??= new PixelModelOptions();
+        schema ??= PixelFeatureSchema.Default;
+        var prepared = pairs.Select(p =>
+        {
+            var x = Prepare(p, LopoSampling with { Seed = options.Seed }, schema: schema);
+            log?.Invoke($"{p.Source}/{p.Name}: {x.Samples.Count} training pixels drawn ({x.Samples.Labels.Count(l => l)} changed), bands {string.Join(",", x.Bands.Select(b => b.Name()))}");
+            return x;
+        }).ToList();
+        var results = new List<PixelPairScore>();
+        foreach (var group in prepared.GroupBy(p => p.Pair.Group))
+        {
+            var bands = group.First().Bands;
+            var others = prepared.Where(o => o.Pair.Group != group.Key && o.Bands.SequenceEqual(bands)).ToList();
+            if (others.Count > 0)
+            {
+                var model = Train(others.Select(o => o.Samples).ToList(), options, schema, $"group {group.Key}");
+                int n = others.Sum(o => o.Samples.Count);
+                foreach (var p in group)
+                {
+                    var s = Score(p.Pair, model, workDir, tileSize, p.Radiometry);
+                    log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: pixel model trained on {others.Count} pairs of other groups ({n} pixels), threshold {model.Threshold:0.000}: F1 {s.Score.F1:0.000}");
+                    results.Add(s with { TrainingPixels = n });
+                }
+                continue;
+            }
+            foreach (var p in group)
+            {
+                // One pair trains four small models: it is drawn again at the full cap, which costs one pair's time.
+                var alone = Prepare(p.Pair, new PixelSamplingOptions { Seed = options.Seed }, schema: schema);
+                var s = SpatialFolds(alone, options, schema, workDir, tileSize);
+                log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: no other group has bands {string.Join(",", bands.Select(b => b.Name()))}; 2×2 spatial folds: F1 {s.Score.F1:0.000}");
+                results.Add(s);
+            }
+        }
+        // In the pairs' order, as the other methods report them.
+        return [.. pairs.Select(p => results.First(r => ReferenceEquals(r.Pair, p)))];
+    }
+
+    /// <summary>Four models, each trained on the pair's pixels outside one quadrant (and a halo-wide margin), scoring that quadrant.</summary>
+    private static PixelPairScore SpatialFolds(PixelPair p, PixelModelOptions options, PixelFeatureSchema schema, string workDir, int tileSize)
+    {
+        using var scene = ScenePair.Open(p.Pair.Before, p.Pair.After);
+        int midX = scene.Grid.Width / 2, midY = scene.Grid.Height / 2;
+        int Fold(int x, int y) => (x < midX ? 0 : 1) + (y < midY ? 0 : 2);
+        // A training pixel nearer the held-out quadrant than the features' halo shares context with it.
+        int margin = schema.Halo + 2 * PixelChangeModel.OpenRadius;
+        bool Near(int x, int y, int fold)
+        {
+            for (int dy = -margin; dy <= margin; dy += margin)
+                for (int dx = -margin; dx <= margin; dx += margin)
+                    if (Fold(Math.Clamp(x + dx, 0, scene.Grid.Width - 1), Math.Clamp(y + dy, 0, scene.Grid.Height - 1)) == fold) return true;
+            return false;
+        }
+        var models = new List<PixelChangeModel>();
+        int pixels = 0;
+        for (int fold = 0; fold < 4; fold++)
+        {
+            int f = fold;
+            var train = p.Samples.Where((x, y) => Fold(x, y) != f && !Near(x, y, f));
+            pixels += train.Count;
+            models.Add(Train([train], options, schema, $"{p.Pair.Source}/{p.Pair.Name} fold {fold}"));
+        }
+        string mask = Path.Combine(workDir, $"{p.Pair.Source}_{p.Pair.Name}_pixel.tif");
+        PixelMask.Write(scene, models, Fold, mask, tileSize, p.Radiometry);
+        return new PixelPairScore(p.Pair, MaskEvaluation.Score(mask, p.Pair.Truth), PixelHoldOut.SpatialFolds, pixels / 4, mask);
+    }
+
+    private static PixelChangeModel Train(IReadOnlyList<PixelSamples> samples, PixelModelOptions options, PixelFeatureSchema schema, string what)
+    {
+        try { return PixelChangeModel.Train(samples, options, schema); }
+        catch (ChangeDetectionException e) { throw new ChangeDetectionException($"pixel model for {what}: {e.Message}", e); }
+    }
+}

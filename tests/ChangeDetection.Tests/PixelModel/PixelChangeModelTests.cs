@@ -1,0 +1,156 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using ChangeDetection.Evaluation;
+using ChangeDetection.PixelModel;
+using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
+
+namespace ChangeDetection.Tests.PixelModel;
+
+[TestFixture]
+public class PixelChangeModelTests
+{
+    /// <summary>Every labelled pixel of a 128² pair (fewer than this per class).</summary>
+    private static readonly PixelSamplingOptions AllPixels = new() { MaxPerClass = 100_000 };
+
+    private TempDir _dir = null!;
+    private List<PixelPair> _training = null!;
+    private PixelPair _heldOut = null!;
+    private PixelChangeModel _model = null!;
+
+    [OneTimeSetUp]
+    public void TrainOnThreeSyntheticPairs()
+    {
+        _dir = new TempDir();
+        _training = [.. new[] { 1, 2, 3 }.Select(s => PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, $"train{s}", s), AllPixels))];
+        _heldOut = PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, "held", 10, noDataBefore: (40, 40)), AllPixels);
+        _model = PixelChangeModel.Train([.. _training.Select(p => p.Samples)]);
+    }
+
+    [OneTimeTearDown]
+    public void Clean() => _dir.Dispose();
+
+    [Test]
+    public void SamplingAndTrainingAreDeterministic()
+    {
+        var again = PixelModelEvaluation.Prepare(_training[0].Pair, AllPixels);
+        var capped = PixelModelEvaluation.Prepare(_training[0].Pair, new PixelSamplingOptions { MaxPerClass = 500, Seed = 7 });
+        var cappedAgain = PixelModelEvaluation.Prepare(_training[0].Pair, new PixelSamplingOptions { MaxPerClass = 500, Seed = 7, TileSize = 32 });
+        var retrained = PixelChangeModel.Train([.. _training.Select(p => p.Samples)]);
+        var p1 = _model.Probabilities(_heldOut.Samples.Features, _heldOut.Samples.Count);
+        var p2 = retrained.Probabilities(_heldOut.Samples.Features, _heldOut.Samples.Count);
+        var other = PixelChangeModel.Train([.. _training.Select(p => p.Samples)], new PixelModelOptions { Seed = 2, NumberOfIterations = 20 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.Samples.Features, Is.EqualTo(_training[0].Samples.Features), "same pair, same features");
+            Assert.That(cappedAgain.Samples.X, Is.EqualTo(capped.Samples.X), "the draw does not depend on the tile size");
+            Assert.That(cappedAgain.Samples.Features, Is.EqualTo(capped.Samples.Features));
+            Assert.That(capped.Samples.Labels.Count(l => l), Is.InRange(350, 650), "about the cap of changed pixels");
+            Assert.That(p2, Is.EqualTo(p1), "same samples and seed: same probabilities");
+            Assert.That(retrained.Threshold, Is.EqualTo(_model.Threshold));
+            Assert.That(other.Probabilities(_heldOut.Samples.Features, _heldOut.Samples.Count), Is.Not.EqualTo(p1), "another model gives other probabilities");
+        });
+    }
+
+    /// <summary>On a pair the model never saw, the observed change rate of each probability decile is within 0.1 of its mean probability.</summary>
+    [Test]
+    public void ProbabilitiesAreCalibratedOnHeldOutPixels()
+    {
+        var s = _heldOut.Samples;
+        var p = _model.Probabilities(s.Features, s.Count);
+        var bins = Enumerable.Range(0, s.Count).GroupBy(i => Math.Min(9, (int)(p[i] * 10)))
+            .Where(g => g.Count() >= 100)
+            .Select(g => (Bin: g.Key, Count: g.Count(), Predicted: g.Average(i => (double)p[i]), Observed: g.Average(i => s.Labels[i] ? 1.0 : 0.0)))
+            .ToList();
+        string curve = string.Join("; ", bins.Select(b => $"decile {b.Bin}: {b.Count} px, predicted {b.Predicted:0.000}, observed {b.Observed:0.000}"));
+        TestContext.Out.WriteLine(curve);
+        Assert.Multiple(() =>
+        {
+            Assert.That(bins, Has.Count.GreaterThanOrEqualTo(3), "probabilities spread over several deciles: " + curve);
+            foreach (var b in bins)
+                Assert.That(b.Observed, Is.EqualTo(b.Predicted).Within(0.1), $"decile {b.Bin} ({b.Count} pixels); {curve}");
+        });
+    }
+
+    [Test]
+    public void TheMaskDoesNotDependOnTheTileSize()
+    {
+        using var scene = ScenePair.Open(_heldOut.Pair.Before, _heldOut.Pair.After);
+        var masks = new[] { 16, 48, 1024 }.Select(t =>
+        {
+            string path = _dir.File($"mask{t}.tif");
+            PixelMask.Write(scene, _model, path, t);
+            using var reader = GeoTiffReader.Open(path);
+            return reader.ReadBand<byte>(0);
+        }).ToList();
+        var score = PixelModelEvaluation.Score(_heldOut.Pair, _model, _dir.Path);
+        Assert.Multiple(() =>
+        {
+            Assert.That(masks[0], Is.EqualTo(masks[2]), "tile 16 vs 1024");
+            Assert.That(masks[1], Is.EqualTo(masks[2]), "tile 48 vs 1024");
+            Assert.That(masks[2].Count(v => v == 1), Is.GreaterThan(100), "change found");
+            Assert.That(masks[2].Count(v => v == 0), Is.GreaterThan(100), "no change found");
+            Assert.That(masks[2][40 * 128 + 40], Is.EqualTo(255), "nodata is never change");
+            Assert.That(score.Score.F1, Is.GreaterThan(0.5), "the held-out pair's rectangles are found");
+        });
+    }
+
+    [Test]
+    public void SaveAndLoadGiveTheSameModel()
+    {
+        string path = _dir.File("model.zip");
+        _model.Save(path);
+        var loaded = PixelChangeModel.Load(path);
+        var s = _heldOut.Samples;
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Probabilities(s.Features, s.Count), Is.EqualTo(_model.Probabilities(s.Features, s.Count)));
+            Assert.That(loaded.Threshold, Is.EqualTo(_model.Threshold));
+            Assert.That(loaded.Bands, Is.EqualTo(_model.Bands));
+            Assert.That(loaded.FeatureNames, Is.EqualTo(_model.FeatureNames));
+        });
+    }
+
+    [TestCase("SchemaVersion", "schema")]
+    [TestCase("FeatureNames", "features differ")]
+    [TestCase("Bands", "features differ")]
+    public void LoadRefusesAnotherSchemaOrFeatureList(string key, string message)
+    {
+        string path = _dir.File($"tampered-{key}.zip");
+        _model.Save(path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry(PixelChangeModel.MetadataEntry)!;
+            JsonNode meta;
+            using (var s = entry.Open()) meta = JsonNode.Parse(s)!;
+            meta[key] = key switch
+            {
+                "SchemaVersion" => PixelFeatureSchema.CurrentVersion + 1,
+                "FeatureNames" => new JsonArray("cva"),
+                _ => new JsonArray("blue", "green", "red"),
+            };
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry(PixelChangeModel.MetadataEntry).Open());
+            w.Write(meta.ToJsonString());
+        }
+        var e = Assert.Throws<ChangeDetectionException>(() => PixelChangeModel.Load(path));
+        Assert.That(e!.Message, Does.Contain(message).And.Contain(path).And.Contain("Retrain"));
+    }
+
+    [Test]
+    public void APairWithoutTheModelsBandsIsRefused()
+    {
+        var rgb = PixelTestPairs.Write(_dir, "rgb", 4, size: 48, bands: 3);
+        using var scene = ScenePair.Open(rgb.Before, rgb.After);
+        var e = Assert.Throws<ChangeDetectionException>(() => PixelMask.Write(scene, _model, _dir.File("rgb-mask.tif")));
+        Assert.That(e!.Message, Does.Contain("missing nir").And.Contain(rgb.Before));
+    }
+
+    [Test]
+    public void TrainingRefusesMixedBandSets()
+    {
+        var rgb = PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, "rgb2", 5, size: 48, bands: 3), AllPixels);
+        var e = Assert.Throws<ChangeDetectionException>(() => PixelChangeModel.Train([_training[0].Samples, rgb.Samples]));
+        Assert.That(e!.Message, Does.Contain("one model per band set"));
+    }
+}
