@@ -44,7 +44,8 @@ internal static class EvalCommand
         var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
         var pixelModel = new Option<string?>("--pixel-model") { Description = "Also score the mask of this learned pixel model (cdx train --pixel-model), method pixel-model; pairs without the model's bands are skipped with a warning." };
         var detection = new DetectionOptionsBinding();
-        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel };
+        var skipPixelLopo = new Option<bool>("--skip-pixel-lopo") { Description = "With --classifier lopo: score only the patch classifier, not the pixel model left out by group (which trains one model per group: minutes on two dozen pairs)." };
+        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel, skipPixelLopo };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
@@ -71,7 +72,7 @@ internal static class EvalCommand
                     _ => WithClassifier(stderr, list, options, maskDir, asJson, mode == "loso" ? HoldOut.Source : HoldOut.Group, mode,
                         r.GetValue(pseudoConfidence) ?? ClassifiedEvaluation.DefaultPseudoConfidence),
                 };
-                if (mode == "lopo") scored.Add(PixelLopo(stderr, list, options.TileSize, maskDir, asJson));
+                if (mode == "lopo" && !r.GetValue(skipPixelLopo)) scored.Add(PixelLopo(stderr, list, options.TileSize, maskDir, asJson));
                 if (pixel is not null) scored.Add(PixelScored(stderr, list, pixel, Path.GetFullPath(r.GetValue(pixelModel)!), options.TileSize, maskDir, asJson));
                 var baseline = Baseline(stderr, list, options.TileSize, maskDir, asJson);
                 Print(stdout, scored, baseline, asJson);

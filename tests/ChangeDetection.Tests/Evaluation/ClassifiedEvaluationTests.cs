@@ -118,8 +118,9 @@ public class ClassifiedEvaluationTests
     public void LeaveOnePairOutClassifierRaisesF1OnOscdAndLevir()
     {
         string csv = Path.Combine(SharedData.RequireDir("real"), "pairs.csv");
-        var (code, stdout, stderr) = Tests.Cli.CdxRunner.Cdx("eval", "--pairs", csv, "--classifier", "lopo", "--json");
+        var (code, stdout, stderr) = Tests.Cli.CdxRunner.Cdx("eval", "--pairs", csv, "--classifier", "lopo", "--json", "--skip-pixel-lopo");
         Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Not.Contain("pixel-lopo"), "--skip-pixel-lopo leaves the pixel model out");
         var totals = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
             .Where(l => l.GetProperty("pair").ValueKind == System.Text.Json.JsonValueKind.Null && l.GetProperty("method").GetString() is "kernel" or "lopo")
