@@ -61,9 +61,10 @@ public sealed class PixelFeatureSchema
     /// The hand-made spectral and texture channels (<see cref="PixelFeatures"/>), the misregistration-tolerant
     /// change channels (<see cref="ShiftTolerantFeatures"/>, which raised pixel-lopo F1 on every source) and, for band
     /// sets with red, green and blue, the ResNet-18 feature distances (<see cref="DeepChannels"/>; no channels for other
-    /// band sets, so the rule is the band set, never the pixel size).
+    /// band sets, so the rule is the band set, never the pixel size) at strides 2, 4, 8 and 16: the stride-16 stage raised
+    /// LEVIR-CD pixel-lopo F1 from 0.579 to 0.605 over strides 2–8 alone, at about twice the inference cost.
     /// </summary>
-    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures(), new DeepChannels()]);
+    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures(), new DeepChannels(options: new Deep.DeepFeatureOptions { Layers = Deep.DeepLayer.All })]);
 
     public int Version { get; }
     public IReadOnlyList<IPixelChannels> Groups { get; }
