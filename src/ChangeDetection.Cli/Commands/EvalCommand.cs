@@ -10,10 +10,11 @@ using ChangeDetection.Raster;
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx eval --pairs PAIRS.csv [--json] [--model FILE|none] [--classifier off|loso|lopo]</c> or
+/// <c>cdx eval --pairs PAIRS.csv [--json] [--model FILE|none] [--classifier off|loso|lopo] [--pixel-model PIXEL.zip]</c> or
 /// <c>cdx eval --before A --after B --truth T</c>: scores on labelled pixels only what <c>cdx run</c>
 /// delivers on labelled pairs (by default), or the detector alone or with a classifier trained on the
-/// other pairs (<c>--classifier</c>), always next to the plain baseline (<see cref="BaselineDetector"/>).
+/// other pairs (<c>--classifier</c>; <c>lopo</c> also scores the learned pixel model left out by group),
+/// and a given pixel model (<c>--pixel-model</c>), always next to the plain baseline (<see cref="BaselineDetector"/>).
 /// </summary>
 internal static class EvalCommand
 {

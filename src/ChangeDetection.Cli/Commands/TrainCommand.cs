@@ -7,7 +7,8 @@ namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
 /// <c>cdx train --synthetic-seeds 1,2,3 [--size 1536] [--labels FEATURES.csv] [--pairs PAIRS.csv] [--results FILE --run RUN_DIR [--result-column NAME]]
-/// --out MODEL.zip [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>:
+/// [--out MODEL.zip] [--pixel-model PIXEL.zip] [--trainer lightgbm|fasttree] [--folds 5] [--seed 1] [--test-seeds 7,8] [--work DIR] [--export-features CSV]</c>
+/// (at least one of --out and --pixel-model; --pixel-model trains the learned per-pixel model on the pairs' labelled pixels):
 /// labelled patches from synthetic regions, real labelled pairs, a labelled feature table and/or verification results
 /// sent back by provinces (joined to the patches of the run they were exported from), a
 /// cross-validated confusion matrix, the model, and <c>MODEL.metrics.txt</c> next to it.

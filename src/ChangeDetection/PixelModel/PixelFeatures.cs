@@ -120,10 +120,11 @@ public sealed class PixelFeatures : IPixelChannels
     /// <summary>
     /// Default box radii of the texture channels, in pixels. Fixed pixel counts rather than metres: a radius
     /// derived from the nominal pixel size flips at round-off (LEVIR's 0.5 m grid is nominal), and the
-    /// model learns what a scale means for the sensor it was trained on. 1, 3, 7 px are the prototype's
-    /// 3, 7 and 15 px boxes.
+    /// model learns what a scale means for the sensor it was trained on. 1, 3 and 7 px are the Python
+    /// prototype's 3, 7 and 15 px boxes; the 31 px box (radius 15) spans a whole building at 0.5 m and
+    /// raised leave-one-group-out F1 on LEVIR-CD by about 0.07 (OSCD and Nanjing about even).
     /// </summary>
-    public static readonly IReadOnlyList<int> DefaultRadii = [1, 3, 7];
+    public static readonly IReadOnlyList<int> DefaultRadii = [1, 3, 7, 15];
 
     /// <param name="radii">Box radii of the texture channels (pixels, 1 or more); <see cref="DefaultRadii"/> when null.</param>
     public PixelFeatures(IReadOnlyList<int>? radii = null)

@@ -62,11 +62,13 @@ public class PixelChangeModelTests
             .Where(g => g.Count() >= 100)
             .Select(g => (Bin: g.Key, Count: g.Count(), Predicted: g.Average(i => (double)p[i]), Observed: g.Average(i => s.Labels[i] ? 1.0 : 0.0)))
             .ToList();
+        string curve = string.Join("; ", bins.Select(b => $"decile {b.Bin}: {b.Count} px, predicted {b.Predicted:0.000}, observed {b.Observed:0.000}"));
+        TestContext.Out.WriteLine(curve);
         Assert.Multiple(() =>
         {
-            Assert.That(bins, Has.Count.GreaterThanOrEqualTo(3), "probabilities spread over several deciles");
+            Assert.That(bins, Has.Count.GreaterThanOrEqualTo(3), "probabilities spread over several deciles: " + curve);
             foreach (var b in bins)
-                Assert.That(b.Observed, Is.EqualTo(b.Predicted).Within(0.1), $"decile {b.Bin} ({b.Count} pixels)");
+                Assert.That(b.Observed, Is.EqualTo(b.Predicted).Within(0.1), $"decile {b.Bin} ({b.Count} pixels); {curve}");
         });
     }
 

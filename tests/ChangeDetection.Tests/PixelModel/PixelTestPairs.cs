@@ -8,13 +8,16 @@ namespace ChangeDetection.Tests.PixelModel;
 
 /// <summary>
 /// Small synthetic labelled pairs for the pixel model: a textured field (sinusoids plus noise), the after
-/// date radiometrically different (gain 1.1, offset 50) with its own noise, and rectangles of change whose
+/// date radiometrically different (gain 1.1, offset 50) with its own noise (σ 150 DN), and rectangles of change whose
 /// strength is drawn from weak (buried in the noise) to strong, so probabilities are spread between 0 and 1.
 /// Truth: 1 inside the rectangles, 0 elsewhere, 255 (unlabelled) in the first four columns.
 /// </summary>
 internal static class PixelTestPairs
 {
     private static readonly GeoTransform Gt = new(500000, 1, 0, 3800000, 0, -1);
+
+    /// <summary>Standard deviation of each date's noise (DN): weak changes drown in it, so probabilities spread out.</summary>
+    private const double Noise = 150;
 
     /// <summary>Writes before.tif, after.tif and truth.tif into <c>dir/name</c>; <paramref name="bands"/> 4 (blue, green, red, NIR) or 3 (red, green, blue).</summary>
     public static LabelledPair Write(TempDir dir, string name, int seed, int size = 128, int bands = 4, (int X, int Y)? noDataBefore = null)
@@ -34,8 +37,8 @@ internal static class PixelTestPairs
         var noiseA = new double[bands * size * size];
         for (int i = 0; i < noiseB.Length; i++)
         {
-            noiseB[i] = Gaussian(rng) * 40;
-            noiseA[i] = Gaussian(rng) * 40;
+            noiseB[i] = Gaussian(rng) * Noise;
+            noiseA[i] = Gaussian(rng) * Noise;
         }
         double phase = rng.NextDouble() * 6;
         double Field(int k, int c, int r) => 1000 + 100 * k + 200 * Math.Sin(c / 7.0 + phase) + 150 * Math.Cos(r / 5.0 + k);
