@@ -130,7 +130,14 @@ public sealed class DeepFeatureExtractor : IDisposable
     /// <summary>Pixels from a tile's border beyond which the evidence no longer depends on the border: the largest
     /// receptive radius of <see cref="Layers"/> plus one cell of interpolation (58 px for <see cref="DeepLayer.Default"/>).
     /// Tiles read with this halo (and a scene normalisation) agree with the whole scene.</summary>
-    public int Halo => Layers.Max(l => (l.ReceptiveField + 1) / 2 + l.Stride);
+    public int Halo => HaloOf(Layers);
+
+    /// <summary><see cref="Halo"/> of an extractor of <paramref name="layers"/>, without loading the model.</summary>
+    public static int HaloOf(IReadOnlyList<DeepLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        return layers.Max(l => (l.ReceptiveField + 1) / 2 + l.Stride);
+    }
 
     /// <summary>Graph nodes left after dropping what the chosen layers do not need (diagnostics).</summary>
     public int NodesKept { get; }

@@ -39,7 +39,7 @@ public static class PixelModelEvaluation
     {
         ArgumentNullException.ThrowIfNull(pair);
         using var scene = ScenePair.Open(pair.Before, pair.After);
-        var radiometry = PixelRadiometry.Of(scene, bands);
+        var radiometry = PixelRadiometry.Of(scene, bands, schema: schema);
         var samples = PixelSampling.Sample(scene, pair.Truth, radiometry, schema, sampling);
         return new PixelPair(pair, radiometry.Bands, radiometry, samples);
     }

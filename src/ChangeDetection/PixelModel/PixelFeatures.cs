@@ -45,8 +45,9 @@ public interface IPixelChannels
 /// </summary>
 public sealed class PixelFeatureSchema
 {
-    /// <summary>Version of the default schema; bump it when any default channel changes its values.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>Version of the default schema; bump it when any default channel changes its values.
+    /// 2: the deep feature distances (<see cref="DeepChannels"/>) joined the default for band sets with red, green and blue.</summary>
+    public const int CurrentVersion = 2;
 
     public PixelFeatureSchema(int version, IReadOnlyList<IPixelChannels> groups)
     {
@@ -57,10 +58,13 @@ public sealed class PixelFeatureSchema
     }
 
     /// <summary>
-    /// The hand-made spectral and texture channels (<see cref="PixelFeatures"/>) and the misregistration-tolerant
-    /// change channels (<see cref="ShiftTolerantFeatures"/>, which raised pixel-lopo F1 on every source).
+    /// The hand-made spectral and texture channels (<see cref="PixelFeatures"/>), the misregistration-tolerant
+    /// change channels (<see cref="ShiftTolerantFeatures"/>, which raised pixel-lopo F1 on every source) and, for band
+    /// sets with red, green and blue, the ResNet-18 feature distances (<see cref="DeepChannels"/>; no channels for other
+    /// band sets, so the rule is the band set, never the pixel size) at strides 2, 4, 8 and 16: the stride-16 stage raised
+    /// LEVIR-CD pixel-lopo F1 from 0.579 to 0.605 over strides 2–8 alone, at about twice the inference cost.
     /// </summary>
-    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures()]);
+    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures(), new DeepChannels(options: new Deep.DeepFeatureOptions { Layers = Deep.DeepLayer.All })]);
 
     public int Version { get; }
     public IReadOnlyList<IPixelChannels> Groups { get; }
@@ -81,6 +85,7 @@ public sealed class PixelFeatureSchema
         int at = 0;
         for (int k = 0; k < Groups.Count; k++)
         {
+            if (counts[k] == 0) continue;
             Groups[k].Compute(window, features.AsSpan(at * n, counts[k] * n));
             at += counts[k];
         }

@@ -43,7 +43,7 @@ public static class PixelMask
         if (models.Any(m => !m.Bands.SequenceEqual(first.Bands) || m.Schema != first.Schema))
             throw new ArgumentException("The models of one mask must share bands and feature schema.", nameof(models));
         var bandIndex = PixelRadiometry.BandIndices(pair, first.Bands);
-        radiometry ??= PixelRadiometry.Of(pair, first.Bands);
+        radiometry ??= PixelRadiometry.Of(pair, first.Bands, schema: first.Schema);
         if (!radiometry.Bands.SequenceEqual(first.Bands))
             throw new ArgumentException("The radiometry is for other bands than the model's.", nameof(radiometry));
 

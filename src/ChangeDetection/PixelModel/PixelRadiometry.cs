@@ -18,12 +18,20 @@ namespace ChangeDetection.PixelModel;
 public sealed record PixelRadiometry(IReadOnlyList<SpectralBand> Bands, float[] Gain, float[] Offset, float[] Scale, float[] BeforeMean)
 {
     /// <summary>
+    /// The scene's stretch and activation statistics for <see cref="DeepChannels"/> (null when the schema has no deep
+    /// group or the bands lack red, green or blue).
+    /// </summary>
+    public DeepSceneStatistics? Deep { get; init; }
+
+    /// <summary>
     /// Runs the detector's pass 1 on <paramref name="pair"/> (no smoothing: the features take their own
     /// neighbourhoods, and a pixel-size driven radius would flip between nominal grids) and keeps the bands
     /// <paramref name="bands"/> (all of the pair's when null).
     /// </summary>
+    /// <remarks>When <paramref name="schema"/> (the default schema when null) holds a <see cref="DeepChannels"/> group that applies
+    /// to the bands, its scene statistics are computed too (<see cref="Deep"/>).</remarks>
     /// <exception cref="ChangeDetectionException">The pair lacks one of <paramref name="bands"/>, or pass 1 fails (too few bands, no overlap).</exception>
-    public static PixelRadiometry Of(ScenePair pair, IReadOnlyList<SpectralBand>? bands = null, ChangeDetectionOptions? options = null)
+    public static PixelRadiometry Of(ScenePair pair, IReadOnlyList<SpectralBand>? bands = null, ChangeDetectionOptions? options = null, PixelFeatureSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
         bands ??= pair.Bands;
@@ -31,9 +39,13 @@ public sealed record PixelRadiometry(IReadOnlyList<SpectralBand> Bands, float[] 
         var detector = new ChangeDetector((options ?? new ChangeDetectionOptions()) with { SmoothRadius = 0 });
         var kernel = detector.Prepare(pair).Kernel;
         var mean = BeforeMeans(pair, detector);
+        var deep = (schema ?? PixelFeatureSchema.Default).Groups.OfType<DeepChannels>().FirstOrDefault();
         return new PixelRadiometry([.. bands],
             [.. index.Select(i => kernel.Bands[i].Gain)], [.. index.Select(i => kernel.Bands[i].Offset)],
-            [.. index.Select(i => kernel.Bands[i].Scale)], [.. index.Select(i => (float)mean[i])]);
+            [.. index.Select(i => kernel.Bands[i].Scale)], [.. index.Select(i => (float)mean[i])])
+        {
+            Deep = deep is not null && DeepChannels.Applies(bands) ? deep.SceneStatistics(pair) : null,
+        };
     }
 
     /// <summary>Where each of <paramref name="bands"/> sits among the pair's bands (the order <see cref="ScenePair.Read"/> returns).</summary>

@@ -8,6 +8,10 @@ public class PixelFeaturesTests
 {
     private static readonly SpectralBand[] Bgrn = [SpectralBand.Blue, SpectralBand.Green, SpectralBand.Red, SpectralBand.Nir];
 
+    /// <summary>The default schema's hand-made groups: the deep group needs scene statistics (see DeepChannelsTests).</summary>
+    private static readonly PixelFeatureSchema HandMade = new(PixelFeatureSchema.CurrentVersion,
+        [.. PixelFeatureSchema.Default.Groups.Where(g => g is not DeepChannels)]);
+
     /// <summary>
     /// A 3 × 3 window, bands blue, green, red, NIR: before 100, 100, 100, 300 everywhere; after the same except
     /// the centre, whose red rises to 200 and NIR falls to 100; the bottom-right pixel is nodata. Normalisation
@@ -31,8 +35,8 @@ public class PixelFeaturesTests
         valid[hole] = 0;
         var rad = new PixelRadiometry(Bgrn, [1, 1, 1, 1], [0, 0, 0, 0], [0.01f, 0.01f, 0.01f, 0.01f], [100, 100, 100, 100]);
         var window = new PixelWindowSamples(new PixelWindow(0, 0, w, w), before, after, valid, rad);
-        var names = PixelFeatureSchema.Default.Names(Bgrn).ToList();
-        var f = PixelFeatureSchema.Default.Compute(window);
+        var names = HandMade.Names(Bgrn).ToList();
+        var f = HandMade.Compute(window);
         float V(string name, int pixel) => f[names.IndexOf(name) * n + pixel];
 
         double cva = Math.Sqrt(5);                // diff red +1, NIR −2
@@ -89,8 +93,8 @@ public class PixelFeaturesTests
             }
         var rad = new PixelRadiometry(rgb, [1, 1, 1], [0, 0, 0], [0.01f, 0.01f, 0.01f], [100, 100, 100]);
         var window = new PixelWindowSamples(new PixelWindow(0, 0, w, w), before, after, Enumerable.Repeat((byte)1, n).ToArray(), rad);
-        var names = PixelFeatureSchema.Default.Names(rgb).ToList();
-        var f = PixelFeatureSchema.Default.Compute(window);
+        var names = HandMade.Names(rgb).ToList();
+        var f = HandMade.Compute(window);
         float V(string name, int x, int y) => f[names.IndexOf(name) * n + y * w + x];
         Assert.Multiple(() =>
         {
