@@ -244,20 +244,7 @@ public sealed class PatchClassifier
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: classifier model not found.");
-        ModelMetadata meta;
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            var entry = zip.GetEntry(MetadataEntry)
-                ?? throw new ChangeDetectionException($"{path}: not a ChangeDetection classifier (no {MetadataEntry} in the zip); train one with 'cdx train'.");
-            using var s = entry.Open();
-            meta = JsonSerializer.Deserialize(s, MetadataJson.Default.ModelMetadata)
-                ?? throw new ChangeDetectionException($"{path}: {MetadataEntry} is empty.");
-        }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
-        {
-            throw new ChangeDetectionException($"{path}: cannot read the classifier model ({e.Message}).", e);
-        }
+        var meta = ModelZip.ReadMetadata(path, MetadataEntry, MetadataJson.Default.ModelMetadata, "classifier", "train one with 'cdx train'");
         if (meta.SchemaVersion != PatchFeatures.SchemaVersion || meta.FeatureCount != PatchFeatures.Length)
             throw new ChangeDetectionException(
                 $"{path}: the model was trained on patch feature schema {meta.SchemaVersion} ({meta.FeatureCount} features); this build computes schema {PatchFeatures.SchemaVersion} ({PatchFeatures.Length} features). Retrain it with 'cdx train'.");

@@ -253,11 +253,17 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Options for the mask GeoTIFF on the pair grid.</summary>
-    public GeoTiffWriterOptions MaskFileOptions(GeoGrid grid) => new()
+    public GeoTiffWriterOptions MaskFileOptions(GeoGrid grid) => MaskFileOptions(grid, Options.TileSize);
+
+    /// <summary>
+    /// Options for any change mask GeoTIFF on <paramref name="grid"/> (uint8, nodata 255, band "change"): the
+    /// detector's, the baseline's and the pixel model's masks are read by the same tools.
+    /// </summary>
+    public static GeoTiffWriterOptions MaskFileOptions(GeoGrid grid, int tileSize) => new()
     {
         Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
         Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
-        TileSize = Options.TileSize % 256 == 0 ? 256 : Options.TileSize,
+        TileSize = tileSize % 256 == 0 ? 256 : tileSize,
     };
 
     /// <summary>Counts of valid and changed pixels in a mask tile.</summary>

@@ -1,3 +1,4 @@
+using ChangeDetection.Detection;
 using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -250,12 +251,7 @@ public static class BaselineDetector
         var core = new byte[tileSize * tileSize];
         long changed = 0;
         var grid = pair.Grid;
-        using var writer = GeoTiffWriter.Create(maskPath, new GeoTiffWriterOptions
-        {
-            Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
-            Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
-            TileSize = tileSize % 256 == 0 ? 256 : tileSize,
-        });
+        using var writer = GeoTiffWriter.Create(maskPath, ChangeDetector.MaskFileOptions(grid, tileSize));
         foreach (var tile in scheme.Tiles())
         {
             var read = tile.Read;

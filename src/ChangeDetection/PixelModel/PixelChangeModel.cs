@@ -212,20 +212,8 @@ public sealed class PixelChangeModel
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         schema ??= PixelFeatureSchema.Default;
         if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: pixel model not found; train one with 'cdx train --pairs PAIRS.csv --pixel-model {Path.GetFileName(path)}'.");
-        PixelModelMetadata meta;
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            var entry = zip.GetEntry(MetadataEntry)
-                ?? throw new ChangeDetectionException($"{path}: not a ChangeDetection pixel model (no {MetadataEntry} in the zip); train one with 'cdx train --pairs PAIRS.csv --pixel-model FILE'.");
-            using var s = entry.Open();
-            meta = JsonSerializer.Deserialize(s, PixelModelJson.Default.PixelModelMetadata)
-                ?? throw new ChangeDetectionException($"{path}: {MetadataEntry} is empty.");
-        }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
-        {
-            throw new ChangeDetectionException($"{path}: cannot read the pixel model ({e.Message}).", e);
-        }
+        var meta = Classification.ModelZip.ReadMetadata(path, MetadataEntry, PixelModelJson.Default.PixelModelMetadata, "pixel model",
+            "train one with 'cdx train --pairs PAIRS.csv --pixel-model FILE'");
         var groups = schema.Groups.Select(g => g.Id).ToArray();
         if (meta.SchemaVersion != schema.Version || !(meta.ChannelGroups ?? []).SequenceEqual(groups))
             throw new ChangeDetectionException(

@@ -1,3 +1,4 @@
+using ChangeDetection.Detection;
 using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -52,12 +53,7 @@ public static class PixelMask
         int f = first.FeatureNames.Count;
         long valid = 0, changed = 0;
         var grid = pair.Grid;
-        using var writer = GeoTiffWriter.Create(maskPath, new GeoTiffWriterOptions
-        {
-            Width = grid.Width, Height = grid.Height, DataType = RasterDataType.UInt8, Transform = grid.Transform,
-            Crs = grid.Crs, NoData = Morphology.NoData, BandNames = ["change"],
-            TileSize = tileSize % 256 == 0 ? 256 : tileSize,
-        });
+        using var writer = GeoTiffWriter.Create(maskPath, ChangeDetector.MaskFileOptions(grid, tileSize));
         foreach (var tile in scheme.Tiles())
         {
             var read = tile.Read;
