@@ -76,6 +76,17 @@ public class InvariantPixelNormalizationTests
     }
 
     [Test]
+    public void ClosedFormChiSquaredTailMatchesTheGeneralRoutine()
+    {
+        foreach (int k in new[] { 1, 2, 3, 4, 5, 6, 7, 8 })
+        {
+            var chi = new MathNet.Numerics.Distributions.ChiSquared(k);
+            foreach (double z in new[] { 0.0, 1e-6, 0.01, 0.5, 1, 2.5, 4, 7.8, 12, 25, 60, 200 })
+                Assert.That(InvariantPixelNormalization.ChiSquaredSurvival(k, z), Is.EqualTo(1 - chi.CumulativeDistribution(z)).Within(1e-12), $"k = {k}, z = {z}");
+        }
+    }
+
+    [Test]
     public void UnchangedSceneGivesIdentityAndFullShare()
     {
         var (before, _, _) = Scene(pixels: 5_000, changedShare: 0, seed: 3);
