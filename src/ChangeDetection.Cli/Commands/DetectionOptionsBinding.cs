@@ -36,15 +36,22 @@ internal sealed class DetectionOptionsBinding
             NdviWeight = r.GetValue(_ndvi),
             WaterWeight = r.GetValue(_water),
             Register = r.GetValue(_register),
-            Normalization = r.GetValue(_normalization) switch
-            {
-                "invariant" => RadiometricFit.InvariantPixels,
-                "meanstd" => RadiometricFit.MeanStd,
-                var other => throw new ChangeDetectionException($"--normalization '{other}' is not invariant or meanstd."),
-            },
+            Normalization = ParseNormalization(r.GetValue(_normalization)!),
         };
         options.Validate();
         return options;
+    }
+
+    private static RadiometricFit ParseNormalization(string text)
+    {
+        try
+        {
+            return RadiometricFitText.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ChangeDetectionException($"--normalization {e.Message}");
+        }
     }
 
     internal static ThresholdRule ParseThreshold(string text)

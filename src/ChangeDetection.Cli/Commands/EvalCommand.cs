@@ -22,14 +22,15 @@ internal static class EvalCommand
     /// <summary>One scored line set: a method and its score per pair.</summary>
     private sealed record Scored(string Method, IReadOnlyList<(LabelledPair Pair, ChangeScore Score)> Results, IReadOnlyDictionary<string, object?> Extra)
     {
-        /// <summary>The co-registration pass 1 found for each pair (by source/pair), reported on the pair's line.</summary>
-        public IReadOnlyDictionary<string, GlobalShift> Shifts { get; init; } = new Dictionary<string, GlobalShift>();
-
         /// <summary>Keys of one pair's line only (e.g. how its pixel model was held out).</summary>
         public IReadOnlyDictionary<LabelledPair, IReadOnlyDictionary<string, object?>> PerPair { get; init; } = new Dictionary<LabelledPair, IReadOnlyDictionary<string, object?>>();
     }
 
-    private static string Key(LabelledPair p) => $"{p.Source}/{p.Name}";
+    /// <summary>The co-registration pass 1 found for a pair, as keys of its line (pixels of the pair grid, after(x + dx, y + dy) ≈ before(x, y); applied only with --register).</summary>
+    private static IReadOnlyDictionary<string, object?> ShiftKeys(GlobalShift shift) => new Dictionary<string, object?>
+    {
+        ["shift_dx"] = Math.Round(shift.Dx, 3), ["shift_dy"] = Math.Round(shift.Dy, 3), ["shift_status"] = shift.Status.ToString(),
+    };
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -109,33 +110,33 @@ internal static class EvalCommand
     {
         var rules = ProductRules.Load(modelPath, pseudoConfidence);
         var results = new List<(LabelledPair, ChangeScore)>();
-        var shifts = new Dictionary<string, GlobalShift>();
+        var shifts = new Dictionary<LabelledPair, IReadOnlyDictionary<string, object?>>();
         foreach (var pair in list)
         {
             var masks = ProductEvaluation.Detect(pair, options, rules, maskDir);
-            shifts[Key(pair)] = masks.Registration;
+            shifts[pair] = ShiftKeys(masks.Registration);
             var score = MaskEvaluation.Score(masks.ProductMaskPath, pair.Truth);
             results.Add((pair, score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: {masks.Candidates.Count} candidate patches, {masks.Tasks} tasks, {masks.PseudoPatches} pseudo-change; F1 {score.F1:0.000}");
         }
-        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence }) { Shifts = shifts };
+        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence }) { PerPair = shifts };
     }
 
     /// <summary><c>--classifier off</c>: the detector mask alone.</summary>
     private static Scored Kernel(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json)
     {
         var results = new List<(LabelledPair, ChangeScore)>();
-        var shifts = new Dictionary<string, GlobalShift>();
+        var shifts = new Dictionary<LabelledPair, IReadOnlyDictionary<string, object?>>();
         foreach (var pair in list)
         {
             string mask = Path.Combine(maskDir, $"{pair.Source}_{pair.Name}_mask.tif");
             using (var scene = ScenePair.Open(pair.Before, pair.After))
-                shifts[Key(pair)] = ChangeDetector.Detect(scene, mask, options).Registration;
+                shifts[pair] = ShiftKeys(ChangeDetector.Detect(scene, mask, options).Registration);
             var score = MaskEvaluation.Score(mask, pair.Truth);
             results.Add((pair, score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: F1 {score.F1:0.000}");
         }
-        return new Scored("kernel", results, new Dictionary<string, object?> { ["classifier"] = "off" }) { Shifts = shifts };
+        return new Scored("kernel", results, new Dictionary<string, object?> { ["classifier"] = "off" }) { PerPair = shifts };
     }
 
     /// <summary>The baseline's score of every pair, the reference line of every report.</summary>
@@ -294,13 +295,6 @@ internal static class EvalCommand
         };
         if (l.F1Mean is double mean) line["f1_mean"] = Math.Round(mean, 4);
         foreach (var (key, value) in set.Extra) line[key] = value;
-        if (l.Pair is not null && set.Shifts.TryGetValue($"{l.Source}/{l.Pair}", out var shift))
-        {
-            // Pixels of the pair grid, after(x + dx, y + dy) ≈ before(x, y); applied only with --register.
-            line["shift_dx"] = Math.Round(shift.Dx, 3);
-            line["shift_dy"] = Math.Round(shift.Dy, 3);
-            line["shift_status"] = shift.Status.ToString();
-        }
         return line;
     }
 }

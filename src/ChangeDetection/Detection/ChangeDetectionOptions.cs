@@ -16,6 +16,18 @@ public enum RadiometricFit
     InvariantPixels,
 }
 
+/// <summary>The normalisation as written on the command line and in region configs: <c>invariant</c> or <c>meanstd</c>.</summary>
+public static class RadiometricFitText
+{
+    /// <exception cref="FormatException">Any other text; the message names the accepted words.</exception>
+    public static RadiometricFit Parse(string text) => text switch
+    {
+        "invariant" => RadiometricFit.InvariantPixels,
+        "meanstd" => RadiometricFit.MeanStd,
+        _ => throw new FormatException($"'{text}' is not a normalisation: use invariant or meanstd."),
+    };
+}
+
 /// <summary>Options of <see cref="ChangeDetector"/>. Sizes and radii in pixels.</summary>
 public sealed record ChangeDetectionOptions
 {

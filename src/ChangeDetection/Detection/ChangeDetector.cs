@@ -83,7 +83,6 @@ public sealed class ChangeDetector
     {
         var clock = Stopwatch.StartNew();
         var model = Prepare(pair, progress);
-        Align(pair, model);
         var histogram = Histogram(pair, model, progress);
         float threshold = Threshold(pair, histogram);
         var (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, progress);
@@ -309,6 +308,7 @@ public sealed class ChangeDetector
         // k fixed by the lattice (never by the tile size): at most MaxFitSamples pixels.
         long lattice = windows.Sum(w => w.PixelCount);
         int stride = (int)Math.Max(1, (lattice + MaxFitSamples - 1) / MaxFitSamples);
+        bool invariant = Options.Normalization == RadiometricFit.InvariantPixels;
         var fitBefore = Enumerable.Range(0, bands).Select(_ => new List<float>()).ToArray();
         var fitAfter = Enumerable.Range(0, bands).Select(_ => new List<float>()).ToArray();
         long seen = 0;
@@ -318,7 +318,7 @@ public sealed class ChangeDetector
             var (before, after, count) = ValidSamples(pair, win, smooth);
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             int n = (int)win.PixelCount;
-            for (int i = 0; i < count; i++, seen++)
+            for (int i = 0; invariant && i < count; i++, seen++)
             {
                 if (seen % stride != 0) continue;
                 for (int k = 0; k < bands; k++)
@@ -332,9 +332,9 @@ public sealed class ChangeDetector
         if (stats.Count == 0)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
 
-        var normalization = Options.Normalization == RadiometricFit.MeanStd
-            ? RadiometricNormalization.MeanStdMatching(stats)
-            : InvariantPixelNormalization.Fit([.. fitBefore.Select(l => l.ToArray())], [.. fitAfter.Select(l => l.ToArray())]).Bands;
+        var normalization = invariant
+            ? InvariantPixelNormalization.Fit([.. fitBefore.Select(l => l.ToArray())], [.. fitAfter.Select(l => l.ToArray())]).Bands
+            : RadiometricNormalization.MeanStdMatching(stats);
         var roles = Roles(pair.Bands);
         var kernel = new ChangeKernelOptions(normalization, roles: roles,
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null);

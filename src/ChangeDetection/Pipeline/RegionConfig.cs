@@ -19,8 +19,8 @@ public sealed record DetectionConfig
 {
     public int TileSize { get; init; } = 1024;
     public string Threshold { get; init; } = "auto";
-    /// <summary>Radiometric normalisation: <c>invariant</c> (default) or <c>meanstd</c>.</summary>
-    public string Normalization { get; init; } = "invariant";
+    /// <summary>Radiometric normalisation (<c>invariant</c>, the default, or <c>meanstd</c>).</summary>
+    public Detection.RadiometricFit Normalization { get; init; } = Detection.RadiometricFit.InvariantPixels;
     /// <summary>Read the after image shifted by its estimated misregistration (off by default; see <see cref="Detection.ChangeDetectionOptions.Register"/>).</summary>
     public bool Register { get; init; }
     public int OpenRadius { get; init; } = 1;
@@ -140,7 +140,7 @@ public sealed record RegionConfig
                 CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? detection.CloseRadius,
                 SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
                 Normalization = r.OptionalString(d, "normalization", "detection.normalization") is string n
-                    ? n is "invariant" or "meanstd" ? n : throw r.Error("detection.normalization", $"is '{n}'; use \"invariant\" or \"meanstd\"")
+                    ? ParseNormalization(n, r)
                     : detection.Normalization,
                 Register = d.TryGetProperty("register", out var reg) ? reg.ValueKind switch
                 {
@@ -172,6 +172,18 @@ public sealed record RegionConfig
     }
 
     /// <summary>Typed access to the JSON with errors that name the file and the key.</summary>
+    private static ChangeDetection.Detection.RadiometricFit ParseNormalization(string text, Reader r)
+    {
+        try
+        {
+            return ChangeDetection.Detection.RadiometricFitText.Parse(text);
+        }
+        catch (FormatException)
+        {
+            throw r.Error("detection.normalization", $"is '{text}'; use \"invariant\" or \"meanstd\"");
+        }
+    }
+
     private sealed class Reader(string path, string dir)
     {
         public ChangeDetectionException Error(string key, string problem) => new($"{path}: \"{key}\" {problem}.");

@@ -86,7 +86,7 @@ public sealed partial class RegionRun
             OpenRadius = d.OpenRadius,
             CloseRadius = d.CloseRadius,
             SmoothRadius = d.SmoothRadius,
-            Normalization = d.Normalization == "meanstd" ? RadiometricFit.MeanStd : RadiometricFit.InvariantPixels,
+            Normalization = d.Normalization,
             Register = d.Register,
             Workers = Options.Workers,
         };
