@@ -313,9 +313,10 @@ public sealed class ChangeDetector
         var fitAfter = Enumerable.Range(0, bands).Select(_ => new List<float>()).ToArray();
         long seen = 0;
         int done = 0;
+        var source = SampleSource.For(pair, windows);
         foreach (var win in windows)
         {
-            var (before, after, count) = ValidSamples(pair, win, smooth);
+            var (before, after, count) = ValidSamples(source, win, smooth);
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             int n = (int)win.PixelCount;
             for (int i = 0; invariant && i < count; i++, seen++)
@@ -344,7 +345,7 @@ public sealed class ChangeDetector
         var scores = new List<float>();
         foreach (var win in windows)
         {
-            var (before, after, count) = ValidSamples(pair, win, smooth);
+            var (before, after, count) = ValidSamples(source, win, smooth);
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
             scores.AddRange(s);
@@ -353,11 +354,12 @@ public sealed class ChangeDetector
     }
 
     /// <summary>The pixels of a window valid in both dates, compacted to the front of each band (band stride = window pixels).</summary>
-    private static (ushort[] Before, ushort[] After, int Count) ValidSamples(ScenePair pair, PixelWindow win, int smooth)
+    private static (ushort[] Before, ushort[] After, int Count) ValidSamples(SampleSource source, PixelWindow win, int smooth)
     {
-        int bands = pair.Bands.Count, n = (int)win.PixelCount, m = 0;
+        int bands = source.Bands, n = (int)win.PixelCount, m = 0;
         var t = new TileBuffers(win, bands);
-        ReadSmoothed(pair, win, t, smooth);
+        source.Read(win, t);
+        Smooth(bands, win, t, smooth);
         for (int i = 0; i < n; i++)
         {
             if (t.Valid[i] == 0) continue;
@@ -427,6 +429,56 @@ public sealed class ChangeDetector
     {
         BoxMean.Apply(t.Before, bands, window.Width, window.Height, t.Valid, smooth);
         BoxMean.Apply(t.After, bands, window.Width, window.Height, t.Valid, smooth);
+    }
+
+    /// <summary>
+    /// Where the statistics pass reads its sample windows. On a scene narrower or shorter than the lattice
+    /// (8 windows of 256 px a side) the windows overlap, up to 32-fold on a 512² scene: then the union of
+    /// the windows is read once and each window is cut from it, which gives the same pixels as reading the
+    /// window (a pair's read is per pixel, whatever the window) without decoding the same blocks again.
+    /// </summary>
+    private sealed class SampleSource
+    {
+        private readonly ScenePair _pair;
+        private readonly PixelWindow _union;
+        private readonly TileBuffers? _cache;
+
+        private SampleSource(ScenePair pair, PixelWindow union, TileBuffers? cache) => (_pair, _union, _cache) = (pair, union, cache);
+
+        public int Bands => _pair.Bands.Count;
+
+        public static SampleSource For(ScenePair pair, IReadOnlyList<PixelWindow> windows)
+        {
+            if (windows.Count == 0) return new SampleSource(pair, default, null);
+            int x0 = windows.Min(w => w.X), y0 = windows.Min(w => w.Y);
+            var union = new PixelWindow(x0, y0, windows.Max(w => w.Right) - x0, windows.Max(w => w.Bottom) - y0);
+            // Only when the windows overlap at least twofold: the union then holds at most half the
+            // lattice's pixels, so the buffer stays below what the windows' reads decode anyway.
+            if (2 * union.PixelCount > windows.Sum(w => w.PixelCount)) return new SampleSource(pair, union, null);
+            var cache = new TileBuffers(union, pair.Bands.Count);
+            pair.Read(union, cache.Before, cache.After, cache.Valid);
+            return new SampleSource(pair, union, cache);
+        }
+
+        public void Read(PixelWindow window, TileBuffers t)
+        {
+            if (_cache is null)
+            {
+                _pair.Read(window, t.Before, t.After, t.Valid);
+                return;
+            }
+            int n = (int)window.PixelCount, un = (int)_union.PixelCount;
+            for (int r = 0; r < window.Height; r++)
+            {
+                int from = (window.Y - _union.Y + r) * _union.Width + (window.X - _union.X), to = r * window.Width;
+                _cache.Valid.AsSpan(from, window.Width).CopyTo(t.Valid.AsSpan(to));
+                for (int k = 0; k < Bands; k++)
+                {
+                    _cache.Before.AsSpan(k * un + from, window.Width).CopyTo(t.Before.AsSpan(k * n + to));
+                    _cache.After.AsSpan(k * un + from, window.Width).CopyTo(t.After.AsSpan(k * n + to));
+                }
+            }
+        }
     }
 
     private sealed class TileBuffers(PixelWindow window, int bands)
