@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>The hosts of <c>cdx serve</c> and <c>cdx worker</c>, in-process on real sockets (loopback) and real SQLite storage.</summary>
+[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
 public sealed class JobsHostTests
 {
     private static JobStorageSpec Spec(TempDir dir) =>

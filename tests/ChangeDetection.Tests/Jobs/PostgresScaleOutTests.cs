@@ -21,6 +21,7 @@ namespace ChangeDetection.Tests.Jobs;
 /// </summary>
 [Category("Slow")]
 [Category("PostgreSQL")]
+[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
 public sealed class PostgresScaleOutTests
 {
     public const string Variable = "CDX_TEST_POSTGRES";

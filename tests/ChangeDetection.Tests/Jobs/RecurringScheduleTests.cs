@@ -9,6 +9,7 @@ using Hangfire.Storage;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>The quarterly job end to end with real Hangfire on SQLite storage in a temp folder.</summary>
+[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
 public sealed class RecurringScheduleTests
 {
     private static JobStorage Storage(TempDir dir) =>

@@ -7,6 +7,7 @@ using Hangfire;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>One region fanned out as one job per batch of mask tiles, joined once, on real Hangfire (SQLite).</summary>
+[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
 public sealed class TileFanOutTests
 {
     [Test]

@@ -17,6 +17,7 @@ namespace ChangeDetection.Tests.Kernels;
 /// </remarks>
 [TestFixture]
 [Category("Slow")]
+[NonParallelizable] // each case starts a child dotnet test of the whole assembly
 public class ChangeKernelDispatchTests
 {
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(3);

@@ -11,14 +11,28 @@ namespace ChangeDetection.Tests.Pipeline;
 [Category("Slow")]
 public class EndToEndTests
 {
+    // One region for the fixture: each test runs it into its own output folder (and the unit test
+    // into its own config next to the region's), so none sees another's outputs.
+    private TempDir _dir = null!;
+    private SyntheticRegionSummary _sample = null!;
+
+    [OneTimeSetUp]
+    public void GenerateRegion()
+    {
+        _dir = new TempDir();
+        _sample = SyntheticRegion.Generate(_dir.File("region"), new SyntheticRegionOptions { Size = 2048, Seed = 42 });
+    }
+
+    [OneTimeTearDown]
+    public void DeleteRegion() => _dir.Dispose();
+
     [Test]
     public void SyntheticRegionChangesAreFoundAsPatches()
     {
-        using var dir = new TempDir();
-        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
+        var sample = _sample;
         var config = RegionConfig.Load(sample.RegionFile);
         // The kernel alone ("model": "none"): the config without a model key would classify with the shipped model.
-        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = "none" });
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = _dir.File("out-kernel"), TileSize = 512, Model = "none" });
 
         var patches = ReadPatches(Path.Combine(result.OutputFolder, "patches.gpkg"));
         var score = PatchEvaluation.Score(patches, sample.TruthFile);
@@ -40,10 +54,9 @@ public class EndToEndTests
     public void WithTheShippedClassifierTasksAreTheRealChanges()
     {
         string model = ShippedModel();
-        using var dir = new TempDir();
-        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
+        var sample = _sample;
         var config = RegionConfig.Load(sample.RegionFile);
-        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = model });
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = _dir.File("out-shipped"), TileSize = 512, Model = model });
 
         var tasks = ReadPatches(Path.Combine(result.OutputFolder, "patches.gpkg"), "BHLX <> 'pseudo'");
         var score = PatchEvaluation.Score(tasks, sample.TruthFile);
@@ -63,14 +76,13 @@ public class EndToEndTests
     public void PerClassMappingUnitsApplyAfterClassification()
     {
         string model = ShippedModel();
-        using var dir = new TempDir();
-        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 2048, Seed = 42 });
         // No pseudo-change is small enough to keep; construction down to 50 m², everything else 400 m².
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sample.RegionFile))!;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_sample.RegionFile))!;
         json["detection"]!["minAreaM2"] = new System.Text.Json.Nodes.JsonObject { ["default"] = 400, ["construction"] = 50, ["pseudo"] = 1e12 };
-        File.WriteAllText(sample.RegionFile, json.ToJsonString());
-        var config = RegionConfig.Load(sample.RegionFile);
-        var result = RegionRun.Run(config, new RegionRunOptions { Output = dir.File("out"), TileSize = 512, Model = model });
+        string units = Path.Combine(Path.GetDirectoryName(_sample.RegionFile)!, "region-units.json");
+        File.WriteAllText(units, json.ToJsonString());
+        var config = RegionConfig.Load(units);
+        var result = RegionRun.Run(config, new RegionRunOptions { Output = _dir.File("out-units"), TileSize = 512, Model = model });
 
         var rows = ReadRows(Path.Combine(result.OutputFolder, "patches.gpkg"));
         Assert.That(rows, Is.Not.Empty);
