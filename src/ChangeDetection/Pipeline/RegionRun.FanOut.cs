@@ -21,8 +21,10 @@ public sealed partial class RegionRun
     private const string JoinClaim = "join";
 
     /// <summary>Statistics and histogram (recorded in the ledger); returns the number of mask tiles.</summary>
+    /// <exception cref="ConfigException">The <see cref="Check"/> found a problem; nothing was computed.</exception>
     public int PrepareMask(IProgress<StageProgress>? progress = null)
     {
+        Check();
         using var session = Session.Open(this);
         var model = DetectionModelFor(session.Ledger, session.Detector, session.Pair, progress);
         RunHistogram(session.Ledger, session.Detector, session.Pair, model, progress);

@@ -82,7 +82,7 @@ public sealed partial class RegionRun
         Detection = new ChangeDetectionOptions
         {
             TileSize = Options.TileSize ?? d.TileSize,
-            Threshold = ParseThreshold(d.Threshold, config.FilePath),
+            Threshold = d.Threshold,
             OpenRadius = d.OpenRadius,
             CloseRadius = d.CloseRadius,
             SmoothRadius = d.SmoothRadius,
@@ -90,7 +90,14 @@ public sealed partial class RegionRun
             Register = d.Register,
             Workers = Options.Workers,
         };
-        Detection.Validate();
+        try
+        {
+            Detection.Validate();
+        }
+        catch (ChangeDetectionException e)
+        {
+            throw new ConfigException($"{config.FilePath}: detection settings (\"detection\", or --tile/--workers): {e.Message}", e);
+        }
     }
 
     public RegionConfig Config { get; }
@@ -115,22 +122,12 @@ public sealed partial class RegionRun
     public static RegionRunResult Run(RegionConfig config, RegionRunOptions? options = null, IProgress<StageProgress>? progress = null) =>
         new RegionRun(config, options).Execute(progress);
 
-    private static ThresholdRule ParseThreshold(string text, string file)
-    {
-        try
-        {
-            return ThresholdText.Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new ChangeDetectionException($"{file}: \"detection.threshold\" {e.Message}");
-        }
-    }
-
-    /// <summary>Runs (or resumes) every stage and writes run.json.</summary>
+    /// <summary>Checks (<see cref="Check"/>), then runs (or resumes) every stage and writes run.json.</summary>
+    /// <exception cref="ConfigException">The check found a problem; nothing was computed or written.</exception>
     public RegionRunResult Execute(IProgress<StageProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
+        var check = Check();
         var timings = new Dictionary<string, double>();
         string output = OutputFolder;
         string work = Path.Combine(output, ".work");
@@ -189,9 +186,7 @@ public sealed partial class RegionRun
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
-            Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
-            Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
+        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision);
         var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classes);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
@@ -205,7 +200,7 @@ public sealed partial class RegionRun
         var packages = WritePackages(output, tasks, pair.Grid.Crs);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
-        var warnings = overlay.Warnings.Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
+        var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
 
         string runJson = Path.Combine(output, "run.json");
         var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
