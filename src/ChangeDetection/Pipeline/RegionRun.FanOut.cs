@@ -69,7 +69,7 @@ public sealed partial class RegionRun
         {
             string work = Path.Combine(run.OutputFolder, ".work");
             Directory.CreateDirectory(work);
-            var ledger = RunLedger.Open(work, run.Fingerprint(run.ConfigSha(), run.InputFingerprints()), run.Options.Force);
+            var ledger = RunLedger.Open(work, run.RasterFingerprint(), run.Options.Force);
             try
             {
                 var pair = ScenePair.Open(run.Config.Before.Path, run.Config.After.Path, new ScenePairOptions { BandNumbers = run.Config.Bands });

@@ -134,7 +134,7 @@ public sealed partial class RegionRun
         Directory.CreateDirectory(work);
         var inputs = InputFingerprints();
         string configSha = ConfigSha();
-        string fingerprint = Fingerprint(configSha, inputs);
+        string fingerprint = RasterFingerprint();
 
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
@@ -436,12 +436,24 @@ public sealed partial class RegionRun
         return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
     }
 
-    private string Fingerprint(string configSha, List<(string Role, string Path, long Size, DateTime Modified)> inputs)
+    /// <summary>
+    /// The key of the ledger: only what its raster work (detection model, histogram, mask tiles, their
+    /// feature sums) depends on — the two images, the bands, the detection parameters with the tile grid,
+    /// and the feature schema. A changed layer, admin layer, classifier model, minimum mapping unit or
+    /// export setting is not in it: the next run resumes every mask tile and re-does only the vector stages.
+    /// </summary>
+    private string RasterFingerprint()
     {
         var text = new StringBuilder();
-        text.Append("config-sha256=").Append(configSha).Append('\n');
-        foreach (var i in inputs) text.Append(i.Role).Append('=').Append(i.Path).Append('|').Append(i.Size).Append('|').Append(i.Modified.Ticks).Append('\n');
-        text.Append("tile=").Append(Detection.TileSize).Append('\n');
+        foreach (var (role, path) in new[] { ("before", Config.Before.Path), ("after", Config.After.Path) })
+        {
+            var file = new FileInfo(path);
+            text.Append(role).Append('=').Append(path).Append('|').Append(file.Length).Append('|').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+        if (Config.Bands is { } bands)
+            text.Append("bands=").AppendJoin(',', bands.OrderBy(b => b.Key).Select(b => $"{b.Key.Name()}:{b.Value}")).Append('\n');
+        // Every detection parameter, present and future, but not the worker count (which never changes a result).
+        text.Append("detection=").Append(JsonSerializer.Serialize(Detection with { Workers = 1 })).Append('\n');
         // The ledger keeps per-tile feature sums: another feature schema cannot resume from it.
         text.Append("features=").Append(PatchFeatures.SchemaVersion).Append('\n');
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
