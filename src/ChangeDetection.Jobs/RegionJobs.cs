@@ -7,13 +7,14 @@ namespace ChangeDetection.Jobs;
 /// <summary>
 /// The Hangfire job that runs one region and quarter: the same code path as <c>cdx run</c>. The run
 /// resumes from its ledger (<c>&lt;output&gt;/.work/ledger.db</c>), so a retried job redoes only
-/// the unfinished tiles and ends with the same outputs.
+/// the unfinished tiles and ends with the same outputs. A <see cref="ConfigException"/> (found by the
+/// check a run makes before its raster work) fails the job at once: retrying cannot fix a config.
 /// </summary>
 public sealed class RegionJobs
 {
     /// <summary>Runs (or resumes) the region of <paramref name="regionConfig"/> (an absolute path to its region.json).</summary>
     [DisplayName("region {0}")]
-    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
     public string Run(string regionConfig)
     {
         // The quarter, scenes and output folder all come from the config.

@@ -25,7 +25,7 @@ public sealed class TileJobs
     }
 
     [DisplayName("fan-out {0} ({1} tiles per job)")]
-    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
     public int FanOut(string regionConfig, int tilesPerJob, PerformContext? context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -40,7 +40,7 @@ public sealed class TileJobs
     }
 
     [DisplayName("tiles {1}+{2} of {0}")]
-    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
     public string RunTiles(string regionConfig, int first, int count, PerformContext? context)
     {
         ArgumentNullException.ThrowIfNull(context);

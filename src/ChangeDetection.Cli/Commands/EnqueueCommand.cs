@@ -16,8 +16,9 @@ internal static class EnqueueCommand
         var cmd = new Command("enqueue", "Queue a run of a region for the workers (cdx serve / cdx worker).") { region, storage, tilesPerJob };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
-            // Check the config here, so a typo is reported now rather than by a worker later.
+            // Check the config and what it names here (as a run will), so a mistake is reported now rather than by a worker later.
             var config = RegionConfig.Load(r.GetValue(region)!);
+            new RegionRun(config).Check();
             var spec = JobStorageSpec.Parse(r.GetValue(storage));
             int? perJob = r.GetValue(tilesPerJob);
             if (perJob is < 1) throw new ChangeDetectionException($"--tiles-per-job {perJob}: use 1 or more.");

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
-using ChangeDetection.Raster.GeoTiff;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx validate REGION.json</c>: checks a region config (keys, files, dates, rasters) without running it.</summary>
+/// <summary>
+/// <c>cdx validate REGION.json</c>: checks a region config and opens everything a run would use
+/// (<see cref="RegionRun.Check"/>: rasters, layers, admin fields, model) without running it.
+/// </summary>
 internal static class ValidateCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -15,16 +17,17 @@ internal static class ValidateCommand
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var config = RegionConfig.Load(r.GetValue(file)!);
-            // Opening the pair checks what a run would refuse: georeferencing, CRS, overlap, bands.
-            using var pair = ScenePair.Open(config.Before.Path, config.After.Path, new ScenePairOptions { BandNumbers = config.Bands });
+            // The same check a run makes before its raster work: what passes here, a run will not refuse later.
+            var check = new RegionRun(config).Check();
             stdout.WriteLine($"{config.FilePath}: OK");
             stdout.WriteLine($"  region {config.RegionCode} {config.RegionName}, quarter {config.Quarter}");
             stdout.WriteLine($"  before {config.Before.Date:yyyy-MM-dd} {config.Before.Path}");
-            stdout.WriteLine($"  after  {config.After.Date:yyyy-MM-dd} {config.After.Path}{(pair.AfterResampled ? " (resampled onto the before grid)" : "")}");
-            stdout.WriteLine($"  grid   {pair.Grid.Width}×{pair.Grid.Height} px, {pair.Grid.Crs}, bands {string.Join(", ", pair.Bands.Select(b => b.Name()))}");
+            stdout.WriteLine($"  after  {config.After.Date:yyyy-MM-dd} {config.After.Path}{(check.AfterResampled ? " (resampled onto the before grid)" : "")}");
+            stdout.WriteLine($"  grid   {check.Grid.Width}×{check.Grid.Height} px, {check.Grid.Crs}, bands {string.Join(", ", check.Bands.Select(b => b.Name()))}");
             foreach (var l in config.Layers) stdout.WriteLine($"  layer  {l.Name} ({l.Kind}) {l.Path}");
             if (config.Admin is { } a) stdout.WriteLine($"  admin  {a.Path} ({a.CodeField}, {a.NameField})");
             stdout.WriteLine($"  output {config.Output}");
+            foreach (var w in check.Warnings) stdout.WriteLine($"  warning: {w}");
             return CdxApp.Ok;
         }));
         return cmd;

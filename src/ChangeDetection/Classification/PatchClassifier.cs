@@ -242,12 +242,7 @@ public sealed class PatchClassifier
     /// <exception cref="ChangeDetectionException">Missing or unreadable file, no metadata, or a feature schema other than <see cref="PatchFeatures.SchemaVersion"/>.</exception>
     public static PatchClassifier Load(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: classifier model not found.");
-        var meta = ModelZip.ReadMetadata(path, MetadataEntry, MetadataJson.Default.ModelMetadata, "classifier", "train one with 'cdx train'");
-        if (meta.SchemaVersion != PatchFeatures.SchemaVersion || meta.FeatureCount != PatchFeatures.Length)
-            throw new ChangeDetectionException(
-                $"{path}: the model was trained on patch feature schema {meta.SchemaVersion} ({meta.FeatureCount} features); this build computes schema {PatchFeatures.SchemaVersion} ({PatchFeatures.Length} features). Retrain it with 'cdx train'.");
+        var meta = CheckedMetadata(path);
         var ml = new MLContext(seed: 1);
         ITransformer model;
         try
@@ -263,6 +258,24 @@ public sealed class PatchClassifier
             ? new FeatureEnvelope(lo, hi) : null;
         (double, double)? sizes = meta.PixelSizeMinM is double lo2 && meta.PixelSizeMaxM is double hi2 ? (lo2, hi2) : null;
         return new PatchClassifier(ml, model, trainer, meta.Classes ?? [], envelope, sizes);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="path"/> is a classifier this build can use (exists, has its metadata, same
+    /// feature schema) without loading the ML.NET model: what a run checks before its raster work.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The file is missing, not a classifier zip, or of another feature schema.</exception>
+    public static void Check(string path) => CheckedMetadata(path);
+
+    private static ModelMetadata CheckedMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: classifier model not found.");
+        var meta = ModelZip.ReadMetadata(path, MetadataEntry, MetadataJson.Default.ModelMetadata, "classifier", "train one with 'cdx train'");
+        if (meta.SchemaVersion != PatchFeatures.SchemaVersion || meta.FeatureCount != PatchFeatures.Length)
+            throw new ChangeDetectionException(
+                $"{path}: the model was trained on patch feature schema {meta.SchemaVersion} ({meta.FeatureCount} features); this build computes schema {PatchFeatures.SchemaVersion} ({PatchFeatures.Length} features). Retrain it with 'cdx train'.");
+        return meta;
     }
 
     /// <summary>The schema version recorded in a model zip (null when it has none).</summary>

@@ -8,16 +8,19 @@ namespace ChangeDetection.Overlay;
 /// <summary>
 /// GeoJSON: RFC 7946 coordinates are longitude/latitude (EPSG:4326, which the pipeline treats as
 /// CGCS2000 to well under a metre) unless the collection carries the 2008 "crs" member naming an
-/// EPSG code (as GDAL and our synthetic regions write for projected layers).
+/// EPSG code (as GDAL and our synthetic regions write for projected layers). Without that member the
+/// caller may declare the CRS (the region config's <c>crs</c>); without either, coordinates that cannot
+/// be longitude/latitude are refused (a projected file read as lon/lat would overlap nothing).
 /// </summary>
 internal static class GeoJsonLayerReader
 {
-    public static PolygonLayer Read(string path)
+    public static PolygonLayer Read(string path, int? declaredEpsg)
     {
         byte[] bytes = File.ReadAllBytes(path);
         string? crsName = GeoJsonLayer.ReadCrsName(bytes);
-        int? epsg = crsName is null ? 4326 : ParseCrsName(crsName);
-        var crs = PolygonLayerReader.KnownCrs(epsg, path, $"crs \"{crsName}\"");
+        var crs = crsName is null
+            ? PolygonLayerReader.KnownCrs(declaredEpsg ?? 4326, path, "the region config's \"crs\"")
+            : PolygonLayerReader.ResolveCrs(ParseCrsName(crsName), declaredEpsg, path, $"crs \"{crsName}\"");
         var collection = GeoJsonLayer.Read(path);
         var builder = new LayerFeatureBuilder(path);
         int n = 0;
@@ -26,7 +29,11 @@ internal static class GeoJsonLayerReader
             n++;
             builder.Add(feature.Geometry, Attributes(feature.Attributes), $"feature {n}");
         }
-        return builder.Build(crs);
+        var layer = builder.Build(crs);
+        if (crsName is null && declaredEpsg is null)
+            PolygonLayerReader.RequireLonLatRange(layer,
+                "the file has no \"crs\" member, so it is read as longitude/latitude (RFC 7946); add the member, e.g. \"crs\": {\"type\": \"name\", \"properties\": {\"name\": \"urn:ogc:def:crs:EPSG::4527\"}}, or give the layer \"crs\": \"EPSG:4527\" (its real code) in the region config");
+        return layer;
     }
 
     /// <summary>EPSG code of <c>urn:ogc:def:crs:EPSG::4527</c>, <c>EPSG:4527</c> or <c>urn:ogc:def:crs:OGC:1.3:CRS84</c> (4326).</summary>

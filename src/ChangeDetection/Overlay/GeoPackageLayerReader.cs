@@ -10,7 +10,7 @@ namespace ChangeDetection.Overlay;
 /// </summary>
 internal static class GeoPackageLayerReader
 {
-    public static PolygonLayer Read(string path, string? table)
+    public static PolygonLayer Read(string path, string? table, int? declaredEpsg)
     {
         try
         {
@@ -33,7 +33,7 @@ internal static class GeoPackageLayerReader
             {
                 throw new ChangeDetectionException($"{path}: the GeoPackage has several feature tables ({string.Join(", ", columns.Select(c => c.Table))}); name one (table).");
             }
-            var crs = PolygonLayerReader.KnownCrs(Epsg(db, chosen.SrsId, out string what), path, what);
+            var crs = PolygonLayerReader.ResolveCrs(Epsg(db, chosen.SrsId, out string what), declaredEpsg, path, what);
             return ReadFeatures(db, path, chosen.Table, chosen.Column).Build(crs);
         }
         finally

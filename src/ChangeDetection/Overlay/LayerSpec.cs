@@ -15,6 +15,9 @@ public sealed record LayerSpec(string Name, string Kind, string Path)
     /// <summary>GeoPackage table to read when the file holds more than one feature table.</summary>
     public string? Table { get; init; }
 
+    /// <summary>The layer's CRS (EPSG code) when the file does not say it; null: the file's own.</summary>
+    public int? Epsg { get; init; }
+
     /// <summary>The key results are filed under.</summary>
     public LayerKey Key => new(Name, Kind);
 
@@ -39,4 +42,7 @@ public sealed record AdminSpec(string Path, string CodeField = "XZQDM", string N
 {
     /// <summary>GeoPackage table to read when the file holds more than one feature table.</summary>
     public string? Table { get; init; }
+
+    /// <summary>The layer's CRS (EPSG code) when the file does not say it; null: the file's own.</summary>
+    public int? Epsg { get; init; }
 }

@@ -36,19 +36,21 @@ public static class OverlayStage
     /// <param name="patchesInImageCrs">Patch polygons in the image CRS (map units metres, or degrees for a geographic CRS).</param>
     /// <param name="imageCrs">The image CRS; must be one <see cref="CrsRegistry"/> knows when a layer is in another CRS.</param>
     /// <param name="layers">The protected layers; names must be unique.</param>
-    /// <param name="admin">The division layer, or null (every patch gets <see cref="AdminDivision.Unknown"/>, without a warning).</param>
+    /// <param name="admin">The division layer, or null (every patch gets <paramref name="withoutAdmin"/>, without a warning).</param>
+    /// <param name="withoutAdmin">The division of every patch when there is no division layer (the region's own); null: <see cref="AdminDivision.Unknown"/>.</param>
     /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed.</exception>
-    public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin)
+    public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin, AdminDivision? withoutAdmin = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(imageCrs);
-        var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table))).ToArray();
-        var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table);
-        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!));
+        var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table, s.Epsg))).ToArray();
+        var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table, admin.Epsg);
+        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin);
     }
 
     /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
-    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin)
+    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin,
+        AdminDivision? withoutAdmin = null)
     {
         ArgumentNullException.ThrowIfNull(patchesInImageCrs);
         ArgumentNullException.ThrowIfNull(imageCrs);
@@ -78,7 +80,7 @@ public static class OverlayStage
             var overlaps = new Dictionary<LayerKey, double>(indexes.Count);
             foreach (var (key, index) in indexes) overlaps[key] = index.OverlapSquareMetres(patch);
             var patchWarnings = new List<string>();
-            var division = AdminDivision.Unknown;
+            var division = attribution is null ? withoutAdmin ?? AdminDivision.Unknown : AdminDivision.Unknown;
             if (attribution is not null)
             {
                 if (attribution.Attribute(patch) is AdminDivision d) division = d;

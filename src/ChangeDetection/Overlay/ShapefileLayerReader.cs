@@ -7,18 +7,20 @@ namespace ChangeDetection.Overlay;
 
 /// <summary>
 /// ESRI Shapefile: the encoding comes from the <c>.cpg</c> (UTF-8 or GBK/GB2312/936 — Chinese data
-/// is often GBK), else from the DBF language driver byte; the CRS from the <c>.prj</c> (required).
+/// is often GBK), else from the DBF language driver byte; the CRS from the <c>.prj</c> (required unless declared).
 /// </summary>
 internal static class ShapefileLayerReader
 {
-    public static PolygonLayer Read(string path)
+    public static PolygonLayer Read(string path, int? declaredEpsg)
     {
         string prj = Path.ChangeExtension(path, ".prj");
-        if (!File.Exists(prj))
-            throw new ChangeDetectionException($"{path}: no .prj file next to it, so its CRS is unknown; add one (e.g. ogr2ogr -a_srs EPSG:4527).");
+        if (!File.Exists(prj) && declaredEpsg is null)
+            throw new ChangeDetectionException($"{path}: no .prj file next to it, so its CRS is unknown; add one (e.g. ogr2ogr -a_srs EPSG:4527) or give the layer a \"crs\" in the region config.");
         if (!File.Exists(Path.ChangeExtension(path, ".dbf")))
             throw new ChangeDetectionException($"{path}: no .dbf file next to it.");
-        var crs = PolygonLayerReader.KnownCrs(EsriPrj.Identify(File.ReadAllText(prj)), path, $"{Path.GetFileName(prj)} is not a CRS it knows");
+        var crs = File.Exists(prj)
+            ? PolygonLayerReader.ResolveCrs(EsriPrj.Identify(File.ReadAllText(prj)), declaredEpsg, path, $"{Path.GetFileName(prj)} is not a CRS it knows")
+            : PolygonLayerReader.KnownCrs(declaredEpsg, path, "the region config's \"crs\"");
 
         // The default (Strict) builder throws on the first self-intersecting ring, losing the whole layer;
         // IgnoreInvalidShapes hands the invalid polygon over so LayerFeatureBuilder repairs and reports it.

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ChangeDetection.Detection;
+using ChangeDetection.Kernels;
+using ChangeDetection.Overlay;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.Pipeline;
@@ -9,16 +12,25 @@ namespace ChangeDetection.Pipeline;
 public sealed record SceneConfig(string Path, DateOnly Date, string? Sensor);
 
 /// <summary>A protected (red-line) layer: 永久基本农田, 耕地, 生态保护红线, 城镇开发边界 or a custom one.</summary>
-public sealed record LayerConfig(string Name, string Kind, string Path, string? Field);
+public sealed record LayerConfig(string Name, string Kind, string Path, string? Field)
+{
+    /// <summary>The layer's CRS (EPSG code) from the config's <c>crs</c> key, for a file that does not say (GeoJSON without a <c>crs</c> member, a Shapefile without .prj); null: the file's own.</summary>
+    public int? Epsg { get; init; }
+}
 
 /// <summary>Administrative divisions (行政区) with their XZQDM code and name fields.</summary>
-public sealed record AdminConfig(string Path, string CodeField, string NameField);
+public sealed record AdminConfig(string Path, string CodeField, string NameField)
+{
+    /// <summary>The layer's CRS (EPSG code) from the config's <c>crs</c> key; null: the file's own.</summary>
+    public int? Epsg { get; init; }
+}
 
 /// <summary>Detection settings of a region; sizes in pixels, areas in m².</summary>
 public sealed record DetectionConfig
 {
     public int TileSize { get; init; } = 1024;
-    public string Threshold { get; init; } = "auto";
+    /// <summary>The threshold rule (<c>detection.threshold</c>), parsed when the config is read.</summary>
+    public ThresholdRule Threshold { get; init; } = ThresholdRule.Auto();
     /// <summary>Radiometric normalisation (<c>invariant</c>, the default, or <c>meanstd</c>).</summary>
     public Detection.RadiometricFit Normalization { get; init; } = Detection.RadiometricFit.InvariantPixels;
     /// <summary>Read the after image shifted by its estimated misregistration (off by default; see <see cref="Detection.ChangeDetectionOptions.Register"/>).</summary>
@@ -32,8 +44,10 @@ public sealed record DetectionConfig
 
 /// <summary>
 /// A region and quarter to run (one JSON file; paths inside are relative to it). Parsing is
-/// strict: an unknown key, a missing file, a bad date or a quarter that is not <c>YYYYQn</c> is an
-/// error naming the key or the file.
+/// strict: an unknown key, a missing file, a bad date, a quarter that is not <c>YYYYQn</c> or does not
+/// hold the after date, a layer kind that is neither standard nor given a field, a threshold word it
+/// does not know is a <see cref="ConfigException"/> naming the key or the file. What needs the files
+/// opened (rasters, layers, admin fields) is checked by <see cref="RegionRun.Check"/>.
 /// </summary>
 public sealed record RegionConfig
 {
@@ -68,17 +82,27 @@ public sealed record RegionConfig
     private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
 
     /// <summary>Reads and validates <paramref name="path"/>.</summary>
-    /// <exception cref="ChangeDetectionException">The file is missing, not JSON, or breaks a rule; the message names the key or file.</exception>
+    /// <exception cref="ConfigException">The file is missing, not JSON, or breaks a rule; the message names the key or file.</exception>
     public static RegionConfig Load(string path)
     {
-        using var doc = ConfigJson.Load(path, "region config");
-        return Parse(doc.RootElement, path);
+        JsonDocument doc;
+        try
+        {
+            doc = ConfigJson.Load(path, "region config");
+        }
+        catch (ChangeDetectionException e) when (e is not ConfigException)
+        {
+            throw new ConfigException(e.Message, e);
+        }
+        using (doc) return Parse(doc.RootElement, path);
     }
 
     private static RegionConfig Parse(JsonElement root, string path)
     {
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var r = new Reader(path, dir);
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ConfigException($"{path}: a region config must be a JSON object with \"region\", \"quarter\", \"before\" and \"after\", not a {root.ValueKind.ToString().ToLowerInvariant()}.");
         r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence");
 
         var region = r.Object(root, "region");
@@ -92,6 +116,9 @@ public sealed record RegionConfig
         var after = r.Scene(root, "after");
         if (after.Date <= before.Date)
             throw r.Error("after.date", $"{after.Date:yyyy-MM-dd} is not later than before.date {before.Date:yyyy-MM-dd}");
+        // The quarter names the imagery it runs on (JCBH, exports): the after image belongs to it.
+        if (QuarterOf(after.Date) != quarter)
+            throw r.Error("quarter", $"'{quarter}' does not hold after.date {after.Date:yyyy-MM-dd} (quarter {QuarterOf(after.Date)}); fix the quarter or the date");
 
         Dictionary<SpectralBand, int>? bands = null;
         if (root.TryGetProperty("bands", out var b))
@@ -114,18 +141,23 @@ public sealed record RegionConfig
             foreach (var l in ls.EnumerateArray())
             {
                 string at = $"layers[{i++}]";
-                r.Keys(r.ObjectValue(l, at), at + ".", "name", "kind", "path", "field");
-                layers.Add(new LayerConfig(r.String(l, "name", at + ".name"), r.String(l, "kind", at + ".kind"),
-                    r.File(l, "path", at + ".path"), r.OptionalString(l, "field", at + ".field")));
+                r.Keys(r.ObjectValue(l, at), at + ".", "name", "kind", "path", "field", "crs");
+                var layer = new LayerConfig(r.String(l, "name", at + ".name"), r.String(l, "kind", at + ".kind"),
+                    r.File(l, "path", at + ".path"), r.OptionalString(l, "field", at + ".field")) { Epsg = r.Crs(l, at + ".crs") };
+                if (layer.Field is null && !LayerKind.IsStandard(layer.Kind))
+                    throw r.Error(at + ".kind", $"'{layer.Kind}' is not a standard kind ({string.Join(", ", LayerKind.Standard.Select(k => k.Kind))}); for a custom kind give the task field for its overlap area (\"field\")");
+                if (layers.Any(x => x.Name == layer.Name))
+                    throw r.Error(at + ".name", $"'{layer.Name}' is already the name of another layer: layer names must be unique");
+                layers.Add(layer);
             }
         }
 
         AdminConfig? admin = null;
         if (root.TryGetProperty("admin", out var a))
         {
-            r.Keys(r.ObjectValue(a, "admin"), "admin.", "path", "codeField", "nameField");
+            r.Keys(r.ObjectValue(a, "admin"), "admin.", "path", "codeField", "nameField", "crs");
             admin = new AdminConfig(r.File(a, "path", "admin.path"), r.OptionalString(a, "codeField", "admin.codeField") ?? "XZQDM",
-                r.OptionalString(a, "nameField", "admin.nameField") ?? "XZQMC");
+                r.OptionalString(a, "nameField", "admin.nameField") ?? "XZQMC") { Epsg = r.Crs(a, "admin.crs") };
         }
 
         var detection = new DetectionConfig();
@@ -135,7 +167,7 @@ public sealed record RegionConfig
             detection = new DetectionConfig
             {
                 TileSize = r.OptionalInt(d, "tileSize", "detection.tileSize") ?? detection.TileSize,
-                Threshold = r.OptionalString(d, "threshold", "detection.threshold") ?? detection.Threshold,
+                Threshold = r.OptionalString(d, "threshold", "detection.threshold") is string t ? ParseThreshold(t, r) : detection.Threshold,
                 OpenRadius = r.OptionalInt(d, "open", "detection.open") ?? detection.OpenRadius,
                 CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? detection.CloseRadius,
                 SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
@@ -171,7 +203,21 @@ public sealed record RegionConfig
         };
     }
 
-    /// <summary>Typed access to the JSON with errors that name the file and the key.</summary>
+    /// <summary>The quarter (<c>YYYYQn</c>) a date falls in.</summary>
+    public static string QuarterOf(DateOnly date) => $"{date.Year:D4}Q{(date.Month - 1) / 3 + 1}";
+
+    private static ThresholdRule ParseThreshold(string text, Reader r)
+    {
+        try
+        {
+            return ThresholdText.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw r.Error("detection.threshold", e.Message.TrimEnd('.'));
+        }
+    }
+
     private static ChangeDetection.Detection.RadiometricFit ParseNormalization(string text, Reader r)
     {
         try
@@ -184,9 +230,10 @@ public sealed record RegionConfig
         }
     }
 
+    /// <summary>Typed access to the JSON with errors that name the file and the key.</summary>
     private sealed class Reader(string path, string dir)
     {
-        public ChangeDetectionException Error(string key, string problem) => new($"{path}: \"{key}\" {problem}.");
+        public ConfigException Error(string key, string problem) => new($"{path}: \"{key}\" {problem}.");
 
         public void Keys(JsonElement obj, string prefix, params string[] allowed)
         {
@@ -239,7 +286,24 @@ public sealed record RegionConfig
             // Without the key a run classifies with the shipped model, as cdx demo and cdx eval do; a host
             // without that file must say what it wants rather than silently deliver unclassified tasks.
             return System.IO.File.Exists(shipped) ? shipped
-                : throw new ChangeDetectionException($"{path}: has no \"model\" key, so the shipped classifier {shipped} would be used, but it is missing; give \"model\": \"none\" for no classifier, or the path of a model from 'cdx train'.");
+                : throw new ConfigException($"{path}: has no \"model\" key, so the shipped classifier {shipped} would be used, but it is missing; give \"model\": \"none\" for no classifier, or the path of a model from 'cdx train'.");
+        }
+
+        /// <summary>
+        /// An optional <c>crs</c> key: <c>"EPSG:4527"</c>, <c>"urn:ogc:def:crs:EPSG::4527"</c> or <c>4527</c>; the CRS
+        /// must be one the pipeline can transform.
+        /// </summary>
+        public int? Crs(JsonElement parent, string at)
+        {
+            if (!parent.TryGetProperty("crs", out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            int? code = v.ValueKind switch
+            {
+                JsonValueKind.Number => v.TryGetInt32(out int n) ? n : null,
+                JsonValueKind.String => GeoJsonLayerReader.ParseCrsName(v.GetString()!) ?? (int.TryParse(v.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null),
+                _ => null,
+            };
+            if (code is int c && Geo.CrsRegistry.IsKnown(c)) return c;
+            throw Error(at, $"is {v.GetRawText()}; give an EPSG code the pipeline knows, e.g. \"EPSG:4527\" (CGCS2000 3° Gauss–Krüger zones 4513–4554, 4490, 4326, UTM 326xx/327xx)");
         }
 
         public SceneConfig Scene(JsonElement root, string key)
@@ -257,7 +321,7 @@ public sealed record RegionConfig
             var result = new Dictionary<string, double>(StringComparer.Ordinal);
             if (m.ValueKind == JsonValueKind.Number)
             {
-                result["default"] = m.GetDouble();
+                result["default"] = m.GetDouble() is >= 0 and var v && double.IsFinite(v) ? v : throw Error("detection.minAreaM2", "must be a non-negative area in m²");
                 return result;
             }
             foreach (var p in ObjectValue(m, "detection.minAreaM2").EnumerateObject())

@@ -21,8 +21,10 @@ public sealed partial class RegionRun
     private const string JoinClaim = "join";
 
     /// <summary>Statistics and histogram (recorded in the ledger); returns the number of mask tiles.</summary>
+    /// <exception cref="ConfigException">The <see cref="Check"/> found a problem; nothing was computed.</exception>
     public int PrepareMask(IProgress<StageProgress>? progress = null)
     {
+        Check();
         using var session = Session.Open(this);
         var model = DetectionModelFor(session.Ledger, session.Detector, session.Pair, progress);
         RunHistogram(session.Ledger, session.Detector, session.Pair, model, progress);
@@ -67,7 +69,7 @@ public sealed partial class RegionRun
         {
             string work = Path.Combine(run.OutputFolder, ".work");
             Directory.CreateDirectory(work);
-            var ledger = RunLedger.Open(work, run.Fingerprint(run.ConfigSha(), run.InputFingerprints()), run.Options.Force);
+            var ledger = RunLedger.Open(work, run.RasterFingerprint(), run.Options.Force);
             try
             {
                 var pair = ScenePair.Open(run.Config.Before.Path, run.Config.After.Path, new ScenePairOptions { BandNumbers = run.Config.Bands });

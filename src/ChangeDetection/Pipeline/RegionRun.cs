@@ -82,7 +82,7 @@ public sealed partial class RegionRun
         Detection = new ChangeDetectionOptions
         {
             TileSize = Options.TileSize ?? d.TileSize,
-            Threshold = ParseThreshold(d.Threshold, config.FilePath),
+            Threshold = d.Threshold,
             OpenRadius = d.OpenRadius,
             CloseRadius = d.CloseRadius,
             SmoothRadius = d.SmoothRadius,
@@ -90,7 +90,14 @@ public sealed partial class RegionRun
             Register = d.Register,
             Workers = Options.Workers,
         };
-        Detection.Validate();
+        try
+        {
+            Detection.Validate();
+        }
+        catch (ChangeDetectionException e)
+        {
+            throw new ConfigException($"{config.FilePath}: detection settings (\"detection\", or --tile/--workers): {e.Message}", e);
+        }
     }
 
     public RegionConfig Config { get; }
@@ -115,29 +122,19 @@ public sealed partial class RegionRun
     public static RegionRunResult Run(RegionConfig config, RegionRunOptions? options = null, IProgress<StageProgress>? progress = null) =>
         new RegionRun(config, options).Execute(progress);
 
-    private static ThresholdRule ParseThreshold(string text, string file)
-    {
-        try
-        {
-            return ThresholdText.Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new ChangeDetectionException($"{file}: \"detection.threshold\" {e.Message}");
-        }
-    }
-
-    /// <summary>Runs (or resumes) every stage and writes run.json.</summary>
+    /// <summary>Checks (<see cref="Check"/>), then runs (or resumes) every stage and writes run.json.</summary>
+    /// <exception cref="ConfigException">The check found a problem; nothing was computed or written.</exception>
     public RegionRunResult Execute(IProgress<StageProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
+        var check = Check();
         var timings = new Dictionary<string, double>();
         string output = OutputFolder;
         string work = Path.Combine(output, ".work");
         Directory.CreateDirectory(work);
         var inputs = InputFingerprints();
         string configSha = ConfigSha();
-        string fingerprint = Fingerprint(configSha, inputs);
+        string fingerprint = RasterFingerprint();
 
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
@@ -189,9 +186,7 @@ public sealed partial class RegionRun
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs,
-            Config.Layers.Select(l => new LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }).ToList(),
-            Config.Admin is { } a ? new AdminSpec(a.Path, a.CodeField, a.NameField) : null);
+        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision);
         var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classes);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
@@ -205,7 +200,7 @@ public sealed partial class RegionRun
         var packages = WritePackages(output, tasks, pair.Grid.Crs);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
-        var warnings = overlay.Warnings.Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
+        var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
 
         string runJson = Path.Combine(output, "run.json");
         var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
@@ -441,12 +436,24 @@ public sealed partial class RegionRun
         return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
     }
 
-    private string Fingerprint(string configSha, List<(string Role, string Path, long Size, DateTime Modified)> inputs)
+    /// <summary>
+    /// The key of the ledger: only what its raster work (detection model, histogram, mask tiles, their
+    /// feature sums) depends on — the two images, the bands, the detection parameters with the tile grid,
+    /// and the feature schema. A changed layer, admin layer, classifier model, minimum mapping unit or
+    /// export setting is not in it: the next run resumes every mask tile and re-does only the vector stages.
+    /// </summary>
+    private string RasterFingerprint()
     {
         var text = new StringBuilder();
-        text.Append("config-sha256=").Append(configSha).Append('\n');
-        foreach (var i in inputs) text.Append(i.Role).Append('=').Append(i.Path).Append('|').Append(i.Size).Append('|').Append(i.Modified.Ticks).Append('\n');
-        text.Append("tile=").Append(Detection.TileSize).Append('\n');
+        foreach (var (role, path) in new[] { ("before", Config.Before.Path), ("after", Config.After.Path) })
+        {
+            var file = new FileInfo(path);
+            text.Append(role).Append('=').Append(path).Append('|').Append(file.Length).Append('|').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+        if (Config.Bands is { } bands)
+            text.Append("bands=").AppendJoin(',', bands.OrderBy(b => b.Key).Select(b => $"{b.Key.Name()}:{b.Value}")).Append('\n');
+        // Every detection parameter, present and future, but not the worker count (which never changes a result).
+        text.Append("detection=").Append(JsonSerializer.Serialize(Detection with { Workers = 1 })).Append('\n');
         // The ledger keeps per-tile feature sums: another feature schema cannot resume from it.
         text.Append("features=").Append(PatchFeatures.SchemaVersion).Append('\n');
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));

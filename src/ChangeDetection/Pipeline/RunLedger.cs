@@ -3,9 +3,9 @@ using Microsoft.Data.Sqlite;
 namespace ChangeDetection.Pipeline;
 
 /// <summary>
-/// The run ledger: a SQLite database in the output folder that records what a run is (its
-/// fingerprint: config digest, inputs, parameters) and every finished unit of work (a stage's
-/// result for one tile). A killed run resumes from it: finished tiles are read back, not
+/// The run ledger: a SQLite database in the output folder that records what its raster work
+/// depends on (a fingerprint of the images, bands and detection parameters) and every finished unit
+/// of that work (a stage's result for one tile). A killed run resumes from it: finished tiles are read back, not
 /// recomputed. Each record is one SQLite transaction, so a crash loses at most the tiles in
 /// flight, never half a record.
 /// </summary>
@@ -66,7 +66,7 @@ public sealed class RunLedger : IDisposable
                 return new RunLedger(db, path, resumed: false);
             }
             if (existing != fingerprint)
-                throw new ChangeDetectionException($"{path}: this output folder holds a run with other inputs or settings (the config, an input file or an option changed since). Run again with --force to start over, or choose another output folder.");
+                throw new ChangeDetectionException($"{path}: this output folder holds a run on other imagery or detection settings (an image, the bands, a detection setting or the tile size changed since). Run again with --force to start over, or choose another output folder.");
             return new RunLedger(db, path, resumed: true);
         }
         catch

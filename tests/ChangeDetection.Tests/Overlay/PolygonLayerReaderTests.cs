@@ -217,4 +217,57 @@ public sealed class PolygonLayerReaderTests
         File.Delete(dir.File("noprj.prj"));
         Assert.That(() => PolygonLayerReader.Read(shp), Throws.InstanceOf<ChangeDetectionException>().With.Message.Contains(shp).And.Message.Contains(".prj"));
     }
+
+    /// <summary>A GeoJSON with one EPSG:4527 box and no "crs" member, as many tools write projected layers.</summary>
+    private static string ProjectedGeoJsonWithoutCrs(TempDir dir)
+    {
+        string path = dir.File("projected.geojson");
+        string ring = string.Join(",", new[] { (0, 0), (100, 0), (100, 100), (0, 100), (0, 0) }
+            .Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{X0 + p.Item1},{Y0 + p.Item2}]")));
+        File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"XZQDM\":\"320305\"},"
+            + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" + ring + "]]}}]}");
+        return path;
+    }
+
+    [Test]
+    public void ProjectedGeoJsonWithoutCrs_IsRefusedWithTheFix()
+    {
+        using var dir = new TempDir();
+        string path = ProjectedGeoJsonWithoutCrs(dir);
+        Assert.That(() => PolygonLayerReader.Read(path), Throws.InstanceOf<ChangeDetectionException>()
+            .With.Message.Contains(path).And.Message.Contains("cannot be longitude/latitude").And.Message.Contains("\"crs\"").And.Message.Contains("region config"));
+    }
+
+    [Test]
+    public void ProjectedGeoJsonWithoutCrs_ReadsInTheDeclaredCrs()
+    {
+        using var dir = new TempDir();
+        var layer = PolygonLayerReader.Read(ProjectedGeoJsonWithoutCrs(dir), declaredEpsg: 4527);
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Crs.Epsg, Is.EqualTo(4527));
+            Assert.That(layer.Features.Single().Geometry.Area, Is.EqualTo(10_000).Within(1e-6));
+        });
+    }
+
+    [Test]
+    public void ADeclaredCrsThatContradictsTheFile_IsAnError()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("zones.gpkg");
+        WriteGeoPackage(path, 4527, [(Box(0, 0, 10, 10), "370404", "峄城区")]);
+        Assert.That(() => PolygonLayerReader.Read(path, declaredEpsg: 4528), Throws.InstanceOf<ChangeDetectionException>()
+            .With.Message.Contains(path).And.Message.Contains("EPSG:4527").And.Message.Contains("EPSG:4528"));
+        Assert.That(PolygonLayerReader.Read(path, declaredEpsg: 4527).Crs.Epsg, Is.EqualTo(4527));
+    }
+
+    [Test]
+    public void ShapefileWithoutPrj_ReadsInTheDeclaredCrs()
+    {
+        using var dir = new TempDir();
+        string shp = dir.File("noprj.shp");
+        WriteShapefile(shp, [Feature(Box(0, 0, 1, 1), ("k", "v"))], new UTF8Encoding(false));
+        File.Delete(dir.File("noprj.prj"));
+        Assert.That(PolygonLayerReader.Read(shp, declaredEpsg: 4527).Crs.Epsg, Is.EqualTo(4527));
+    }
 }

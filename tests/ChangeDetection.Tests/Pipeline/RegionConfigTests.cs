@@ -44,7 +44,7 @@ public class RegionConfigTests
     }
 
     private ChangeDetectionException Fails(string json) =>
-        Assert.Throws<ChangeDetectionException>(() => Load(json))!;
+        Assert.Throws<ConfigException>(() => Load(json))!;
 
     [Test]
     public void FullConfigIsReadWithPathsRelativeToTheFile()

@@ -68,6 +68,41 @@ public class RegionRunTests
         Assert.That(forced.TilesResumed, Is.Zero);
     }
 
+    /// <summary>Per patch of patches.geojson: its area (TBMJ) and its overlap with permanent basic farmland (YJJBNTMJ), in m².</summary>
+    private static List<(double Area, double Farmland)> FarmlandOverlaps(string output) =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "patches.geojson")))!["features"]!.AsArray()
+            .Select(f => (f!["properties"]!["TBMJ"]!.GetValue<double>(), f["properties"]!["YJJBNTMJ"]!.GetValue<double>())).ToList();
+
+    [Test]
+    public void AChangedLayerOrModelResumesEveryMaskTileAndRedoesTheVectorStages()
+    {
+        using var dir = new TempDir();
+        string output = dir.File("out");
+        string layer = dir.File("farmland.geojson");
+        File.Copy(_config.Layers[0].Path, layer);
+        var config = _config with { Layers = [_config.Layers[0] with { Path = layer }] };
+        var first = RegionRun.Run(config, Options(output));
+        var before = FarmlandOverlaps(output);
+
+        // The layer now covers the whole image (and more), and the classifier is switched off.
+        double x0 = SyntheticRegion.CenterX - 5000, x1 = SyntheticRegion.CenterX + 5000, y0 = SyntheticRegion.CenterY - 5000, y1 = SyntheticRegion.CenterY + 5000;
+        File.WriteAllText(layer, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::4527\"}}}},\"features\":[{{\"type\":\"Feature\",\"properties\":{{}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}]}}"));
+        var second = RegionRun.Run(config with { Model = null }, Options(output));
+        var after = FarmlandOverlaps(output);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before, Has.Some.Matches<(double Area, double Farmland)>(p => p.Farmland < p.Area - 0.01), "the first layer does not cover every patch");
+            Assert.That(second.TilesResumed, Is.EqualTo(second.Tiles), "no mask tile was recomputed");
+            Assert.That(second.Threshold, Is.EqualTo(first.Threshold));
+            Assert.That(after, Is.Not.Empty);
+            Assert.That(after, Has.All.Matches<(double Area, double Farmland)>(p => Math.Abs(p.Farmland - p.Area) < 0.01), "every patch lies in the new layer");
+            Assert.That(second.PseudoPatches, Is.Zero, "without a classifier no patch is pseudo-change");
+            Assert.That(first.PseudoPatches, Is.GreaterThan(0));
+        });
+    }
+
     [Test]
     public void RunJsonRecordsTheRun()
     {
