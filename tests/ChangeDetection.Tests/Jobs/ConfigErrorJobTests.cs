@@ -7,6 +7,7 @@ using Hangfire.States;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>A region job whose config is wrong fails at once, before raster work, and is not retried.</summary>
+[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
 public sealed class ConfigErrorJobTests
 {
     [Test]
