@@ -1,0 +1,25 @@
+using ChangeDetection.Kernels;
+using ChangeDetection.Tests.Kernels;
+
+// Prints the kernel path the dispatcher picked under this process's instruction-set switches
+// (DOTNET_EnableAVX2=0 …), then checks the dispatched scores against the scalar reference bit for
+// bit on rows of every remainder length. Exit 0 when they agree, 1 with the first width that differs.
+Console.WriteLine(ChangeKernel.ActivePath);
+var random = new Random(99);
+foreach (int width in new[] { 1, 7, 15, 17, 33, 1001 })
+{
+    var options = KernelTestData.Options(random, 5, KernelTestData.Indices.Both, 0, 0);
+    var before = KernelTestData.Row(random, 5, width, width, 0);
+    var after = KernelTestData.Row(random, 5, width, width, 0);
+    var scalar = new float[width];
+    var dispatched = new float[width];
+    ChangeKernel.ComputeScalar(before, after, width, width, options, scalar);
+    ChangeKernel.Compute(before, after, width, width, options, dispatched);
+    if (!KernelTestData.Bits(dispatched).AsSpan().SequenceEqual(KernelTestData.Bits(scalar)))
+    {
+        Console.WriteLine($"width {width}: the {ChangeKernel.ActivePath} path differs from the scalar reference");
+        return 1;
+    }
+}
+Console.WriteLine("equal to the scalar reference");
+return 0;
