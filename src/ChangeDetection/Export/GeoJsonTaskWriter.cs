@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ChangeDetection.Geo;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Tasks;
@@ -10,8 +11,8 @@ namespace ChangeDetection.Export;
 
 /// <summary>
 /// Writes verification tasks as GeoJSON in longitude/latitude (CGCS2000, EPSG:4490; RFC 7946 has no
-/// CRS member), with every <see cref="TaskFields"/> column as a property and Chinese text left
-/// readable. Written atomically.
+/// CRS member), with every <see cref="TaskFields"/> column as a property (reals always with a decimal
+/// point, dates as <c>yyyy-MM-dd</c> strings) and Chinese text left readable. Written atomically.
 /// </summary>
 public static class GeoJsonTaskWriter
 {
@@ -25,7 +26,7 @@ public static class GeoJsonTaskWriter
         foreach (var t in ordered)
         {
             var attributes = new AttributesTable();
-            foreach (var f in fields) attributes.Add(f.Name, f.Export(t));
+            foreach (var f in fields) attributes.Add(f.Name, f.Kind == TaskFieldKind.Date && f.Export(t) is not null ? f.ExportText(t) : f.Export(t));
             features.Add(new Feature(lonLat.ToLonLat(t.Geometry), attributes));
         }
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(features, Options));
@@ -34,6 +35,18 @@ public static class GeoJsonTaskWriter
     private static readonly JsonSerializerOptions Options = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new GeoJsonConverterFactory() },
+        Converters = { new GeoJsonConverterFactory(), new RealConverter() },
     };
+
+    /// <summary>
+    /// Writes attribute doubles with a decimal point (3582 as <c>3582.0</c>): readers such as GDAL type a
+    /// property by its text, and a column of whole square metres would otherwise come back as Integer.
+    /// </summary>
+    private sealed class RealConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(XlsxWorkbook.Number(value), skipInputValidation: true);
+    }
 }

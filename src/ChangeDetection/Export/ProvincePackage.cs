@@ -11,6 +11,8 @@ public sealed record ProvincePackageOptions
     /// <summary>The image pair to cut chips from; null: no <c>chips/</c> folder.</summary>
     public ChipSource? Chips { get; init; }
     public ChipOptions ChipOptions { get; init; } = new();
+    /// <summary>The protected layers the tasks were overlaid with, listed in the manifest (the run's config layers).</summary>
+    public IReadOnlyList<ManifestLayer> Layers { get; init; } = [];
     /// <summary>gpkg_contents.last_change of <c>tasks.gpkg</c> (default: now); fix it for byte-identical re-runs.</summary>
     public DateTime? LastChange { get; init; }
 }
@@ -21,7 +23,7 @@ public sealed record ProvincePackageResult(string Province, string Folder, int T
 /// <summary>
 /// Writes the per-province export package (one folder per province, 省级分发):
 /// <c>&lt;outputRoot&gt;/provinces/&lt;2-digit code&gt;/</c> holding <c>tasks.shp</c> (+ .shx .dbf .prj .cpg),
-/// <c>tasks.gpkg</c>, <c>tasks.geojson</c>, <c>tasks.csv</c>, <c>tasks.xlsx</c>, <c>tasks.kml</c>,
+/// <c>tasks.gpkg</c>, <c>tasks.geojson</c>, <c>tasks.csv</c> (+ .csvt), <c>tasks.xlsx</c>, <c>tasks.kml</c>,
 /// <c>fields.csv</c>, optionally <c>chips/</c>, and <c>manifest.json</c> last. Each province folder is
 /// built under a scratch name and swapped in whole, so a province folder is always one complete
 /// delivery and a re-run leaves no stale chips. A province with no tasks gets no folder; folders of
@@ -33,7 +35,7 @@ public static class ProvincePackage
 
     /// <summary>The files every package holds besides <c>chips/</c> and the manifest, in writing order.</summary>
     public static IReadOnlyList<string> FileNames { get; } =
-        ["tasks.dbf", "tasks.shx", "tasks.cpg", "tasks.prj", "tasks.shp", "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.xlsx", "tasks.kml", "fields.csv"];
+        ["tasks.dbf", "tasks.shx", "tasks.cpg", "tasks.prj", "tasks.shp", "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.csvt", "tasks.xlsx", "tasks.kml", "fields.csv"];
 
     /// <summary>Writes one package per province of <paramref name="tasks"/> (which must carry their JCBH) in <paramref name="crs"/>.</summary>
     public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null)
@@ -81,6 +83,6 @@ public static class ProvincePackage
         FieldDictionaryWriter.Write(Path.Combine(folder, "fields.csv"), TaskFields.For(tasks));
         if (options.Chips is ChipSource chips)
             ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions);
-        return PackageManifest.Write(folder, province, tasks.Count);
+        return PackageManifest.Write(folder, province, tasks.Count, options.Layers);
     }
 }

@@ -247,6 +247,7 @@ public sealed partial class RegionRun
             ShapefileEncoding = Options.ShapefileEncoding,
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
         });
     }
 

@@ -23,7 +23,7 @@ public class RunExportCommandTests
         {
             Assert.That(exportCode, Is.Zero, exportErr);
             Assert.That(exportOut, Does.Contain("resumed"));
-            Assert.That(File.ReadAllText(Path.Combine(output, "provinces", province, "tasks.cpg")).Trim(), Is.EqualTo("GB2312"));
+            Assert.That(File.ReadAllText(Path.Combine(output, "provinces", province, "tasks.cpg")).Trim(), Is.EqualTo("GBK"));
         });
     }
 

@@ -38,6 +38,59 @@ public class ExportGdalTests
         Assert.That(so.Stdout, Does.Contain("Gauss-Kruger zone 39").Or.Contain("Gauss_Kruger_zone_39").Or.Contain("4527"));
     }
 
+    [Test]
+    public void OgrinfoReadsAGbkCountyNameOutsideGb2312()
+    {
+        string ogrinfo = ExternalTools.RequireTool("ogrinfo");
+        using var dir = new TempDir();
+        // 浉 is in GBK but not in GB2312: a .cpg naming GB2312 turns it into mojibake with a warning.
+        var tasks = TaskNumbering.Assign([TaskSamples.Make("411502", "浉河区", TaskSamples.Square(39_554_000, 3_824_000, 30))], "2026Q3");
+        ShapefileTaskWriter.Write(dir.File("gbk.shp"), tasks, TaskSamples.Gk39, DbfEncoding.Gbk);
+        Assert.That(File.ReadAllText(dir.File("gbk.cpg")).Trim(), Is.AnyOf("GBK", "936"));
+        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-al", "-q", dir.File("gbk.shp")]);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("XZQMC (String) = 浉河区"));
+        Assert.That(stderr, Does.Not.Contain("Warning").And.Not.Contain("ERROR"));
+    }
+
+    /// <summary>
+    /// Every format but KML (whose ExtendedData is text by definition) gives back, through GDAL, every
+    /// task and every column, with the type of the one field table: the XLSX included (GDAL before 3.9.2
+    /// read MiniExcel's workbooks as empty), dates as Date and whole areas as Real, overlaps not checked as null.
+    /// </summary>
+    [TestCase("tasks.shp")]
+    [TestCase("tasks.gpkg")]
+    [TestCase("tasks.geojson")]
+    [TestCase("tasks.csv")]
+    [TestCase("tasks.xlsx")]
+    public void GdalReadsEveryTaskAndColumnWithTheFieldTableTypes(string file)
+    {
+        var layer = OgrLayer.Read(Path.Combine(_folder, file), "tasks");
+        var tasks = _henan.OrderBy(t => t.JCBH, StringComparer.Ordinal).ToList();
+        var fields = TaskFields.For(tasks);
+        Assert.That(layer.FeatureCount, Is.EqualTo(tasks.Count));
+        Assert.That(layer.Features, Has.Count.EqualTo(tasks.Count));
+        Assert.That(layer.FieldTypes.Keys, Is.EqualTo(fields.Select(f => f.Name)), "columns, in order");
+        foreach (var f in fields)
+            Assert.That(layer.FieldTypes[f.Name], Is.EqualTo(f.Kind switch { TaskFieldKind.Real => "Real", TaskFieldKind.Date => "Date", _ => "String" }), $"{file} {f.Name}");
+        Assert.That(tasks.Select(t => t.CZKFMJ), Does.Contain(null), "the sample has an overlap that was not checked");
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            foreach (var f in fields)
+            {
+                string what = $"{file} {tasks[i].JCBH}.{f.Name}";
+                string? actual = layer.Features[i].GetValueOrDefault(f.Name);
+                switch (f.Export(tasks[i]))
+                {
+                    case null: Assert.That(actual, Is.Null, what); break;
+                    case double d: Assert.That(double.Parse(actual!, System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(d).Within(1e-9), what); break;
+                    case DateOnly day: Assert.That(actual, Is.EqualTo(day.ToString("yyyy/MM/dd", System.Globalization.CultureInfo.InvariantCulture)), what); break;
+                    case var text: Assert.That(actual, Is.EqualTo(text), what); break;
+                }
+            }
+        }
+    }
+
     [TestCase("tasks.shp")]
     [TestCase("tasks.gpkg")]
     [TestCase("tasks.geojson")]

@@ -114,6 +114,18 @@ public class ProvincePackageTests
     }
 
     [Test]
+    public void ManifestListsTheLayersThatWereChecked()
+    {
+        using var dir = new TempDir();
+        var layers = new[] { new ManifestLayer("基本农田", "permanent-basic-farmland", "YJJBNTMJ"), new ManifestLayer("矿区", "mining", "KCZY") };
+        var written = ProvincePackage.Write(dir.Path, TaskSamples.TwoProvinces(), TaskSamples.Gk39, new ProvincePackageOptions { Layers = layers });
+        foreach (var r in written)
+            Assert.That(PackageManifest.Read(Path.Combine(r.Folder, PackageManifest.FileName)).Layers, Is.EqualTo(layers), r.Province);
+        var none = ProvincePackage.Write(dir.File("none"), TaskSamples.TwoProvinces(), TaskSamples.Gk39);
+        Assert.That(PackageManifest.Read(Path.Combine(none[0].Folder, PackageManifest.FileName)).Layers, Is.Empty);
+    }
+
+    [Test]
     public void RewritingReplacesTheFolderWholeAndEmptyProvincesGetNone()
     {
         using var dir = new TempDir();
