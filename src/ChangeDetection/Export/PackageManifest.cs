@@ -26,11 +26,14 @@ public sealed record PackageManifest(string Province, int TaskCount, IReadOnlyLi
 {
     public const string FileName = "manifest.json";
 
+    /// <summary>The CRS of <c>tasks.shp</c>, <c>tasks.gpkg</c> and of ZXDX/ZXDY, e.g. <c>EPSG:4527</c> (GeoJSON and KML are EPSG:4490).</summary>
+    public string? Crs { get; init; }
+
     /// <summary>The protected layers overlaid, in config order (empty: none was configured).</summary>
     public IReadOnlyList<ManifestLayer> Layers { get; init; } = [];
 
     /// <summary>Hashes every file under <paramref name="folder"/> (except the manifest) and writes the manifest atomically.</summary>
-    public static PackageManifest Write(string folder, string province, int taskCount, IReadOnlyList<ManifestLayer>? layers = null)
+    public static PackageManifest Write(string folder, string province, int taskCount, IReadOnlyList<ManifestLayer>? layers = null, Geo.Crs? crs = null)
     {
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => (Full: f, Relative: System.IO.Path.GetRelativePath(folder, f).Replace('\\', '/')))
@@ -38,7 +41,7 @@ public sealed record PackageManifest(string Province, int TaskCount, IReadOnlyLi
             .OrderBy(f => f.Relative, StringComparer.Ordinal)
             .Select(f => new ManifestFile(f.Relative, new FileInfo(f.Full).Length, Sha256Of(f.Full)))
             .ToList();
-        var manifest = new PackageManifest(province, taskCount, files) { Layers = layers ?? [] };
+        var manifest = new PackageManifest(province, taskCount, files) { Layers = layers ?? [], Crs = crs?.ToString() };
         AtomicFile.WriteAllText(System.IO.Path.Combine(folder, FileName), JsonSerializer.Serialize(manifest, Options));
         return manifest;
     }

@@ -8,6 +8,8 @@ public sealed record ProvincePackageOptions
 {
     /// <summary>DBF text encoding of <c>tasks.shp</c>.</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
+    /// <summary>The CRS of <c>tasks.shp</c> and <c>tasks.gpkg</c> (GeoJSON and KML are always EPSG:4490 longitude/latitude).</summary>
+    public DeliveryCrs Crs { get; init; } = DeliveryCrs.Default;
     /// <summary>The image pair to cut chips from; null: no <c>chips/</c> folder.</summary>
     public ChipSource? Chips { get; init; }
     public ChipOptions ChipOptions { get; init; } = new();
@@ -74,15 +76,16 @@ public static class ProvincePackage
 
     private static PackageManifest WriteFolder(string folder, string province, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions options)
     {
-        ShapefileTaskWriter.Write(Path.Combine(folder, "tasks.shp"), tasks, crs, options.ShapefileEncoding);
-        GeoPackageTaskWriter.Write(Path.Combine(folder, "tasks.gpkg"), tasks, crs, options.LastChange);
-        GeoJsonTaskWriter.Write(Path.Combine(folder, "tasks.geojson"), tasks, crs);
-        CsvTaskWriter.Write(Path.Combine(folder, "tasks.csv"), tasks);
-        XlsxTaskWriter.Write(Path.Combine(folder, "tasks.xlsx"), tasks);
-        KmlTaskWriter.Write(Path.Combine(folder, "tasks.kml"), tasks, crs, $"核查任务 {province}");
+        var delivered = DeliveredTasks.Of(tasks, crs, options.Crs, $"province {province}");
+        ShapefileTaskWriter.Write(Path.Combine(folder, "tasks.shp"), delivered.Projected, delivered.Crs, options.ShapefileEncoding);
+        GeoPackageTaskWriter.Write(Path.Combine(folder, "tasks.gpkg"), delivered.Projected, delivered.Crs, options.LastChange);
+        GeoJsonTaskWriter.Write(Path.Combine(folder, "tasks.geojson"), delivered.ForLonLat, crs);
+        CsvTaskWriter.Write(Path.Combine(folder, "tasks.csv"), delivered.Projected);
+        XlsxTaskWriter.Write(Path.Combine(folder, "tasks.xlsx"), delivered.Projected);
+        KmlTaskWriter.Write(Path.Combine(folder, "tasks.kml"), delivered.ForLonLat, crs, $"核查任务 {province}");
         FieldDictionaryWriter.Write(Path.Combine(folder, "fields.csv"), TaskFields.For(tasks));
         if (options.Chips is ChipSource chips)
             ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions);
-        return PackageManifest.Write(folder, province, tasks.Count, options.Layers);
+        return PackageManifest.Write(folder, province, tasks.Count, options.Layers, delivered.Crs);
     }
 }

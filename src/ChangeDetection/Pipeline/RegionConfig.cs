@@ -63,6 +63,8 @@ public sealed record RegionConfig
     /// task (it stays in the patch layer, flagged); null: the run's default (0.5).
     /// </summary>
     public double? PseudoConfidence { get; init; }
+    /// <summary>The CRS of the packages' Shapefile and GeoPackage (<c>"deliveryCrs"</c>); null: <see cref="Export.DeliveryCrs.Default"/>.</summary>
+    public Export.DeliveryCrs? DeliveryCrs { get; init; }
 
     private static readonly Regex QuarterPattern = new(@"^\d{4}Q[1-4]$", RegexOptions.CultureInvariant);
     private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
@@ -79,7 +81,7 @@ public sealed record RegionConfig
     {
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var r = new Reader(path, dir);
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence", "deliveryCrs");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -168,7 +170,20 @@ public sealed record RegionConfig
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = r.Model(root),
             PseudoConfidence = r.OptionalFraction(root, "pseudoConfidence"),
+            DeliveryCrs = r.OptionalString(root, "deliveryCrs", "deliveryCrs") is string crs ? ParseDeliveryCrs(crs, r) : null,
         };
+    }
+
+    private static Export.DeliveryCrs ParseDeliveryCrs(string text, Reader r)
+    {
+        try
+        {
+            return Export.DeliveryCrs.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw r.Error("deliveryCrs", $"{e.Message}");
+        }
     }
 
     /// <summary>Typed access to the JSON with errors that name the file and the key.</summary>

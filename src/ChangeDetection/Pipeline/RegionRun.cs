@@ -41,6 +41,8 @@ public sealed record RegionRunOptions
     public double? PseudoConfidence { get; init; }
     /// <summary>DBF encoding of the exported Shapefiles (UTF-8; GBK for older desktop GIS).</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
+    /// <summary>The packages' delivery CRS; overrides the config's <c>deliveryCrs</c>; null: that, else <see cref="DeliveryCrs.Default"/>.</summary>
+    public DeliveryCrs? DeliveryCrs { get; init; }
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
     public string? Province { get; init; }
     /// <summary>For tests of resume: stop (throw) after this many tiles of the mask pass have been computed.</summary>
@@ -109,6 +111,9 @@ public sealed partial class RegionRun
     /// <summary>The confidence from which a pseudo-change call drops a task (options, else config, else the default).</summary>
     public double PseudoConfidence => Options.PseudoConfidence ?? Config.PseudoConfidence ?? DefaultPseudoConfidence;
     public ChangeDetectionOptions Detection { get; }
+
+    /// <summary>The packages' delivery CRS setting (options, else config, else <see cref="DeliveryCrs.Default"/>).</summary>
+    public DeliveryCrs DeliveryCrsSetting => Options.DeliveryCrs ?? Config.DeliveryCrs ?? DeliveryCrs.Default;
     public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
 
     /// <summary>Shortcut: loads nothing, runs <paramref name="config"/> with <paramref name="options"/>.</summary>
@@ -245,6 +250,7 @@ public sealed partial class RegionRun
         return ProvincePackage.Write(output, selected, crs, new ProvincePackageOptions
         {
             ShapefileEncoding = Options.ShapefileEncoding,
+            Crs = DeliveryCrsSetting,
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
@@ -491,6 +497,7 @@ public sealed partial class RegionRun
                 ["registration_applied"] = model.RegistrationApplied,
                 ["model"] = ModelPath,
                 ["pseudo_confidence"] = PseudoConfidence,
+                ["delivery_crs"] = DeliveryCrsSetting.ToString(),
             },
             ["threshold"] = result.Threshold,
             ["counts"] = new JsonObject

@@ -31,7 +31,7 @@ public sealed record VerificationTask
     public string BHLXMC => ChangeClasses.FromCode(BHLX).ChineseName;
     /// <summary>Confidence (置信度) of the change class, 0–1.</summary>
     public required double ZXD { get; init; }
-    /// <summary>Centroid x (easting) in the image CRS, in its units (m for a projected CRS).</summary>
+    /// <summary>Centroid x (easting) in the image CRS, in its units (m for a projected CRS); a province package holds it in the package's delivery CRS.</summary>
     public required double ZXDX { get; init; }
     /// <summary>Centroid y (northing) in the image CRS.</summary>
     public required double ZXDY { get; init; }

@@ -18,17 +18,20 @@ public class RunExportCommandTests
         Assert.That(stdout, Does.Contain("verification tasks"));
         string province = Directory.GetDirectories(Path.Combine(output, "provinces")).Select(Path.GetFileName).First()!;
 
-        var (exportCode, exportOut, exportErr) = Cdx("export", output, "--province", province, "--encoding", "gbk");
+        Assert.That(File.ReadAllText(Path.Combine(output, "provinces", province, "tasks.prj")), Does.Contain("3-degree Gauss-Kruger zone"), "default delivery: a 3° zone");
+        var (exportCode, exportOut, exportErr) = Cdx("export", output, "--province", province, "--encoding", "gbk", "--crs", "gk6");
         Assert.Multiple(() =>
         {
             Assert.That(exportCode, Is.Zero, exportErr);
             Assert.That(exportOut, Does.Contain("resumed"));
             Assert.That(File.ReadAllText(Path.Combine(output, "provinces", province, "tasks.cpg")).Trim(), Is.EqualTo("GBK"));
+            Assert.That(File.ReadAllText(Path.Combine(output, "provinces", province, "tasks.prj")), Does.Contain("CGCS2000 / Gauss-Kruger zone"), "--crs gk6: a 6° zone");
         });
     }
 
     [TestCase("--encoding", "latin1", "--encoding 'latin1'")]
     [TestCase("--province", "3", "--province '3'")]
+    [TestCase("--crs", "utm", "--crs 'utm' is not gk3")]
     public void BadExportOptionsExitWithTwo(string option, string value, string message)
     {
         using var dir = new TempDir();
