@@ -13,6 +13,8 @@ public sealed record ProvincePackageOptions
     /// <summary>The image pair to cut chips from; null: no <c>chips/</c> folder.</summary>
     public ChipSource? Chips { get; init; }
     public ChipOptions ChipOptions { get; init; } = new();
+    /// <summary>The run the tasks come from, named in <c>manifest.json</c> and <c>说明.txt</c>; null: not named.</summary>
+    public PackageRun? Run { get; init; }
     /// <summary>The protected layers the tasks were overlaid with, listed in the manifest (the run's config layers).</summary>
     public IReadOnlyList<ManifestLayer> Layers { get; init; } = [];
     /// <summary>gpkg_contents.last_change of <c>tasks.gpkg</c> (default: now); fix it for byte-identical re-runs.</summary>
@@ -26,7 +28,8 @@ public sealed record ProvincePackageResult(string Province, string Folder, int T
 /// Writes the per-province export package (one folder per province, 省级分发):
 /// <c>&lt;outputRoot&gt;/provinces/&lt;2-digit code&gt;/</c> holding <c>tasks.shp</c> (+ .shx .dbf .prj .cpg),
 /// <c>tasks.gpkg</c>, <c>tasks.geojson</c>, <c>tasks.csv</c> (+ .csvt), <c>tasks.xlsx</c>, <c>tasks.kml</c>,
-/// <c>fields.csv</c>, optionally <c>chips/</c>, and <c>manifest.json</c> last. Each province folder is
+/// <c>fields.csv</c>, <c>说明.txt</c> (what the package is, in Chinese), optionally <c>chips/</c>, and
+/// <c>manifest.json</c> last. Each province folder is
 /// built under a scratch name and swapped in whole, so a province folder is always one complete
 /// delivery and a re-run leaves no stale chips. A province with no tasks gets no folder; folders of
 /// provinces absent from this call are left alone (another region may have written them).
@@ -37,7 +40,7 @@ public static class ProvincePackage
 
     /// <summary>The files every package holds besides <c>chips/</c> and the manifest, in writing order.</summary>
     public static IReadOnlyList<string> FileNames { get; } =
-        ["tasks.dbf", "tasks.shx", "tasks.cpg", "tasks.prj", "tasks.shp", "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.csvt", "tasks.xlsx", "tasks.kml", "fields.csv"];
+        ["tasks.dbf", "tasks.shx", "tasks.cpg", "tasks.prj", "tasks.shp", "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.csvt", "tasks.xlsx", "tasks.kml", "fields.csv", PackageReadme.FileName];
 
     /// <summary>Writes one package per province of <paramref name="tasks"/> (which must carry their JCBH) in <paramref name="crs"/>.</summary>
     public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null)
@@ -86,6 +89,11 @@ public static class ProvincePackage
         FieldDictionaryWriter.Write(Path.Combine(folder, "fields.csv"), TaskFields.For(tasks));
         if (options.Chips is ChipSource chips)
             ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions);
-        return PackageManifest.Write(folder, province, tasks.Count, options.Layers, delivered.Crs);
+        var header = new PackageManifest(province, tasks.Count, [])
+        {
+            ProvinceName = Provinces.NameOf(province), Run = options.Run, Crs = delivered.Crs.ToString(), Layers = options.Layers,
+        };
+        PackageReadme.Write(Path.Combine(folder, PackageReadme.FileName), header, delivered.Crs, tasks, options.ShapefileEncoding, options.Chips is not null);
+        return PackageManifest.Write(folder, header);
     }
 }

@@ -207,7 +207,7 @@ public sealed partial class RegionRun
         if (keptMask is not null) outputs.Add(keptMask);
         outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
         outputs.Add(WritePatchFeatures(output, records, patches, features));
-        var packages = WritePackages(output, tasks, pair.Grid.Crs);
+        var packages = WritePackages(output, tasks, pair.Grid.Crs, fingerprint);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = overlay.Warnings.Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
@@ -244,13 +244,14 @@ public sealed partial class RegionRun
     public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
 
     /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
-    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs)
+    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs, string fingerprint)
     {
         var selected = Options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;
         return ProvincePackage.Write(output, selected, crs, new ProvincePackageOptions
         {
             ShapefileEncoding = Options.ShapefileEncoding,
             Crs = DeliveryCrsSetting,
+            Run = new PackageRun(Config.RegionCode, Config.RegionName, Config.Quarter, fingerprint, ToolVersion),
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),

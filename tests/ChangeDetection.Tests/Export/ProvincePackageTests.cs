@@ -34,11 +34,56 @@ public class ProvincePackageTests
         {
             ShapefileEncoding = DbfEncoding.Gbk,
             Chips = new ChipSource(_region.BeforeImage, _region.AfterImage),
+            Run = Run,
+            Layers = [new ManifestLayer("耕地", "farmland", "GDMJ")],
         });
     }
 
     [OneTimeTearDown]
     public void Cleanup() => _dir.Dispose();
+
+    private static readonly PackageRun Run = new("410102", "中原区", "2026Q3", "f00dfeed", "9.9.9-test");
+
+    [Test]
+    public void ManifestNamesTheProvinceTheRunAndTheCrs()
+    {
+        foreach (var r in _results)
+        {
+            var m = PackageManifest.Read(Path.Combine(r.Folder, PackageManifest.FileName));
+            Assert.That(m.ProvinceName, Is.EqualTo(r.Province == "41" ? "河南省" : "河北省"));
+            Assert.That(m.Run, Is.EqualTo(Run));
+            Assert.That(m.Crs, Is.EqualTo(_region.Crs.ToString()), "the synthetic region is already in its 3° zone");
+        }
+    }
+
+    [Test]
+    public void ReadmeIsUtf8WithBomAndExplainsThePackage()
+    {
+        foreach (var r in _results)
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(r.Folder, PackageReadme.FileName));
+            Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "BOM");
+            string text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 3, bytes.Length - 3);
+            var tasks = _tasks.Where(t => t.Province == r.Province).ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(text, Does.Contain($"省份：{r.Province} {ChangeDetection.Tasks.Provinces.NameOf(r.Province)}"));
+                Assert.That(text, Does.Contain("监测区域：410102 中原区").And.Contain("季度：2026Q3").And.Contain("运行编号：f00dfeed").And.Contain("cdx 9.9.9-test"));
+                Assert.That(text, Does.Contain("前时相：2026-04-12").And.Contain("后时相：2026-07-20"));
+                Assert.That(text, Does.Contain(_region.Crs.ToString()).And.Contain("EPSG:4490"));
+                Assert.That(text, Does.Contain($"共 {tasks.Count} 个"));
+                foreach (var p in new[] { TaskPriority.High, TaskPriority.Medium, TaskPriority.Low })
+                    Assert.That(text, Does.Contain($"{TaskPriority.ChineseName(p)} {tasks.Count(t => t.YXJ == p)} 个"));
+                Assert.That(text, Does.Contain("耕地（farmland，字段 GDMJ）"));
+                foreach (var file in ProvincePackage.FileNames.Where(f => !f.StartsWith("tasks.", StringComparison.Ordinal)).Append("tasks.shp").Append("tasks.xlsx").Append("chips/"))
+                    Assert.That(text, Does.Contain(file));
+                foreach (var f in TaskFields.For(tasks))
+                    Assert.That(text, Does.Contain($"  {f.Name}：{f.Caption}"));
+                Assert.That(text, Does.Contain("HCJG").And.Contain("construction（建(构)筑物）").And.Contain("pseudo（伪变化）"));
+                Assert.That(text, Does.Contain("\r\n").And.Not.Contain("\n\n"), "CRLF line ends");
+            });
+        }
+    }
 
     [Test]
     public void OneFolderPerProvinceWithEveryFile()
