@@ -9,7 +9,8 @@ namespace ChangeDetection.Export;
 
 /// <summary>
 /// Writes verification tasks (核查任务) as a GeoPackage 1.3 layer <c>tasks</c> in the image CRS, one
-/// column per <see cref="TaskFields"/> entry (TEXT, REAL or DATE), sorted by JCBH. Written atomically.
+/// column per <see cref="TaskFields"/> entry (TEXT, REAL or DATE), sorted by JCBH, with an R-tree
+/// spatial index. Written atomically.
 /// </summary>
 public static class GeoPackageTaskWriter
 {
@@ -49,6 +50,7 @@ public static class GeoPackageTaskWriter
             var pg = insert.Parameters.Add("$g", SqliteType.Blob);
             var ps = fields.Select((f, i) => insert.Parameters.Add($"$p{i}", f.Kind == TaskFieldKind.Real ? SqliteType.Real : SqliteType.Text)).ToArray();
             insert.Prepare();
+            var boxes = new List<(long, Envelope)>(tasks.Count);
             foreach (var t in tasks)
             {
                 Geometry g = t.Geometry.Copy();
@@ -58,7 +60,9 @@ public static class GeoPackageTaskWriter
                 for (int i = 0; i < fields.Count; i++)
                     ps[i].Value = fields[i].Kind == TaskFieldKind.Date ? NullIfEmpty(fields[i].ExportText(t)) : fields[i].Export(t) ?? DBNull.Value;
                 insert.ExecuteNonQuery();
+                boxes.Add((boxes.Count + 1, t.Geometry.EnvelopeInternal)); // fids of a fresh AUTOINCREMENT table: 1, 2, …
             }
+            GeoPackageSchema.CreateSpatialIndex(db, layer, boxes);
         }
         GeoPackageSchema.Exec(db, "COMMIT");
     }

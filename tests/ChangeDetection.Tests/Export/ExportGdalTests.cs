@@ -105,6 +105,28 @@ public class ExportGdalTests
     }
 
     [Test]
+    public void GeoPackageHasAnRTreeIndexGdalUsesForAreaQueries()
+    {
+        string ogrinfo = ExternalTools.RequireTool("ogrinfo");
+        string gpkg = Path.Combine(_folder, "tasks.gpkg");
+        var has = ExternalTools.Run(ogrinfo, ["-q", "-sql", "SELECT HasSpatialIndex('tasks', 'geom')", gpkg]);
+        Assert.That(has.Stdout, Does.Contain("HasSpatialIndex (Integer) = 1"), has.Stdout + has.Stderr);
+        // A window around the first task only: the index (and GDAL's exact filter) must give just the tasks it touches.
+        var first = _henan.OrderBy(t => t.JCBH, StringComparer.Ordinal).First().Geometry.EnvelopeInternal;
+        int expected = _henan.Count(t => t.Geometry.EnvelopeInternal.Intersects(first));
+        Assert.That(expected, Is.LessThan(_henan.Count), "the window leaves some tasks out");
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-so", "-spat", first.MinX.ToString(inv), first.MinY.ToString(inv), first.MaxX.ToString(inv), first.MaxY.ToString(inv), gpkg, "tasks"]);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain($"Feature Count: {expected}"));
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={gpkg};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM rtree_tasks_geom";
+        Assert.That(Convert.ToInt32(cmd.ExecuteScalar(), inv), Is.EqualTo(_henan.Count));
+    }
+
+    [Test]
     public void ValidateGpkgAcceptsTheGeoPackage()
     {
         const string validator = "/usr/share/doc/python3-gdal/examples/validate_gpkg.py";
