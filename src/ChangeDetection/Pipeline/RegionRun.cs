@@ -243,7 +243,7 @@ public sealed partial class RegionRun
     /// </summary>
     public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
 
-    /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
+    /// <summary>The per-province packages (provinces/&lt;code&gt;_&lt;name&gt;/), with chips cut from the pair.</summary>
     private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs, string fingerprint)
     {
         var selected = Options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;

@@ -107,39 +107,36 @@ public class DeliveryCrsGdalTests
     [OneTimeTearDown]
     public void Cleanup() => _dir.Dispose();
 
-    private string Package(string setting)
-    {
-        string root = _dir.File(setting);
-        return ProvincePackage.Write(root, _tasks, Utm50, new ProvincePackageOptions { Crs = DeliveryCrs.Parse(setting) }).Single().Folder;
-    }
+    private ProvincePackageResult Package(string setting) =>
+        ProvincePackage.Write(_dir.File(setting), _tasks, Utm50, new ProvincePackageOptions { Crs = DeliveryCrs.Parse(setting) }).Single();
 
     [TestCase("gk3", 4527, "3-degree Gauss-Kruger zone 39")]
     [TestCase("gk6", 4498, "Gauss-Kruger zone 20")]
     public void ShapefileAndGeoPackageAreInTheZoneOfTheCentreAndMatchGdaltransform(string setting, int epsg, string name)
     {
-        string folder = Package(setting);
+        var package = Package(setting);
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
         foreach (var file in new[] { "tasks.shp", "tasks.gpkg" })
         {
-            var so = ExternalTools.Run(ogrinfo, ["-so", "-al", Path.Combine(folder, file)]);
+            var so = ExternalTools.Run(ogrinfo, ["-so", "-al", package.PathOf(file)]);
             Assert.That(so.Stdout, Does.Contain(name), file);
             Assert.That(so.Stdout, Does.Contain("\"False easting\"," + (epsg == 4527 ? "39500000" : "20500000")), file);
         }
-        using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "tasks.gpkg")};Pooling=False"))
+        using (var db = new SqliteConnection($"Data Source={package.PathOf("tasks.gpkg")};Pooling=False"))
         {
             db.Open();
             using var cmd = db.CreateCommand();
             cmd.CommandText = "SELECT srs_id FROM gpkg_geometry_columns";
             Assert.That(Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture), Is.EqualTo(epsg));
         }
-        Assert.That(PackageManifest.Read(Path.Combine(folder, PackageManifest.FileName)).Crs, Is.EqualTo($"EPSG:{epsg}"));
+        Assert.That(PackageManifest.Read(Path.Combine(package.Folder, PackageManifest.FileName)).Crs, Is.EqualTo($"EPSG:{epsg}"));
 
         // Every vertex, taken to CGCS2000 degrees by GDAL from our zone coordinates, lands within 1e-7°
         // of where GDAL takes the image coordinates (PROJ treats WGS 84 and CGCS2000 as one datum here, as we do).
         // The GeoPackage keeps the vertex order (a Shapefile turns outer rings clockwise).
-        var delivered = GeoPackageGeometries(Path.Combine(folder, "tasks.gpkg")).SelectMany(g => g.Coordinates).ToList();
-        var features = Shapefile.ReadAllFeatures(Path.Combine(folder, "tasks.shp"));
-        Assert.That(features.Select(f => f.Geometry.Area), Is.EqualTo(GeoPackageGeometries(Path.Combine(folder, "tasks.gpkg")).Select(g => g.Area)).Within(1e-6), "SHP and GPKG hold the same outlines");
+        var delivered = GeoPackageGeometries(package.PathOf("tasks.gpkg")).SelectMany(g => g.Coordinates).ToList();
+        var features = Shapefile.ReadAllFeatures(package.PathOf("tasks.shp"));
+        Assert.That(features.Select(f => f.Geometry.Area), Is.EqualTo(GeoPackageGeometries(package.PathOf("tasks.gpkg")).Select(g => g.Area)).Within(1e-6), "SHP and GPKG hold the same outlines");
         var original = _tasks.OrderBy(t => t.JCBH, StringComparer.Ordinal).SelectMany(t => t.Geometry.Coordinates).ToList();
         Assert.That(delivered, Has.Count.EqualTo(original.Count));
         var fromZone = Gdaltransform($"EPSG:{epsg}", "EPSG:4490", delivered);
@@ -161,11 +158,11 @@ public class DeliveryCrsGdalTests
     [Test]
     public void GeoJsonIsCgcs2000LonLatMatchingGdaltransform()
     {
-        string folder = Package("gk3");
+        var package = Package("gk3");
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
-        var so = ExternalTools.Run(ogrinfo, ["-so", "-al", Path.Combine(folder, "tasks.geojson")]);
+        var so = ExternalTools.Run(ogrinfo, ["-so", "-al", package.PathOf("tasks.geojson")]);
         Assert.That(so.Stdout, Does.Contain("ID[\"EPSG\",4490]"));
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "tasks.geojson")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(package.PathOf("tasks.geojson")));
         var lonLat = doc.RootElement.GetProperty("features").EnumerateArray()
             .SelectMany(f => f.GetProperty("geometry").GetProperty("coordinates").EnumerateArray().SelectMany(ring => ring.EnumerateArray()))
             .Select(p => new Coordinate(p[0].GetDouble(), p[1].GetDouble())).ToList();
@@ -181,16 +178,16 @@ public class DeliveryCrsGdalTests
     [Test]
     public void AreasAreTheImageCrsAreasInEveryFormat()
     {
-        string folder = Package("gk3");
+        var package = Package("gk3");
         var ordered = _tasks.OrderBy(t => t.JCBH, StringComparer.Ordinal).ToList();
         var expected = ordered.Select(t => Math.Round(t.TBMJ, 2)).ToList();
-        var shp = Shapefile.ReadAllFeatures(Path.Combine(folder, "tasks.shp"));
+        var shp = Shapefile.ReadAllFeatures(package.PathOf("tasks.shp"));
         Assert.That(shp.Select(f => (double)f.Attributes["TBMJ"]), Is.EqualTo(expected));
         // The zone's scale differs from UTM's 0.9996: recomputing the area there would change it.
         Assert.That(Math.Abs(shp[0].Geometry.Area - ordered[0].TBMJ), Is.GreaterThan(0.5));
         foreach (var file in new[] { "tasks.gpkg", "tasks.geojson", "tasks.csv", "tasks.xlsx" })
         {
-            var layer = OgrLayer.Read(Path.Combine(folder, file), "tasks");
+            var layer = OgrLayer.Read(package.PathOf(file));
             Assert.That(layer.Features.Select(f => double.Parse(f["TBMJ"]!, CultureInfo.InvariantCulture)), Is.EqualTo(expected), file);
         }
     }

@@ -11,15 +11,15 @@ public class ExportGdalTests
 {
     private TempDir _dir = null!;
     private IReadOnlyList<VerificationTask> _henan = null!;
-    private string _folder = null!;
+    private ProvincePackageResult _package = null!;
 
     [OneTimeSetUp]
     public void WritePackage()
     {
         _dir = new TempDir();
         _henan = TaskSamples.TwoProvinces().Where(t => t.Province == "41").ToList();
-        _folder = ProvincePackage.Write(_dir.Path, TaskSamples.TwoProvinces(), TaskSamples.Gk39, new ProvincePackageOptions { ShapefileEncoding = DbfEncoding.Gbk })
-            .Single(r => r.Province == "41").Folder;
+        _package = ProvincePackage.Write(_dir.Path, TaskSamples.TwoProvinces(), TaskSamples.Gk39, new ProvincePackageOptions { ShapefileEncoding = DbfEncoding.Gbk })
+            .Single(r => r.Province == "41");
     }
 
     [OneTimeTearDown]
@@ -29,12 +29,12 @@ public class ExportGdalTests
     public void OgrinfoReadsTheGbkShapefileWithChineseTextAndCrs()
     {
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
-        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-al", "-q", Path.Combine(_folder, "tasks.shp")]);
+        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-al", "-q", _package.PathOf("tasks.shp")]);
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("XZQMC (String) = 中原区").And.Contain("XZQMC (String) = 二七区"));
         Assert.That(stdout, Does.Contain("BHLXMC (String) = 坑塘/挖湖"));
         Assert.That(stdout, Does.Contain("JCBH (String) = 4101022026Q30001"));
-        var so = ExternalTools.Run(ogrinfo, ["-so", "-al", Path.Combine(_folder, "tasks.shp")]);
+        var so = ExternalTools.Run(ogrinfo, ["-so", "-al", _package.PathOf("tasks.shp")]);
         Assert.That(so.Stdout, Does.Contain("Gauss-Kruger zone 39").Or.Contain("Gauss_Kruger_zone_39").Or.Contain("4527"));
     }
 
@@ -65,7 +65,7 @@ public class ExportGdalTests
     [TestCase("tasks.xlsx")]
     public void GdalReadsEveryTaskAndColumnWithTheFieldTableTypes(string file)
     {
-        var layer = OgrLayer.Read(Path.Combine(_folder, file), "tasks");
+        var layer = OgrLayer.Read(_package.PathOf(file));
         var tasks = _henan.OrderBy(t => t.JCBH, StringComparer.Ordinal).ToList();
         var fields = TaskFields.For(tasks);
         Assert.That(layer.FeatureCount, Is.EqualTo(tasks.Count));
@@ -99,7 +99,7 @@ public class ExportGdalTests
     public void FeatureCountsAgreeAcrossFormats(string file)
     {
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
-        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-so", "-al", Path.Combine(_folder, file)]);
+        var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-so", "-al", _package.PathOf(file)]);
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain($"Feature Count: {_henan.Count}"));
     }
@@ -108,7 +108,7 @@ public class ExportGdalTests
     public void GeoPackageHasAnRTreeIndexGdalUsesForAreaQueries()
     {
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
-        string gpkg = Path.Combine(_folder, "tasks.gpkg");
+        string gpkg = _package.PathOf("tasks.gpkg");
         var has = ExternalTools.Run(ogrinfo, ["-q", "-sql", "SELECT HasSpatialIndex('tasks', 'geom')", gpkg]);
         Assert.That(has.Stdout, Does.Contain("HasSpatialIndex (Integer) = 1"), has.Stdout + has.Stderr);
         // A window around the first task only: the index (and GDAL's exact filter) must give just the tasks it touches.
@@ -131,7 +131,7 @@ public class ExportGdalTests
     {
         const string validator = "/usr/share/doc/python3-gdal/examples/validate_gpkg.py";
         if (!File.Exists(validator)) Assert.Ignore($"{validator} is absent.");
-        var v = ExternalTools.Run(ExternalTools.RequireGdalPython(), [validator, Path.Combine(_folder, "tasks.gpkg")]);
+        var v = ExternalTools.Run(ExternalTools.RequireGdalPython(), [validator, _package.PathOf("tasks.gpkg")]);
         Assert.That(v.ExitCode, Is.Zero, v.Stdout + v.Stderr);
         Assert.That(v.Stdout + v.Stderr, Is.Empty);
     }

@@ -5,9 +5,13 @@ namespace ChangeDetection.Tests.Export;
 /// <summary>A file's layer as GDAL's <c>ogrinfo</c> reports it: field types, and every feature's fields as text.</summary>
 internal sealed partial record OgrLayer(int FeatureCount, IReadOnlyDictionary<string, string> FieldTypes, IReadOnlyList<IReadOnlyDictionary<string, string?>> Features)
 {
-    /// <summary>Runs <c>ogrinfo</c> on layer <paramref name="layer"/> of <paramref name="path"/> (ignores the test when GDAL is absent).</summary>
-    public static OgrLayer Read(string path, string layer)
+    /// <summary>
+    /// Runs <c>ogrinfo</c> on the task layer of <paramref name="path"/>: <c>tasks</c> in a GeoPackage or
+    /// workbook, else the one layer GDAL names after the file (ignores the test when GDAL is absent).
+    /// </summary>
+    public static OgrLayer Read(string path)
     {
+        string layer = Path.GetExtension(path) is ".gpkg" or ".xlsx" ? "tasks" : Path.GetFileNameWithoutExtension(path);
         string ogrinfo = ExternalTools.RequireTool("ogrinfo");
         var (code, stdout, stderr) = ExternalTools.Run(ogrinfo, ["-nomd", path, layer]);
         Assert.That(code, Is.Zero, stderr);

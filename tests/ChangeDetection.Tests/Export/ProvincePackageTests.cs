@@ -75,7 +75,7 @@ public class ProvincePackageTests
                 foreach (var p in new[] { TaskPriority.High, TaskPriority.Medium, TaskPriority.Low })
                     Assert.That(text, Does.Contain($"{TaskPriority.ChineseName(p)} {tasks.Count(t => t.YXJ == p)} 个"));
                 Assert.That(text, Does.Contain("耕地（farmland，字段 GDMJ）"));
-                foreach (var file in ProvincePackage.FileNames.Where(f => !f.StartsWith("tasks.", StringComparison.Ordinal)).Append("tasks.shp").Append("tasks.xlsx").Append("chips/"))
+                foreach (var file in ProvincePackage.FileNames(r.Prefix).Where(f => Path.GetExtension(f) is not (".dbf" or ".shx" or ".cpg" or ".prj")).Append("chips/"))
                     Assert.That(text, Does.Contain(file));
                 foreach (var f in TaskFields.For(tasks))
                     Assert.That(text, Does.Contain($"  {f.Name}：{f.Caption}"));
@@ -89,10 +89,12 @@ public class ProvincePackageTests
     public void OneFolderPerProvinceWithEveryFile()
     {
         Assert.That(_results.Select(r => r.Province), Is.EqualTo(new[] { "13", "41" }));
-        Assert.That(Directory.GetDirectories(_dir.File("out/provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }));
+        Assert.That(Directory.GetDirectories(_dir.File("out/provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13_河北省", "41_河南省" }));
         foreach (var r in _results)
         {
-            var expected = ProvincePackage.FileNames.Append(PackageManifest.FileName).Append("chips");
+            Assert.That(r.Prefix, Is.EqualTo($"{r.Province}_2026Q3_"), "file names carry province and quarter");
+            Assert.That(File.Exists(Path.Combine(r.Folder, $"{r.Province}_2026Q3_tasks.shp")), Is.True);
+            var expected = ProvincePackage.FileNames(r.Prefix).Append(PackageManifest.FileName).Append("chips");
             Assert.That(Directory.GetFileSystemEntries(r.Folder).Select(Path.GetFileName), Is.EquivalentTo(expected), r.Province);
             Assert.That(r.TaskCount, Is.EqualTo(_tasks.Count(t => t.Province == r.Province)));
             Assert.That(r.Manifest.TaskCount, Is.EqualTo(r.TaskCount));
@@ -127,7 +129,7 @@ public class ProvincePackageTests
         int differing = 0;
         foreach (var t in _tasks)
         {
-            string folder = Path.Combine(_dir.File("out/provinces"), t.Province, "chips");
+            string folder = Path.Combine(_dir.File("out/provinces"), ProvincePackage.FolderName(t.Province), "chips");
             var frame = ChipWriter.FrameOf(t.Geometry, grid, new ChipOptions())!.Value;
             using var before = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_before.png"), out var format);
             using var after = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_after.png"));
@@ -176,13 +178,14 @@ public class ProvincePackageTests
         using var dir = new TempDir();
         var tasks = TaskSamples.TwoProvinces();
         ProvincePackage.Write(dir.Path, tasks, TaskSamples.Gk39);
-        File.WriteAllText(Path.Combine(dir.Path, "provinces", "41", "stale.txt"), "old");
+        File.WriteAllText(Path.Combine(dir.Path, "provinces", "41_河南省", "stale.txt"), "old");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "provinces", "41")); // a delivery named by code alone (older cdx)
         var henan = tasks.Where(t => t.Province == "41").ToList();
         var results = ProvincePackage.Write(dir.Path, henan, TaskSamples.Gk39);
         Assert.That(results.Select(r => r.Province), Is.EqualTo(new[] { "41" }));
-        Assert.That(File.Exists(Path.Combine(dir.Path, "provinces", "41", "stale.txt")), Is.False);
-        Assert.That(Directory.GetDirectories(Path.Combine(dir.Path, "provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }),
-            "a province absent from this call is left alone; no scratch folders remain");
+        Assert.That(File.Exists(Path.Combine(dir.Path, "provinces", "41_河南省", "stale.txt")), Is.False);
+        Assert.That(Directory.GetDirectories(Path.Combine(dir.Path, "provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13_河北省", "41_河南省" }),
+            "a province absent from this call is left alone; the old code-only folder and scratch folders are gone");
         Assert.That(ProvincePackage.Write(dir.File("empty"), [], TaskSamples.Gk39), Is.Empty);
         Assert.That(Directory.GetDirectories(Path.Combine(dir.File("empty"), "provinces")), Is.Empty);
     }
