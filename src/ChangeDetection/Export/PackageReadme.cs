@@ -49,7 +49,7 @@ public static class PackageReadme
             Line($"前时相：{string.Join("、", tasks.Select(t => t.QSX).Distinct().Order().Select(Day))}；后时相：{string.Join("、", tasks.Select(t => t.HSX).Distinct().Order().Select(Day))}");
         Line($"运行编号：{m.Run?.RunId ?? "未记录"}");
         if (m.Run is not null) Line($"生成工具：cdx {m.Run.ToolVersion}");
-        Line($"坐标系：{tasksShp}、{tasksGpkg} 及各格式的 ZXDX/ZXDY 为 {deliveryCrs}（{deliveryCrs.Citation ?? "见 .prj"}）；{tasksGeoJson}、{tasksKml} 为 EPSG:4490（CGCS2000 经纬度），JD/WD 亦为 CGCS2000 经纬度。");
+        Line($"坐标系：{tasksShp}、{tasksGpkg} 及各格式的 ZXDX/ZXDY 为 {deliveryCrs}（{(deliveryCrs.Epsg is int epsg ? CrsRegistry.Name(epsg) : null) ?? deliveryCrs.Citation ?? "见 .prj"}）；{tasksGeoJson}、{tasksKml} 为 EPSG:4490（CGCS2000 经纬度），JD/WD 亦为 CGCS2000 经纬度。");
         Line("面积：TBMJ（m²）、TBMJMU（亩）与各压占面积均在影像坐标系中计算，各格式数值一致。");
         Line();
         var byPriority = new[] { TaskPriority.High, TaskPriority.Medium, TaskPriority.Low }

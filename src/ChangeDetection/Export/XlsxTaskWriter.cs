@@ -24,12 +24,12 @@ public static class XlsxTaskWriter
         var taskSheet = new XlsxSheet(TaskSheet, [.. fields.Select(f => f.Name)],
             [.. ordered.Select(t => fields.Select(f => f.Export(t)).ToArray())]);
         var dictionary = new XlsxSheet(FieldSheet, [.. FieldDictionaryWriter.Header],
-            [.. fields.Select(f => new object?[] { f.Name, f.Caption, f.Kind.ToString(), f.Unit, (double)f.Decimals })]);
+            [.. fields.Select(f => new object?[] { f.Name, f.Caption, f.Kind.ToString(), f.Unit, f.Decimals })]);
         AtomicFile.Write(path, tmp => XlsxWorkbook.Write(tmp, [taskSheet, dictionary]));
     }
 }
 
-/// <summary>One worksheet: a header row of text and rows of cells (string, double, <see cref="DateOnly"/> or null for an empty cell).</summary>
+/// <summary>One worksheet: a header row of text and rows of cells (string, int, double, <see cref="DateOnly"/> or null for an empty cell).</summary>
 internal sealed record XlsxSheet(string Name, string[] Header, object?[][] Rows);
 
 /// <summary>
@@ -143,6 +143,7 @@ internal static class XlsxWorkbook
                 {
                     case null: break;
                     case string s: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\" t=\"s\"><v>{strings.Index(s)}</v></c>"); break;
+                    case int i: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\"><v>{i}</v></c>"); break;
                     case double d: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\"><v>{Number(d)}</v></c>"); break;
                     case DateOnly day: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\" s=\"{DateStyle}\"><v>{day.DayNumber - ExcelEpoch.DayNumber}</v></c>"); break;
                     case var other: throw new ArgumentException($"Sheet {sheet.Name}: a {other.GetType().Name} cell cannot be written.", nameof(sheet));
