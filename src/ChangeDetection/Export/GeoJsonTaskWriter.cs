@@ -66,6 +66,6 @@ public static class GeoJsonTaskWriter
         public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
 
         public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
-            writer.WriteRawValue(XlsxWorkbook.Number(value), skipInputValidation: true);
+            writer.WriteRawValue(RealText.Of(value), skipInputValidation: true);
     }
 }

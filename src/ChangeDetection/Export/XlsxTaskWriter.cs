@@ -29,6 +29,20 @@ public static class XlsxTaskWriter
     }
 }
 
+/// <summary>
+/// Text of a real value that readers typing columns by their text (GDAL's XLSX and GeoJSON drivers)
+/// take as Real: the shortest round-trip form, with ".0" added to whole numbers ("3582" would be Integer).
+/// </summary>
+internal static class RealText
+{
+    public static string Of(double d)
+    {
+        if (!double.IsFinite(d)) throw new ArgumentException($"{d} is not a finite number and cannot be exported.", nameof(d));
+        string s = d.ToString("R", CultureInfo.InvariantCulture);
+        return s.Contains('.', StringComparison.Ordinal) || s.Contains('E', StringComparison.Ordinal) ? s : s + ".0";
+    }
+}
+
 /// <summary>One worksheet: a header row of text and rows of cells (string, int, double, <see cref="DateOnly"/> or null for an empty cell).</summary>
 internal sealed record XlsxSheet(string Name, string[] Header, object?[][] Rows);
 
@@ -144,7 +158,7 @@ internal static class XlsxWorkbook
                     case null: break;
                     case string s: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\" t=\"s\"><v>{strings.Index(s)}</v></c>"); break;
                     case int i: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\"><v>{i}</v></c>"); break;
-                    case double d: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\"><v>{Number(d)}</v></c>"); break;
+                    case double d: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\"><v>{RealText.Of(d)}</v></c>"); break;
                     case DateOnly day: sb.Append(CultureInfo.InvariantCulture, $"<c r=\"{at}\" s=\"{DateStyle}\"><v>{day.DayNumber - ExcelEpoch.DayNumber}</v></c>"); break;
                     case var other: throw new ArgumentException($"Sheet {sheet.Name}: a {other.GetType().Name} cell cannot be written.", nameof(sheet));
                 }
@@ -152,14 +166,6 @@ internal static class XlsxWorkbook
             sb.Append("</row>");
         }
         return sb.Append("</sheetData></worksheet>").ToString();
-    }
-
-    /// <summary>Shortest round-trip text of a finite double, with ".0" added to whole numbers (GDAL types a column by its text: "3582" is Integer, "3582.0" Real).</summary>
-    internal static string Number(double d)
-    {
-        if (!double.IsFinite(d)) throw new ArgumentException($"{d} cannot be written to a spreadsheet cell.", nameof(d));
-        string s = d.ToString("R", CultureInfo.InvariantCulture);
-        return s.Contains('.', StringComparison.Ordinal) || s.Contains('E', StringComparison.Ordinal) ? s : s + ".0";
     }
 
     /// <summary>Column letters of a 0-based index: A … Z, AA ….</summary>
