@@ -4,7 +4,7 @@ using ChangeDetection.Pipeline;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C]</c>.</summary>
+/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C] [--crs gk3|gk6|image|EPSG:N]</c>.</summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -17,12 +17,15 @@ internal static class RunCommand
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
         var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'), or 'none' for no classifier; overrides the config's \"model\" (default: the shipped models/classifier.zip)." };
         var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5)." };
-        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo };
+        var crs = ExportCommand.CrsOption();
+        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo, crs };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
+            var delivery = ExportCommand.ParseCrs(r.GetValue(crs));
             var config = RegionConfig.Load(r.GetValue(region)!);
             var options = new RegionRunOptions
             {
+                DeliveryCrs = delivery,
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
                 WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model),
                 PseudoConfidence = r.GetValue(pseudo) is double c

@@ -4,7 +4,7 @@ namespace ChangeDetection.Export;
 
 /// <summary>
 /// Writes the data dictionary <c>fields.csv</c>: for each exported column its name, Chinese caption,
-/// type (<c>Text</c> or <c>Real</c>), unit and decimals, so that a province can read the short DBF
+/// type (<c>Text</c>, <c>Real</c> or <c>Date</c>), unit and decimals, so that a province can read the short DBF
 /// names. UTF-8 with a BOM, like <c>tasks.csv</c>.
 /// </summary>
 public static class FieldDictionaryWriter

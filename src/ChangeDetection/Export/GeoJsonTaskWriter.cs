@@ -1,5 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ChangeDetection.Geo;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Tasks;
@@ -9,9 +11,9 @@ using NetTopologySuite.IO.Converters;
 namespace ChangeDetection.Export;
 
 /// <summary>
-/// Writes verification tasks as GeoJSON in longitude/latitude (CGCS2000, EPSG:4490; RFC 7946 has no
-/// CRS member), with every <see cref="TaskFields"/> column as a property and Chinese text left
-/// readable. Written atomically.
+/// Writes verification tasks as GeoJSON in longitude/latitude (CGCS2000, EPSG:4490, named in a
+/// <c>crs</c> member for GDAL and QGIS), with every <see cref="TaskFields"/> column as a property (reals always with a decimal
+/// point, dates as <c>yyyy-MM-dd</c> strings) and Chinese text left readable. Written atomically.
 /// </summary>
 public static class GeoJsonTaskWriter
 {
@@ -25,15 +27,45 @@ public static class GeoJsonTaskWriter
         foreach (var t in ordered)
         {
             var attributes = new AttributesTable();
-            foreach (var f in fields) attributes.Add(f.Name, f.Export(t));
+            foreach (var f in fields) attributes.Add(f.Name, f.Kind == TaskFieldKind.Date && f.Export(t) is not null ? f.ExportText(t) : f.Export(t));
             features.Add(new Feature(lonLat.ToLonLat(t.Geometry), attributes));
         }
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(features, Options));
+        AtomicFile.WriteAllText(path, WithCrsMember(JsonSerializer.SerializeToNode(features, Options)!.AsObject()).ToJsonString(Options));
+    }
+
+    /// <summary>
+    /// Adds the (GeoJSON 2008) <c>crs</c> member naming CGCS2000 after <c>type</c>: RFC 7946 readers
+    /// ignore it and take the coordinates as longitude/latitude, while GDAL and QGIS then report
+    /// EPSG:4490 instead of assuming WGS 84.
+    /// </summary>
+    private static JsonObject WithCrsMember(JsonObject collection)
+    {
+        var members = collection.ToList();
+        collection.Clear();
+        foreach (var (name, value) in members)
+        {
+            collection.Add(name, value);
+            if (name == "type")
+                collection.Add("crs", new JsonObject { ["type"] = "name", ["properties"] = new JsonObject { ["name"] = "urn:ogc:def:crs:EPSG::4490" } });
+        }
+        return collection;
     }
 
     private static readonly JsonSerializerOptions Options = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new GeoJsonConverterFactory() },
+        Converters = { new GeoJsonConverterFactory(), new RealConverter() },
     };
+
+    /// <summary>
+    /// Writes attribute doubles with a decimal point (3582 as <c>3582.0</c>): readers such as GDAL type a
+    /// property by its text, and a column of whole square metres would otherwise come back as Integer.
+    /// </summary>
+    private sealed class RealConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(RealText.Of(value), skipInputValidation: true);
+    }
 }

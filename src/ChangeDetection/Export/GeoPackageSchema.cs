@@ -96,6 +96,54 @@ internal static class GeoPackageSchema
         return srsId;
     }
 
+    /// <summary>
+    /// Adds the GeoPackage R-tree spatial index extension (gpkg_rtree_index) on <c>geom</c> of
+    /// <paramref name="layer"/>, filled with each feature's bounding box by fid, so that GIS software can
+    /// query a province's tasks by area without reading every geometry. The triggers that keep it up
+    /// to date are the standard ones; they call the ST_* functions GDAL and QGIS provide, and are created
+    /// after the rows are in (this writer has no such functions).
+    /// </summary>
+    public static void CreateSpatialIndex(SqliteConnection db, string layer, IEnumerable<(long Fid, Envelope Box)> boxes)
+    {
+        string t = layer, rtree = $"rtree_{layer}_geom";
+        Exec(db, """
+            CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+              definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+            """);
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "INSERT INTO gpkg_extensions VALUES ($t, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')";
+            cmd.Parameters.AddWithValue("$t", layer);
+            cmd.ExecuteNonQuery();
+        }
+        Exec(db, $"CREATE VIRTUAL TABLE \"{rtree}\" USING rtree(id, minx, maxx, miny, maxy)");
+        using (var insert = db.CreateCommand())
+        {
+            insert.CommandText = $"INSERT INTO \"{rtree}\" VALUES ($id, $x0, $x1, $y0, $y1)";
+            var id = insert.Parameters.Add("$id", SqliteType.Integer);
+            var x0 = insert.Parameters.Add("$x0", SqliteType.Real);
+            var x1 = insert.Parameters.Add("$x1", SqliteType.Real);
+            var y0 = insert.Parameters.Add("$y0", SqliteType.Real);
+            var y1 = insert.Parameters.Add("$y1", SqliteType.Real);
+            insert.Prepare();
+            foreach (var (fid, box) in boxes)
+            {
+                if (box.IsNull) continue;
+                (id.Value, x0.Value, x1.Value, y0.Value, y1.Value) = (fid, box.MinX, box.MaxX, box.MinY, box.MaxY);
+                insert.ExecuteNonQuery();
+            }
+        }
+        string put = $"INSERT OR REPLACE INTO \"{rtree}\" VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));";
+        Exec(db, $"""
+            CREATE TRIGGER "{rtree}_insert" AFTER INSERT ON "{t}" WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN {put} END;
+            CREATE TRIGGER "{rtree}_update1" AFTER UPDATE OF geom ON "{t}" WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN {put} END;
+            CREATE TRIGGER "{rtree}_update2" AFTER UPDATE OF geom ON "{t}" WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM "{rtree}" WHERE id = OLD.fid; END;
+            CREATE TRIGGER "{rtree}_update3" AFTER UPDATE ON "{t}" WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM "{rtree}" WHERE id = OLD.fid; {put} END;
+            CREATE TRIGGER "{rtree}_update4" AFTER UPDATE ON "{t}" WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM "{rtree}" WHERE id IN (OLD.fid, NEW.fid); END;
+            CREATE TRIGGER "{rtree}_delete" AFTER DELETE ON "{t}" WHEN old.geom NOT NULL BEGIN DELETE FROM "{rtree}" WHERE id = OLD.fid; END;
+            """);
+    }
+
     private static void InsertSrs(SqliteConnection db, int id, string name, string definition)
     {
         using var cmd = db.CreateCommand();

@@ -9,7 +9,8 @@ namespace ChangeDetection.Export;
 
 /// <summary>
 /// Writes verification tasks (核查任务) as a GeoPackage 1.3 layer <c>tasks</c> in the image CRS, one
-/// column per <see cref="TaskFields"/> entry (TEXT or REAL), sorted by JCBH. Written atomically.
+/// column per <see cref="TaskFields"/> entry (TEXT, REAL or DATE), sorted by JCBH, with an R-tree
+/// spatial index. Written atomically.
 /// </summary>
 public static class GeoPackageTaskWriter
 {
@@ -39,7 +40,7 @@ public static class GeoPackageTaskWriter
         bool multi = tasks.Any(t => t.Geometry is not Polygon);
         var env = new Envelope();
         foreach (var t in tasks) env.ExpandToInclude(t.Geometry.EnvelopeInternal);
-        string columns = string.Join(", ", fields.Select(f => $"\"{f.Name}\" {(f.Kind == TaskFieldKind.Real ? "REAL" : "TEXT")}"));
+        string columns = string.Join(", ", fields.Select(f => $"\"{f.Name}\" {ColumnType(f.Kind)}"));
         int srsId = GeoPackageSchema.CreateFeatureTable(db, layer, description, crs, env, multi, lastChange, columns);
 
         var writer = new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY };
@@ -49,16 +50,30 @@ public static class GeoPackageTaskWriter
             var pg = insert.Parameters.Add("$g", SqliteType.Blob);
             var ps = fields.Select((f, i) => insert.Parameters.Add($"$p{i}", f.Kind == TaskFieldKind.Real ? SqliteType.Real : SqliteType.Text)).ToArray();
             insert.Prepare();
+            var boxes = new List<(long, Envelope)>(tasks.Count);
             foreach (var t in tasks)
             {
                 Geometry g = t.Geometry.Copy();
                 if (multi && g is Polygon poly) g = g.Factory.CreateMultiPolygon([poly]);
                 g.SRID = srsId;
                 pg.Value = writer.Write(g);
-                for (int i = 0; i < fields.Count; i++) ps[i].Value = fields[i].Export(t) ?? DBNull.Value;
+                for (int i = 0; i < fields.Count; i++)
+                    ps[i].Value = fields[i].Kind == TaskFieldKind.Date ? NullIfEmpty(fields[i].ExportText(t)) : fields[i].Export(t) ?? DBNull.Value;
                 insert.ExecuteNonQuery();
+                boxes.Add((boxes.Count + 1, t.Geometry.EnvelopeInternal)); // fids of a fresh AUTOINCREMENT table: 1, 2, …
             }
+            GeoPackageSchema.CreateSpatialIndex(db, layer, boxes);
         }
         GeoPackageSchema.Exec(db, "COMMIT");
     }
+
+    /// <summary>The GeoPackage column type: REAL, TEXT, or DATE (ISO 8601 text, which GDAL reads as a Date field).</summary>
+    private static string ColumnType(TaskFieldKind kind) => kind switch
+    {
+        TaskFieldKind.Real => "REAL",
+        TaskFieldKind.Date => "DATE",
+        _ => "TEXT",
+    };
+
+    private static object NullIfEmpty(string text) => text.Length == 0 ? DBNull.Value : text;
 }

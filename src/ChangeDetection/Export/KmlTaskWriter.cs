@@ -42,7 +42,7 @@ public static class KmlTaskWriter
             document.Add(new XElement(Ns + "Placemark",
                 new XElement(Ns + "name", t.JCBH),
                 new XElement(Ns + "description", string.Create(CultureInfo.InvariantCulture,
-                    $"{t.XZQMC} {t.BHLXMC} {Math.Round(t.TBMJ, 2):F2} m² ({Math.Round(t.TBMJMU, 2):F2} 亩) 优先级 {t.YXJ}")),
+                    $"{t.XZQMC} {t.BHLXMC} {Math.Round(t.TBMJ, 2):F2} m² ({Math.Round(t.TBMJMU, 2):F2} 亩) 优先级 {TaskPriority.ChineseName(t.YXJ)}")),
                 new XElement(Ns + "styleUrl", "#" + t.YXJ),
                 data,
                 Shape(lonLat.ToLonLat(t.Geometry))));

@@ -9,12 +9,15 @@ using NetTopologySuite.IO.Esri.Shapefiles.Writers;
 
 namespace ChangeDetection.Export;
 
-/// <summary>Text encoding of a Shapefile's DBF. The library writes the matching <c>.cpg</c> itself.</summary>
+/// <summary>Text encoding of a Shapefile's DBF, named in its <c>.cpg</c>.</summary>
 public enum DbfEncoding
 {
     /// <summary>UTF-8 (<c>.cpg</c> says <c>UTF-8</c>): what GDAL and current ArcGIS/QGIS read.</summary>
     Utf8,
-    /// <summary>GBK (<c>.cpg</c> says <c>GB2312</c>, LDID 0x4D): for older desktop GIS in provincial offices.</summary>
+    /// <summary>
+    /// GBK (<c>.cpg</c> says <c>GBK</c>, LDID 0x4D = code page 936): for older desktop GIS in provincial
+    /// offices. GBK is a superset of GB2312: a county name such as 浉河区 has characters outside GB2312.
+    /// </summary>
     Gbk,
 }
 
@@ -37,6 +40,9 @@ public static class ShapefileTaskWriter
         return Encoding.GetEncoding("GBK");
     }
 
+    /// <summary>The <c>.cpg</c> text for an encoding: <c>UTF-8</c> or <c>GBK</c> (both read by GDAL, QGIS and ArcGIS).</summary>
+    public static string CodePageName(DbfEncoding encoding) => encoding == DbfEncoding.Utf8 ? "UTF-8" : "GBK";
+
     /// <summary>Writes <paramref name="shpPath"/> (ending in <c>.shp</c>) and its companion files.</summary>
     public static void Write(string shpPath, IReadOnlyList<VerificationTask> tasks, Crs crs, DbfEncoding encoding = DbfEncoding.Utf8)
     {
@@ -55,6 +61,9 @@ public static class ShapefileTaskWriter
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
             Directory.CreateDirectory(scratch);
             WriteCore(Path.Combine(scratch, stem + ".shp"), ordered, fields, crs, EncodingOf(encoding));
+            // The library names GBK data "GB2312", which GDAL then decodes as GB2312 (garbling every
+            // character outside it); name the code page the bytes are in.
+            File.WriteAllText(Path.Combine(scratch, stem + ".cpg"), CodePageName(encoding), Encoding.ASCII);
             foreach (var ext in Extensions)
             {
                 string target = Path.Combine(dir, stem + ext);
@@ -71,9 +80,12 @@ public static class ShapefileTaskWriter
 
     private static void WriteCore(string path, IReadOnlyList<VerificationTask> tasks, IReadOnlyList<TaskField> fields, Crs crs, Encoding encoding)
     {
-        var dbf = fields.Select(f => f.Kind == TaskFieldKind.Real
-            ? (DbfField)new DbfNumericDoubleField(f.Name, f.Width, f.Decimals)
-            : new DbfCharacterField(f.Name, f.Width)).ToArray();
+        var dbf = fields.Select(f => f.Kind switch
+        {
+            TaskFieldKind.Real => (DbfField)new DbfNumericDoubleField(f.Name, f.Width, f.Decimals),
+            TaskFieldKind.Date => new DbfDateField(f.Name),
+            _ => new DbfCharacterField(f.Name, f.Width),
+        }).ToArray();
         var options = new ShapefileWriterOptions(ShapeType.Polygon, dbf)
         {
             Encoding = encoding,
@@ -83,7 +95,7 @@ public static class ShapefileTaskWriter
         foreach (var t in tasks)
         {
             var attributes = new AttributesTable();
-            foreach (var f in fields) attributes.Add(f.Name, f.Export(t));
+            foreach (var f in fields) attributes.Add(f.Name, f.Export(t) is DateOnly day ? day.ToDateTime(TimeOnly.MinValue) : f.Export(t));
             writer.Write(new Feature(t.Geometry is Polygon or MultiPolygon ? t.Geometry : throw new ChangeDetectionException($"Task {t.JCBH}: a {t.Geometry.GeometryType} cannot be written to a polygon Shapefile."), attributes));
         }
     }

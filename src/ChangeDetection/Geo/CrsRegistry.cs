@@ -8,7 +8,9 @@ namespace ChangeDetection.Geo;
 /// parses and what a GeoPackage's <c>gpkg_spatial_ref_sys.definition</c> holds):
 /// CGCS2000 geographic (4490), WGS 84 (4326), CGCS2000 3° Gauss–Krüger zones 25–45 with the zone
 /// number in the false easting (4513–4533, x = zone·10⁶ + 500 000 + …) and without it (4534–4554,
-/// central meridians 75°E–135°E), and WGS 84 / UTM zones 1–60 north (32601–32660) and south (32701–32760).
+/// central meridians 75°E–135°E), CGCS2000 6° Gauss–Krüger zones 13–23 with the zone number
+/// (4491–4501) and without it (4502–4512, central meridians 75°E–135°E), and WGS 84 / UTM zones 1–60
+/// north (32601–32660) and south (32701–32760).
 /// Transverse Mercator is spelled <c>Transverse_Mercator</c>: ProjNET rejects the ESRI <c>Gauss_Kruger</c>.
 /// </summary>
 public static class CrsRegistry
@@ -27,7 +29,7 @@ public static class CrsRegistry
     /// <summary>The geographic CRS a code is based on (4490 for CGCS2000 codes, 4326 for WGS 84 ones), or null when unknown.</summary>
     public static int? GeographicBase(int epsg) => epsg switch
     {
-        4490 or (>= 4513 and <= 4554) => 4490,
+        4490 or (>= 4491 and <= 4554) => 4490,
         4326 or (>= 32601 and <= 32660) or (>= 32701 and <= 32760) => 4326,
         _ => null,
     };
@@ -40,6 +42,16 @@ public static class CrsRegistry
         {
             case 4490: return Cgcs2000Geogcs;
             case 4326: return Wgs84Geogcs;
+            case >= 4491 and <= 4501:
+            {
+                int zone = epsg - 4491 + 13;
+                return Tm($"CGCS2000 / Gauss-Kruger zone {zone}", Cgcs2000Geogcs, 6 * zone - 3, 1.0, zone * 1_000_000.0 + 500_000, 0, epsg, ci);
+            }
+            case >= 4502 and <= 4512:
+            {
+                int cm = 75 + 6 * (epsg - 4502);
+                return Tm($"CGCS2000 / Gauss-Kruger CM {cm}E", Cgcs2000Geogcs, cm, 1.0, 500_000, 0, epsg, ci);
+            }
             case >= 4513 and <= 4533:
             {
                 int zone = epsg - 4513 + 25;
@@ -62,6 +74,29 @@ public static class CrsRegistry
             }
             default: return null;
         }
+    }
+
+    /// <summary>The name a known code's WKT gives it (e.g. <c>CGCS2000 / 3-degree Gauss-Kruger zone 39</c>), or null.</summary>
+    public static string? Name(int epsg) => Wkt(epsg) is string wkt ? wkt[(wkt.IndexOf('"', StringComparison.Ordinal) + 1)..wkt.IndexOf('"', wkt.IndexOf('"', StringComparison.Ordinal) + 1)] : null;
+
+    /// <summary>
+    /// The CGCS2000 3° Gauss–Krüger zone with zone prefix (EPSG:4513–4533) whose central meridian
+    /// (3°·zone) is nearest to <paramref name="longitude"/> (degrees east), or null outside zones 25–45 (73.5°E–136.5°E).
+    /// </summary>
+    public static int? GaussKruger3Degree(double longitude)
+    {
+        int zone = (int)Math.Floor(longitude / 3 + 0.5);
+        return zone is >= 25 and <= 45 ? 4513 + zone - 25 : null;
+    }
+
+    /// <summary>
+    /// The CGCS2000 6° Gauss–Krüger zone with zone prefix (EPSG:4491–4501) holding <paramref name="longitude"/>
+    /// (zone n spans 6n − 6 to 6n degrees east), or null outside zones 13–23 (72°E–138°E).
+    /// </summary>
+    public static int? GaussKruger6Degree(double longitude)
+    {
+        int zone = (int)Math.Floor(longitude / 6) + 1;
+        return zone is >= 13 and <= 23 ? 4491 + zone - 13 : null;
     }
 
     private static string Tm(string name, string geogcs, double centralMeridian, double scale, double falseEasting, double falseNorthing, int epsg, CultureInfo ci) =>

@@ -18,7 +18,7 @@ internal sealed class GeometryReprojector
     public static GeometryReprojector Create(Crs from, Crs to, string sourcePath)
     {
         int source = from.Epsg is int s && CrsRegistry.IsKnown(s)
-            ? s : throw new ChangeDetectionException($"{sourcePath}: its CRS {from} is not one the pipeline can transform (known: EPSG:4490, 4326, 4513–4554, UTM 326xx/327xx).");
+            ? s : throw new ChangeDetectionException($"{sourcePath}: its CRS {from} is not one the pipeline can transform (known: EPSG:4490, 4326, 4491–4554, UTM 326xx/327xx).");
         int target = to.Epsg is int t && CrsRegistry.IsKnown(t)
             ? t : throw new ChangeDetectionException($"{sourcePath}: cannot transform to the image CRS {to}, which the pipeline does not know.");
         var factory = new CoordinateTransformationFactory();

@@ -77,6 +77,8 @@ public sealed record RegionConfig
     /// task (it stays in the patch layer, flagged); null: the run's default (0.5).
     /// </summary>
     public double? PseudoConfidence { get; init; }
+    /// <summary>The CRS of the packages' Shapefile and GeoPackage (<c>"deliveryCrs"</c>); null: <see cref="Export.DeliveryCrs.Default"/>.</summary>
+    public Export.DeliveryCrs? DeliveryCrs { get; init; }
 
     private static readonly Regex QuarterPattern = new(@"^\d{4}Q[1-4]$", RegexOptions.CultureInvariant);
     private static readonly Regex CodePattern = new(@"^\d{6}$", RegexOptions.CultureInvariant);
@@ -103,7 +105,7 @@ public sealed record RegionConfig
         var r = new Reader(path, dir);
         if (root.ValueKind != JsonValueKind.Object)
             throw new ConfigException($"{path}: a region config must be a JSON object with \"region\", \"quarter\", \"before\" and \"after\", not a {root.ValueKind.ToString().ToLowerInvariant()}.");
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence", "deliveryCrs");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -200,6 +202,7 @@ public sealed record RegionConfig
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = r.Model(root),
             PseudoConfidence = r.OptionalFraction(root, "pseudoConfidence"),
+            DeliveryCrs = r.OptionalString(root, "deliveryCrs", "deliveryCrs") is string crs ? ParseDeliveryCrs(crs, r) : null,
         };
     }
 
@@ -215,6 +218,18 @@ public sealed record RegionConfig
         catch (FormatException e)
         {
             throw r.Error("detection.threshold", e.Message.TrimEnd('.'));
+        }
+    }
+
+    private static Export.DeliveryCrs ParseDeliveryCrs(string text, Reader r)
+    {
+        try
+        {
+            return Export.DeliveryCrs.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw r.Error("deliveryCrs", $"{e.Message}");
         }
     }
 

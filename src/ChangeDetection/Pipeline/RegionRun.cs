@@ -41,6 +41,8 @@ public sealed record RegionRunOptions
     public double? PseudoConfidence { get; init; }
     /// <summary>DBF encoding of the exported Shapefiles (UTF-8; GBK for older desktop GIS).</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
+    /// <summary>The packages' delivery CRS; overrides the config's <c>deliveryCrs</c>; null: that, else <see cref="DeliveryCrs.Default"/>.</summary>
+    public DeliveryCrs? DeliveryCrs { get; init; }
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
     public string? Province { get; init; }
     /// <summary>For tests of resume: stop (throw) after this many tiles of the mask pass have been computed.</summary>
@@ -116,6 +118,9 @@ public sealed partial class RegionRun
     /// <summary>The confidence from which a pseudo-change call drops a task (options, else config, else the default).</summary>
     public double PseudoConfidence => Options.PseudoConfidence ?? Config.PseudoConfidence ?? DefaultPseudoConfidence;
     public ChangeDetectionOptions Detection { get; }
+
+    /// <summary>The packages' delivery CRS setting (options, else config, else <see cref="DeliveryCrs.Default"/>).</summary>
+    public DeliveryCrs DeliveryCrsSetting => Options.DeliveryCrs ?? Config.DeliveryCrs ?? DeliveryCrs.Default;
     public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
 
     /// <summary>Shortcut: loads nothing, runs <paramref name="config"/> with <paramref name="options"/>.</summary>
@@ -197,7 +202,7 @@ public sealed partial class RegionRun
         if (keptMask is not null) outputs.Add(keptMask);
         outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
         outputs.Add(WritePatchFeatures(output, records, patches, features));
-        var packages = WritePackages(output, tasks, pair.Grid.Crs);
+        var packages = WritePackages(output, tasks, pair.Grid.Crs, fingerprint);
         outputs.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
@@ -233,15 +238,18 @@ public sealed partial class RegionRun
     /// </summary>
     public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
 
-    /// <summary>The per-province packages (provinces/&lt;code&gt;/), with chips cut from the pair.</summary>
-    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs)
+    /// <summary>The per-province packages (provinces/&lt;code&gt;_&lt;name&gt;/), with chips cut from the pair.</summary>
+    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs, string fingerprint)
     {
         var selected = Options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;
         return ProvincePackage.Write(output, selected, crs, new ProvincePackageOptions
         {
             ShapefileEncoding = Options.ShapefileEncoding,
+            Crs = DeliveryCrsSetting,
+            Run = new PackageRun(Config.RegionCode, Config.RegionName, Config.Quarter, fingerprint, ToolVersion),
             Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
             LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
         });
     }
 
@@ -497,6 +505,7 @@ public sealed partial class RegionRun
                 ["registration_applied"] = model.RegistrationApplied,
                 ["model"] = ModelPath,
                 ["pseudo_confidence"] = PseudoConfidence,
+                ["delivery_crs"] = DeliveryCrsSetting.ToString(),
             },
             ["threshold"] = result.Threshold,
             ["counts"] = new JsonObject

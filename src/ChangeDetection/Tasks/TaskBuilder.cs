@@ -31,10 +31,13 @@ public static class TaskBuilder
             var p = patches[i];
             var o = overlay.Patches[i];
             var c = classes?[i] ?? Classification.Unclassified;
-            double Overlap(string kind) => o.OverlapSquareMetres.Where(kv => kv.Key.Kind == kind).Sum(kv => kv.Value);
+            // A kind without a configured layer stays null: "not checked" is not "no overlap".
+            double? Overlap(string kind) => overlay.Layers.Any(l => string.Equals(l.Kind, kind, StringComparison.OrdinalIgnoreCase))
+                ? o.OverlapSquareMetres.Where(kv => string.Equals(kv.Key.Kind, kind, StringComparison.OrdinalIgnoreCase)).Sum(kv => kv.Value)
+                : null;
             var extra = overlay.Layers.Where(l => !LayerKind.IsStandard(l.Kind))
                 .ToDictionary(l => l.TaskField, l => o.OverlapSquareMetres.TryGetValue(l.Key, out double m2) ? m2 : 0);
-            double permanent = Overlap(LayerKind.PermanentBasicFarmland), farmland = Overlap(LayerKind.Farmland), redline = Overlap(LayerKind.EcologicalRedline);
+            double? permanent = Overlap(LayerKind.PermanentBasicFarmland), farmland = Overlap(LayerKind.Farmland), redline = Overlap(LayerKind.EcologicalRedline);
             tasks.Add(new VerificationTask
             {
                 XZQDM = o.AdminCode,

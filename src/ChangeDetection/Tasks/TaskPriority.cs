@@ -11,13 +11,23 @@ public static class TaskPriority
     public const string Medium = "medium";
     public const string Low = "low";
 
+    /// <summary>The Chinese name of a priority code, as exported in <c>YXJ</c>: 高, 中 or 低.</summary>
+    /// <exception cref="ArgumentException">Unknown code.</exception>
+    public static string ChineseName(string code) => code switch
+    {
+        High => "高",
+        Medium => "中",
+        Low => "低",
+        _ => throw new ArgumentException($"Unknown priority '{code}'; known: {High}, {Medium}, {Low}.", nameof(code)),
+    };
+
     /// <summary>
     /// The priority from the overlaps in m²: <see cref="High"/> when it overlaps 永久基本农田 or
     /// 生态保护红线, <see cref="Medium"/> when it overlaps other 耕地, else <see cref="Low"/>.
-    /// Overlaps are compared after rounding to 0.01 m², the precision they are exported with, so that
+    /// A null overlap (layer not configured) counts as none. Overlaps are compared after rounding to 0.01 m², the precision they are exported with, so that
     /// a floating-point sliver along a shared boundary does not raise a task's priority.
     /// </summary>
-    public static string Of(double permanentFarmlandM2, double farmlandM2, double ecologicalRedLineM2)
+    public static string Of(double? permanentFarmlandM2, double? farmlandM2, double? ecologicalRedLineM2)
     {
         if (Touches(permanentFarmlandM2) || Touches(ecologicalRedLineM2)) return High;
         return Touches(farmlandM2) ? Medium : Low;
@@ -30,5 +40,5 @@ public static class TaskPriority
         return Of(task.YJJBNTMJ, task.GDMJ, task.STHXMJ);
     }
 
-    private static bool Touches(double m2) => Math.Round(m2, 2) > 0;
+    private static bool Touches(double? m2) => m2 is double v && Math.Round(v, 2) > 0;
 }

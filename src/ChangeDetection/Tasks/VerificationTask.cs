@@ -31,7 +31,7 @@ public sealed record VerificationTask
     public string BHLXMC => ChangeClasses.FromCode(BHLX).ChineseName;
     /// <summary>Confidence (置信度) of the change class, 0–1.</summary>
     public required double ZXD { get; init; }
-    /// <summary>Centroid x (easting) in the image CRS, in its units (m for a projected CRS).</summary>
+    /// <summary>Centroid x (easting) in the image CRS, in its units (m for a projected CRS); a province package holds it in the package's delivery CRS.</summary>
     public required double ZXDX { get; init; }
     /// <summary>Centroid y (northing) in the image CRS.</summary>
     public required double ZXDY { get; init; }
@@ -39,21 +39,24 @@ public sealed record VerificationTask
     public double? JD { get; init; }
     /// <summary>Centroid latitude (纬度), degrees CGCS2000; null when the image CRS cannot be located.</summary>
     public double? WD { get; init; }
-    /// <summary>Overlap with permanent basic farmland (永久基本农田) in m²; 0 when the layer is absent.</summary>
-    public double YJJBNTMJ { get; init; }
-    /// <summary>Overlap with farmland (耕地) in m²; 0 when the layer is absent.</summary>
-    public double GDMJ { get; init; }
-    /// <summary>Overlap with the ecological protection red line (生态保护红线) in m²; 0 when the layer is absent.</summary>
-    public double STHXMJ { get; init; }
-    /// <summary>Overlap with the urban development boundary (城镇开发边界) in m²; 0 when the layer is absent.</summary>
-    public double CZKFMJ { get; init; }
+    /// <summary>
+    /// Overlap with permanent basic farmland (永久基本农田) in m²; null when the run had no such layer
+    /// ("not checked", which an inspector must be able to tell from "checked, no overlap" = 0).
+    /// </summary>
+    public double? YJJBNTMJ { get; init; }
+    /// <summary>Overlap with farmland (耕地) in m²; null when the run had no such layer.</summary>
+    public double? GDMJ { get; init; }
+    /// <summary>Overlap with the ecological protection red line (生态保护红线) in m²; null when the run had no such layer.</summary>
+    public double? STHXMJ { get; init; }
+    /// <summary>Overlap with the urban development boundary (城镇开发边界) in m²; null when the run had no such layer.</summary>
+    public double? CZKFMJ { get; init; }
     /// <summary>
     /// Overlaps with the region's custom layers in m², by exported field name (ASCII, at most 10
     /// bytes, not one of the fixed names). A task without an entry for a layer another task has is
-    /// exported with 0.
+    /// exported empty (not checked).
     /// </summary>
     public IReadOnlyDictionary<string, double> Extra { get; init; } = new Dictionary<string, double>();
-    /// <summary>Priority (优先级): <see cref="TaskPriority.High"/>, <see cref="TaskPriority.Medium"/> or <see cref="TaskPriority.Low"/>; see <see cref="TaskPriority.Of(VerificationTask)"/>.</summary>
+    /// <summary>Priority code (优先级, exported as <c>YXJDM</c>; <c>YXJ</c> holds its Chinese name): <see cref="TaskPriority.High"/>, <see cref="TaskPriority.Medium"/> or <see cref="TaskPriority.Low"/>; see <see cref="TaskPriority.Of(VerificationTask)"/>.</summary>
     public required string YXJ { get; init; }
     /// <summary>The patch outline in the image CRS.</summary>
     public required Geometry Geometry { get; init; }

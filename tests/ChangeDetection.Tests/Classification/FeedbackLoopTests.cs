@@ -1,5 +1,6 @@
 using System.Text;
 using ChangeDetection.Classification;
+using ChangeDetection.Export;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Synthetic;
 using static ChangeDetection.Tests.Cli.CdxRunner;
@@ -31,7 +32,7 @@ public class FeedbackLoopTests
         _run = RegionRun.Run(RegionConfig.Load(sample.RegionFile), new RegionRunOptions { Output = _dir.File("out"), TileSize = 512, Workers = 2, Model = "none" });
         // The province with the most tasks (without a model every patch is a task).
         var province = _run.TasksByProvince.MaxBy(kv => kv.Value).Key;
-        _tasksCsv = Path.Combine(_run.OutputFolder, "provinces", province, "tasks.csv");
+        _tasksCsv = Path.Combine(_run.OutputFolder, "provinces", ProvincePackage.FolderName(province), ProvincePackage.Prefix(province, RegionConfig.Load(sample.RegionFile).Quarter) + "tasks.csv");
         _features = RunPatchFeatures.Load(_run.OutputFolder);
 
         // A small synthetic training set, so that every model knows every class.

@@ -34,20 +34,67 @@ public class ProvincePackageTests
         {
             ShapefileEncoding = DbfEncoding.Gbk,
             Chips = new ChipSource(_region.BeforeImage, _region.AfterImage),
+            Run = Run,
+            Layers = [new ManifestLayer("耕地", "farmland", "GDMJ")],
         });
     }
 
     [OneTimeTearDown]
     public void Cleanup() => _dir.Dispose();
 
+    private static readonly PackageRun Run = new("410102", "中原区", "2026Q3", "f00dfeed", "9.9.9-test");
+
+    [Test]
+    public void ManifestNamesTheProvinceTheRunAndTheCrs()
+    {
+        foreach (var r in _results)
+        {
+            var m = PackageManifest.Read(Path.Combine(r.Folder, PackageManifest.FileName));
+            Assert.That(m.ProvinceName, Is.EqualTo(r.Province == "41" ? "河南省" : "河北省"));
+            Assert.That(m.Run, Is.EqualTo(Run));
+            Assert.That(m.Crs, Is.EqualTo(_region.Crs.ToString()), "the synthetic region is already in its 3° zone");
+        }
+    }
+
+    [Test]
+    public void ReadmeIsUtf8WithBomAndExplainsThePackage()
+    {
+        foreach (var r in _results)
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(r.Folder, PackageReadme.FileName));
+            Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "BOM");
+            string text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 3, bytes.Length - 3);
+            var tasks = _tasks.Where(t => t.Province == r.Province).ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(text, Does.Contain($"省份：{r.Province} {ChangeDetection.Tasks.Provinces.NameOf(r.Province)}"));
+                Assert.That(text, Does.Contain("监测区域：410102 中原区").And.Contain("季度：2026Q3").And.Contain("运行编号：f00dfeed").And.Contain("cdx 9.9.9-test"));
+                Assert.That(text, Does.Contain("前时相：2026-04-12").And.Contain("后时相：2026-07-20"));
+                Assert.That(text, Does.Contain(_region.Crs.ToString()).And.Contain("EPSG:4490"));
+                Assert.That(text, Does.Contain($"共 {tasks.Count} 个"));
+                foreach (var p in new[] { TaskPriority.High, TaskPriority.Medium, TaskPriority.Low })
+                    Assert.That(text, Does.Contain($"{TaskPriority.ChineseName(p)} {tasks.Count(t => t.YXJ == p)} 个"));
+                Assert.That(text, Does.Contain("耕地（farmland，字段 GDMJ）"));
+                foreach (var file in ProvincePackage.FileNames(r.Prefix).Where(f => Path.GetExtension(f) is not (".dbf" or ".shx" or ".cpg" or ".prj")).Append("chips/"))
+                    Assert.That(text, Does.Contain(file));
+                foreach (var f in TaskFields.For(tasks))
+                    Assert.That(text, Does.Contain($"  {f.Name}：{f.Caption}"));
+                Assert.That(text, Does.Contain("HCJG").And.Contain("construction（建(构)筑物）").And.Contain("pseudo（伪变化）"));
+                Assert.That(text, Does.Contain("\r\n").And.Not.Contain("\n\n"), "CRLF line ends");
+            });
+        }
+    }
+
     [Test]
     public void OneFolderPerProvinceWithEveryFile()
     {
         Assert.That(_results.Select(r => r.Province), Is.EqualTo(new[] { "13", "41" }));
-        Assert.That(Directory.GetDirectories(_dir.File("out/provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }));
+        Assert.That(Directory.GetDirectories(_dir.File("out/provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13_河北省", "41_河南省" }));
         foreach (var r in _results)
         {
-            var expected = ProvincePackage.FileNames.Append(PackageManifest.FileName).Append("chips");
+            Assert.That(r.Prefix, Is.EqualTo($"{r.Province}_2026Q3_"), "file names carry province and quarter");
+            Assert.That(File.Exists(Path.Combine(r.Folder, $"{r.Province}_2026Q3_tasks.shp")), Is.True);
+            var expected = ProvincePackage.FileNames(r.Prefix).Append(PackageManifest.FileName).Append("chips");
             Assert.That(Directory.GetFileSystemEntries(r.Folder).Select(Path.GetFileName), Is.EquivalentTo(expected), r.Province);
             Assert.That(r.TaskCount, Is.EqualTo(_tasks.Count(t => t.Province == r.Province)));
             Assert.That(r.Manifest.TaskCount, Is.EqualTo(r.TaskCount));
@@ -82,7 +129,7 @@ public class ProvincePackageTests
         int differing = 0;
         foreach (var t in _tasks)
         {
-            string folder = Path.Combine(_dir.File("out/provinces"), t.Province, "chips");
+            string folder = Path.Combine(_dir.File("out/provinces"), ProvincePackage.FolderName(t.Province), "chips");
             var frame = ChipWriter.FrameOf(t.Geometry, grid, new ChipOptions())!.Value;
             using var before = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_before.png"), out var format);
             using var after = Image.Load<Rgb24>(Path.Combine(folder, $"{t.JCBH}_after.png"));
@@ -114,18 +161,31 @@ public class ProvincePackageTests
     }
 
     [Test]
+    public void ManifestListsTheLayersThatWereChecked()
+    {
+        using var dir = new TempDir();
+        var layers = new[] { new ManifestLayer("基本农田", "permanent-basic-farmland", "YJJBNTMJ"), new ManifestLayer("矿区", "mining", "KCZY") };
+        var written = ProvincePackage.Write(dir.Path, TaskSamples.TwoProvinces(), TaskSamples.Gk39, new ProvincePackageOptions { Layers = layers });
+        foreach (var r in written)
+            Assert.That(PackageManifest.Read(Path.Combine(r.Folder, PackageManifest.FileName)).Layers, Is.EqualTo(layers), r.Province);
+        var none = ProvincePackage.Write(dir.File("none"), TaskSamples.TwoProvinces(), TaskSamples.Gk39);
+        Assert.That(PackageManifest.Read(Path.Combine(none[0].Folder, PackageManifest.FileName)).Layers, Is.Empty);
+    }
+
+    [Test]
     public void RewritingReplacesTheFolderWholeAndEmptyProvincesGetNone()
     {
         using var dir = new TempDir();
         var tasks = TaskSamples.TwoProvinces();
         ProvincePackage.Write(dir.Path, tasks, TaskSamples.Gk39);
-        File.WriteAllText(Path.Combine(dir.Path, "provinces", "41", "stale.txt"), "old");
+        File.WriteAllText(Path.Combine(dir.Path, "provinces", "41_河南省", "stale.txt"), "old");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "provinces", "41")); // a delivery named by code alone (older cdx)
         var henan = tasks.Where(t => t.Province == "41").ToList();
         var results = ProvincePackage.Write(dir.Path, henan, TaskSamples.Gk39);
         Assert.That(results.Select(r => r.Province), Is.EqualTo(new[] { "41" }));
-        Assert.That(File.Exists(Path.Combine(dir.Path, "provinces", "41", "stale.txt")), Is.False);
-        Assert.That(Directory.GetDirectories(Path.Combine(dir.Path, "provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13", "41" }),
-            "a province absent from this call is left alone; no scratch folders remain");
+        Assert.That(File.Exists(Path.Combine(dir.Path, "provinces", "41_河南省", "stale.txt")), Is.False);
+        Assert.That(Directory.GetDirectories(Path.Combine(dir.Path, "provinces")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "13_河北省", "41_河南省" }),
+            "a province absent from this call is left alone; the old code-only folder and scratch folders are gone");
         Assert.That(ProvincePackage.Write(dir.File("empty"), [], TaskSamples.Gk39), Is.Empty);
         Assert.That(Directory.GetDirectories(Path.Combine(dir.File("empty"), "provinces")), Is.Empty);
     }

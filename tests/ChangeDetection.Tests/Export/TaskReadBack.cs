@@ -25,6 +25,18 @@ internal static class TaskReadBack
                 double value = actual is string text ? double.Parse(text, CultureInfo.InvariantCulture) : Convert.ToDouble(actual, CultureInfo.InvariantCulture);
                 Assert.That(value, Is.EqualTo((double)expected).Within(1e-9), what);
             }
+            else if (f.Kind == TaskFieldKind.Date)
+            {
+                Assert.That(expected, Is.TypeOf<DateOnly>(), what);
+                var day = actual switch
+                {
+                    DateTime dt => DateOnly.FromDateTime(dt),
+                    DateOnly d => d,
+                    string text => DateOnly.ParseExact(text, TaskField.DateFormat, CultureInfo.InvariantCulture),
+                    var other => throw new AssertionException($"{what}: {other?.GetType().Name ?? "null"} is not a date"),
+                };
+                Assert.That(day, Is.EqualTo(expected), what);
+            }
             else
             {
                 Assert.That(Convert.ToString(actual, CultureInfo.InvariantCulture), Is.EqualTo(expected), what);

@@ -44,7 +44,7 @@ public class TaskWritersTests
     public void Cleanup() => _dir.Dispose();
 
     [TestCase("utf8", "UTF-8")]
-    [TestCase("gbk", "GB2312")]
+    [TestCase("gbk", "GBK")]
     public void ShapefileReadsBackFieldByFieldWithChineseText(string name, string cpg)
     {
         Assert.That(File.ReadAllText(_dir.File(name + ".cpg")).Trim(), Is.EqualTo(cpg));

@@ -1,3 +1,4 @@
+using ChangeDetection.Export;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 
@@ -130,6 +131,21 @@ public class RegionConfigTests
     {
         var e = Fails(Full.Replace(good, bad, StringComparison.Ordinal));
         Assert.That(e.Message, Does.Contain(expected).And.Contain("region.json"));
+    }
+
+    [Test]
+    public void DeliveryCrsComesFromTheOptionsThenTheConfigThenTheDefault()
+    {
+        var config = Load(Full.Replace("\"output\": \"out\",", "\"output\": \"out\", \"deliveryCrs\": \"gk6\",", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.DeliveryCrs, Is.EqualTo(DeliveryCrs.Parse("gk6")));
+            Assert.That(new RegionRun(config).DeliveryCrsSetting, Is.EqualTo(DeliveryCrs.Parse("gk6")));
+            Assert.That(new RegionRun(config, new RegionRunOptions { DeliveryCrs = DeliveryCrs.Parse("EPSG:4549") }).DeliveryCrsSetting.Epsg, Is.EqualTo(4549));
+            Assert.That(new RegionRun(Load(Full)).DeliveryCrsSetting, Is.EqualTo(DeliveryCrs.Default));
+        });
+        var e = Fails(Full.Replace("\"output\": \"out\",", "\"output\": \"out\", \"deliveryCrs\": \"EPSG:3857\",", StringComparison.Ordinal));
+        Assert.That(e.Message, Does.Contain("\"deliveryCrs\"").And.Contain("EPSG:3857").And.Contain("region.json"));
     }
 
     [Test]

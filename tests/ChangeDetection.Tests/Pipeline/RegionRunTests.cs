@@ -145,10 +145,10 @@ public class RegionRunTests
             Assert.That(columns, Is.SupersetOf(new[] { "JCBH", "XZQDM", "XZQMC", "TBMJ", "TBMJMU", "QSX", "HSX", "BHLX", "BHLXMC", "ZXD", "ZXDX", "ZXDY", "JD", "WD", "YJJBNTMJ", "GDMJ", "STHXMJ", "CZKFMJ", "YXJ" }));
             foreach (var (province, count) in result.TasksByProvince)
             {
-                string folder = Path.Combine(result.OutputFolder, "provinces", province);
+                string folder = Path.Combine(result.OutputFolder, "provinces", ChangeDetection.Export.ProvincePackage.FolderName(province));
                 var manifest = ChangeDetection.Export.PackageManifest.Read(Path.Combine(folder, "manifest.json"));
                 Assert.That(manifest.TaskCount, Is.EqualTo(count), province);
-                Assert.That(File.ReadAllLines(Path.Combine(folder, "tasks.csv")), Has.Length.EqualTo(count + 1), province);
+                Assert.That(File.ReadAllLines(Path.Combine(folder, ChangeDetection.Export.ProvincePackage.Prefix(province, manifest.Run!.Quarter) + "tasks.csv")), Has.Length.EqualTo(count + 1), province);
                 Assert.That(Directory.GetFiles(Path.Combine(folder, "chips"), "*.png"), Has.Length.EqualTo(2 * count), province);
             }
         });

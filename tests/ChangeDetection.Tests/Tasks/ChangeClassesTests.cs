@@ -30,8 +30,9 @@ public class ChangeClassesTests
         var fields = TaskFields.For(TaskSamples.TwoProvinces());
         Assert.That(fields.Select(f => Encoding.UTF8.GetByteCount(f.Name)), Is.All.LessThanOrEqualTo(10));
         Assert.That(fields.Select(f => f.Name), Is.Unique);
-        Assert.That(fields[^2].Name, Is.EqualTo("KCZY"));
-        Assert.That(fields[^1].Name, Is.EqualTo("YXJ"));
+        Assert.That(fields[^3].Name, Is.EqualTo("KCZY"));
+        Assert.That(fields[^2].Name, Is.EqualTo("YXJ"));
+        Assert.That(fields[^1].Name, Is.EqualTo("YXJDM"));
         var bad = TaskSamples.Make("410102", "中原区", TaskSamples.Square(0, 0, 1), extra: new Dictionary<string, double> { ["矿产资源"] = 1 });
         Assert.Throws<ChangeDetectionException>(() => TaskFields.For([bad]));
         var clash = TaskSamples.Make("410102", "中原区", TaskSamples.Square(0, 0, 1), extra: new Dictionary<string, double> { ["gdmj"] = 1 });

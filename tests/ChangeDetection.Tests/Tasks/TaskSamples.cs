@@ -50,7 +50,10 @@ internal static class TaskSamples
         };
     }
 
-    /// <summary>Seven tasks: five in Henan (41, two counties), two in Hebei (13); Chinese names, a hole, a custom layer.</summary>
+    /// <summary>
+    /// Seven tasks: five in Henan (41, two counties), two in Hebei (13); Chinese names, a hole, a custom
+    /// layer (on one task: empty on the others), and one task with two overlaps not checked (null).
+    /// </summary>
     public static IReadOnlyList<VerificationTask> TwoProvinces()
     {
         const double x0 = 39_554_000, y0 = 3_824_000;
@@ -60,7 +63,7 @@ internal static class TaskSamples
             Make("410102", "中原区", Square(x0 + 100, y0, 30, hole: true), "pond", farmland: 20),
             Make("410102", "中原区", Square(x0, y0 - 200, 25), "solar", extra: new Dictionary<string, double> { ["KCZY"] = 33.333 }),
             Make("410103", "二七区", Square(x0 + 300, y0 - 50, 60), "earthwork", eco: 5),
-            Make("410103", "二七区", Square(x0 + 400, y0 - 300, 20), "road"),
+            Make("410103", "二七区", Square(x0 + 400, y0 - 300, 20), "road") with { STHXMJ = null, CZKFMJ = null },
             Make("130102", "长安区", Square(x0 + 600, y0 - 100, 50), "vegetation", farmland: 0.001),
             Make("130102", "长安区", Square(x0 + 700, y0 - 100, 35), "unclassified"),
         };
