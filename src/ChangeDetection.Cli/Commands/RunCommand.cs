@@ -25,9 +25,8 @@ internal static class RunCommand
         var cmd = new Command(Name, "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo, threshold, json };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
-            var config = RegionConfig.Load(r.GetValue(region)!);
-            if (r.GetValue(threshold) is string rule)
-                config = config with { Detection = config.Detection with { Threshold = ParseThreshold(rule) } };
+            // Option values first: a usage error should not wait for the config and its files.
+            var rule = r.GetValue(threshold) is string t ? ParseThreshold(t) : (Kernels.ThresholdRule?)null;
             var options = new RegionRunOptions
             {
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
@@ -36,6 +35,8 @@ internal static class RunCommand
                     ? (c is >= 0 and <= 1 ? c : throw Usage.Error(Name, $"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1."))
                     : null,
             };
+            var config = RegionConfig.Load(r.GetValue(region)!);
+            if (rule is { } overridden) config = config with { Detection = config.Detection with { Threshold = overridden } };
             var run = new RegionRun(config, options);
             // A confidence with nothing to be confident about would be recorded in run.json but change nothing.
             if (options.PseudoConfidence is not null && run.ModelPath is null)
