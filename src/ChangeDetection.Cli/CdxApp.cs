@@ -15,6 +15,21 @@ internal static class CdxApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        var root = BuildRoot(stdout, stderr);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Name the help of the subcommand the user was typing: that is where its options are listed.
+            string? sub = ReferenceEquals(parsed.CommandResult.Command, root) ? null : parsed.CommandResult.Command.Name;
+            stderr.WriteLine($"cdx: {parsed.Errors[0].Message} {Usage.Hint(sub)}");
+            return BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>The root command with every subcommand, writing to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    {
         var root = new RootCommand("ChangeDetection: two dates of imagery in, verification tasks (核查任务) out.");
         root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
         root.Subcommands.Add(DetectCommand.Create(stdout, stderr));
@@ -30,14 +45,7 @@ internal static class CdxApp
         root.Subcommands.Add(WorkerCommand.Create(stdout, stderr));
         root.Subcommands.Add(EnqueueCommand.Create(stdout, stderr));
         root.Subcommands.Add(JobsCommand.Create(stdout, stderr));
-
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            stderr.WriteLine($"cdx: {parsed.Errors[0].Message} (see 'cdx --help')");
-            return BadInput;
-        }
-        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        return root;
     }
 
     /// <summary>Runs a command body and maps failures to the exit codes and one-line messages users see.</summary>

@@ -13,7 +13,7 @@ internal static class DetectCommand
         var before = new Option<string>("--before") { Description = "The earlier image (GeoTIFF).", Required = true };
         var after = new Option<string>("--after") { Description = "The later image (GeoTIFF); resampled onto the before grid when the grids differ.", Required = true };
         var output = new Option<string>("--out") { Description = "The change mask to write (GeoTIFF, uint8: 1 change, 0 none, 255 no data).", Required = true };
-        var detection = new DetectionOptionsBinding();
+        var detection = new DetectionOptionsBinding("detect");
         var cmd = new Command("detect", "Detect change between two dates and write the change mask.") { before, after, output };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>

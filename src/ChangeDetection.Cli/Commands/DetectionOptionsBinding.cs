@@ -4,8 +4,8 @@ using ChangeDetection.Kernels;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary>The detection options shared by <c>detect</c>, <c>eval</c> and later <c>run</c>.</summary>
-internal sealed class DetectionOptionsBinding
+/// <summary>The detection options shared by <c>detect</c> and <c>eval</c> (<paramref name="command"/>, named in usage errors).</summary>
+internal sealed class DetectionOptionsBinding(string command)
 {
     private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => 1024 };
     private readonly Option<string> _threshold = new("--threshold") { Description = "auto (default: the lower of Otsu's and Kittler–Illingworth's thresholds), otsu, ki, a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "auto" };
@@ -23,23 +23,31 @@ internal sealed class DetectionOptionsBinding
         foreach (var o in new Option[] { _tile, _threshold, _open, _close, _smooth, _ndvi, _water, _normalization, _register, _workers }) command.Options.Add(o);
     }
 
+    /// <summary>The options as given; a bad value is a usage error naming the command's help.</summary>
     public ChangeDetectionOptions Bind(ParseResult r)
     {
-        var options = new ChangeDetectionOptions
+        try
         {
-            TileSize = r.GetValue(_tile),
-            Threshold = ParseThreshold(r.GetValue(_threshold)!),
-            OpenRadius = r.GetValue(_open),
-            CloseRadius = r.GetValue(_close),
-            SmoothRadius = r.GetValue(_smooth),
-            Workers = r.GetValue(_workers),
-            NdviWeight = r.GetValue(_ndvi),
-            WaterWeight = r.GetValue(_water),
-            Register = r.GetValue(_register),
-            Normalization = ParseNormalization(r.GetValue(_normalization)!),
-        };
-        options.Validate();
-        return options;
+            var options = new ChangeDetectionOptions
+            {
+                TileSize = r.GetValue(_tile),
+                Threshold = ParseThreshold(r.GetValue(_threshold)!),
+                OpenRadius = r.GetValue(_open),
+                CloseRadius = r.GetValue(_close),
+                SmoothRadius = r.GetValue(_smooth),
+                Workers = r.GetValue(_workers),
+                NdviWeight = r.GetValue(_ndvi),
+                WaterWeight = r.GetValue(_water),
+                Register = r.GetValue(_register),
+                Normalization = ParseNormalization(r.GetValue(_normalization)!),
+            };
+            options.Validate();
+            return options;
+        }
+        catch (ChangeDetectionException e)
+        {
+            throw Usage.Error(command, e.Message);
+        }
     }
 
     private static RadiometricFit ParseNormalization(string text)

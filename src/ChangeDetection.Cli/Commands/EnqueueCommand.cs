@@ -21,7 +21,7 @@ internal static class EnqueueCommand
             new RegionRun(config).Check();
             var spec = JobStorageSpec.Parse(r.GetValue(storage));
             int? perJob = r.GetValue(tilesPerJob);
-            if (perJob is < 1) throw new ChangeDetectionException($"--tiles-per-job {perJob}: use 1 or more.");
+            if (perJob is < 1) throw Usage.Error("enqueue", $"--tiles-per-job {perJob}: use 1 or more.");
             var client = new BackgroundJobClient(spec.Open());
             string id = perJob is int n ? TileJobs.Enqueue(client, config.FilePath, n) : RegionJobs.Enqueue(client, config.FilePath);
             stdout.WriteLine($"enqueued job {id}{(perJob is int k ? $" (fan-out, {k} mask tiles per job)" : "")}: region {config.RegionCode} {config.RegionName}, {config.Quarter} ({config.FilePath}); storage {spec.Describe()}");

@@ -44,7 +44,7 @@ internal static class EvalCommand
         var classifier = new Option<string?>("--classifier") { Description = "Score the detector instead of the product: off (the detector mask alone), or loso/lopo (also with pseudo-change patches removed by a classifier trained leave-one-source-out or leave-one-group-out, never on the pair scored)." };
         var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
         var pixelModel = new Option<string?>("--pixel-model") { Description = "Also score the mask of this learned pixel model (cdx train --pixel-model), method pixel-model; pairs without the model's bands are skipped with a warning." };
-        var detection = new DetectionOptionsBinding();
+        var detection = new DetectionOptionsBinding("eval");
         var skipPixelLopo = new Option<bool>("--skip-pixel-lopo") { Description = "With --classifier lopo: score only the patch classifier, not the pixel model left out by group (which trains one model per group: minutes on two dozen pairs)." };
         var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel, skipPixelLopo };
         detection.AddTo(cmd);
@@ -53,11 +53,14 @@ internal static class EvalCommand
             var options = detection.Bind(r);
             string? mode = r.GetValue(classifier);
             if (mode is not (null or "off" or "loso" or "lopo"))
-                throw new ChangeDetectionException($"--classifier '{mode}' is not off, loso or lopo.");
+                throw Usage.Error("eval", $"--classifier '{mode}' is not off, loso or lopo.");
             if (mode is not null && r.GetValue(model) is not null)
-                throw new ChangeDetectionException("--model sets the classifier of the product score; --classifier scores the detector with classifiers trained on the other pairs. Give one of them.");
+                throw Usage.Error("eval", "--model sets the classifier of the product score; --classifier scores the detector with classifiers trained on the other pairs. Give one of them.");
             if (r.GetValue(pseudoConfidence) is double c && c is not (>= 0 and <= 1))
-                throw new ChangeDetectionException($"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1.");
+                throw Usage.Error("eval", $"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1.");
+            // As in cdx run: a confidence with no classifier to be confident would change nothing.
+            if (r.GetValue(pseudoConfidence) is not null && (mode == "off" || (mode is null && r.GetValue(model) == PatchClassifier.NoModel)))
+                throw Usage.Error("eval", $"--pseudo-confidence needs a patch classifier, and {(mode == "off" ? "--classifier off" : "--model none")} scores without one; drop --pseudo-confidence or give a model.");
             var list = Pairs(r.GetValue(pairs), r.GetValue(before), r.GetValue(after), r.GetValue(truth));
             bool asJson = r.GetValue(json);
 
@@ -91,7 +94,7 @@ internal static class EvalCommand
     {
         if (csv is not null) return PairList.Read(csv);
         if (before is null || after is null || truth is null)
-            throw new ChangeDetectionException("give either --pairs PAIRS.csv, or all of --before, --after and --truth.");
+            throw Usage.Error("eval", "give either --pairs PAIRS.csv, or all of --before, --after and --truth.");
         return [new LabelledPair("pair", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(truth))) ?? "pair", "") { Before = before, After = after, Truth = truth }];
     }
 

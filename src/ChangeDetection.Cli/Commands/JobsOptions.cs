@@ -25,11 +25,11 @@ internal static class JobsOptions
     };
 
     /// <summary>The storage of <paramref name="text"/> with the lost-job timeout of <paramref name="seconds"/>.</summary>
-    public static JobStorageSpec Spec(string? text, int seconds) =>
+    public static JobStorageSpec Spec(string command, string? text, int seconds) =>
         seconds is >= 5 and <= 86_400
             ? JobStorageSpec.Parse(text) with { InvisibilityTimeout = TimeSpan.FromSeconds(seconds) }
-            : throw new ChangeDetectionException($"--lost-job-timeout {seconds}: use 5..86400 seconds.");
+            : throw Usage.Error(command, $"--lost-job-timeout {seconds}: use 5..86400 seconds.");
 
-    public static int CheckWorkers(int n) =>
-        n is >= 1 and <= 64 ? n : throw new ChangeDetectionException($"--workers {n}: use 1..64 region jobs at once.");
+    public static int CheckWorkers(string command, int n) =>
+        n is >= 1 and <= 64 ? n : throw Usage.Error(command, $"--workers {n}: use 1..64 region jobs at once.");
 }

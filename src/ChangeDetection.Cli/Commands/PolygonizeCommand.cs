@@ -27,11 +27,11 @@ internal static class PolygonizeCommand
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             double min = r.GetValue(minArea);
-            if (min < 0 || double.IsNaN(min)) throw new ChangeDetectionException($"--min-area must be ≥ 0 m², got {min.ToString(CultureInfo.InvariantCulture)}.");
+            if (min < 0 || double.IsNaN(min)) throw Usage.Error("polygonize", $"--min-area must be ≥ 0 m², got {min.ToString(CultureInfo.InvariantCulture)}.");
             int? tileSize = r.GetValue(tile);
-            if (tileSize is <= 0) throw new ChangeDetectionException($"--tile must be a positive number of pixels, got {tileSize}.");
+            if (tileSize is <= 0) throw Usage.Error("polygonize", $"--tile must be a positive number of pixels, got {tileSize}.");
             double? tol = r.GetValue(simplify);
-            if (tol is < 0) throw new ChangeDetectionException("--simplify must be ≥ 0 m.");
+            if (tol is < 0) throw Usage.Error("polygonize", "--simplify must be ≥ 0 m.");
             string maskPath = r.GetValue(mask)!;
             if (!File.Exists(maskPath)) throw new ChangeDetectionException($"{maskPath}: no such file.");
 

@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using ChangeDetection.Pipeline;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C] [--crs gk3|gk6|image|EPSG:N]</c>.</summary>
+/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C] [--threshold RULE] [--crs gk3|gk6|image|EPSG:N] [--json]</c>.</summary>
 internal static class RunCommand
 {
+    private const string Name = "run";
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var region = new Argument<string>("region") { Description = "The region config (JSON)." };
@@ -16,28 +19,76 @@ internal static class RunCommand
         var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
         var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'), or 'none' for no classifier; overrides the config's \"model\" (default: the shipped models/classifier.zip)." };
-        var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5)." };
+        var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5). Without a model it is an error." };
+        var threshold = new Option<string?>("--threshold") { Description = "Threshold rule as in 'cdx detect' (auto, otsu, ki, a fixed score such as 2.5, or a percentile such as p97); overrides the config's detection.threshold and, like every detection setting, keys the run ledger." };
         var crs = ExportCommand.CrsOption();
-        var cmd = new Command("run", "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo, crs };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of text (progress stays on stderr)." };
+        var cmd = new Command(Name, "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo, threshold, crs, json };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
+            // Option values first: a usage error should not wait for the config and its files.
+            var rule = r.GetValue(threshold) is string t ? ParseThreshold(t) : (Kernels.ThresholdRule?)null;
             var delivery = ExportCommand.ParseCrs(r.GetValue(crs));
-            var config = RegionConfig.Load(r.GetValue(region)!);
             var options = new RegionRunOptions
             {
                 DeliveryCrs = delivery,
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
                 WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model),
                 PseudoConfidence = r.GetValue(pseudo) is double c
-                    ? (c is >= 0 and <= 1 ? c : throw new ChangeDetectionException($"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1."))
+                    ? (c is >= 0 and <= 1 ? c : throw Usage.Error(Name, $"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1."))
                     : null,
             };
-            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, options, p));
-            Summarise(stdout, config, result);
+            var config = RegionConfig.Load(r.GetValue(region)!);
+            if (rule is { } overridden) config = config with { Detection = config.Detection with { Threshold = overridden } };
+            var run = new RegionRun(config, options);
+            // A confidence with nothing to be confident about would be recorded in run.json but change nothing.
+            if (options.PseudoConfidence is not null && run.ModelPath is null)
+                throw Usage.Error(Name, $"--pseudo-confidence needs a patch classifier, and this run has none ({(options.Model is null ? $"{config.FilePath} says \"model\": \"none\"" : "--model none")}); drop --pseudo-confidence or give a model.");
+            var result = ConsoleProgress.Run(stderr, p => run.Execute(p));
+            if (r.GetValue(json)) JsonOutput.Write(stdout, SummaryJson(config, run, result));
+            else Summarise(stdout, config, result);
             return CdxApp.Ok;
         }));
         return cmd;
     }
+
+    private static Kernels.ThresholdRule ParseThreshold(string text)
+    {
+        try
+        {
+            return DetectionOptionsBinding.ParseThreshold(text);
+        }
+        catch (ChangeDetectionException e)
+        {
+            throw Usage.Error(Name, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The <c>--json</c> summary: what <see cref="Summarise"/> prints, with the run's threshold rule, model and
+    /// pseudo-change confidence (null without a model); the full record stays in <c>run.json</c>.
+    /// </summary>
+    internal static JsonObject SummaryJson(RegionConfig config, RegionRun run, RegionRunResult result) => new()
+    {
+        ["region"] = new JsonObject { ["code"] = config.RegionCode, ["name"] = config.RegionName, ["quarter"] = config.Quarter },
+        ["output"] = result.OutputFolder,
+        ["run_json"] = result.RunJson,
+        ["tiles"] = result.Tiles,
+        ["tiles_resumed"] = result.TilesResumed,
+        ["threshold_rule"] = run.Detection.Threshold.ToString(),
+        ["threshold"] = result.Threshold,
+        ["valid_pixels"] = result.ValidPixels,
+        ["changed_pixels"] = result.ChangedPixels,
+        ["model"] = run.ModelPath,
+        ["pseudo_confidence"] = run.ModelPath is null ? null : run.PseudoConfidence,
+        ["patches"] = result.Patches,
+        ["pseudo_patches"] = result.PseudoPatches,
+        ["tasks"] = result.TasksByProvince.Values.Sum(),
+        ["tasks_by_province"] = new JsonObject(result.TasksByProvince.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        ["mask"] = result.MaskPath,
+        ["outputs"] = JsonOutput.Strings(result.Outputs),
+        ["warnings"] = JsonOutput.Strings(result.Warnings),
+    };
 
     internal static void Summarise(TextWriter stdout, RegionConfig config, RegionRunResult result)
     {

@@ -19,15 +19,17 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Register the quarterly job of a schedule and run jobs, with the dashboard at /hangfire.") { schedule, storage, urls, token, workers, lostJobTimeout };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
+            // Option values before the schedule file: a usage error comes first.
+            var spec = JobsOptions.Spec("serve", r.GetValue(storage), r.GetValue(lostJobTimeout));
+            int workerCount = JobsOptions.CheckWorkers("serve", r.GetValue(workers));
             var s = Schedule.Load(r.GetValue(schedule)!);
-            var spec = JobsOptions.Spec(r.GetValue(storage), r.GetValue(lostJobTimeout));
             var options = new JobsHostOptions
             {
                 Storage = spec,
                 Schedule = s,
                 Urls = r.GetValue(urls)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Token = r.GetValue(token) ?? Environment.GetEnvironmentVariable(JobsHostOptions.TokenVariable),
-                WorkerCount = JobsOptions.CheckWorkers(r.GetValue(workers)),
+                WorkerCount = workerCount,
             };
             using var app = JobsHost.BuildServe(options);
             app.Start();

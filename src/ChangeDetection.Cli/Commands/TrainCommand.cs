@@ -48,19 +48,19 @@ internal static class TrainCommand
             if (pixelPath is not null)
             {
                 if (r.GetValue(pairs) is not string pixelPairs)
-                    throw new ChangeDetectionException("--pixel-model trains on the labelled pixels of real pairs: give --pairs PAIRS.csv.");
+                    throw Usage.Error("train", "--pixel-model trains on the labelled pixels of real pairs: give --pairs PAIRS.csv.");
                 TrainPixelModel(stdout, pixelPairs, Path.GetFullPath(pixelPath), r.GetValue(seed));
                 if (r.GetValue(output) is null) return CdxApp.Ok;
             }
             if (r.GetValue(output) is null)
-                throw new ChangeDetectionException("Give --out MODEL.zip (the patch classifier) and/or --pixel-model PIXEL.zip (the pixel model, with --pairs).");
+                throw Usage.Error("train", "Give --out MODEL.zip (the patch classifier) and/or --pixel-model PIXEL.zip (the pixel model, with --pairs).");
             var trainSeeds = r.GetValue(seeds) is string ss ? ParseSeeds(ss, "--synthetic-seeds") : [];
             string? labelFile = r.GetValue(labels);
             var resultFiles = r.GetValue(results) ?? [];
             var runFolders = r.GetValue(runs) ?? [];
             string? pairList = r.GetValue(pairs);
             if (trainSeeds.Length == 0 && labelFile is null && resultFiles.Length == 0 && pairList is null)
-                throw new ChangeDetectionException("Nothing to train on: give --synthetic-seeds, --labels, --pairs, or --results with --run.");
+                throw Usage.Error("train", "Nothing to train on: give --synthetic-seeds, --labels, --pairs, or --results with --run.");
             var realPairs = pairList is null ? [] : Evaluation.PairList.Read(pairList);
             IReadOnlyList<LabelledFeatures> labelled = labelFile is null ? [] : FeatureTable.Read(labelFile);
             // Verification results first: a wrong file or run folder is reported before minutes of synthetic regions.
@@ -73,7 +73,7 @@ internal static class TrainCommand
                 {
                     "lightgbm" => ClassifierTrainer.LightGbm,
                     "fasttree" => ClassifierTrainer.FastTree,
-                    var other => throw new ChangeDetectionException($"--trainer: '{other}' is not a trainer; use lightgbm or fasttree."),
+                    var other => throw Usage.Error("train", $"--trainer: '{other}' is not a trainer; use lightgbm or fasttree."),
                 },
             };
             string model = Path.GetFullPath(r.GetValue(output)!);
@@ -173,14 +173,14 @@ internal static class TrainCommand
     {
         if (resultFiles.Length == 0)
         {
-            if (runFolders.Length > 0) throw new ChangeDetectionException("--run names the run of --results FILE; give the results too.");
-            if (column is not null) throw new ChangeDetectionException("--result-column applies to --results; give the results too.");
+            if (runFolders.Length > 0) throw Usage.Error("train", "--run names the run of --results FILE; give the results too.");
+            if (column is not null) throw Usage.Error("train", "--result-column applies to --results; give the results too.");
             return [];
         }
         if (runFolders.Length == 0)
-            throw new ChangeDetectionException("--results needs --run RUN_DIR: the output folder of the 'cdx run' its tasks were exported from.");
+            throw Usage.Error("train", "--results needs --run RUN_DIR: the output folder of the 'cdx run' its tasks were exported from.");
         if (runFolders.Length != 1 && runFolders.Length != resultFiles.Length)
-            throw new ChangeDetectionException($"{resultFiles.Length} --results and {runFolders.Length} --run: give one --run per --results (in the same order), or one --run for all.");
+            throw Usage.Error("train", $"{resultFiles.Length} --results and {runFolders.Length} --run: give one --run per --results (in the same order), or one --run for all.");
         var all = new List<FeedbackExamples>();
         for (int i = 0; i < resultFiles.Length; i++)
         {
@@ -215,8 +215,8 @@ internal static class TrainCommand
     private static long[] ParseSeeds(string text, string option)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ChangeDetectionException($"{option}: no seeds given.");
+        if (parts.Length == 0) throw Usage.Error("train", $"{option}: no seeds given.");
         return parts.Select(p => long.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
-            ? v : throw new ChangeDetectionException($"{option}: '{p}' is not an integer seed.")).ToArray();
+            ? v : throw Usage.Error("train", $"{option}: '{p}' is not an integer seed.")).ToArray();
     }
 }

@@ -15,8 +15,8 @@ internal static class WorkerCommand
         var cmd = new Command("worker", "Run region jobs from the job storage (start several against one PostgreSQL to scale out).") { storage, workers, lostJobTimeout };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
-            var spec = JobsOptions.Spec(r.GetValue(storage), r.GetValue(lostJobTimeout));
-            var options = new JobsHostOptions { Storage = spec, WorkerCount = JobsOptions.CheckWorkers(r.GetValue(workers)) };
+            var spec = JobsOptions.Spec("worker", r.GetValue(storage), r.GetValue(lostJobTimeout));
+            var options = new JobsHostOptions { Storage = spec, WorkerCount = JobsOptions.CheckWorkers("worker", r.GetValue(workers)) };
             using var host = JobsHost.BuildWorker(options);
             host.Start();
             stdout.WriteLine($"cdx worker {options.ServerName}: storage {spec.Describe()}; {options.WorkerCount} region job(s) at once; Ctrl+C to stop");

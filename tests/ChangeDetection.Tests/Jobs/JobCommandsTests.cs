@@ -34,7 +34,7 @@ public sealed class JobCommandsTests
         (_, stdout, _) = Cdx("jobs", "--storage", storage);
         Assert.That(stdout, Does.Contain("fan-out " + dir.File("region/region.json") + " (4 tiles per job)"));
         (code, _, stderr) = Cdx("enqueue", dir.File("region/region.json"), "--storage", storage, "--tiles-per-job", "0");
-        Assert.That((code, stderr.Trim()), Is.EqualTo((2, "cdx: --tiles-per-job 0: use 1 or more.")));
+        Assert.That((code, stderr.Trim()), Is.EqualTo((2, "cdx: --tiles-per-job 0: use 1 or more. (see 'cdx enqueue --help')")));
     }
 
     [Test]
