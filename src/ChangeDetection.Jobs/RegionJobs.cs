@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ChangeDetection;
 using ChangeDetection.Pipeline;
 using Hangfire;
 
@@ -18,9 +19,21 @@ public sealed class RegionJobs
     {
         // The quarter, scenes and output folder all come from the config.
         var config = RegionConfig.Load(regionConfig);
-        using var held = RegionLock.TryAcquire(config.Output);
-        if (held is null) return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
-        var result = RegionRun.Run(config, new RegionRunOptions());
+        RegionRunResult result;
+        try
+        {
+            // The run takes the region lock itself: only a lock held by another run means skip.
+            result = RegionRun.Run(config, new RegionRunOptions());
+        }
+        catch (RegionBusyException)
+        {
+            return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
+        }
+        catch (Exception e) when (Failures.AsUserError(e) is { } user && !ReferenceEquals(user, e))
+        {
+            // The job fails with the one line an operator can act on (disk full, folder not writable, a corrupt block found by a parallel loop).
+            throw user;
+        }
         return $"{config.RegionCode} {config.Quarter}: {result.Patches} patches, {result.TasksByProvince.Values.Sum()} tasks; {result.RunJson}";
     }
 

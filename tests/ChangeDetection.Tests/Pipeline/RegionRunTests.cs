@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace ChangeDetection.Tests.Pipeline;
 
 [TestFixture]
-public class RegionRunTests
+public partial class RegionRunTests
 {
     private static TempDir _sample = null!;
     private static RegionConfig _config = null!;
