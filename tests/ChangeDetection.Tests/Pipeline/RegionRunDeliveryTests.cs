@@ -133,4 +133,34 @@ public partial class RegionRunTests
             Assert.That(Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Where(e => e.Contains(".partial", StringComparison.Ordinal)), Is.Empty);
         });
     }
+
+    /// <summary>A tile that went bad on disk after pass 1, found by the parallel mask pass of a resumed run.</summary>
+    [Test]
+    public void A_corrupt_block_found_mid_run_by_the_parallel_mask_pass_is_one_line_exit_2_naming_the_file()
+    {
+        using var dir = new TempDir();
+        string region = dir.File("region");
+        foreach (var f in Directory.GetFiles(_sample.Path, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(region, Path.GetRelativePath(_sample.Path, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+            File.SetLastWriteTimeUtc(to, File.GetLastWriteTimeUtc(f));
+        }
+        var config = RegionConfig.Load(Path.Combine(region, "region.json"));
+        string output = dir.File("out");
+        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(config, Options(output, workers: 1) with { Model = "none", StopAfterMaskTiles = 1 }));
+        ChangeDetection.Tests.Raster.CorruptTiles.BreakLastTile(config.After.Path);
+
+        var thrown = Assert.Catch(() => RegionRun.Run(config, Options(output) with { Model = "none" }));
+        Assert.That(thrown, Is.TypeOf<AggregateException>(), "found inside a parallel loop");
+        var (code, _, stderr) = ChangeDetection.Tests.Cli.CdxRunner.Cdx("run", config.FilePath, "--out", output, "--tile", "128", "--model", "none");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2), stderr);
+            var errors = stderr.Split('\n').Where(l => l.StartsWith("cdx:", StringComparison.Ordinal)).ToList();
+            Assert.That(errors, Has.Count.EqualTo(1), stderr);
+            Assert.That(errors[0], Does.Contain(config.After.Path).And.Contain("corrupt"));
+        });
+    }
 }
