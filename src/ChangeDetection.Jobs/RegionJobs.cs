@@ -29,13 +29,20 @@ public sealed class RegionJobs
         {
             return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
         }
-        catch (Exception e) when (Failures.AsUserError(e) is { } user && !ReferenceEquals(user, e))
+        catch (Exception e) when (AsReported(e) is { } user)
         {
-            // The job fails with the one line an operator can act on (disk full, folder not writable, a corrupt block found by a parallel loop).
             throw user;
         }
         return $"{config.RegionCode} {config.Quarter}: {result.Patches} patches, {result.TasksByProvince.Values.Sum()} tasks; {result.RunJson}";
     }
+
+    /// <summary>
+    /// The user error a job should fail with instead of <paramref name="e"/> (a full disk, a folder that cannot be
+    /// written, a corrupt block wrapped by a parallel loop), so the dashboard shows the one line an operator can act
+    /// on; null when <paramref name="e"/> is already that, or a bug.
+    /// </summary>
+    internal static ChangeDetectionException? AsReported(Exception e) =>
+        Failures.AsUserError(e) is { } user && !ReferenceEquals(user, e) ? user : null;
 
     /// <summary>Enqueues a run of <paramref name="regionConfig"/>; the path is made absolute so any worker sharing the storage can find it.</summary>
     public static string Enqueue(IBackgroundJobClient client, string regionConfig)

@@ -478,9 +478,9 @@ public sealed partial class RegionRun
             if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject old)
                 previous = old["status"]?.GetValue<string>() == "complete" ? old : old["previous"]?.DeepClone();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // An unreadable record describes nothing: there is no previous set to point to.
+            // An unreadable record (or a "status" that is not text) describes nothing: there is no previous set to point to.
         }
         var json = new JsonObject
         {

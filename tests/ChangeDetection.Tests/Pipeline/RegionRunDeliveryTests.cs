@@ -90,23 +90,15 @@ public partial class RegionRunTests
     [Category("Slow")]
     public void A_rerun_killed_during_export_leaves_the_old_complete_set_and_resumes_to_identical_bytes()
     {
-        string cdx = Path.Combine(AppContext.BaseDirectory, "cdx.dll");
-        Assert.That(File.Exists(cdx), Is.True, $"{cdx} is built next to the tests");
         using var dir = new TempDir();
         string output = dir.File("out");
         RegionRun.Run(_config, Options(output));
         var old = DeliveredSet(output);
         string oldRecord = File.ReadAllText(Path.Combine(output, "run.json"));
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cdx, "run", _config.FilePath, "--out", output, "--tile", "128", "--workers", "2", "--write-mask", "--force", "--model", "none" }) psi.ArgumentList.Add(a);
         bool killedInExport;
-        using (var child = Process.Start(psi)!)
+        using (var child = StartCdx("run", _config.FilePath, "--out", output, "--tile", "128", "--workers", "2", "--write-mask", "--force", "--model", "none"))
         {
-            child.OutputDataReceived += (_, _) => { };
-            child.ErrorDataReceived += (_, _) => { };
-            child.BeginOutputReadLine();
-            child.BeginErrorReadLine();
             string staging = Path.Combine(output, ".work", $"delivery.partial-{child.Id}");
             var clock = Stopwatch.StartNew();
             // Kill once the staged set holds its first province package: the export stage is well under way.
