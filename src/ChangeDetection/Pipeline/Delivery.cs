@@ -140,6 +140,6 @@ internal sealed partial class Delivery : IDisposable
     private static string OldFolder(string output) => Path.Combine(output, ".work", "delivery.old");
 
     /// <summary>A scratch name of <see cref="AtomicFile"/>, <see cref="ProvincePackage"/> or an older cdx (<c>mask.tif.partial</c>).</summary>
-    [GeneratedRegex(@"\.(partial|old)(-\d+)?$")]
+    [GeneratedRegex(@"\.partial(-\d+)?$|\.old-\d+$")]
     private static partial Regex Leftover();
 }
