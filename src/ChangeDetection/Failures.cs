@@ -11,6 +11,7 @@ public static class Failures
     // errno values as .NET reports them in IOException.HResult on Unix (Linux numbering; 35 is macOS's EWOULDBLOCK).
     private const int EWouldBlockLinux = 11, EWouldBlockMac = 35, ENoSpc = 28, ERoFs = 30, EDQuot = 122;
     // Win32 codes inside an HRESULT 0x8007xxxx.
+    private const int SqliteFull = 13, SqliteReadOnly = 8;
     private const int SharingViolation = 32, LockViolation = 33, HandleDiskFull = 39, DiskFull = 112;
 
     /// <summary>
@@ -69,6 +70,9 @@ public static class Failures
             UnauthorizedAccessException => new ChangeDetectionException($"{Trim(e.Message)}: permission denied; fix the permissions of that file or folder, or choose another output folder (--out).", e),
             IOException io when IsDiskFull(io) => new ChangeDetectionException($"{Trim(io.Message)}: the disk is full; free space on it or choose an output folder on another disk (--out), then run again (finished work resumes).", e),
             IOException io when IsReadOnlyFileSystem(io) => new ChangeDetectionException($"{Trim(io.Message)}: the file system is read-only; choose a writable output folder (--out).", e),
+            // SQLite (run ledger, GeoPackages): SQLITE_FULL and SQLITE_READONLY are the disk's, not the code's.
+            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteFull } => new ChangeDetectionException($"{Trim(e.Message)}: the disk is full; free space on it or choose an output folder on another disk (--out), then run again (finished work resumes).", e),
+            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteReadOnly } => new ChangeDetectionException($"{Trim(e.Message)}: the database cannot be written; choose a writable output folder (--out).", e),
             FileNotFoundException or DirectoryNotFoundException => new ChangeDetectionException($"{Trim(e.Message)} Check the path.", e),
             _ => null,
         };

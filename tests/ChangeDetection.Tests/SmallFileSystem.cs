@@ -28,8 +28,17 @@ internal sealed class SmallFileSystem : IDisposable
         return fs;
     }
 
-    /// <summary>Fills the free space with one file, so the next write fails with "no space left".</summary>
-    public void Fill()
+    /// <summary>Fills the free space with one file but <paramref name="leaveBytes"/>, so that a larger write fails with "no space left".</summary>
+    public void Fill(long leaveBytes = 0)
+    {
+        FillAll();
+        if (leaveBytes <= 0) return;
+        var info = new FileInfo(File(".filler"));
+        using var filler = new FileStream(info.FullName, FileMode.Open, FileAccess.Write);
+        filler.SetLength(Math.Max(0, info.Length - leaveBytes));
+    }
+
+    private void FillAll()
     {
         var block = new byte[4096];
         using var filler = new FileStream(File(".filler"), FileMode.Create, FileAccess.Write, FileShare.None, 1);

@@ -155,4 +155,27 @@ public partial class RegionRunTests
             Assert.That(errors[0], Does.Contain(config.After.Path).And.Contain("corrupt"));
         });
     }
+
+    [Test]
+    public void A_rerun_that_fills_the_disk_during_export_is_exit_2_and_leaves_the_old_set_whole()
+    {
+        using var fs = SmallFileSystem.MountOrIgnore(16 * 1024);
+        string output = fs.File("out");
+        var first = ChangeDetection.Tests.Cli.CdxRunner.Cdx("run", _config.FilePath, "--out", output, "--tile", "128");
+        Assert.That(first.Code, Is.Zero, first.Err);
+        var old = DeliveredSet(output);
+        // Room for run.json's "running" record, not for a new set of packages.
+        fs.Fill(leaveBytes: 64 * 1024);
+        var (code, _, stderr) = ChangeDetection.Tests.Cli.CdxRunner.Cdx("export", output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2), stderr);
+            var errors = stderr.Split('\n').Where(l => l.StartsWith("cdx:", StringComparison.Ordinal)).ToList();
+            Assert.That(errors, Has.Count.EqualTo(1), stderr);
+            Assert.That(errors[0], Does.Contain("full").Or.Contain("no space"));
+            Assert.That(DeliveredSet(output), Is.EqualTo(old), "the old set, whole");
+            Assert.That(RunRecord(output).GetProperty("status").GetString(), Is.EqualTo("running"), "run.json does not claim a new set");
+            Assert.That(Directory.GetDirectories(Path.Combine(output, ".work")).Where(d => d.Contains("delivery", StringComparison.Ordinal)), Is.Empty, "the staged set is thrown away");
+        });
+    }
 }
