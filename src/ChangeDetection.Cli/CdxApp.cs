@@ -55,18 +55,15 @@ internal static class CdxApp
         {
             return body();
         }
-        catch (ChangeDetectionException e)
+        catch (Exception e) when (Failures.AsUserError(e) is { } user)
         {
-            stderr.WriteLine($"cdx: {e.Message}");
+            // Parallel loops wrap failures in AggregateException: Failures unwraps them here, the one place.
+            stderr.WriteLine($"cdx: {user.Message}");
             return BadInput;
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception caught)
         {
-            stderr.WriteLine($"cdx: {e.Message}");
-            return BadInput;
-        }
-        catch (Exception e)
-        {
+            var e = Failures.Unwrap(caught);
             stderr.WriteLine($"cdx: internal error: {e.GetType().Name}: {e.Message}");
             if (Environment.GetEnvironmentVariable("CDX_DEBUG") == "1") stderr.WriteLine(e);
             else stderr.WriteLine("cdx: this is a bug; set CDX_DEBUG=1 for details and report it.");

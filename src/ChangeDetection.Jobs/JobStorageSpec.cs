@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
+using Npgsql;
 
 namespace ChangeDetection.Jobs;
 
@@ -70,6 +71,7 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
                     Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
                     return new SQLiteStorage(Target, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval });
                 default:
+                    ProbePostgres();
                     var options = new PostgreSqlStorageOptions
                     {
                         QueuePollInterval = QueuePollInterval, PrepareSchemaIfNecessary = true,
@@ -81,6 +83,39 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
         catch (Exception e) when (e is not ChangeDetectionException and not OutOfMemoryException)
         {
             throw new ChangeDetectionException($"--storage {Describe()}: cannot open the job storage ({e.GetType().Name}: {e.Message}).", e);
+        }
+    }
+
+    /// <summary>How long to wait for PostgreSQL to answer before saying so (the connection string's own Timeout when shorter).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// One connection before Hangfire's: Hangfire.PostgreSql retries a server that does not answer for
+    /// about a minute, silently, and then fails with a raw Npgsql error.
+    /// </summary>
+    private void ProbePostgres()
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(Target);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChangeDetectionException($"--storage {Describe()}: not a valid PostgreSQL connection string ({e.Message}).", e);
+        }
+        int seconds = Math.Max(1, (int)Math.Ceiling(ConnectTimeout.TotalSeconds));
+        builder.Timeout = builder.Timeout > 0 ? Math.Min(builder.Timeout, seconds) : seconds;
+        try
+        {
+            using var connection = new NpgsqlConnection(builder.ConnectionString);
+            connection.Open();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            string server = $"{builder.Host ?? "localhost"}:{builder.Port}";
+            string why = (e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message}: {inner.Message}" : e.Message).ReplaceLineEndings(" ");
+            throw new ChangeDetectionException($"--storage {Describe()}: PostgreSQL at {server} does not answer as a database ({why}); check that the server runs and that the host, port, database and credentials are right, then try again.", e);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ChangeDetection;
 using ChangeDetection.Pipeline;
 using Hangfire;
 
@@ -19,11 +20,30 @@ public sealed class RegionJobs
     {
         // The quarter, scenes and output folder all come from the config.
         var config = RegionConfig.Load(regionConfig);
-        using var held = RegionLock.TryAcquire(config.Output);
-        if (held is null) return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
-        var result = RegionRun.Run(config, new RegionRunOptions());
+        RegionRunResult result;
+        try
+        {
+            // The run takes the region lock itself: only a lock held by another run means skip.
+            result = RegionRun.Run(config, new RegionRunOptions());
+        }
+        catch (RegionBusyException)
+        {
+            return $"{config.RegionCode} {config.Quarter}: skipped, another job is running this region now ({config.Output})";
+        }
+        catch (Exception e) when (AsReported(e) is { } user)
+        {
+            throw user;
+        }
         return $"{config.RegionCode} {config.Quarter}: {result.Patches} patches, {result.TasksByProvince.Values.Sum()} tasks; {result.RunJson}";
     }
+
+    /// <summary>
+    /// The user error a job should fail with instead of <paramref name="e"/> (a full disk, a folder that cannot be
+    /// written, a corrupt block wrapped by a parallel loop), so the dashboard shows the one line an operator can act
+    /// on; null when <paramref name="e"/> is already that, or a bug.
+    /// </summary>
+    internal static ChangeDetectionException? AsReported(Exception e) =>
+        Failures.AsUserError(e) is { } user && !ReferenceEquals(user, e) ? user : null;
 
     /// <summary>Enqueues a run of <paramref name="regionConfig"/>; the path is made absolute so any worker sharing the storage can find it.</summary>
     public static string Enqueue(IBackgroundJobClient client, string regionConfig)

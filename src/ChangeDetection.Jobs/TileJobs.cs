@@ -29,7 +29,15 @@ public sealed class TileJobs
     public int FanOut(string regionConfig, int tilesPerJob, PerformContext? context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        int tiles = new RegionRun(RegionConfig.Load(regionConfig)).PrepareMask();
+        int tiles;
+        try
+        {
+            tiles = new RegionRun(RegionConfig.Load(regionConfig)).PrepareMask();
+        }
+        catch (Exception e) when (RegionJobs.AsReported(e) is { } user)
+        {
+            throw user;
+        }
         var client = new BackgroundJobClient(context.Storage);
         for (int first = 0; first < tiles; first += tilesPerJob)
         {
@@ -44,7 +52,15 @@ public sealed class TileJobs
     public string RunTiles(string regionConfig, int first, int count, PerformContext? context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var result = new RegionRun(RegionConfig.Load(regionConfig)).RunMaskBatch(first, count, "job:" + context.BackgroundJob.Id);
+        MaskBatchResult result;
+        try
+        {
+            result = new RegionRun(RegionConfig.Load(regionConfig)).RunMaskBatch(first, count, "job:" + context.BackgroundJob.Id);
+        }
+        catch (Exception e) when (RegionJobs.AsReported(e) is { } user)
+        {
+            throw user;
+        }
         if (!result.JoinClaimed) return $"{result.Finished} of {result.Tiles} tiles finished";
         string join = RegionJobs.Enqueue(new BackgroundJobClient(context.Storage), regionConfig);
         return $"all {result.Tiles} tiles finished; join job {join}";

@@ -25,6 +25,10 @@ internal static class DemoCommand
             var options = new SyntheticRegionOptions { Size = r.GetValue(size), Seed = r.GetValue(seed) };
             if (!SampleIsCurrent(dir, options))
             {
+                RefuseUnlessDemoFolder(dir);
+                // Marked before generating: a generation cut short is still recognised as a demo next time.
+                Directory.CreateDirectory(dir);
+                File.WriteAllText(Path.Combine(dir, MarkerName), "made by cdx demo; 'cdx demo --out' may overwrite this folder\n");
                 stdout.WriteLine($"generating the sample region ({options.Size} × {options.Size} px, seed {options.Seed}) in {dir}");
                 ConsoleProgress.Run(stderr, p => SyntheticRegion.Generate(dir, options, p));
             }
@@ -44,6 +48,35 @@ internal static class DemoCommand
             return CdxApp.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>The file <c>cdx demo</c> leaves in its folder: only such a folder (or an empty one) is written over.</summary>
+    internal const string MarkerName = ".cdx-demo";
+
+    /// <summary>
+    /// Refuses to generate into a folder that is neither empty nor a demo (marker, or a sample's
+    /// <c>synthetic.json</c>): it could hold a real region's <c>before.tif</c>/<c>after.tif</c>.
+    /// </summary>
+    private static void RefuseUnlessDemoFolder(string dir)
+    {
+        if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return;
+        if (File.Exists(Path.Combine(dir, MarkerName)) || IsSample(Path.Combine(dir, "synthetic.json"))) return;
+        throw new ChangeDetectionException($"{dir}: this folder is not empty and holds no demo made by 'cdx demo'; the demo would overwrite its files (before.tif, after.tif, region.json). Choose an empty or new folder with --out.");
+    }
+
+    private static bool IsSample(string record)
+    {
+        if (!File.Exists(record)) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("generator", out var g) && g.ValueKind == System.Text.Json.JsonValueKind.String && g.GetString() == "cdx sample";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The sample is reused when its record says it was made with the same size and seed.</summary>

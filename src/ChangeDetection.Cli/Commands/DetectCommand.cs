@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Detection;
+using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.Cli.Commands;
@@ -20,12 +21,15 @@ internal static class DetectCommand
         {
             var options = detection.Bind(r);
             using var pair = ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!);
-            var result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, r.GetValue(output)!, options, p));
+            // Written under a temporary name and renamed: killed or failed mid-way, the old mask stays whole.
+            string maskPath = Path.GetFullPath(r.GetValue(output)!);
+            ChangeDetectionResult result = null!;
+            AtomicFile.Write(maskPath, tmp => result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, tmp, options, p)));
             var ci = CultureInfo.InvariantCulture;
             stdout.WriteLine(string.Create(ci, $"threshold: {result.Threshold:G6} ({options.Threshold})"));
             stdout.WriteLine(string.Create(ci, $"changed: {result.ChangedPixels} of {result.ValidPixels} valid pixels ({100.0 * result.ChangedPixels / Math.Max(1, result.ValidPixels):0.##} %)"));
             stdout.WriteLine($"bands: {string.Join(", ", result.Bands.Select(b => b.Name()))}{(pair.AfterResampled ? " (after image resampled onto the before grid)" : "")}");
-            stdout.WriteLine($"mask: {result.MaskPath}");
+            stdout.WriteLine($"mask: {maskPath}");
             return CdxApp.Ok;
         }));
         return cmd;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ChangeDetection.Export;
+using ChangeDetection.Pipeline;
 using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Vectorization;
 
@@ -50,7 +51,8 @@ internal static class PolygonizeCommand
                 FillHolesBelowMinArea = r.GetValue(fillHoles),
             });
             string outPath = r.GetValue(output)!;
-            GeoPackagePatchWriter.Write(outPath, patches, reader.Info.Crs);
+            // Under a temporary name, then renamed: a failed write (a full disk) leaves the old file whole.
+            AtomicFile.Write(outPath, tmp => GeoPackagePatchWriter.Write(tmp, patches, reader.Info.Crs));
             double total = patches.Sum(p => p.AreaM2);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{outPath}: {patches.Count} patches ({components.Count} components, {components.Count - patches.Count} below {min} m²), {total:F1} m² = {Geo.AreaUnits.ToMu(total):F2} 亩, {reader.Info.Crs}, {clock.Elapsed.TotalSeconds:F2} s"));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Classification;
+using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.Cli.Commands;
@@ -121,7 +122,7 @@ internal static class TrainCommand
                     report += heldReport;
                 }
                 string metrics = MetricsPath(model);
-                File.WriteAllText(metrics, report);
+                AtomicFile.WriteAllText(metrics, report);
                 stdout.WriteLine();
                 stdout.WriteLine(string.Create(ci, $"model: {model} (feature schema {PatchFeatures.SchemaVersion})"));
                 stdout.WriteLine($"metrics: {metrics}");

@@ -20,13 +20,27 @@ public sealed record ChipOptions
     public int MinMarginPixels { get; init; } = 32;
     /// <summary>Small chips are enlarged by a whole factor (nearest neighbour, up to 8×) until their larger side reaches this many PNG pixels.</summary>
     public int MinSidePixels { get; init; } = 256;
+    /// <summary>
+    /// Large chips (a patch kilometres long) are reduced by a whole factor (every n-th image pixel) until their
+    /// larger side is at most this many PNG pixels, so a chip never needs more memory than such a square.
+    /// </summary>
+    public int MaxSidePixels { get; init; } = 2048;
 }
 
-/// <summary>Where a chip was cut: the window on the pair grid and the whole enlargement factor.</summary>
-public readonly record struct ChipFrame(PixelWindow Window, int Scale)
+/// <summary>
+/// Where a chip was cut: the window on the pair grid, the whole enlargement factor (PNG pixels per
+/// image pixel) and the whole reduction step (image pixels per PNG pixel); one of the two is 1.
+/// </summary>
+public readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step = 1)
 {
-    public int Width => Window.Width * Scale;
-    public int Height => Window.Height * Scale;
+    /// <summary>Image pixels sampled across (every <see cref="Step"/>-th of the window).</summary>
+    public int SampledWidth => (Window.Width + Step - 1) / Step;
+    /// <summary>Image pixels sampled down.</summary>
+    public int SampledHeight => (Window.Height + Step - 1) / Step;
+    /// <summary>PNG width in pixels.</summary>
+    public int Width => checked(SampledWidth * Scale);
+    /// <summary>PNG height in pixels.</summary>
+    public int Height => checked(SampledHeight * Scale);
 }
 
 /// <summary>
@@ -49,13 +63,18 @@ public static class ChipWriter
         var e = geometry.EnvelopeInternal;
         var (c0, r0) = grid.Transform.MapToPixel(e.MinX, e.MaxY);
         var (c1, r1) = grid.Transform.MapToPixel(e.MaxX, e.MinY);
-        int x0 = (int)Math.Floor(Math.Min(c0, c1) + 1e-9), x1 = (int)Math.Ceiling(Math.Max(c0, c1) - 1e-9);
-        int y0 = (int)Math.Floor(Math.Min(r0, r1) + 1e-9), y1 = (int)Math.Ceiling(Math.Max(r0, r1) - 1e-9);
-        int side = Math.Max(Math.Max(x1 - x0, y1 - y0), 1);
-        int margin = Math.Max(options.MinMarginPixels, (int)Math.Ceiling(options.MarginFraction * side));
-        var window = new PixelWindow(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin).Intersect(grid.Bounds);
-        if (window.IsEmpty) return null;
+        // In long, clamped near the grid: a geometry far off (or huge) must not overflow int.
+        long x0 = Pixel(Math.Floor(Math.Min(c0, c1) + 1e-9), grid.Width), x1 = Pixel(Math.Ceiling(Math.Max(c0, c1) - 1e-9), grid.Width);
+        long y0 = Pixel(Math.Floor(Math.Min(r0, r1) + 1e-9), grid.Height), y1 = Pixel(Math.Ceiling(Math.Max(r0, r1) - 1e-9), grid.Height);
+        long side = Math.Max(Math.Max(x1 - x0, y1 - y0), 1);
+        long margin = Math.Max(options.MinMarginPixels, (long)Math.Ceiling(options.MarginFraction * side));
+        long left = Math.Max(x0 - margin, 0), top = Math.Max(y0 - margin, 0);
+        long right = Math.Min(x1 + margin, grid.Width), bottom = Math.Min(y1 + margin, grid.Height);
+        if (right <= left || bottom <= top) return null;
+        var window = new PixelWindow((int)left, (int)top, (int)(right - left), (int)(bottom - top));
         int larger = Math.Max(window.Width, window.Height);
+        int max = Math.Max(1, options.MaxSidePixels);
+        if (larger > max) return new ChipFrame(window, 1, (larger + max - 1) / max);
         int scale = Math.Clamp((options.MinSidePixels + larger - 1) / larger, 1, 8);
         return new ChipFrame(window, scale);
     }
@@ -95,6 +114,10 @@ public static class ChipWriter
         return written;
     }
 
+    /// <summary>A pixel coordinate as a long, kept within a grid's width of the grid (NaN: the grid's origin).</summary>
+    private static long Pixel(double value, int extent) =>
+        double.IsNaN(value) ? 0 : (long)Math.Clamp(value, -(double)extent, 2.0 * extent);
+
     /// <summary>Indices into <see cref="ScenePair.Bands"/> of red, green and blue, or the first band three times.</summary>
     private static int[] BandsForColour(IReadOnlyList<SpectralBand> bands)
     {
@@ -108,24 +131,64 @@ public static class ChipWriter
         return -1;
     }
 
+    /// <summary>Image pixels read at once when a chip is reduced: bounds the memory of a chip of a huge patch.</summary>
+    private const long ReadChunkPixels = 1 << 20;
+
     private static (Rgb24[] Before, Rgb24[] After) Render(ScenePair pair, ChipFrame frame, int[] rgb, Geometry geometry)
     {
-        var w = frame.Window;
-        int n = w.Width * w.Height, bands = pair.Bands.Count;
-        var before = new ushort[n * bands];
-        var after = new ushort[n * bands];
+        int bands = pair.Bands.Count;
+        int n = checked(frame.SampledWidth * frame.SampledHeight);
+        var before = new ushort[checked(n * bands)];
+        var after = new ushort[checked(n * bands)];
         var valid = new byte[n];
-        pair.Read(w, before, after, valid);
+        if (frame.Step == 1) pair.Read(frame.Window, before, after, valid);
+        else ReadReduced(pair, frame, before, after, valid);
         var outline = OutlineMask(geometry, pair.Grid.Transform, frame);
         return (Colour(before, valid, n, rgb, frame, outline), Colour(after, valid, n, rgb, frame, outline));
+    }
+
+    /// <summary>
+    /// Every <see cref="ChipFrame.Step"/>-th pixel of the window (the first of each step × step cell), read in
+    /// bands of whole cells of at most about <see cref="ReadChunkPixels"/> image pixels.
+    /// </summary>
+    private static void ReadReduced(ScenePair pair, ChipFrame frame, ushort[] before, ushort[] after, byte[] valid)
+    {
+        var w = frame.Window;
+        int step = frame.Step, sw = frame.SampledWidth, sh = frame.SampledHeight, bands = pair.Bands.Count;
+        long n = (long)sw * sh;
+        int cellRows = (int)Math.Max(1, ReadChunkPixels / ((long)w.Width * step));
+        var b = new ushort[checked((long)w.Width * step * cellRows * bands)];
+        var a = new ushort[b.Length];
+        var v = new byte[checked((long)w.Width * step * cellRows)];
+        for (int sy0 = 0; sy0 < sh; sy0 += cellRows)
+        {
+            int rows = Math.Min(cellRows, sh - sy0);
+            int top = w.Y + sy0 * step, height = Math.Min(rows * step, w.Y + w.Height - top);
+            var chunk = new PixelWindow(w.X, top, w.Width, height);
+            long m = chunk.PixelCount;
+            pair.Read(chunk, b.AsSpan(0, (int)(m * bands)), a.AsSpan(0, (int)(m * bands)), v.AsSpan(0, (int)m));
+            for (int r = 0; r < rows; r++)
+            {
+                for (int sx = 0; sx < sw; sx++)
+                {
+                    long src = (long)r * step * w.Width + (long)sx * step, dst = (long)(sy0 + r) * sw + sx;
+                    valid[dst] = v[src];
+                    for (int k = 0; k < bands; k++)
+                    {
+                        before[k * n + dst] = b[k * m + src];
+                        after[k * n + dst] = a[k * m + src];
+                    }
+                }
+            }
+        }
     }
 
     private static Rgb24[] Colour(ushort[] data, byte[] valid, int n, int[] rgb, ChipFrame frame, bool[] outline)
     {
         var lut = new byte[3][];
         for (int k = 0; k < 3; k++) lut[k] = StretchTable(data.AsSpan(rgb[k] * n, n), valid);
-        int s = frame.Scale, sw = frame.Width, width = frame.Window.Width;
-        var pixels = new Rgb24[frame.Width * frame.Height];
+        int s = frame.Scale, sw = frame.Width, width = frame.SampledWidth;
+        var pixels = new Rgb24[checked(frame.Width * frame.Height)];
         for (int y = 0; y < frame.Height; y++)
         {
             for (int x = 0; x < sw; x++)
@@ -178,7 +241,7 @@ public static class ChipWriter
     /// </summary>
     internal static bool[] OutlineMask(Geometry geometry, GeoTransform transform, ChipFrame frame)
     {
-        var mask = new bool[frame.Width * frame.Height];
+        var mask = new bool[checked(frame.Width * frame.Height)];
         int thickness = frame.Scale > 1 ? 2 : 1;
         for (int gi = 0; gi < geometry.NumGeometries; gi++)
         {
@@ -205,7 +268,7 @@ public static class ChipWriter
     private static (double X, double Y) Canvas(GeoTransform transform, ChipFrame frame, Coordinate c)
     {
         var (col, row) = transform.MapToPixel(c.X, c.Y);
-        return ((col - frame.Window.X) * frame.Scale, (row - frame.Window.Y) * frame.Scale);
+        return ((col - frame.Window.X) * frame.Scale / frame.Step, (row - frame.Window.Y) * frame.Scale / frame.Step);
     }
 
     private static void Plot(bool[] mask, ChipFrame frame, double x, double y, int thickness)

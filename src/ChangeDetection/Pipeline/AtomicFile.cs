@@ -16,6 +16,11 @@ public static class AtomicFile
             write(tmp);
             File.Move(tmp, path, overwrite: true);
         }
+        catch (Exception e) when (Failures.Unwrap(e) is IOException io && Failures.IsDiskFull(io))
+        {
+            // Name the file the user asked for, not the temporary one.
+            throw new ChangeDetectionException($"{path}: no space left on the device while writing it (a previous {Path.GetFileName(path)} is unchanged); free space on that disk or write to another folder, then run again.", e);
+        }
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);

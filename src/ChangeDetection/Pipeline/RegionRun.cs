@@ -135,14 +135,17 @@ public sealed partial class RegionRun
         var check = Check();
         var timings = new Dictionary<string, double>();
         string output = OutputFolder;
+        // One writer per output folder (cdx run, cdx export and region jobs alike); it then cleans what killed runs left.
+        using var held = RegionLock.Acquire(output);
+        Delivery.Recover(output);
         string work = Path.Combine(output, ".work");
-        Directory.CreateDirectory(work);
         var inputs = InputFingerprints();
         string configSha = ConfigSha();
         string fingerprint = RasterFingerprint();
 
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
+        WriteRunningRecord(Path.Combine(output, Delivery.RunJsonName), configSha);
         var detector = new ChangeDetector(Detection);
 
         var stage = Stopwatch.StartNew();
@@ -163,13 +166,6 @@ public sealed partial class RegionRun
         stage.Restart();
         string maskPath = Path.Combine(work, "mask.tif");
         var (valid, changed) = AssembleMask(ledger, detector, pair, scheme, maskPath);
-        string? keptMask = null;
-        if (Options.WriteMask)
-        {
-            keptMask = Path.Combine(output, "mask.tif");
-            File.Copy(maskPath, keptMask + ".partial", overwrite: true);
-            File.Move(keptMask + ".partial", keptMask, overwrite: true);
-        }
         timings["assemble"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -197,26 +193,36 @@ public sealed partial class RegionRun
         progress?.Report(new StageProgress("overlay", 1, 1));
         timings["overlay"] = stage.Elapsed.TotalSeconds;
 
+        // The whole deliverable set is staged, then swapped in at once (Delivery).
         stage.Restart();
-        var outputs = new List<string>();
-        if (keptMask is not null) outputs.Add(keptMask);
-        outputs.AddRange(WritePatches(output, records, pair.Grid.Crs));
-        outputs.Add(WritePatchFeatures(output, records, patches, features));
-        var packages = WritePackages(output, tasks, pair.Grid.Crs, fingerprint);
-        outputs.AddRange(packages.Select(p => p.Folder));
+        using var delivery = Delivery.Begin(output);
+        string staging = delivery.Staging;
+        var staged = new List<string>();
+        // A mask.tif already in the folder is refreshed even when not asked for: it must not be another run's.
+        string? keptMask = Options.WriteMask || File.Exists(Path.Combine(output, Delivery.MaskName)) ? Path.Combine(output, Delivery.MaskName) : null;
+        if (keptMask is not null)
+        {
+            File.Copy(maskPath, Path.Combine(staging, Delivery.MaskName));
+            staged.Add(Path.Combine(staging, Delivery.MaskName));
+        }
+        staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));
+        staged.Add(WritePatchFeatures(staging, records, patches, features));
+        var packages = WritePackages(staging, tasks, pair.Grid.Crs, fingerprint);
+        staged.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
 
-        string runJson = Path.Combine(output, "run.json");
+        string runJson = Path.Combine(output, Delivery.RunJsonName);
         var result = new RegionRunResult(output, runJson, threshold, valid, changed, scheme.Count, resumed, keptMask)
         {
-            Outputs = outputs,
+            Outputs = staged.Select(delivery.FinalPath).ToList(),
             Patches = patches.Count,
             PseudoPatches = records.Count - tasks.Count,
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
-        WriteRunJson(runJson, configSha, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
+        WriteRunJson(Path.Combine(staging, Delivery.RunJsonName), configSha, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
+        delivery.Commit(mergeProvinces: Options.Province is not null);
         return result;
     }
 
@@ -474,6 +480,40 @@ public sealed partial class RegionRun
     internal static string ToolVersion =>
         typeof(RegionRun).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
+    /// <summary>
+    /// run.json while a run is writing the folder: <c>"status": "running"</c>, what <c>cdx export</c> needs
+    /// (config path, tile size), and under <c>previous</c> the record of the complete set the folder
+    /// still holds until this run swaps its own in (null when there is none).
+    /// </summary>
+    private void WriteRunningRecord(string path, string configSha)
+    {
+        JsonNode? previous = null;
+        try
+        {
+            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject old)
+                previous = old["status"]?.GetValue<string>() == "complete" ? old : old["previous"]?.DeepClone();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // An unreadable record (or a "status" that is not text) describes nothing: there is no previous set to point to.
+        }
+        var json = new JsonObject
+        {
+            ["status"] = "running",
+            ["tool"] = "cdx",
+            ["version"] = ToolVersion,
+            ["started_utc"] = DateTime.UtcNow.ToString("O"),
+            ["process_id"] = Environment.ProcessId,
+            ["region"] = new JsonObject { ["code"] = Config.RegionCode, ["name"] = Config.RegionName, ["quarter"] = Config.Quarter },
+            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = configSha },
+            ["parameters"] = new JsonObject { ["tile_size"] = Detection.TileSize },
+            ["previous"] = previous?.DeepClone(),
+        };
+        AtomicFile.WriteAllText(path, json.ToJsonString(RunJsonOptions));
+    }
+
+    private static readonly JsonSerializerOptions RunJsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private void WriteRunJson(string path, string configSha, string fingerprint, List<(string Role, string Path, long Size, DateTime Modified)> inputs,
         DetectionModel model, RegionRunResult result, Dictionary<string, double> timings, double total, ScenePair pair)
     {
@@ -527,7 +567,7 @@ public sealed partial class RegionRun
                 ["epsg"] = pair.Grid.Crs.Epsg, ["geotransform"] = new JsonArray(pair.Grid.Transform.ToArray().Select(v => (JsonNode)v).ToArray()),
             },
         };
-        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        AtomicFile.WriteAllText(path, json.ToJsonString(RunJsonOptions));
     }
 }
 

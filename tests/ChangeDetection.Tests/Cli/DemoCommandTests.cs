@@ -26,4 +26,22 @@ public class DemoCommandTests
             Assert.That(o2.ToString(), Does.Contain("resumed"), "the second run finds every tile in the ledger");
         });
     }
+
+    [Test]
+    public void DemoRefusesAFolderThatHoldsSomethingElse()
+    {
+        using var dir = new TempDir();
+        // A real region: its images must not be overwritten by synthetic ones.
+        File.WriteAllText(dir.File("region.json"), "{}");
+        File.WriteAllText(dir.File("before.tif"), "a real image");
+        var (o, e) = (new StringWriter(), new StringWriter());
+        int code = CdxApp.Run(["demo", "--out", dir.Path, "--size", "256"], o, e);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2), e.ToString());
+            Assert.That(e.ToString(), Does.Contain(dir.Path).And.Contain("no demo made by 'cdx demo'"));
+            Assert.That(File.ReadAllText(dir.File("before.tif")), Is.EqualTo("a real image"));
+            Assert.That(File.Exists(dir.File("after.tif")), Is.False);
+        });
+    }
 }

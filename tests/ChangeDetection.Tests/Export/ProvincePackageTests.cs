@@ -173,6 +173,42 @@ public class ProvincePackageTests
     }
 
     [Test]
+    public void AChipOfAHugePatchIsReducedToTheCapWithoutOverflow()
+    {
+        // A road 30 km long at 1 m, and a patch of 60 000² px whose chip would need more than int.MaxValue pixels.
+        var grid = new ChangeDetection.Geo.GeoGrid(100_000, 100_000, new ChangeDetection.Geo.GeoTransform(0, 1, 0, 100_000, 0, -1), TaskSamples.Gk39);
+        var f = new GeometryFactory();
+        var road = f.CreatePolygon([new(1000, 50_000), new(31_000, 50_000), new(31_000, 49_980), new(1000, 49_980), new(1000, 50_000)]);
+        var square = f.CreatePolygon([new(20_000, 80_000), new(80_000, 80_000), new(80_000, 20_000), new(20_000, 20_000), new(20_000, 80_000)]);
+        var options = new ChipOptions();
+        foreach (var g in new[] { road, square })
+        {
+            var frame = ChipWriter.FrameOf(g, grid, options)!.Value;
+            Assert.That(Math.Max(frame.Width, frame.Height), Is.LessThanOrEqualTo(options.MaxSidePixels).And.GreaterThan(options.MaxSidePixels / 2));
+            Assert.That(frame.Scale, Is.EqualTo(1));
+            Assert.That((long)frame.SampledWidth * frame.Step, Is.GreaterThanOrEqualTo(frame.Window.Width), "the reduced chip covers the window");
+        }
+    }
+
+    [Test]
+    public void AReducedChipIsWrittenAtTheCapWithItsOutline()
+    {
+        var task = _tasks.OrderByDescending(t => t.Geometry.EnvelopeInternal.Area).First();
+        var small = new ChipOptions { MaxSidePixels = 48, MinMarginPixels = 64 };
+        var frame = ChipWriter.FrameOf(task.Geometry, new ChangeDetection.Geo.GeoGrid(_region.Size, _region.Size, _region.Transform, _region.Crs), small)!.Value;
+        Assert.That(frame.Step, Is.GreaterThan(1), "the cap applies to this chip");
+        using var dir = new TempDir();
+        var written = ChipWriter.Write(dir.Path, [task], _region.Crs, new ChipSource(_region.BeforeImage, _region.AfterImage), small);
+        using var after = Image.Load<Rgb24>(Path.Combine(dir.Path, written[1]));
+        Assert.Multiple(() =>
+        {
+            Assert.That((after.Width, after.Height), Is.EqualTo((frame.Width, frame.Height)));
+            Assert.That(Math.Max(after.Width, after.Height), Is.LessThanOrEqualTo(48));
+            Assert.That(CountYellow(after), Is.GreaterThan(0), "outline drawn");
+        });
+    }
+
+    [Test]
     public void RewritingReplacesTheFolderWholeAndEmptyProvincesGetNone()
     {
         using var dir = new TempDir();

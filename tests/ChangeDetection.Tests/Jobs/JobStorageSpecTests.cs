@@ -50,4 +50,23 @@ public sealed class JobStorageSpecTests
         using (var c = storage.GetConnection()) Assert.That(c.GetRecurringJobs(), Is.Empty);
         Assert.That(File.Exists(dir.File("a/b/jobs.db")), Is.True);
     }
+
+    [Test]
+    public void A_postgres_storage_that_does_not_answer_is_one_line_exit_2_within_seconds()
+    {
+        // A port nobody listens on: the connection is refused at once, as when the server is down.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, _, stderr) = ChangeDetection.Tests.Cli.CdxRunner.Cdx("jobs", "--storage", $"postgres:Host=127.0.0.1;Port={port};Database=cdx;Username=cdx;Password=secret");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2), stderr);
+            Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
+            Assert.That(stderr, Does.Contain($"127.0.0.1:{port}").And.Contain("does not answer").And.Not.Contain("secret"));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "no minute of silent retries");
+        });
+    }
 }

@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace ChangeDetection.Tests.Pipeline;
 
 [TestFixture]
-public class RegionRunTests
+public partial class RegionRunTests
 {
     private static TempDir _sample = null!;
     private static RegionConfig _config = null!;
@@ -159,20 +159,12 @@ public class RegionRunTests
     [Category("Slow")]
     public void KilledChildProcessResumesToIdenticalOutputs()
     {
-        string cdx = Path.Combine(AppContext.BaseDirectory, "cdx.dll");
-        Assert.That(File.Exists(cdx), Is.True, $"{cdx} is built next to the tests");
         using var dir = new TempDir();
         var clean = RegionRun.Run(_config, Options(dir.File("clean")));
 
         string output = dir.File("killed");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cdx, "run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask" }) psi.ArgumentList.Add(a);
-        using (var child = Process.Start(psi)!)
+        using (var child = StartCdx("run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask"))
         {
-            child.OutputDataReceived += (_, _) => { };
-            child.ErrorDataReceived += (_, _) => { };
-            child.BeginOutputReadLine();
-            child.BeginErrorReadLine();
             string ledger = Path.Combine(output, ".work", RunLedger.FileName);
             var clock = Stopwatch.StartNew();
             while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
@@ -189,6 +181,22 @@ public class RegionRunTests
             Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
             Assert.That(resumed.ChangedPixels, Is.EqualTo(clean.ChangedPixels), "the tile size does not change the result");
         });
+    }
+
+    /// <summary>Starts <c>cdx</c> (built next to the tests) as a child process, its output read and dropped.</summary>
+    private static Process StartCdx(params string[] args)
+    {
+        string cdx = Path.Combine(AppContext.BaseDirectory, "cdx.dll");
+        Assert.That(File.Exists(cdx), Is.True, $"{cdx} is built next to the tests");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(cdx);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var child = Process.Start(psi)!;
+        child.OutputDataReceived += (_, _) => { };
+        child.ErrorDataReceived += (_, _) => { };
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        return child;
     }
 
     private static List<string> PatchColumns(string gpkg)

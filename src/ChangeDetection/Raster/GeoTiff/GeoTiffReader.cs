@@ -80,6 +80,7 @@ public sealed class GeoTiffReader : IDisposable
                 throw new RasterFormatException(path, "is not a TIFF file (the first bytes are not a TIFF header). Check that the file is a GeoTIFF and was copied completely.");
             _bigEndian = big;
             bool bigTiff = magic == 43;
+            TiffHeaderLimits.Check(path, _file, _fileLength, big, bigTiff);
 
             Tiff tif = OpenHandle(path, full);
             try
