@@ -34,7 +34,7 @@ public partial class RegionRunTests
         {
             Assert.That(Directory.Exists(Path.Combine(output, "provinces", "99")), Is.False, "stale province 99");
             Assert.That(Directory.GetDirectories(Path.Combine(output, "provinces")).Select(Path.GetFileName),
-                Is.EquivalentTo(forced.TasksByProvince.Keys), "the provinces of run.json, no others");
+                Is.EquivalentTo(forced.TasksByProvince.Keys.Select(ChangeDetection.Export.ProvincePackage.FolderName)), "the provinces of run.json, no others");
             Assert.That(File.Exists(Path.Combine(output, "mask.tif")), Is.True, "a mask already there is refreshed, never left from another run");
             Assert.That(RunRecord(output).GetProperty("status").GetString(), Is.EqualTo("complete"));
         });
