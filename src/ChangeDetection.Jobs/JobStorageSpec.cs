@@ -115,7 +115,7 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
         {
             string server = $"{builder.Host ?? "localhost"}:{builder.Port}";
             string why = (e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message}: {inner.Message}" : e.Message).ReplaceLineEndings(" ");
-            throw new ChangeDetectionException($"--storage {Describe()}: PostgreSQL at {server} does not answer as a database ({why}); check that the server runs and that the host, port, database and credentials are right, then try again.", e);
+            throw new ChangeDetectionException($"--storage {Describe()}: PostgreSQL at {server} does not answer or refuses the connection ({why}); check that the server runs and that the host, port, database and credentials are right, then try again.", e);
         }
     }
 

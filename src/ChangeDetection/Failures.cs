@@ -10,8 +10,9 @@ public static class Failures
 {
     // errno values as .NET reports them in IOException.HResult on Unix (Linux numbering; 35 is macOS's EWOULDBLOCK).
     private const int EWouldBlockLinux = 11, EWouldBlockMac = 35, ENoSpc = 28, ERoFs = 30, EDQuot = 122;
-    // Win32 codes inside an HRESULT 0x8007xxxx.
+    // SQLite result codes (SQLITE_FULL, SQLITE_READONLY).
     private const int SqliteFull = 13, SqliteReadOnly = 8;
+    // Win32 codes inside an HRESULT 0x8007xxxx.
     private const int SharingViolation = 32, LockViolation = 33, HandleDiskFull = 39, DiskFull = 112;
 
     /// <summary>
