@@ -146,8 +146,8 @@ public sealed partial class RegionRun
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
         var settings = Settings();
-        var inputRecords = InputRecords(inputs, settings.ModelSha256);
-        StartRecord(configSha, settings, inputRecords).Write(Path.Combine(output, RunRecord.FileName));
+        var started = StartRecord(configSha, settings, InputRecords(inputs, settings.ModelSha256));
+        started.Write(Path.Combine(output, RunRecord.FileName));
         var detector = new ChangeDetector(Detection);
 
         var stage = Stopwatch.StartNew();
@@ -211,9 +211,9 @@ public sealed partial class RegionRun
         staged.Add(WritePatchFeatures(staging, records, patches, features));
         RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
         staged.Add(Path.Combine(staging, RunTasks.FileName));
-        var record = StartRecord(configSha, settings, inputRecords) with
+        var record = started with
         {
-            Status = RunRecord.Complete, StartedUtc = null, ProcessId = null, Previous = null, Fingerprint = fingerprint,
+            Status = RunRecord.Complete, ProcessId = null, Previous = null, Fingerprint = fingerprint,
             Parameters = settings with
             {
                 SmoothRadius = model.SmoothRadius,

@@ -67,7 +67,7 @@ public sealed record RunRecord
         }
         catch (JsonException e)
         {
-            throw new ChangeDetectionException($"{path}: not a run record of cdx ({e.Message}); run the region again with 'cdx run'.", e);
+            throw new ChangeDetectionException($"{path}: not a run record of cdx ({e.Message.TrimEnd('.')}); run the region again with 'cdx run'.", e);
         }
     }
 

@@ -37,7 +37,7 @@ public static class RunTasks
         }
         catch (JsonException e)
         {
-            throw new ChangeDetectionException($"{path}: not the task list of a cdx run ({e.Message}); run the region again with 'cdx run'.", e);
+            throw new ChangeDetectionException($"{path}: not the task list of a cdx run ({e.Message.TrimEnd('.')}); run the region again with 'cdx run'.", e);
         }
         var reader = new WKBReader();
         return rows.Select(r => new VerificationTask
