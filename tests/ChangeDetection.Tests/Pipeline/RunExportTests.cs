@@ -126,6 +126,25 @@ public partial class RegionRunTests
     }
 
     [Test]
+    public void ExportOfAFolderWhoseLastRunStoppedExportsTheCompleteSetItHolds()
+    {
+        using var dir = new TempDir();
+        string output = dir.File("out");
+        var first = RegionRun.Run(_config, Options(output));
+        var delivered = Packages(output);
+        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(output) with { Force = true, Model = "none", StopAfterMaskTiles = 1 }));
+        Assert.That(ChangeDetection.Pipeline.RunRecord.Read(Path.Combine(output, "run.json")).Status, Is.EqualTo(ChangeDetection.Pipeline.RunRecord.Running));
+        Directory.Delete(Path.Combine(output, ProvincePackage.ProvincesFolder), recursive: true);
+
+        var export = RunExport.Execute(output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Packages(output), Is.EqualTo(delivered), "the packages of the set still in the folder");
+            Assert.That(export.TasksByProvince, Is.EqualTo(first.TasksByProvince));
+        });
+    }
+
+    [Test]
     public void ExportRefusesARunWhoseImagesChangedSince()
     {
         using var dir = new TempDir();
