@@ -1,13 +1,16 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChangeDetection.Classification;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Synthetic;
 
 namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
-/// <c>cdx demo [--out DIR] [--size 4096] [--seed 42]</c>: the README's main job. Generates the
-/// sample region (unless DIR already holds it) and runs the whole pipeline on it with the
-/// embedded SQLite ledger, then says what it found and where.
+/// <c>cdx demo [--out DIR] [--size 4096] [--seed 42] [--model MODEL.zip|none]</c>: the README's main job.
+/// Generates the sample region (unless DIR already holds it), records the model in its region.json and
+/// runs the whole pipeline on it with the embedded SQLite ledger, then says what it found and where.
 /// </summary>
 internal static class DemoCommand
 {
@@ -37,9 +40,9 @@ internal static class DemoCommand
                 stdout.WriteLine($"using the sample region already in {dir}");
             }
 
+            RecordModel(regionFile, r.GetValue(model));
             var config = RegionConfig.Load(regionFile);
-            // The sample's region.json has no "model" key: the run uses the shipped model unless told otherwise.
-            var run = new RegionRun(config, new RegionRunOptions { WriteMask = true, Model = r.GetValue(model), RestartIfChanged = true });
+            var run = new RegionRun(config, new RegionRunOptions { WriteMask = true, RestartIfChanged = true });
             if (run.ModelPath is string modelPath) stdout.WriteLine($"classifying patches with {modelPath}");
             var result = ConsoleProgress.Run(stderr, p => run.Execute(p));
             RunCommand.Summarise(stdout, config, result);
@@ -49,6 +52,30 @@ internal static class DemoCommand
         }));
         return cmd;
     }
+
+    /// <summary>
+    /// Writes the model the demo runs with into its region.json (<c>model</c>: the file's full path, or
+    /// <c>none</c>), so that <c>cdx run region.json</c> reproduces the demo's tasks in its output folder.
+    /// </summary>
+    private static void RecordModel(string regionFile, string? model)
+    {
+        string value = model switch
+        {
+            null => PatchClassifier.ShippedModelPath,
+            PatchClassifier.NoModel => PatchClassifier.NoModel,
+            _ => Path.GetFullPath(model),
+        };
+        if (value != PatchClassifier.NoModel && !File.Exists(value))
+            throw new ChangeDetectionException(model is null
+                ? $"{value}: the shipped classifier is missing; give --model MODEL.zip, or --model none for no classifier."
+                : $"--model {model}: no such file; give a model from 'cdx train', or none.");
+        var root = JsonNode.Parse(File.ReadAllText(regionFile))?.AsObject() ?? throw new ChangeDetectionException($"{regionFile}: not a JSON object.");
+        if (root["model"] is JsonValue v && v.TryGetValue(out string? old) && old == value) return;
+        root["model"] = value;
+        File.WriteAllText(regionFile, root.ToJsonString(RegionJsonOptions) + "\n");
+    }
+
+    private static readonly JsonSerializerOptions RegionJsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The file <c>cdx demo</c> leaves in its folder: only such a folder (or an empty one) is written over.</summary>
     internal const string MarkerName = ".cdx-demo";

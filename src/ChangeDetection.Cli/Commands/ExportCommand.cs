@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using ChangeDetection.Export;
 using ChangeDetection.Pipeline;
 
@@ -7,50 +6,53 @@ namespace ChangeDetection.Cli.Commands;
 
 /// <summary>
 /// <c>cdx export RUN_DIR [--province CODE] [--encoding utf-8|gbk] [--crs gk3|gk6|image|EPSG:N]</c>: writes the per-province
-/// packages of a finished run again (e.g. GBK Shapefiles for an older desktop GIS). The run's
-/// ledger holds every tile, so this redoes only the vector stages and the export.
+/// packages of a finished run again (e.g. GBK Shapefiles for an older desktop GIS) from what the run recorded
+/// (run.json and run_tasks.json): no detection, and the config and model as they are now do not matter.
 /// </summary>
 internal static class ExportCommand
 {
+    private const string Name = "export";
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var runDir = new Argument<string>("run-dir") { Description = "The output folder of a finished 'cdx run' (holds run.json)." };
         var province = new Option<string?>("--province") { Description = "Export only this province (first two digits of XZQDM)." };
-        var encoding = new Option<string>("--encoding") { Description = "Shapefile text encoding: utf-8 (default) or gbk.", DefaultValueFactory = _ => "utf-8" };
+        var encoding = new Option<string?>("--encoding") { Description = "Shapefile text encoding: utf-8 or gbk (default: the run's, utf-8)." };
         var crs = CrsOption();
-        var cmd = new Command("export", "Write the per-province task packages of a finished run (SHP, GPKG, GeoJSON, CSV, XLSX, KML, chips).") { runDir, province, encoding, crs };
+        var cmd = new Command(Name, "Write the per-province task packages of a finished run again (SHP, GPKG, GeoJSON, CSV, XLSX, KML, chips) from what it recorded.") { runDir, province, encoding, crs };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             string dir = Path.GetFullPath(r.GetValue(runDir)!);
-            string runJson = Path.Combine(dir, "run.json");
-            if (!File.Exists(runJson))
-                throw new ChangeDetectionException($"{dir}: no run.json here; export needs the output folder of a finished 'cdx run'.");
-            string configPath;
-            int? tileSize = null;
-            using (var doc = JsonDocument.Parse(File.ReadAllText(runJson)))
-            {
-                configPath = doc.RootElement.GetProperty("config").GetProperty("path").GetString()!;
-                // The run's own tile size: the ledger's tiles are cut with it.
-                if (doc.RootElement.TryGetProperty("parameters", out var p) && p.TryGetProperty("tile_size", out var t)) tileSize = t.GetInt32();
-            }
-            var dbf = r.GetValue(encoding)!.ToLowerInvariant() switch
-            {
-                "utf-8" or "utf8" => DbfEncoding.Utf8,
-                "gbk" or "gb2312" or "cp936" => DbfEncoding.Gbk,
-                var other => throw new ChangeDetectionException($"--encoding '{other}' is not utf-8 or gbk."),
-            };
+            // Usage first, before any file is read.
+            DbfEncoding? dbf = null;
+            if (r.GetValue(encoding) is string word)
+                dbf = ShapefileEncodings.Parse(word) ?? throw Usage.Error(Name, $"--encoding '{word}' is not utf-8 or gbk.");
             string? code = r.GetValue(province);
             if (code is not null && (code.Length != 2 || !code.All(char.IsAsciiDigit)))
-                throw new ChangeDetectionException($"--province '{code}' is not a two-digit province code (the first two digits of XZQDM).");
-            var delivery = ParseCrs(r.GetValue(crs));
-            var config = RegionConfig.Load(configPath);
-            var result = ConsoleProgress.Run(stderr, p => RegionRun.Run(config, new RegionRunOptions { Output = dir, TileSize = tileSize, ShapefileEncoding = dbf, Province = code, DeliveryCrs = delivery }, p));
+                throw Usage.Error(Name, $"--province '{code}' is not a two-digit province code (the first two digits of XZQDM).");
+            DeliveryCrs? delivery;
+            try
+            {
+                delivery = ParseCrs(r.GetValue(crs));
+            }
+            catch (ChangeDetectionException e)
+            {
+                throw Usage.Error(Name, e.Message);
+            }
+            var result = RunExport.Execute(dir, new RunExportOptions { Province = code, ShapefileEncoding = dbf, Crs = delivery });
             if (code is not null && !result.TasksByProvince.ContainsKey(code))
                 stdout.WriteLine($"province {code} has no verification tasks in this run: nothing written for it.");
-            RunCommand.Summarise(stdout, config, result);
+            Summarise(stdout, result);
             return CdxApp.Ok;
         }));
         return cmd;
+    }
+
+    private static void Summarise(TextWriter stdout, RunExportResult result)
+    {
+        var region = result.Record.Region;
+        stdout.WriteLine($"region {region.Code} {region.Name}, {region.Quarter}: exported {result.TasksByProvince.Values.Sum()} verification tasks (核查任务) of the run finished {result.Record.FinishedUtc}");
+        foreach (var p in result.Packages) stdout.WriteLine($"  province {p.Province}: {p.TaskCount} tasks in {p.Folder}");
     }
 
     /// <summary>The <c>--crs</c> option of <c>run</c> and <c>export</c>.</summary>

@@ -20,9 +20,10 @@ internal sealed partial class Delivery : IDisposable
     public const string MaskName = "mask.tif";
 
     /// <summary>The files of a set besides provinces/ and run.json: one the new set lacks is an earlier run's and is removed.</summary>
-    private static readonly string[] FileNames = [MaskName, "patches.gpkg", "patches.geojson", RunPatchFeatures.FileName];
+    private static readonly string[] FileNames = [MaskName, "patches.gpkg", "patches.geojson", RunPatchFeatures.FileName, RunTasks.FileName];
 
     private const string MergeProvinces = "merge-provinces";
+    private const string KeepFiles = "keep-files";
     private const string PlanName = ".plan";
     private bool _committed;
 
@@ -53,11 +54,13 @@ internal sealed partial class Delivery : IDisposable
     /// <summary>
     /// Swaps the staged set in. <paramref name="mergeProvinces"/>: only the staged province folders
     /// replace theirs (an export of one province); otherwise <c>provinces/</c> is replaced whole.
+    /// <paramref name="packagesOnly"/>: the set is packages alone (<c>cdx export</c>): the folder keeps its other files and run.json.
     /// </summary>
-    public void Commit(bool mergeProvinces)
+    public void Commit(bool mergeProvinces, bool packagesOnly = false)
     {
         // The plan: how provinces/ is swapped, then the files of the new set (those already moved in by a swap cut short are no longer staged).
         var plan = new List<string> { mergeProvinces ? MergeProvinces : "replace-provinces" };
+        if (packagesOnly) plan.Add(KeepFiles);
         plan.AddRange(FileNames.Where(n => File.Exists(Path.Combine(Staging, n))));
         File.WriteAllLines(Path.Combine(Staging, PlanName), plan);
         string ready = ReadyFolder(Output);
@@ -104,12 +107,15 @@ internal sealed partial class Delivery : IDisposable
         string ready = ReadyFolder(output), old = OldFolder(output);
         if (!Directory.Exists(ready)) return;
         var plan = File.ReadAllLines(Path.Combine(ready, PlanName));
-        bool merge = plan[0] == MergeProvinces;
+        bool merge = plan[0] == MergeProvinces, keep = plan.Contains(KeepFiles);
         Directory.CreateDirectory(old);
         foreach (string name in FileNames)
         {
             string staged = Path.Combine(ready, name), final = Path.Combine(output, name);
-            if (!plan.Contains(name)) File.Delete(final); // an earlier run's: not part of this set
+            if (!plan.Contains(name))
+            {
+                if (!keep) File.Delete(final); // an earlier run's: not part of this set
+            }
             else if (File.Exists(staged)) File.Move(staged, final, overwrite: true);
         }
         string stagedProvinces = Path.Combine(ready, ProvincePackage.ProvincesFolder), provinces = Path.Combine(output, ProvincePackage.ProvincesFolder);

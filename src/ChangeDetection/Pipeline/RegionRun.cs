@@ -145,7 +145,9 @@ public sealed partial class RegionRun
 
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
-        WriteRunningRecord(Path.Combine(output, Delivery.RunJsonName), configSha);
+        var settings = Settings();
+        var started = StartRecord(configSha, settings, InputRecords(inputs, settings.ModelSha256));
+        started.Write(Path.Combine(output, RunRecord.FileName));
         var detector = new ChangeDetector(Detection);
 
         var stage = Stopwatch.StartNew();
@@ -207,7 +209,24 @@ public sealed partial class RegionRun
         }
         staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));
         staged.Add(WritePatchFeatures(staging, records, patches, features));
-        var packages = WritePackages(staging, tasks, pair.Grid.Crs, fingerprint);
+        RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
+        staged.Add(Path.Combine(staging, RunTasks.FileName));
+        var record = started with
+        {
+            Status = RunRecord.Complete, ProcessId = null, Previous = null, Fingerprint = fingerprint,
+            Parameters = settings with
+            {
+                SmoothRadius = model.SmoothRadius,
+                Bands = pair.Bands.Select(b => b.Name()).ToList(),
+                AfterResampled = pair.AfterResampled,
+                Registration = new RunRegistration(model.Registration.Dx, model.Registration.Dy, model.Registration.Status.ToString(), model.Registration.Windows,
+                    model.Registration.Confident, model.Registration.Agreeing, model.Registration.Reason),
+                RegistrationApplied = model.RegistrationApplied,
+            },
+            Grid = new RunGrid(pair.Grid.Width, pair.Grid.Height, pair.Grid.Crs.Epsg, pair.Grid.Transform.ToArray()),
+        };
+        // The packages come from the record and the tasks alone, as 'cdx export' makes them again.
+        var packages = RunExport.Write(staging, tasks, pair.Grid.Crs, record, new RunExportOptions { Province = Options.Province });
         staged.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
@@ -221,7 +240,17 @@ public sealed partial class RegionRun
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
-        WriteRunJson(Path.Combine(staging, Delivery.RunJsonName), configSha, fingerprint, inputs, model, result, timings, clock.Elapsed.TotalSeconds, pair);
+        record = record with
+        {
+            Warnings = warnings,
+            FinishedUtc = DateTime.UtcNow.ToString("O"),
+            Threshold = threshold,
+            Counts = new RunCounts(result.Tiles, result.TilesResumed, result.ValidPixels, result.ChangedPixels, result.Patches, result.PseudoPatches,
+                result.TasksByProvince.Values.Sum(), result.TasksByProvince),
+            Timings = timings.Select(kv => KeyValuePair.Create(kv.Key, Math.Round(kv.Value, 3)))
+                .Append(KeyValuePair.Create("total", Math.Round(clock.Elapsed.TotalSeconds, 3))).ToDictionary(),
+        };
+        record.Write(Path.Combine(staging, RunRecord.FileName));
         delivery.Commit(mergeProvinces: Options.Province is not null);
         return result;
     }
@@ -243,21 +272,6 @@ public sealed partial class RegionRun
     /// run) and <see cref="PseudoConfidence"/>; <c>cdx eval</c> scores masks with the same rules.
     /// </summary>
     public ProductRules ProductRules() => Classification.ProductRules.Load(ModelPath, PseudoConfidence, Config.Detection.MinAreaM2);
-
-    /// <summary>The per-province packages (provinces/&lt;code&gt;_&lt;name&gt;/), with chips cut from the pair.</summary>
-    private IReadOnlyList<ProvincePackageResult> WritePackages(string output, IReadOnlyList<VerificationTask> tasks, Geo.Crs crs, string fingerprint)
-    {
-        var selected = Options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;
-        return ProvincePackage.Write(output, selected, crs, new ProvincePackageOptions
-        {
-            ShapefileEncoding = Options.ShapefileEncoding,
-            Crs = DeliveryCrsSetting,
-            Run = new PackageRun(Config.RegionCode, Config.RegionName, Config.Quarter, fingerprint, ToolVersion),
-            Chips = new ChipSource(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands }),
-            LastChange = Config.After.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
-            Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
-        });
-    }
 
     /// <summary>
     /// <see cref="RunPatchFeatures.FileName"/>: every patch's feature vector by JCBH (label empty,
@@ -480,95 +494,43 @@ public sealed partial class RegionRun
     internal static string ToolVersion =>
         typeof(RegionRun).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
+    /// <summary>The settings of this run known before any raster work: what run.json records and the packages are made with.</summary>
+    private RunParameters Settings() => new()
+    {
+        TileSize = Detection.TileSize,
+        Workers = Detection.Workers,
+        ThresholdRule = Detection.Threshold.ToString(),
+        OpenRadius = Detection.OpenRadius,
+        CloseRadius = Detection.CloseRadius,
+        BandNumbers = Config.Bands?.OrderBy(b => b.Key).ToDictionary(b => b.Key.Name(), b => b.Value),
+        Model = ModelPath,
+        ModelSha256 = ModelPath is string m ? Sha256(File.ReadAllBytes(m)) : null,
+        PseudoConfidence = PseudoConfidence,
+        DeliveryCrs = DeliveryCrsSetting.ToString(),
+        ShapefileEncoding = ShapefileEncodings.Name(Options.ShapefileEncoding),
+        Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
+    };
+
+    private static List<RunInput> InputRecords(List<(string Role, string Path, long Size, DateTime Modified)> inputs, string? modelSha256) =>
+        inputs.Select(i => new RunInput(i.Role, i.Path, i.Size, i.Modified.ToString("O"), i.Role == "model" ? modelSha256 : null)).ToList();
+
     /// <summary>
-    /// run.json while a run is writing the folder: <c>"status": "running"</c>, what <c>cdx export</c> needs
-    /// (config path, tile size), and under <c>previous</c> the record of the complete set the folder
-    /// still holds until this run swaps its own in (null when there is none).
+    /// run.json while a run is writing the folder: <see cref="RunRecord.Running"/>, the settings, and under
+    /// <c>previous</c> the record of the complete set the folder still holds until this run swaps its own in.
     /// </summary>
-    private void WriteRunningRecord(string path, string configSha)
+    private RunRecord StartRecord(string configSha, RunParameters settings, List<RunInput> inputs) => new()
     {
-        JsonNode? previous = null;
-        try
-        {
-            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject old)
-                previous = old["status"]?.GetValue<string>() == "complete" ? old : old["previous"]?.DeepClone();
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // An unreadable record (or a "status" that is not text) describes nothing: there is no previous set to point to.
-        }
-        var json = new JsonObject
-        {
-            ["status"] = "running",
-            ["tool"] = "cdx",
-            ["version"] = ToolVersion,
-            ["started_utc"] = DateTime.UtcNow.ToString("O"),
-            ["process_id"] = Environment.ProcessId,
-            ["region"] = new JsonObject { ["code"] = Config.RegionCode, ["name"] = Config.RegionName, ["quarter"] = Config.Quarter },
-            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = configSha },
-            ["parameters"] = new JsonObject { ["tile_size"] = Detection.TileSize },
-            ["previous"] = previous?.DeepClone(),
-        };
-        AtomicFile.WriteAllText(path, json.ToJsonString(RunJsonOptions));
-    }
-
-    private static readonly JsonSerializerOptions RunJsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private void WriteRunJson(string path, string configSha, string fingerprint, List<(string Role, string Path, long Size, DateTime Modified)> inputs,
-        DetectionModel model, RegionRunResult result, Dictionary<string, double> timings, double total, ScenePair pair)
-    {
-        var json = new JsonObject
-        {
-            ["status"] = "complete",
-            ["warnings"] = new JsonArray(result.Warnings.Select(w => (JsonNode)w).ToArray()),
-            ["tool"] = "cdx",
-            ["version"] = ToolVersion,
-            ["finished_utc"] = DateTime.UtcNow.ToString("O"),
-            ["region"] = new JsonObject { ["code"] = Config.RegionCode, ["name"] = Config.RegionName, ["quarter"] = Config.Quarter },
-            ["config"] = new JsonObject { ["path"] = Config.FilePath, ["sha256"] = configSha },
-            ["fingerprint"] = fingerprint,
-            ["inputs"] = new JsonArray(inputs.Select(i => (JsonNode)new JsonObject
-            {
-                ["role"] = i.Role, ["path"] = i.Path, ["size"] = i.Size, ["modified_utc"] = i.Modified.ToString("O"),
-            }).ToArray()),
-            ["parameters"] = new JsonObject
-            {
-                ["tile_size"] = Detection.TileSize,
-                ["workers"] = Detection.Workers,
-                ["threshold_rule"] = Detection.Threshold.ToString(),
-                ["open_radius"] = Detection.OpenRadius,
-                ["close_radius"] = Detection.CloseRadius,
-                ["smooth_radius"] = model.SmoothRadius,
-                ["bands"] = new JsonArray(pair.Bands.Select(b => (JsonNode)b.Name()).ToArray()),
-                ["after_resampled"] = pair.AfterResampled,
-                ["registration"] = ModelJson.RegistrationJson(model.Registration),
-                ["registration_applied"] = model.RegistrationApplied,
-                ["model"] = ModelPath,
-                ["pseudo_confidence"] = PseudoConfidence,
-                ["delivery_crs"] = DeliveryCrsSetting.ToString(),
-            },
-            ["threshold"] = result.Threshold,
-            ["counts"] = new JsonObject
-            {
-                ["tiles"] = result.Tiles,
-                ["tiles_resumed"] = result.TilesResumed,
-                ["valid_pixels"] = result.ValidPixels,
-                ["changed_pixels"] = result.ChangedPixels,
-                ["patches"] = result.Patches,
-                ["pseudo_patches"] = result.PseudoPatches,
-                ["tasks"] = result.TasksByProvince.Values.Sum(),
-                ["tasks_by_province"] = new JsonObject(result.TasksByProvince.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            },
-            ["timings_s"] = new JsonObject(timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 3)))
-                .Append(KeyValuePair.Create("total", (JsonNode?)Math.Round(total, 3)))),
-            ["grid"] = new JsonObject
-            {
-                ["width"] = pair.Grid.Width, ["height"] = pair.Grid.Height,
-                ["epsg"] = pair.Grid.Crs.Epsg, ["geotransform"] = new JsonArray(pair.Grid.Transform.ToArray().Select(v => (JsonNode)v).ToArray()),
-            },
-        };
-        AtomicFile.WriteAllText(path, json.ToJsonString(RunJsonOptions));
-    }
+        Status = RunRecord.Running,
+        Version = ToolVersion,
+        StartedUtc = DateTime.UtcNow.ToString("O"),
+        ProcessId = Environment.ProcessId,
+        Region = new RunRegion(Config.RegionCode, Config.RegionName, Config.Quarter),
+        Dates = new RunDates(Config.Before.Date, Config.After.Date),
+        Config = new RunConfigFile(Config.FilePath, configSha),
+        Inputs = inputs,
+        Parameters = settings,
+        Previous = RunRecord.PreviousOf(Path.Combine(OutputFolder, RunRecord.FileName)),
+    };
 }
 
 /// <summary>The detection model as JSON, for the ledger: floats round-trip exactly.</summary>

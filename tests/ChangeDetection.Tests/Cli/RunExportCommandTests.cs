@@ -28,11 +28,68 @@ public class RunExportCommandTests
         Assert.Multiple(() =>
         {
             Assert.That(exportCode, Is.Zero, exportErr);
-            Assert.That(exportOut, Does.Contain("resumed"));
+            Assert.That(exportOut, Does.Contain($"province {province}: "));
             Assert.That(File.ReadAllText(Path.Combine(folder, prefix + "tasks.cpg")).Trim(), Is.EqualTo("GBK"));
             Assert.That(File.ReadAllText(Path.Combine(folder, prefix + "tasks.prj")), Does.Contain("CGCS2000 / Gauss-Kruger zone"), "--crs gk6: a 6° zone");
         });
     }
+
+    /// <summary>Every option of <c>cdx run</c> that shapes the tasks or the packages, then an export with the config gone: the run's bytes.</summary>
+    [Test]
+    public void ExportAfterARunWithOptionsGivesItsPackagesWithoutTheConfig()
+    {
+        using var dir = new TempDir();
+        var sample = SyntheticRegion.Generate(dir.Path, new SyntheticRegionOptions { Size = 512, Seed = 5 });
+        string output = dir.File("out");
+        var (code, _, stderr) = Cdx("run", sample.RegionFile, "--out", output, "--tile", "128", "--threshold", "p97", "--pseudo-confidence", "0.3", "--crs", "gk6");
+        Assert.That(code, Is.Zero, stderr);
+        string provinces = Path.Combine(output, ProvincePackage.ProvincesFolder);
+        var delivered = Files(provinces);
+        Assert.That(delivered, Is.Not.Empty);
+        File.Delete(sample.RegionFile);
+        Directory.Delete(provinces, recursive: true);
+
+        var (exportCode, exportOut, exportErr) = Cdx("export", output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(exportCode, Is.Zero, exportErr);
+            Assert.That(exportOut, Does.Contain("exported"));
+            Assert.That(Files(provinces), Is.EqualTo(delivered));
+        });
+    }
+
+    /// <summary><c>cdx demo</c> records its model in region.json: <c>cdx run</c> of it gives the demo's tasks in the demo's folder, and its export the demo's packages.</summary>
+    [Test]
+    public void TheDemosConfigReproducesTheDemoAndItsRunExports()
+    {
+        using var dir = new TempDir();
+        string demo = dir.File("demo");
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Assert.That(ChangeDetection.Cli.CdxApp.Run(["demo", "--out", demo, "--size", "512", "--seed", "5", "--model", "none"], o, e), Is.Zero, e.ToString());
+        string output = Path.Combine(demo, "out"), provinces = Path.Combine(output, ProvincePackage.ProvincesFolder);
+        var demoPackages = Files(provinces);
+        string demoTasks = File.ReadAllText(Path.Combine(output, RunTasks.FileName));
+        Assert.That(RegionConfig.Load(Path.Combine(demo, "region.json")).Model, Is.Null, "region.json says \"model\": \"none\"");
+
+        Directory.Delete(provinces, recursive: true);
+        var (exportCode, _, exportErr) = Cdx("export", output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(exportCode, Is.Zero, exportErr);
+            Assert.That(Files(provinces), Is.EqualTo(demoPackages), "export of the demo's run");
+        });
+
+        var (runCode, _, runErr) = Cdx("run", Path.Combine(demo, "region.json"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(runCode, Is.Zero, runErr);
+            Assert.That(File.ReadAllText(Path.Combine(output, RunTasks.FileName)), Is.EqualTo(demoTasks), "the demo's tasks");
+            Assert.That(Files(provinces), Is.EqualTo(demoPackages));
+        });
+    }
+
+    private static Dictionary<string, string> Files(string folder) => Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+        .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 
     [TestCase("--encoding", "latin1", "--encoding 'latin1'")]
     [TestCase("--province", "3", "--province '3'")]
