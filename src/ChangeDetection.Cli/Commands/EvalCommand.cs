@@ -64,7 +64,8 @@ internal static class EvalCommand
             var list = Pairs(r.GetValue(pairs), r.GetValue(before), r.GetValue(after), r.GetValue(truth));
             bool asJson = r.GetValue(json);
 
-            string maskDir = r.GetValue(keep) ?? Path.Combine(Path.GetTempPath(), $"cdx-eval-{Environment.ProcessId}");
+            // A folder of its own per evaluation: two in one process (a host, the tests) must not share one.
+            string maskDir = r.GetValue(keep) ?? Directory.CreateTempSubdirectory("cdx-eval-").FullName;
             Directory.CreateDirectory(maskDir);
             try
             {

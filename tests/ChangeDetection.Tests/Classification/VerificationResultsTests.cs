@@ -204,6 +204,13 @@ public class VerificationResultsTests
         using (var db = new SqliteConnection($"Data Source={gpkg};Pooling=False"))
         {
             db.Open();
+            // What a desktop GIS gives its connections: the functions the GeoPackage R-tree triggers call on every update.
+            var geometry = new NetTopologySuite.IO.GeoPackageGeoReader();
+            db.CreateFunction("ST_IsEmpty", (byte[]? g) => g is null || geometry.Read(g).IsEmpty);
+            db.CreateFunction("ST_MinX", (byte[] g) => geometry.Read(g).EnvelopeInternal.MinX);
+            db.CreateFunction("ST_MaxX", (byte[] g) => geometry.Read(g).EnvelopeInternal.MaxX);
+            db.CreateFunction("ST_MinY", (byte[] g) => geometry.Read(g).EnvelopeInternal.MinY);
+            db.CreateFunction("ST_MaxY", (byte[] g) => geometry.Read(g).EnvelopeInternal.MaxY);
             using var cmd = db.CreateCommand();
             cmd.CommandText = "ALTER TABLE tasks ADD COLUMN hcjg TEXT; UPDATE tasks SET hcjg = 'Pseudo' WHERE JCBH = $a; UPDATE tasks SET hcjg = '光伏用地' WHERE JCBH = $b;";
             cmd.Parameters.AddWithValue("$a", tasks[0].JCBH);
