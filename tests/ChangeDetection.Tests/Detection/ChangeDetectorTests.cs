@@ -121,6 +121,28 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// One decode, smoothing and score per tile: the mask pass thresholds the scores the histogram pass
+    /// stored, so a whole run scores exactly the histogram tiles' read windows, and leaves no scratch behind.
+    /// </summary>
+    [Test]
+    public void EveryTileIsScoredOnceAndTheScratchScoresAreRemoved()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        var detector = new ChangeDetector(new ChangeDetectionOptions { TileSize = 64, OpenRadius = 2, CloseRadius = 1, SmoothRadius = 2 });
+        var result = detector.Run(pair, dir.File("mask.tif"));
+        var model = detector.Prepare(pair);
+        long histogramPass = detector.HistogramTiles(pair, model).Tiles().Sum(t => t.Read.PixelCount);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ChangedPixels, Is.GreaterThan(0));
+            Assert.That(detector.PixelsScored, Is.EqualTo(histogramPass));
+            Assert.That(Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "before.tif", "after.tif", "mask.tif" }));
+        });
+    }
+
     [Test]
     public void MaskCarriesThePairGridAndNoData()
     {
