@@ -81,9 +81,10 @@ gm, cm = statistics.median(s for s, _ in g), statistics.median(s for s, _ in c)
 runs = [json.loads(line) for line in open(f"{work}/cdx_runs.json")]
 median_run = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]
 run = json.load(open(f"{work}/cdx_out/run.json"))
-band = gdal.Open(f"{work}/g_mask.tif").GetRasterBand(1)
-mean = band.ComputeStatistics(False)[2]
-polygons = gdal.OpenEx(f"{work}/g_poly.gpkg").GetLayerByName("out").GetFeatureCount()
+mask = gdal.Open(f"{work}/g_mask.tif")  # kept in a variable: a band outliving its dataset crashes GDAL's Python bindings
+mean = mask.GetRasterBand(1).ComputeStatistics(False)[2]
+polys = gdal.OpenEx(f"{work}/g_poly.gpkg")
+polygons = polys.GetLayerByName("out").GetFeatureCount()
 print(f"sample: {size}x{size}; GDAL chain marks {100 * mean:.2f} % (> {threshold} DN, {polygons} polygons); "
       f"cdx marks {100 * run['counts']['changed_pixels'] / run['counts']['valid_pixels']:.2f} % ({run['counts']['tasks']} tasks)")
 print(f"GDAL chain median: {gm:8.2f} s  peak RSS {max(k for _, k in g) / 1024:6.0f} MiB")

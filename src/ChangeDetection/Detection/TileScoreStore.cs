@@ -107,7 +107,7 @@ public sealed class TileScoreStore
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ChangeDetectionException($"{path}: the stored scores of tile {tile.Index} vanished while the mask pass ran (was the run's .work folder removed?). Run again to resume.");
         }
