@@ -268,8 +268,7 @@ public sealed class ChangeDetector
                 filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
                 scratch.AsSpan(0, n).CopyTo(mask);
             }
-            for (int i = 0; i < n; i++)
-                if (mask[i] == Morphology.Change && (flags[i] & TileScoreStore.Greening) != 0) mask[i] = Morphology.ChangeVegetationGain;
+            VegetationGain.Apply(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Greening);
             var core = tile.CoreInRead;
             var coreMask = Crop(mask, read, core);
             return (coreMask, Pieces(pair, tile, coreMask, scores));

@@ -31,16 +31,19 @@ public static class VegetationGain
     /// </summary>
     public static void Mark(Span<byte> mask, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles)
     {
-        if (roles.Red is not int red || roles.Nir is not int nir) return;
-        var rb = before.Slice(red * pixels, pixels);
-        var nb = before.Slice(nir * pixels, pixels);
-        var ra = after.Slice(red * pixels, pixels);
-        var na = after.Slice(nir * pixels, pixels);
-        for (int i = 0; i < pixels; i++)
-        {
-            if (mask[i] != Morphology.Change) continue;
-            if (Rose(nb[i], rb[i], na[i], ra[i])) mask[i] = Morphology.ChangeVegetationGain;
-        }
+        var rose = new byte[pixels];
+        Flag(rose, 1, before, after, pixels, roles);
+        Apply(mask, rose, 1);
+    }
+
+    /// <summary>
+    /// Re-marks the <see cref="Morphology.Change"/> pixels of <paramref name="mask"/> that have <paramref name="bit"/>
+    /// set in <paramref name="flags"/> (from <see cref="Flag"/>; same layout as the mask).
+    /// </summary>
+    public static void Apply(Span<byte> mask, ReadOnlySpan<byte> flags, byte bit)
+    {
+        for (int i = 0; i < mask.Length; i++)
+            if (mask[i] == Morphology.Change && (flags[i] & bit) != 0) mask[i] = Morphology.ChangeVegetationGain;
     }
 
     /// <summary>

@@ -157,8 +157,10 @@ public sealed partial class RegionRun
         var scheme = detector.MaskTiles(pair, model);
         int resumed = ledger.Finished(MaskStage).Count;
         RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, progress);
-        // Every mask tile is in the ledger now: the scores are not needed again, even to resume.
+        // Every mask tile is in the ledger now: the scores are not needed again, even to resume,
+        // and no later stage reads the imagery through this pair's block caches.
         scores.Delete();
+        pair.ClearBlockCaches();
         timings["mask"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();

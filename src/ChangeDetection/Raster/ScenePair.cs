@@ -156,6 +156,13 @@ public sealed class ScenePair : IDisposable
 
     public RasterInfo BeforeInfo => _before.Info;
 
+    /// <summary>Empties both dates' block caches (<see cref="ScenePairOptions.BlockCacheBytes"/>), e.g. once the tile passes are over.</summary>
+    public void ClearBlockCaches()
+    {
+        _before.ClearBlockCache();
+        _after.ClearBlockCache();
+    }
+
     /// <summary>Blocks of both files decoded so far (not those copied from the block cache).</summary>
     public long BlocksDecoded => _before.BlocksDecoded + _after.BlocksDecoded;
     public RasterInfo AfterInfo => _after.Info;

@@ -105,6 +105,8 @@ public class GeoTiffReaderTests
             Assert.That(Read(2), Is.EqualTo(12), "window 2 evicts window 1, the least recently used");
             Assert.That(Read(0), Is.EqualTo(12), "window 0 is still cached");
             Assert.That(Read(1), Is.EqualTo(16), "window 1 was evicted");
+            reader.ClearBlockCache();
+            Assert.That(Read(2), Is.EqualTo(20), "a cleared cache holds nothing");
         });
     }
 

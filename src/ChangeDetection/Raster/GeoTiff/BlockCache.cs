@@ -29,6 +29,17 @@ internal sealed class BlockCache(long capacityBytes)
         }
     }
 
+    /// <summary>Lets go of every block held (the arrays go to the garbage collector).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _byIndex.Clear();
+            _recent.Clear();
+            _bytes = 0;
+        }
+    }
+
     /// <summary>Keeps a copy of block <paramref name="index"/>, evicting the least recently used blocks beyond the capacity.</summary>
     public void Add(int index, ReadOnlySpan<byte> block)
     {

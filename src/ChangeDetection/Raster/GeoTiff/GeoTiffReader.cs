@@ -125,6 +125,9 @@ public sealed class GeoTiffReader : IDisposable
         Path = path;
     }
 
+    /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
+    public void ClearBlockCache() => _cache?.Clear();
+
     /// <summary>The path as given to <see cref="Open(string)"/>.</summary>
     public string Path { get; }
 
