@@ -53,8 +53,11 @@ public sealed record ChangeDetectionResult(
 /// 1 change, 0 no change, 255 no data in either date). Three streamed passes, tile by tile:
 /// <list type="number">
 /// <item>statistics on evenly spread sample windows → per-band radiometric normalisation;</item>
-/// <item>the change score of every valid pixel into one global histogram → one threshold;</item>
-/// <item>score, threshold, opening and closing per tile (read with a halo) → the mask.</item>
+/// <item>the change score of every valid pixel into one global histogram → one threshold; each
+/// tile's scores are kept in a <see cref="TileScoreStore"/>;</item>
+/// <item>threshold, opening and closing of the stored scores per tile (with a halo from the
+/// neighbouring tiles' scores) → the mask; the imagery is read again only around the change
+/// (the patch features' sums), and never smoothed or scored again.</item>
 /// </list>
 /// Every tile sees the same normalisation and threshold, and reads enough halo for the
 /// neighbourhood operations, so the mask does not depend on the tile size.
@@ -74,6 +77,14 @@ public sealed class ChangeDetector
 
     public ChangeDetectionOptions Options { get; }
 
+    private long _pixelsScored;
+
+    /// <summary>
+    /// Pixels this detector has smoothed and scored in tile passes (read windows, halos included): one
+    /// histogram pass's worth per run, as the mask pass thresholds the stored scores.
+    /// </summary>
+    public long PixelsScored => Interlocked.Read(ref _pixelsScored);
+
     /// <summary>Shortcut: detects with <paramref name="options"/> (defaults when null) and writes the mask.</summary>
     public static ChangeDetectionResult Detect(ScenePair pair, string maskPath, ChangeDetectionOptions? options = null, IProgress<StageProgress>? progress = null) =>
         new ChangeDetector(options ?? new ChangeDetectionOptions()).Run(pair, maskPath, progress);
@@ -83,9 +94,21 @@ public sealed class ChangeDetector
     {
         var clock = Stopwatch.StartNew();
         var model = Prepare(pair, progress);
-        var histogram = Histogram(pair, model, progress);
-        float threshold = Threshold(pair, histogram);
-        var (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, progress);
+        // The scores wait for the mask pass next to the mask, not in the temp folder: /tmp may be memory.
+        var store = ScoreStore(pair, model, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(maskPath))!, $".{Path.GetFileName(maskPath)}.{Environment.ProcessId}.scores"));
+        float threshold;
+        long valid, changed;
+        List<PatchPiece> pieces;
+        try
+        {
+            var histogram = Histogram(pair, model, store, progress);
+            threshold = Threshold(pair, histogram);
+            (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, store, progress);
+        }
+        finally
+        {
+            store.Delete();
+        }
         return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed)
         {
             Pieces = pieces,
@@ -141,26 +164,61 @@ public sealed class ChangeDetector
     public TileScheme HistogramTiles(ScenePair pair, DetectionModel model) => new(pair.Grid, Options.TileSize, model.SmoothRadius);
 
     /// <summary>
-    /// The tiles of pass 3 (mask): cores with the smoothing and morphology halo, and at least one
-    /// pixel for the patch features' gradients and nodata-neighbour test.
+    /// The tiles of pass 3 (mask): the same cores, with the halo of stored scores that the opening and
+    /// closing need, and at least one pixel for the patch features' gradients and nodata-neighbour test.
     /// </summary>
     public TileScheme MaskTiles(ScenePair pair, DetectionModel model) =>
-        new(pair.Grid, Options.TileSize, Math.Max(1, model.SmoothRadius + 2 * Options.OpenRadius + 2 * Options.CloseRadius));
+        new(pair.Grid, Options.TileSize, Math.Max(1, 2 * Options.OpenRadius + 2 * Options.CloseRadius));
 
-    /// <summary>Pass 2 for one tile: the scores of its core.</summary>
-    public ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile)
+    /// <summary>
+    /// The store of pass 2's scores in <paramref name="folder"/>, for the cores of <see cref="HistogramTiles"/>;
+    /// a missing tile is scored again (<see cref="TileHistogram"/>).
+    /// </summary>
+    public TileScoreStore ScoreStore(ScenePair pair, DetectionModel model, string folder)
+    {
+        var scheme = HistogramTiles(pair, model);
+        TileScoreStore? store = null;
+        store = new TileScoreStore(folder, new TileScheme(pair.Grid, Options.TileSize), index =>
+            TileHistogram(pair, model, scheme[index % scheme.Columns, index / scheme.Columns], store));
+        return store;
+    }
+
+    /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
+    public ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
     {
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
-        var t = new TileBuffers(tile.Read, pair.Bands.Count);
-        var scores = Score(pair, model.Kernel, tile.Read, t, model.SmoothRadius);
+        var read = tile.Read;
+        int n = (int)read.PixelCount;
+        var t = new TileBuffers(read, pair.Bands.Count);
+        pair.Read(read, t.Before, t.After, t.Valid);
+        byte[]? flags = null;
+        if (store is not null)
+        {
+            // Greening is judged on the delivered numbers, so before smoothing overwrites them.
+            flags = new byte[n];
+            for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, Roles(pair.Bands));
+        }
+        var scores = SmoothAndScore(pair, model, read, t);
         var core = tile.CoreInRead;
         for (int r = 0; r < core.Height; r++)
-            histogram.Add(scores.AsSpan((core.Y + r) * tile.Read.Width + core.X, core.Width));
+            histogram.Add(scores.AsSpan((core.Y + r) * read.Width + core.X, core.Width));
+        if (store is not null)
+            store.Write(tile, Crop(scores, read, core), Crop(flags!, read, core));
         return histogram;
     }
 
-    /// <summary>Pass 2 over every tile, in parallel.</summary>
-    public ScoreHistogram Histogram(ScenePair pair, DetectionModel model, IProgress<StageProgress>? progress = null)
+    /// <summary>The <paramref name="part"/> of a row-major <paramref name="window"/>-sized plane (part in window coordinates).</summary>
+    private static T[] Crop<T>(T[] plane, PixelWindow window, PixelWindow part)
+    {
+        var result = new T[part.PixelCount];
+        for (int r = 0; r < part.Height; r++)
+            plane.AsSpan((part.Y + r) * window.Width + part.X, part.Width).CopyTo(result.AsSpan(r * part.Width));
+        return result;
+    }
+
+    /// <summary>Pass 2 over every tile, in parallel, keeping the scores in <paramref name="store"/>.</summary>
+    public ScoreHistogram Histogram(ScenePair pair, DetectionModel model, TileScoreStore store, IProgress<StageProgress>? progress = null)
     {
         var scheme = HistogramTiles(pair, model);
         var total = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
@@ -168,7 +226,7 @@ public sealed class ChangeDetector
         int done = 0;
         Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
         {
-            var h = TileHistogram(pair, model, tile);
+            var h = TileHistogram(pair, model, tile, store);
             lock (gate) total.Merge(h);
             progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
         });
@@ -188,48 +246,69 @@ public sealed class ChangeDetector
     /// Pass 3 for one tile: the mask of its core (row-major, core-sized) and, for every 4-connected
     /// piece of change in the core, the sums of the patch features over its pixels (unsmoothed values,
     /// the scores the mask was cut from). Gathered here so the patch stage never reads the imagery again.
+    /// The scores and the greening split come from <paramref name="store"/> (pass 2): the imagery is read
+    /// again only over the change of the core and one pixel around it, for the features, and not at all
+    /// for a tile without change.
     /// </summary>
-    public (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    public (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
-        var t = new TileBuffers(read, pair.Bands.Count);
-        pair.Read(read, t.Before, t.After, t.Valid);
-        // The features describe the pixels as delivered, not the smoothed values the score uses;
-        // without smoothing the buffers stay as read and need no copy.
-        bool smoothed = model.SmoothRadius > 0;
-        var rawBefore = smoothed ? (ushort[])t.Before.Clone() : t.Before;
-        var rawAfter = smoothed ? (ushort[])t.After.Clone() : t.After;
-        var scores = SmoothAndScore(pair, model, read, t);
+        var scores = new float[n];
+        byte[] flags = ArrayPool<byte>.Shared.Rent(n);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
         try
         {
+            store.Read(read, scores, flags.AsSpan(0, n));
             for (int i = 0; i < n; i++)
-                mask[i] = t.Valid[i] == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
+                mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
             foreach (var filter in Filters())
             {
                 filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
                 scratch.AsSpan(0, n).CopyTo(mask);
             }
-            VegetationGain.Mark(mask.AsSpan(0, n), rawBefore, rawAfter, n, Roles(pair.Bands));
+            VegetationGain.Apply(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Greening);
             var core = tile.CoreInRead;
-            var coreMask = new byte[core.PixelCount];
-            for (int r = 0; r < core.Height; r++)
-                mask.AsSpan((core.Y + r) * read.Width + core.X, core.Width).CopyTo(coreMask.AsSpan(r * core.Width));
-            var view = new PixelView(read, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), rawBefore, rawAfter, t.Valid, scores);
-            return (coreMask, Pieces(view, tile, coreMask));
+            var coreMask = Crop(mask, read, core);
+            return (coreMask, Pieces(pair, tile, coreMask, scores));
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(flags);
             ArrayPool<byte>.Shared.Return(mask);
             ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
+    /// <summary>
+    /// The pieces of change of a tile's core: the imagery is read as delivered over the change's bounding
+    /// box and one pixel around it (the features' gradients and nodata-neighbour test look one pixel out),
+    /// with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
+    /// </summary>
+    private static List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
+    {
+        var core = tile.Core;
+        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+        for (int y = 0; y < core.Height; y++)
+            for (int x = 0; x < core.Width; x++)
+                if (Morphology.IsChange(coreMask[y * core.Width + x]))
+                {
+                    x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
+                    y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
+                }
+        if (x1 < 0) return [];
+        var window = new PixelWindow(core.X + x0, core.Y + y0, x1 - x0 + 1, y1 - y0 + 1).Expand(1, new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height));
+        var t = new TileBuffers(window, pair.Bands.Count);
+        pair.Read(window, t.Before, t.After, t.Valid);
+        var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), t.Before, t.After, t.Valid,
+            Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
+        return Pieces(view, tile, coreMask);
+    }
+
     private static List<PatchPiece> Pieces(in PixelView view, Tile tile, byte[] coreMask)
     {
-        var core = tile.CoreInRead;
+        var core = tile.Core.Offset(-view.Window.X, -view.Window.Y);
         var result = new List<PatchPiece>();
         // One set of pieces per kind of change: a piece never spans two mask values, as no patch does.
         foreach (byte value in new[] { Morphology.Change, Morphology.ChangeVegetationGain })
@@ -373,7 +452,7 @@ public sealed class ChangeDetector
         return (t.Before, t.After, m);
     }
 
-    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, IProgress<StageProgress>? progress)
+    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, TileScoreStore store, IProgress<StageProgress>? progress)
     {
         var scheme = MaskTiles(pair, model);
         long valid = 0, changed = 0;
@@ -383,7 +462,7 @@ public sealed class ChangeDetector
         {
             Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
             {
-                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile);
+                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile, store);
                 pieces[tile.Index] = tilePieces;
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = Count(mask);
@@ -395,16 +474,10 @@ public sealed class ChangeDetector
         return (valid, changed, pieces.SelectMany(p => p).ToList());
     }
 
-    /// <summary>Change scores of a window (NaN where either date has no data).</summary>
-    private static float[] Score(ScenePair pair, ChangeKernelOptions kernel, PixelWindow window, TileBuffers t, int smooth)
+    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it (NaN where either date has no data).</summary>
+    private float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
     {
-        ReadSmoothed(pair, window, t, smooth);
-        return ScoreSmoothed(kernel, window, t);
-    }
-
-    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it.</summary>
-    private static float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
-    {
+        Interlocked.Add(ref _pixelsScored, window.PixelCount);
         Smooth(pair.Bands.Count, window, t, model.SmoothRadius);
         return ScoreSmoothed(model.Kernel, window, t);
     }

@@ -31,17 +31,40 @@ public static class VegetationGain
     /// </summary>
     public static void Mark(Span<byte> mask, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles)
     {
+        var rose = new byte[pixels];
+        Flag(rose, 1, before, after, pixels, roles);
+        Apply(mask, rose, 1);
+    }
+
+    /// <summary>
+    /// Re-marks the <see cref="Morphology.Change"/> pixels of <paramref name="mask"/> that have <paramref name="bit"/>
+    /// set in <paramref name="flags"/> (from <see cref="Flag"/>; same layout as the mask).
+    /// </summary>
+    public static void Apply(Span<byte> mask, ReadOnlySpan<byte> flags, byte bit)
+    {
+        for (int i = 0; i < mask.Length; i++)
+            if (mask[i] == Morphology.Change && (flags[i] & bit) != 0) mask[i] = Morphology.ChangeVegetationGain;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="bit"/> in <paramref name="flags"/> for every pixel whose NDVI rose by more than
+    /// <see cref="MinRise"/>, whatever the mask will be: what <see cref="Mark"/> decides, taken before the
+    /// threshold is known (<see cref="TileScoreStore"/>). Band layout as <see cref="Mark"/>.
+    /// </summary>
+    public static void Flag(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles)
+    {
         if (roles.Red is not int red || roles.Nir is not int nir) return;
         var rb = before.Slice(red * pixels, pixels);
         var nb = before.Slice(nir * pixels, pixels);
         var ra = after.Slice(red * pixels, pixels);
         var na = after.Slice(nir * pixels, pixels);
         for (int i = 0; i < pixels; i++)
-        {
-            if (mask[i] != Morphology.Change) continue;
-            if (Ndvi(na[i], ra[i]) - Ndvi(nb[i], rb[i]) > MinRise) mask[i] = Morphology.ChangeVegetationGain;
-        }
+            if (Rose(nb[i], rb[i], na[i], ra[i])) flags[i] |= bit;
     }
+
+    /// <summary>Whether NDVI rose (after − before) by more than <see cref="MinRise"/>.</summary>
+    public static bool Rose(ushort nirBefore, ushort redBefore, ushort nirAfter, ushort redAfter) =>
+        Ndvi(nirAfter, redAfter) - Ndvi(nirBefore, redBefore) > MinRise;
 
     /// <summary>NDVI of one pixel; 0 where both bands are 0.</summary>
     public static float Ndvi(ushort nir, ushort red) => nir + red == 0 ? 0f : (float)(nir - red) / (nir + red);

@@ -20,14 +20,14 @@ public sealed partial class RegionRun
 {
     private const string JoinClaim = "join";
 
-    /// <summary>Statistics and histogram (recorded in the ledger); returns the number of mask tiles.</summary>
+    /// <summary>Statistics and histogram (recorded in the ledger, each tile's scores in <c>.work/scores</c>); returns the number of mask tiles.</summary>
     /// <exception cref="ConfigException">The <see cref="Check"/> found a problem; nothing was computed.</exception>
     public int PrepareMask(IProgress<StageProgress>? progress = null)
     {
         Check();
         using var session = Session.Open(this);
         var model = DetectionModelFor(session.Ledger, session.Detector, session.Pair, progress);
-        RunHistogram(session.Ledger, session.Detector, session.Pair, model, progress);
+        RunHistogram(session.Ledger, session.Detector, session.Pair, model, ScoreStore(session.Detector, session.Pair, model), progress);
         return session.Detector.MaskTiles(session.Pair, model).Count;
     }
 
@@ -43,14 +43,15 @@ public sealed partial class RegionRun
         using var session = Session.Open(this);
         var (ledger, pair, detector) = (session.Ledger, session.Pair, session.Detector);
         var model = DetectionModelFor(ledger, detector, pair, progress);
-        float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, progress));
+        var scores = ScoreStore(detector, pair, model);
+        float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, scores, progress));
         var scheme = detector.MaskTiles(pair, model);
         var finished = ledger.Finished(MaskStage);
         var todo = scheme.Tiles().Where(t => t.Index >= first && t.Index < first + count && !finished.Contains(t.Index)).ToList();
         int done = 0;
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
         {
-            ComputeMaskTile(ledger, detector, pair, model, threshold, tile);
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), todo.Count));
         });
         int total = ledger.Finished(MaskStage).Count;

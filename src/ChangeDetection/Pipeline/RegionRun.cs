@@ -155,14 +155,19 @@ public sealed partial class RegionRun
         timings["statistics"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var histogram = RunHistogram(ledger, detector, pair, model, progress);
+        var scores = ScoreStore(detector, pair, model);
+        var histogram = RunHistogram(ledger, detector, pair, model, scores, progress);
         float threshold = detector.Threshold(pair, histogram);
         timings["histogram"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var scheme = detector.MaskTiles(pair, model);
         int resumed = ledger.Finished(MaskStage).Count;
-        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, progress);
+        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, progress);
+        // Every mask tile is in the ledger now: the scores are not needed again, even to resume,
+        // and no later stage reads the imagery through this pair's block caches.
+        scores.Delete();
+        pair.ClearBlockCaches();
         timings["mask"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -310,14 +315,22 @@ public sealed partial class RegionRun
         }
     }
 
-    private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, IProgress<StageProgress>? progress)
+    /// <summary>
+    /// Where the histogram pass keeps each tile's scores for the mask pass: <c>.work/scores</c>, seen by
+    /// every process that sees the output folder (the fan-out's workers).
+    /// </summary>
+    private TileScoreStore ScoreStore(ChangeDetector detector, ScenePair pair, DetectionModel model) =>
+        detector.ScoreStore(pair, model, Path.Combine(OutputFolder, ".work", "scores"));
+
+    private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, TileScoreStore scores, IProgress<StageProgress>? progress)
     {
         var scheme = detector.HistogramTiles(pair, model);
         var finished = ledger.Finished(HistogramStage);
         int done = finished.Count;
         Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
         {
-            var h = detector.TileHistogram(pair, model, tile);
+            // The scores are on disk before the histogram counts as finished.
+            var h = detector.TileHistogram(pair, model, tile, scores);
             ledger.Put(HistogramStage, tile.Index, EncodeHistogram(h));
             progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
         });
@@ -328,7 +341,7 @@ public sealed partial class RegionRun
         return total;
     }
 
-    private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, IProgress<StageProgress>? progress)
+    private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, TileScoreStore scores, IProgress<StageProgress>? progress)
     {
         var finished = ledger.Finished(MaskStage);
         int done = finished.Count, computed = 0;
@@ -340,7 +353,7 @@ public sealed partial class RegionRun
                 state.Stop();
                 return;
             }
-            ComputeMaskTile(ledger, detector, pair, model, threshold, tile);
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
         });
         if (Options.StopAfterMaskTiles is not null && ledger.Finished(MaskStage).Count < scheme.Count)
@@ -348,9 +361,9 @@ public sealed partial class RegionRun
     }
 
     /// <summary>One tile of the mask pass into the ledger: its mask and the feature sums of its pieces of change.</summary>
-    private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile)
+    private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore scores)
     {
-        var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile);
+        var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile, scores);
         // Pieces first: a tile counts as finished once its mask is in.
         ledger.Put(PiecesStage, tile.Index, EncodePieces(pieces));
         ledger.Put(MaskStage, tile.Index, Compress(mask));

@@ -121,6 +121,58 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// One decode, smoothing and score per tile: the mask pass thresholds the scores the histogram pass
+    /// stored, so a whole run scores exactly the histogram tiles' read windows, and leaves no scratch behind.
+    /// </summary>
+    [Test]
+    public void EveryTileIsScoredOnceAndTheScratchScoresAreRemoved()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        using var pair = ScenePair.Open(b, a);
+        var detector = new ChangeDetector(new ChangeDetectionOptions { TileSize = 64, OpenRadius = 2, CloseRadius = 1, SmoothRadius = 2 });
+        var result = detector.Run(pair, dir.File("mask.tif"));
+        var model = detector.Prepare(pair);
+        long histogramPass = detector.HistogramTiles(pair, model).Tiles().Sum(t => t.Read.PixelCount);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ChangedPixels, Is.GreaterThan(0));
+            Assert.That(detector.PixelsScored, Is.EqualTo(histogramPass));
+            Assert.That(Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "before.tif", "after.tif", "mask.tif" }));
+        });
+    }
+
+    /// <summary>
+    /// With the block cache, a whole run (registration, statistics, both tile passes, the features' reads)
+    /// decodes every input block once, though each tile reads a halo over its neighbours' blocks; the mask
+    /// is the same bytes as without the cache, which decodes blocks many times over.
+    /// </summary>
+    [Test]
+    public void AWholeRunDecodesEachInputBlockOnce()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        var options = new ChangeDetectionOptions { TileSize = 64, OpenRadius = 2, CloseRadius = 1, SmoothRadius = 2, Workers = 1 };
+        long blocks;
+        using (var reader = GeoTiffReader.Open(b))
+        {
+            var info = reader.Info;
+            int planes = info.Interleave == Interleave.Band ? info.BandCount : 1;
+            blocks = (long)planes * ((info.Width + info.BlockWidth - 1) / info.BlockWidth) * ((info.Height + info.BlockHeight - 1) / info.BlockHeight);
+        }
+        using var cached = ScenePair.Open(b, a);
+        using var uncached = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 0 });
+        ChangeDetector.Detect(cached, dir.File("cached.tif"), options);
+        ChangeDetector.Detect(uncached, dir.File("uncached.tif"), options);
+        Assert.Multiple(() =>
+        {
+            Assert.That(cached.BlocksDecoded, Is.EqualTo(2 * blocks));
+            Assert.That(uncached.BlocksDecoded, Is.GreaterThan(2 * 2 * blocks), "without the cache the halos decode blocks again");
+            Assert.That(ReadMask(dir.File("cached.tif")), Is.EqualTo(ReadMask(dir.File("uncached.tif"))));
+        });
+    }
+
     [Test]
     public void MaskCarriesThePairGridAndNoData()
     {

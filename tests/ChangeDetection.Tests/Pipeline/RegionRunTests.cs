@@ -56,6 +56,35 @@ public partial class RegionRunTests
         });
     }
 
+    /// <summary>
+    /// Stopped between the passes (every histogram tile and its scores recorded, no mask tile), then resumed,
+    /// with the scratch scores kept or lost: the outputs match an uninterrupted run.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void RunStoppedBetweenThePassesResumesToTheSameBytes(bool loseScores)
+    {
+        using var dir = new TempDir();
+        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
+        Assert.That(Directory.Exists(Path.Combine(clean.OutputFolder, ".work", "scores")), Is.False, "a finished run removes its scratch scores");
+
+        string resumedOut = dir.File("resumed");
+        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(resumedOut) with { StopAfterMaskTiles = 0 }));
+        string scores = Path.Combine(resumedOut, ".work", "scores");
+        Assert.That(Directory.GetFiles(scores), Has.Length.EqualTo(16), "one score file per histogram tile");
+        if (loseScores) Directory.Delete(scores, recursive: true);
+        var resumed = RegionRun.Run(_config, Options(resumedOut));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.TilesResumed, Is.Zero);
+            Assert.That(resumed.Threshold, Is.EqualTo(clean.Threshold));
+            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(clean.MaskPath!)));
+            foreach (var (a, b) in resumed.Outputs.Zip(clean.Outputs))
+                Assert.That(Hashes(a), Is.EqualTo(Hashes(b)), Path.GetFileName(a));
+        });
+    }
+
     [Test]
     public void ChangedInputsRefuseToResumeUnlessForced()
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ChangeDetection.Geo;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 
@@ -74,6 +75,39 @@ public class GeoTiffReaderTests
         var buffer = new ushort[10 * 11 * 2];
         reader.Read(new PixelWindow(200, 10, 10, 11), [0, 1], buffer.AsSpan());
         Assert.That(reader.BlocksDecoded, Is.EqualTo(expectedBlocks));
+    }
+
+    /// <summary>The block cache keeps the most recently used blocks up to its size in bytes, and no more.</summary>
+    [Test]
+    public void BlockCacheKeepsTheRecentBlocksWithinItsBytes()
+    {
+        using var dir = new TempDir();
+        // 64 × 16 pixels of 4 uint16 bands, band-interleaved in 16² blocks: 4 windows of 4 blocks of 512 bytes; the cache holds two windows.
+        string path = ScenePairTests.Write(dir, "strip.tif", 64, 16, new GeoTransform(0, 1, 0, 0, 0, -1), (k, c, r) => k + c + r);
+        using var reader = GeoTiffReader.Open(path, blockCacheBytes: 2 * 4 * 512);
+        Assert.That(reader.Info.Interleave, Is.EqualTo(Interleave.Band));
+        using var plain = GeoTiffReader.Open(path);
+        var got = new ushort[16 * 16 * 4];
+        var want = new ushort[16 * 16 * 4];
+        long Read(int block)
+        {
+            var window = new PixelWindow(16 * block, 0, 16, 16);
+            reader.Read(window, got.AsSpan());
+            plain.Read(window, want.AsSpan());
+            Assert.That(got, Is.EqualTo(want), $"window {block}");
+            return reader.BlocksDecoded;
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Read(0), Is.EqualTo(4));
+            Assert.That(Read(1), Is.EqualTo(8));
+            Assert.That(Read(0), Is.EqualTo(8), "window 0 is cached");
+            Assert.That(Read(2), Is.EqualTo(12), "window 2 evicts window 1, the least recently used");
+            Assert.That(Read(0), Is.EqualTo(12), "window 0 is still cached");
+            Assert.That(Read(1), Is.EqualTo(16), "window 1 was evicted");
+            reader.ClearBlockCache();
+            Assert.That(Read(2), Is.EqualTo(20), "a cleared cache holds nothing");
+        });
     }
 
     [Test]

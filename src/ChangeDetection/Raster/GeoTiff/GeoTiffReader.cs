@@ -40,10 +40,23 @@ public sealed class GeoTiffReader : IDisposable
     private readonly string? _unsupported;
     private int _disposed;
     private long _blocksDecoded;
+    private BlockCache? _cache;
 
     /// <summary>Opens <paramref name="path"/> and reads its header; pixels are read on demand.</summary>
     /// <exception cref="RasterFormatException">The file is missing, not a TIFF, or its header is broken.</exception>
     public static GeoTiffReader Open(string path) => new(path);
+
+    /// <summary>
+    /// As <see cref="Open(string)"/>, keeping up to <paramref name="blockCacheBytes"/> bytes of decoded blocks
+    /// (least recently used out), so that overlapping window reads (tiles with a halo) decode each block once.
+    /// </summary>
+    public static GeoTiffReader Open(string path, long blockCacheBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(blockCacheBytes);
+        var reader = new GeoTiffReader(path);
+        if (blockCacheBytes > 0) reader._cache = new BlockCache(blockCacheBytes);
+        return reader;
+    }
 
     /// <summary>Reads only the header of <paramref name="path"/>.</summary>
     public static RasterInfo Describe(string path)
@@ -113,7 +126,10 @@ public sealed class GeoTiffReader : IDisposable
         Path = path;
     }
 
-    /// <summary>The path as given to <see cref="Open"/>.</summary>
+    /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
+    public void ClearBlockCache() => _cache?.Clear();
+
+    /// <summary>The path as given to <see cref="Open(string)"/>.</summary>
     public string Path { get; }
 
     /// <summary>Size, type, georeferencing and layout of the file.</summary>
@@ -381,8 +397,16 @@ public sealed class GeoTiffReader : IDisposable
         for (int i = 0, s = first; i < dst.Length; i++, s += stride) dst[i] = src[s];
     }
 
-    /// <summary>Decodes block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>.</summary>
+    /// <summary>Block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>: from the cache, else decoded.</summary>
     private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer)
+    {
+        var into = buffer.AsSpan(0, rows * rowBytes);
+        if (_cache is not null && _cache.TryCopy(index, into)) return;
+        Decode(index, rows, rowBytes, buffer);
+        _cache?.Add(index, into);
+    }
+
+    private void Decode(int index, int rows, int rowBytes, byte[] buffer)
     {
         int expected = rows * rowBytes;
         Interlocked.Increment(ref _blocksDecoded);

@@ -1,0 +1,127 @@
+using Microsoft.Win32.SafeHandles;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Detection;
+
+/// <summary>
+/// The change scores of the histogram pass, kept for the mask pass so that no tile is decoded,
+/// smoothed and scored twice: one file per tile core in a scratch folder, holding the core's scores
+/// (float32, row-major; NaN where either date has no data) and one flag byte per pixel
+/// (<see cref="Valid"/>, <see cref="Greening"/>). 5 bytes a pixel on disk, never in memory at once:
+/// the mask pass reads back only the window it needs, rows at a time, from the tile and its neighbours.
+/// </summary>
+/// <remarks>
+/// Files are written to a temporary name and renamed, so a killed run leaves whole files or none.
+/// A missing file (a run resumed from a ledger whose scratch folder was removed, a store emptied by
+/// another worker's join) is made again by the <c>recompute</c> callback: the scores are a pure
+/// function of the tile, so a recomputed file holds the same bytes.
+/// </remarks>
+public sealed class TileScoreStore
+{
+    /// <summary>Flag bit: the pixel holds data in both dates.</summary>
+    public const byte Valid = 1;
+
+    /// <summary>Flag bit: the vegetation index rose by more than <see cref="VegetationGain.MinRise"/> (delivered digital numbers).</summary>
+    public const byte Greening = 2;
+
+    private const string Extension = ".scores";
+
+    private readonly Action<int> _recompute;
+
+    /// <param name="folder">The scratch folder (created).</param>
+    /// <param name="cores">The tiles whose cores the files hold (the histogram pass's tiling; the halo is ignored).</param>
+    /// <param name="recompute">Writes the file of one tile again (by tile index) when it is missing.</param>
+    public TileScoreStore(string folder, TileScheme cores, Action<int> recompute)
+    {
+        Folder = folder;
+        Cores = cores;
+        _recompute = recompute;
+        Directory.CreateDirectory(folder);
+    }
+
+    /// <summary>The scratch folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The tiling of the stored cores.</summary>
+    public TileScheme Cores { get; }
+
+    private string FileOf(int tile) => Path.Combine(Folder, tile.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + Extension);
+
+    /// <summary>Stores the core of <paramref name="tile"/>: scores and flags, both core-sized and row-major.</summary>
+    public void Write(Tile tile, ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags)
+    {
+        int n = checked((int)tile.Core.PixelCount);
+        if (scores.Length != n || flags.Length != n)
+            throw new ArgumentException($"Tile {tile.Index} holds {n} pixels, got {scores.Length} scores and {flags.Length} flags.");
+        string path = FileOf(tile.Index);
+        string tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        using (var file = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: 5L * n))
+        {
+            RandomAccess.Write(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(scores), 0);
+            RandomAccess.Write(file, flags, 4L * n);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="scores"/> and <paramref name="flags"/> (row-major, <paramref name="window"/>-sized)
+    /// from the stored cores that <paramref name="window"/> overlaps; it must lie inside the grid.
+    /// </summary>
+    public void Read(PixelWindow window, Span<float> scores, Span<byte> flags)
+    {
+        int c0 = window.X / Cores.TileSize, c1 = (window.Right - 1) / Cores.TileSize;
+        int r0 = window.Y / Cores.TileSize, r1 = (window.Bottom - 1) / Cores.TileSize;
+        for (int row = r0; row <= r1; row++)
+            for (int col = c0; col <= c1; col++)
+            {
+                var tile = Cores[col, row];
+                using var file = Open(tile);
+                var part = tile.Core.Intersect(window);
+                long n = tile.Core.PixelCount;
+                for (int y = part.Y; y < part.Bottom; y++)
+                {
+                    long at = (long)(y - tile.Core.Y) * tile.Core.Width + (part.X - tile.Core.X);
+                    int to = (y - window.Y) * window.Width + (part.X - window.X);
+                    ReadExactly(file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(scores.Slice(to, part.Width)), 4 * at, tile);
+                    ReadExactly(file, flags.Slice(to, part.Width), 4 * n + at, tile);
+                }
+            }
+    }
+
+    /// <summary>Removes the folder and every file in it (the mask pass is over).</summary>
+    public void Delete()
+    {
+        if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
+    }
+
+    private SafeFileHandle Open(Tile tile)
+    {
+        string path = FileOf(tile.Index);
+        long expected = 5 * tile.Core.PixelCount;
+        if (!File.Exists(path) || new FileInfo(path).Length != expected)
+        {
+            Directory.CreateDirectory(Folder);
+            _recompute(tile.Index);
+        }
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ChangeDetectionException($"{path}: the stored scores of tile {tile.Index} vanished while the mask pass ran (was the run's .work folder removed?). Run again to resume.");
+        }
+    }
+
+    private void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Tile tile)
+    {
+        while (buffer.Length > 0)
+        {
+            int read = RandomAccess.Read(file, buffer, offset);
+            if (read == 0)
+                throw new ChangeDetectionException($"{FileOf(tile.Index)}: the stored scores of tile {tile.Index} are cut short; delete the run's .work folder or run with --force.");
+            buffer = buffer[read..];
+            offset += read;
+        }
+    }
+}
