@@ -29,9 +29,11 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
     public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// PostgreSQL: how long a job fetched by a worker that died (kill -9, lost machine) stays invisible
-    /// before another worker takes it. Live workers keep extending it (sliding), so long region runs are
-    /// not taken twice.
+    /// How long a job fetched by a worker that died (kill -9, lost machine) stays invisible before another
+    /// worker takes it. On PostgreSQL live workers keep extending it (sliding), so long region runs are not
+    /// taken twice. The SQLite storage has no such heartbeat: a region run longer than this may be fetched
+    /// again by another worker on the same storage, which then finds the output folder's region lock held
+    /// and ends as skipped, while the first run goes on.
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -69,7 +71,7 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
             {
                 case JobStorageKind.Sqlite:
                     Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
-                    return new SQLiteStorage(Target, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval });
+                    return new SQLiteStorage(Target, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval, InvisibilityTimeout = InvisibilityTimeout });
                 default:
                     ProbePostgres();
                     var options = new PostgreSqlStorageOptions

@@ -6,6 +6,7 @@ using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -56,9 +57,22 @@ public static class JobsHost
         if (options.Schedule is { } schedule) ScheduleJobs.Register(new RecurringJobManager(storage), schedule);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // Kestrel endpoints from configuration (Kestrel__Endpoints__* environment variables, appsettings)
+        // would replace --urls and slip past the loopback rule above: this host listens on --urls only.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Configure(new ConfigurationBuilder().Build()));
         builder.WebHost.UseUrls([.. options.Urls]);
+        // A page on another site can make the operator's browser send requests to 127.0.0.1 (DNS rebinding
+        // names it evil.example, a form posts to it): answer only to the host names the dashboard is
+        // served under, and let the dashboard check an antiforgery token on every POST.
+        builder.Services.AddHostFiltering(o =>
+        {
+            o.AllowedHosts = AllowedHosts(options.Urls);
+            o.AllowEmptyHosts = false;
+        });
+        builder.Services.AddAntiforgery();
         Configure(builder.Services, builder.Logging, storage, options);
         var app = builder.Build();
+        app.UseHostFiltering();
         var authorization = new DashboardAuthorization(options.Token);
         app.Use(async (context, next) =>
         {
@@ -112,8 +126,35 @@ public static class JobsHost
         }, storage);
     }
 
+    /// <summary>
+    /// The Host header values the dashboard answers to: localhost, 127.0.0.1 and [::1] for a loopback
+    /// address, the name given for any other, and every name for a wildcard binding (0.0.0.0, [::], *, +),
+    /// which needs a token anyway.
+    /// </summary>
+    public static IList<string> AllowedHosts(IEnumerable<string> urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var hosts = new List<string>();
+        foreach (string url in urls)
+        {
+            string host = HostOf(url);
+            if (host is "*" or "+" or "0.0.0.0" or "::") return ["*"];
+            if (IsLoopback(url)) hosts.AddRange(["localhost", "127.0.0.1", "[::1]"]);
+            else hosts.Add(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host);
+        }
+        return hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     /// <summary>True when <paramref name="url"/> binds to loopback only (localhost, 127.0.0.0/8, [::1]).</summary>
     public static bool IsLoopback(string url)
+    {
+        string host = HostOf(url);
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    /// <summary>The host of a listen address, without brackets or port.</summary>
+    private static string HostOf(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
         int scheme = url.IndexOf("://", StringComparison.Ordinal);
@@ -131,8 +172,7 @@ public static class JobsHost
             int colon = rest.LastIndexOf(':');
             host = colon >= 0 ? rest[..colon] : rest;
         }
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
-        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+        return host;
     }
 }
 

@@ -47,8 +47,19 @@ public static class Failures
     public static bool IsDiskFull(IOException e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return OperatingSystem.IsWindows() ? Win32Code(e) is DiskFull or HandleDiskFull : e.HResult is ENoSpc or EDQuot;
+        return (OperatingSystem.IsWindows() ? Win32Code(e) is DiskFull or HandleDiskFull : e.HResult is ENoSpc or EDQuot) || IsPreallocationDiskFull(e);
     }
+
+    /// <summary>
+    /// File.WriteAllBytes and other writes that reserve their size up front fail in the reservation, and
+    /// .NET reports that as a plain IOException (no errno in HResult) with its own English message
+    /// ("Failed to create '…' with allocation size '…' because the disk was full."; the runtime's messages
+    /// are not localised unless a satellite package is installed).
+    /// </summary>
+    private static bool IsPreallocationDiskFull(IOException e) =>
+        e.HResult == COR_E_IO && e.Message.Contains("because the disk was full", StringComparison.Ordinal);
+
+    private const int COR_E_IO = unchecked((int)0x80131620);
 
     /// <summary>True when <paramref name="e"/> is a write refused because the file system is mounted read-only.</summary>
     public static bool IsReadOnlyFileSystem(IOException e)

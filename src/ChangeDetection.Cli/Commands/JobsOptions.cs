@@ -20,7 +20,7 @@ internal static class JobsOptions
 
     public static Option<int> LostJobTimeout() => new("--lost-job-timeout")
     {
-        Description = "PostgreSQL: seconds after which a job whose worker died is taken by another worker (default 300; live workers keep extending it).",
+        Description = "Seconds after which a job whose worker died is taken by another worker (default 300; on PostgreSQL live workers keep extending it, on SQLite a longer run may be fetched again and is then skipped by the region lock).",
         DefaultValueFactory = _ => 300,
     };
 

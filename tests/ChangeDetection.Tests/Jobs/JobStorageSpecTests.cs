@@ -1,4 +1,5 @@
 using ChangeDetection.Jobs;
+using Hangfire;
 using Hangfire.Storage;
 
 namespace ChangeDetection.Tests.Jobs;
@@ -67,6 +68,28 @@ public sealed class JobStorageSpecTests
             Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
             Assert.That(stderr, Does.Contain($"127.0.0.1:{port}").And.Contain("does not answer").And.Not.Contain("secret"));
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "no minute of silent retries");
+        });
+    }
+
+    [Test]
+    public void A_sqlite_job_whose_worker_died_is_fetched_again_after_the_lost_job_timeout()
+    {
+        using var dir = new TempDir();
+        var spec = JobStorageSpec.Parse("sqlite:" + dir.File("jobs.db")) with { QueuePollInterval = TimeSpan.FromMilliseconds(200), InvisibilityTimeout = TimeSpan.FromSeconds(2) };
+        var storage = spec.Open();
+        string id = new BackgroundJobClient(storage).Enqueue(() => Console.WriteLine("region"));
+        using var dead = storage.GetConnection();
+        // The worker that fetched it was killed: its fetch is never removed nor requeued.
+        var lost = dead.FetchNextJob(["default"], CancellationToken.None);
+        Assert.That(lost.JobId, Is.EqualTo(id));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var other = storage.GetConnection();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var again = other.FetchNextJob(["default"], wait.Token);
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.JobId, Is.EqualTo(id));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "the lost-job timeout, not the SQLite storage's 30-minute default");
         });
     }
 }

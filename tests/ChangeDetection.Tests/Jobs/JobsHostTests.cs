@@ -109,6 +109,89 @@ public sealed class JobsHostTests
     }
 
     [Test]
+    public async Task Requests_under_another_host_name_are_refused()
+    {
+        using var dir = new TempDir();
+        var (app, url) = await Start(new JobsHostOptions { Storage = Spec(dir), Urls = ["http://127.0.0.1:0"] });
+        await using (app)
+        {
+            using var http = new HttpClient();
+            async Task<HttpStatusCode> Get(string host)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url + "/hangfire");
+                request.Headers.Host = host;
+                using var response = await http.SendAsync(request);
+                return response.StatusCode;
+            }
+            int port = new Uri(url).Port;
+            Assert.Multiple(async () =>
+            {
+                // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
+                Assert.That(await Get($"evil.example:{port}"), Is.EqualTo(HttpStatusCode.BadRequest));
+                Assert.That(await Get($"localhost:{port}"), Is.EqualTo(HttpStatusCode.OK));
+                Assert.That(await Get($"127.0.0.1:{port}"), Is.EqualTo(HttpStatusCode.OK));
+            });
+            await app.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_dashboard_post_without_the_antiforgery_token_is_refused_and_runs_nothing()
+    {
+        using var dir = new TempDir();
+        var schedule = WriteSchedule(dir);
+        var (app, url) = await Start(new JobsHostOptions { Storage = Spec(dir), Schedule = schedule, Urls = ["http://127.0.0.1:0"], WorkerCount = 1 });
+        await using (app)
+        {
+            using var http = new HttpClient();
+            // What a form on another site posts through the operator's browser.
+            using var request = new HttpRequestMessage(HttpMethod.Post, url + "/hangfire/recurring/trigger")
+            {
+                Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("jobs[]", "schedule:" + dir.File("schedule.json"))]),
+            };
+            request.Headers.Add("Origin", "http://evil.example");
+            using var response = await http.SendAsync(request);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            var statistics = Spec(dir).Open().GetMonitoringApi().GetStatistics();
+            Assert.That(statistics.Enqueued + statistics.Processing + statistics.Succeeded + statistics.Failed, Is.Zero, "the schedule was not triggered");
+            await app.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task Kestrel_endpoints_from_the_environment_do_not_widen_where_it_listens()
+    {
+        using var dir = new TempDir();
+        const string variable = "Kestrel__Endpoints__Everywhere__Url";
+        Environment.SetEnvironmentVariable(variable, "http://0.0.0.0:0");
+        try
+        {
+            var (app, url) = await Start(new JobsHostOptions { Storage = Spec(dir), Urls = ["http://127.0.0.1:0"] });
+            await using (app)
+            {
+                Assert.That(app.Urls, Has.All.Matches<string>(JobsHost.IsLoopback), string.Join(", ", app.Urls));
+                await app.StopAsync();
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Test]
+    public void Allowed_host_names_follow_the_listen_addresses()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(JobsHost.AllowedHosts(["http://127.0.0.1:5080"]), Is.EquivalentTo(new[] { "localhost", "127.0.0.1", "[::1]" }));
+            Assert.That(JobsHost.AllowedHosts(["http://jobs.example.cn:5080", "http://[::1]:5080"]), Is.EquivalentTo(new[] { "jobs.example.cn", "localhost", "127.0.0.1", "[::1]" }));
+            Assert.That(JobsHost.AllowedHosts(["http://0.0.0.0:5080"]), Is.EqualTo(new[] { "*" }));
+            Assert.That(JobsHost.AllowedHosts(["http://10.1.2.3:5080"]), Is.EqualTo(new[] { "10.1.2.3" }));
+        });
+    }
+
+    [Test]
     public void Serving_beyond_loopback_without_a_token_is_refused()
     {
         using var dir = new TempDir();
