@@ -25,7 +25,12 @@ public sealed record ChipOptions
     /// larger side is at most this many PNG pixels, so a chip never needs more memory than such a square.
     /// </summary>
     public int MaxSidePixels { get; init; } = 2048;
+    /// <summary>Draw the JCBH, the date and a scale bar on each chip (see <see cref="ChipLabel"/>).</summary>
+    public bool DrawLabels { get; init; } = true;
 }
+
+/// <summary>A band's stretch limits in digital numbers: <see cref="Low"/> maps to 0 and <see cref="High"/> to 255.</summary>
+public readonly record struct StretchLimits(int Low, int High);
 
 /// <summary>
 /// Where a chip was cut: the window on the pair grid, the whole enlargement factor (PNG pixels per
@@ -46,9 +51,11 @@ public readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step 
 /// <summary>
 /// Writes <c>&lt;JCBH&gt;_before.png</c> and <c>&lt;JCBH&gt;_after.png</c> for each task: true colour
 /// (red, green, blue bands; one band as grey when the pair has no RGB), each band stretched between its
-/// 2nd and 98th percentile within the chip and date (acquisitions differ in radiometry, and a local
-/// stretch shows the patch best), with the patch outline drawn in yellow. Pixels without data in
-/// either date are dark grey. PNGs are encoded with ImageSharp 2.1 (encoding only).
+/// 2nd and 98th percentile over a sample of the whole scene, both dates pooled: the same limits for every
+/// chip and both dates, so a tone difference between the two chips is a difference on the ground (or in
+/// radiometry), not of the stretch. The patch outline is drawn in yellow, and the JCBH, the date and a
+/// scale bar in white on black (<see cref="ChipLabel"/>). Pixels without data in either date are dark
+/// grey. PNGs are encoded with ImageSharp 2.1 (encoding only).
 /// </summary>
 public static class ChipWriter
 {
@@ -94,14 +101,18 @@ public static class ChipWriter
         if (!pair.Grid.Crs.IsSameAs(crs))
             throw new ChangeDetectionException($"{source.BeforeImage}: the imagery is in {pair.Grid.Crs} but the tasks are in {crs}; chips need both in one CRS.");
         int[] rgb = BandsForColour(pair.Bands);
+        var tables = SceneLimits(pair, rgb).Select(StretchTable).ToArray();
         Directory.CreateDirectory(folder);
         var written = new List<string>();
         foreach (var t in ordered)
         {
             if (FrameOf(t.Geometry, pair.Grid, options) is not ChipFrame frame) continue;
-            var (before, after) = Render(pair, frame, rgb, t.Geometry);
-            foreach (var (suffix, pixels) in new[] { ("before", before), ("after", after) })
+            var (before, after) = Render(pair, frame, rgb, tables, t.Geometry);
+            var bar = ScaleBar.Choose(MetresPerPixel(pair.Grid, frame), frame.Width);
+            foreach (var (suffix, pixels, date) in new[] { ("before", before, t.QSX), ("after", after, t.HSX) })
             {
+                if (options.DrawLabels)
+                    ChipLabel.Draw(pixels, frame.Width, frame.Height, [t.JCBH.ToUpperInvariant(), $"{suffix.ToUpperInvariant()} {date:yyyy-MM-dd}"], bar);
                 string name = $"{t.JCBH}_{suffix}.png";
                 AtomicFile.Write(Path.Combine(folder, name), tmp =>
                 {
@@ -134,7 +145,83 @@ public static class ChipWriter
     /// <summary>Image pixels read at once when a chip is reduced: bounds the memory of a chip of a huge patch.</summary>
     private const long ReadChunkPixels = 1 << 20;
 
-    private static (Rgb24[] Before, Rgb24[] After) Render(ScenePair pair, ChipFrame frame, int[] rgb, Geometry geometry)
+    /// <summary>Windows per side of the scene sample (a grid of evenly spaced windows).</summary>
+    private const int SampleGrid = 16;
+    /// <summary>The largest side of one sample window, in image pixels: 16² windows of 32² px = 262 144 pixels per date.</summary>
+    private const int SampleWindow = 32;
+
+    /// <summary>
+    /// Stretch limits of the colour bands (<paramref name="rgb"/>): the 2nd and 98th percentile of the valid
+    /// pixels of both dates pooled, over a 16 × 16 grid of windows (up to 32 × 32 px each, centred in their cell)
+    /// spread evenly over the scene. Windows rather than whole rows keep the read to a few blocks per window on a
+    /// province-size scene; a small scene is read whole. The same pair gives the same limits on every call.
+    /// </summary>
+    public static StretchLimits[] SceneLimits(ScenePair pair, int[] rgb)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        ArgumentNullException.ThrowIfNull(rgb);
+        int bands = pair.Bands.Count, width = pair.Grid.Width, height = pair.Grid.Height;
+        var histograms = rgb.Select(_ => new long[65536]).ToArray();
+        var counts = new long[rgb.Length];
+        int nx = Math.Min(SampleGrid, width), ny = Math.Min(SampleGrid, height);
+        foreach (var (x0, x1) in Cells(width, nx))
+            foreach (var (y0, y1) in Cells(height, ny))
+            {
+                int w = Math.Min(SampleWindow, x1 - x0), h = Math.Min(SampleWindow, y1 - y0);
+                var window = new PixelWindow(x0 + (x1 - x0 - w) / 2, y0 + (y1 - y0 - h) / 2, w, h);
+                int m = w * h;
+                var b = new ushort[m * bands];
+                var a = new ushort[m * bands];
+                var v = new byte[m];
+                pair.Read(window, b, a, v);
+                for (int k = 0; k < rgb.Length; k++)
+                {
+                    int off = rgb[k] * m;
+                    for (int i = 0; i < m; i++)
+                    {
+                        if (v[i] == 0) continue;
+                        histograms[k][b[off + i]]++;
+                        histograms[k][a[off + i]]++;
+                        counts[k] += 2;
+                    }
+                }
+            }
+        var limits = new StretchLimits[rgb.Length];
+        for (int k = 0; k < rgb.Length; k++)
+        {
+            int lo = Percentile(histograms[k], counts[k], 0.02), hi = Percentile(histograms[k], counts[k], 0.98);
+            limits[k] = new StretchLimits(lo, Math.Max(hi, lo + 1));
+        }
+        return limits;
+    }
+
+    /// <summary>The extent split into <paramref name="n"/> near-equal cells, as [start, end) pairs.</summary>
+    private static IEnumerable<(int Start, int End)> Cells(int extent, int n)
+    {
+        for (int i = 0; i < n; i++)
+            yield return ((int)((long)extent * i / n), (int)((long)extent * (i + 1) / n));
+    }
+
+    /// <summary>
+    /// Ground size of one PNG pixel in metres, along the chip's width: the image pixel's x step times the
+    /// reduction step over the enlargement. Geographic grids (degrees) use the metres of a degree of
+    /// longitude at the chip's centre latitude on the CGCS2000 (≈ GRS 80) ellipsoid's equatorial radius.
+    /// </summary>
+    internal static double MetresPerPixel(GeoGrid grid, ChipFrame frame)
+    {
+        var t = grid.Transform;
+        double dx = t.PixelWidth, dy = t.ColumnRotation;
+        if (grid.Crs.IsGeographic)
+        {
+            var (_, lat) = t.PixelToMap(frame.Window.X + frame.Window.Width / 2.0, frame.Window.Y + frame.Window.Height / 2.0);
+            double perDegree = Math.PI / 180 * 6_378_137;
+            dx *= perDegree * Math.Cos(lat * Math.PI / 180);
+            dy *= perDegree;
+        }
+        return Math.Sqrt(dx * dx + dy * dy) * frame.Step / frame.Scale;
+    }
+
+    private static (Rgb24[] Before, Rgb24[] After) Render(ScenePair pair, ChipFrame frame, int[] rgb, byte[][] tables, Geometry geometry)
     {
         int bands = pair.Bands.Count;
         int n = checked(frame.SampledWidth * frame.SampledHeight);
@@ -144,7 +231,7 @@ public static class ChipWriter
         if (frame.Step == 1) pair.Read(frame.Window, before, after, valid);
         else ReadReduced(pair, frame, before, after, valid);
         var outline = OutlineMask(geometry, pair.Grid.Transform, frame);
-        return (Colour(before, valid, n, rgb, frame, outline), Colour(after, valid, n, rgb, frame, outline));
+        return (Colour(before, valid, n, rgb, tables, frame, outline), Colour(after, valid, n, rgb, tables, frame, outline));
     }
 
     /// <summary>
@@ -183,10 +270,8 @@ public static class ChipWriter
         }
     }
 
-    private static Rgb24[] Colour(ushort[] data, byte[] valid, int n, int[] rgb, ChipFrame frame, bool[] outline)
+    private static Rgb24[] Colour(ushort[] data, byte[] valid, int n, int[] rgb, byte[][] lut, ChipFrame frame, bool[] outline)
     {
-        var lut = new byte[3][];
-        for (int k = 0; k < 3; k++) lut[k] = StretchTable(data.AsSpan(rgb[k] * n, n), valid);
         int s = frame.Scale, sw = frame.Width, width = frame.SampledWidth;
         var pixels = new Rgb24[checked(frame.Width * frame.Height)];
         for (int y = 0; y < frame.Height; y++)
@@ -203,22 +288,13 @@ public static class ChipWriter
         return pixels;
     }
 
-    /// <summary>A 65 536-entry table mapping digital numbers linearly from [2nd, 98th percentile] of the valid samples to 0–255.</summary>
-    internal static byte[] StretchTable(ReadOnlySpan<ushort> band, ReadOnlySpan<byte> valid)
+    /// <summary>A 65 536-entry table mapping digital numbers linearly from [low, high] to 0–255.</summary>
+    internal static byte[] StretchTable(StretchLimits limits)
     {
-        var histogram = new long[65536];
-        long count = 0;
-        for (int i = 0; i < band.Length; i++)
-        {
-            if (valid[i] == 0) continue;
-            histogram[band[i]]++;
-            count++;
-        }
-        int lo = Percentile(histogram, count, 0.02), hi = Percentile(histogram, count, 0.98);
-        if (hi <= lo) hi = lo + 1;
         var table = new byte[65536];
+        double range = limits.High - limits.Low;
         for (int v = 0; v < table.Length; v++)
-            table[v] = (byte)Math.Clamp(Math.Round((v - lo) * 255.0 / (hi - lo)), 0, 255);
+            table[v] = (byte)Math.Clamp(Math.Round((v - limits.Low) * 255.0 / range), 0, 255);
         return table;
     }
 

@@ -1,0 +1,173 @@
+using ChangeDetection.Export;
+using ChangeDetection.Geo;
+using ChangeDetection.Raster;
+using ChangeDetection.Tasks;
+using ChangeDetection.Tests.Raster;
+using ChangeDetection.Tests.Tasks;
+using NetTopologySuite.Geometries;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ChangeDetection.Tests.Export;
+
+/// <summary>
+/// Chips of a small scene whose left half is dark and right half bright, the after date the before plus a
+/// constant offset: a per-chip stretch would make both halves and both dates look alike.
+/// </summary>
+[TestFixture]
+public class ChipWriterTests
+{
+    private const int Size = 128, Offset = 600;
+    private static readonly GeoTransform Gt = new(39_500_000, 1, 0, 3_800_000, 0, -1);
+    private TempDir _dir = null!;
+    private ChipSource _source = null!;
+    private VerificationTask _dark = null!, _bright = null!;
+
+    [OneTimeSetUp]
+    public void WriteScene()
+    {
+        _dir = new TempDir();
+        int Scene(int k, int c, int r) => (c < Size / 2 ? 1000 : 3000) + 100 * k + (c * 7 + r * 13) % 200;
+        string before = ScenePairTests.Write(_dir, "before.tif", Size, Size, Gt, Scene);
+        string after = ScenePairTests.Write(_dir, "after.tif", Size, Size, Gt, (k, c, r) => Scene(k, c, r) + Offset);
+        _source = new ChipSource(before, after);
+        var tasks = TaskNumbering.Assign([TaskSamples.Make("410102", "中原区", Square(20, 60)), TaskSamples.Make("410102", "中原区", Square(100, 60))], "2026Q3");
+        (_dark, _bright) = (tasks.Single(t => t.Geometry.Centroid.X < Gt.OriginX + Size / 2), tasks.Single(t => t.Geometry.Centroid.X > Gt.OriginX + Size / 2));
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _dir.Dispose();
+
+    /// <summary>A 10 × 10 px square with its top-left corner at pixel (col, row).</summary>
+    private static Polygon Square(int col, int row)
+    {
+        double x = Gt.OriginX + col, y = Gt.OriginY - row;
+        return new GeometryFactory().CreatePolygon([new(x, y), new(x + 10, y), new(x + 10, y - 10), new(x, y - 10), new(x, y)]);
+    }
+
+    private (Image<Rgb24> Before, Image<Rgb24> After) Chips(VerificationTask task, bool labels)
+    {
+        string folder = _dir.File($"chips-{labels}");
+        ChipWriter.Write(folder, [_dark, _bright], TaskSamples.Gk39, _source, new ChipOptions { DrawLabels = labels });
+        return (Image.Load<Rgb24>(Path.Combine(folder, $"{task.JCBH}_before.png")), Image.Load<Rgb24>(Path.Combine(folder, $"{task.JCBH}_after.png")));
+    }
+
+    private static double MeanGrey(Image<Rgb24> image)
+    {
+        double sum = 0;
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                sum += (image[x, y].R + image[x, y].G + image[x, y].B) / 3.0;
+        return sum / (image.Width * image.Height);
+    }
+
+    [Test]
+    public void ChipsOfTheSameSceneShareTheScenesLimits()
+    {
+        var (darkBefore, darkAfter) = Chips(_dark, labels: false);
+        var (brightBefore, brightAfter) = Chips(_bright, labels: false);
+        using (darkBefore) using (darkAfter) using (brightBefore) using (brightAfter)
+        {
+            Assert.That(MeanGrey(brightBefore) - MeanGrey(darkBefore), Is.GreaterThan(80), "the dark half stays dark next to the bright half");
+            Assert.That(MeanGrey(darkAfter) - MeanGrey(darkBefore), Is.GreaterThan(20), "the after date's offset shows as a tone difference");
+            Assert.That(MeanGrey(brightAfter) - MeanGrey(brightBefore), Is.GreaterThan(20), "the after date's offset shows as a tone difference");
+        }
+        using var pair = ScenePair.Open(_source.BeforeImage, _source.AfterImage);
+        int[] rgb = [pair.Bands.ToList().IndexOf(SpectralBand.Red), pair.Bands.ToList().IndexOf(SpectralBand.Green), pair.Bands.ToList().IndexOf(SpectralBand.Blue)];
+        var limits = ChipWriter.SceneLimits(pair, rgb);
+        Assert.That(ChipWriter.SceneLimits(pair, rgb), Is.EqualTo(limits), "the same scene gives the same limits");
+        foreach (var (l, k) in limits.Select((l, i) => (l, rgb[i])))
+        {
+            Assert.That(l.Low, Is.LessThan(1000 + 100 * k + 200), "the low limit comes from the dark half of the before date");
+            Assert.That(l.High, Is.GreaterThan(3000 + 100 * k + Offset), "the high limit comes from the bright half of the after date");
+        }
+    }
+
+    [Test]
+    public void LabelsAreDrawnOnlyInTheirCornersAndSpellTheJcbhAndDate()
+    {
+        var (plainBefore, plainAfter) = Chips(_dark, labels: false);
+        var (before, after) = Chips(_dark, labels: true);
+        using (plainBefore) using (plainAfter) using (before) using (after)
+        {
+            int s = ChipLabel.ScaleFor(after.Width);
+            int changed = 0, outside = 0;
+            int textRight = (ChipLabel.Padding * 2 + 17 * ChipLabel.Advance) * s, textBottom = (ChipLabel.Padding * 2 + 2 * ChipLabel.LineHeight) * s;
+            int barTop = after.Height - (ChipLabel.Padding * 2 + ChipLabel.GlyphHeight + 4) * s;
+            for (int y = 0; y < after.Height; y++)
+                for (int x = 0; x < after.Width; x++)
+                {
+                    if (after[x, y] == plainAfter[x, y]) continue;
+                    changed++;
+                    bool inLabel = x < textRight && y < textBottom, inBar = x < after.Width / 2 && y >= barTop;
+                    if (!inLabel && !inBar) outside++;
+                }
+            Assert.That(changed, Is.GreaterThan(100), "the label is drawn");
+            Assert.That(outside, Is.Zero, "nothing is drawn outside the label corners");
+            AssertText(after, ChipLabel.Padding * s, ChipLabel.Padding * s, s, _dark.JCBH);
+            AssertText(after, ChipLabel.Padding * s, (ChipLabel.Padding + ChipLabel.LineHeight) * s, s, $"AFTER {_dark.HSX:yyyy-MM-dd}");
+            AssertText(before, ChipLabel.Padding * s, (ChipLabel.Padding + ChipLabel.LineHeight) * s, s, $"BEFORE {_dark.QSX:yyyy-MM-dd}");
+        }
+    }
+
+    [Test]
+    public void TheScaleBarIsAsLongAsTheMetresItSays()
+    {
+        using var pair = ScenePair.Open(_source.BeforeImage, _source.AfterImage);
+        var frame = ChipWriter.FrameOf(_dark.Geometry, pair.Grid, new ChipOptions())!.Value;
+        var (plainBefore, plainAfter) = Chips(_dark, labels: false);
+        var (before, after) = Chips(_dark, labels: true);
+        using (plainBefore) using (plainAfter) using (before)
+        using (after)
+        {
+            int s = ChipLabel.ScaleFor(after.Width);
+            double metresPerPixel = Math.Abs(Gt.PixelWidth) / frame.Scale; // 1 m pixels, enlarged
+            // The bar: the longest run of white pixels in a row of the bottom-left box, starting at its padding.
+            int barRow = -1, barLength = 0;
+            for (int y = after.Height - 1; y >= after.Height - 20 * s; y--)
+            {
+                int run = 0;
+                for (int x = ChipLabel.Padding * s; x < after.Width && after[x, y] == new Rgb24(255, 255, 255); x++) run++;
+                if (run > barLength) (barRow, barLength) = (y, run);
+            }
+            Assert.That(barLength, Is.GreaterThan(4 * s), "a bar is drawn");
+            var bar = ScaleBar.Choose(metresPerPixel, after.Width)!.Value;
+            // The caption above the bar says how many metres it is.
+            int captionTop = barRow - 2 * s + 1 - (ChipLabel.GlyphHeight + 2) * s;
+            AssertText(after, ChipLabel.Padding * s, captionTop, s, bar.Text);
+            double said = double.Parse(bar.Text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * (bar.Text.EndsWith("km") ? 1000 : 1);
+            Assert.That(barLength, Is.EqualTo(said / metresPerPixel).Within(1), $"{bar.Text} at {metresPerPixel} m/px");
+            Assert.That(barLength, Is.LessThanOrEqualTo(after.Width / 4 + 1));
+        }
+    }
+
+    [Test]
+    public void AScaleBarIsARoundLengthThatFitsAQuarterOfTheChip()
+    {
+        foreach (var (mpp, width) in new[] { (0.25, 296), (1.0, 256), (30.0, 2048), (7.0, 300) })
+        {
+            var bar = ScaleBar.Choose(mpp, width)!.Value;
+            double digits = bar.Metres / Math.Pow(10, Math.Floor(Math.Log10(bar.Metres)));
+            Assert.That(new[] { 1.0, 2.0, 5.0 }, Does.Contain(Math.Round(digits, 9)), $"{bar.Metres}");
+            Assert.That(bar.Metres, Is.LessThanOrEqualTo(width / 4.0 * mpp).And.GreaterThan(width / 4.0 * mpp / 2.5));
+            Assert.That(bar.Pixels, Is.EqualTo(bar.Metres / mpp).Within(0.5));
+        }
+        Assert.That(ScaleBar.Choose(0.001, 256), Is.Null, "less than a metre across a quarter: no bar");
+        Assert.That(new ScaleBar(2000, 10).Text, Is.EqualTo("2 km"));
+    }
+
+    /// <summary>The pixels of <paramref name="text"/> drawn at (x, y) with glyph scale <paramref name="s"/> are white, the gaps black.</summary>
+    private static void AssertText(Image<Rgb24> image, int x, int y, int s, string text)
+    {
+        var mask = ChipLabel.Render(text);
+        int wrong = 0;
+        for (int r = 0; r < mask.GetLength(0); r++)
+            for (int c = 0; c < mask.GetLength(1); c++)
+            {
+                var p = image[x + c * s, y + r * s];
+                if (p != (mask[r, c] ? new Rgb24(255, 255, 255) : new Rgb24(0, 0, 0))) wrong++;
+            }
+        Assert.That(wrong, Is.Zero, $"'{text}' drawn at ({x}, {y})");
+        Assert.That(mask.Cast<bool>().Count(b => b), Is.GreaterThan(text.Length), "the font has glyphs for the text");
+    }
+}
