@@ -68,7 +68,7 @@ public static class PackageReadme
         Line($"  {tasksCsv}：CSV（UTF-8，带 BOM），可用 Excel 打开；{prefix}tasks.csvt 为 GDAL/QGIS 读取的字段类型。");
         Line($"  {tasksXlsx}：Excel 工作簿，tasks 工作表为任务，fields 工作表为字段说明。");
         Line($"  {prefix}fields.csv：字段说明。");
-        if (chips) Line("  chips/<监测编号>_before.png、<监测编号>_after.png：前、后时相影像切片，黄线为图斑边界。");
+        if (chips) Line("  chips/<监测编号>_before.png、<监测编号>_after.png：前、后时相影像切片，黄线为图斑边界；两期影像按整景统一拉伸，色调差异为实际差异；左上角为监测编号与日期（BEFORE 前时相、AFTER 后时相），左下角为比例尺。");
         Line("  manifest.json：文件清单与 SHA-256 校验值，以及区域、季度、坐标系、已叠加图层。");
         Line($"  {FileName}：本说明。");
         Line();

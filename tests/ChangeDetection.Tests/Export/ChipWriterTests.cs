@@ -156,6 +156,29 @@ public class ChipWriterTests
         Assert.That(new ScaleBar(2000, 10).Text, Is.EqualTo("2 km"));
     }
 
+    [Test]
+    public void ReadmeDescribesTheChipsAsDrawn()
+    {
+        string? root = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && root is null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln"))) root = d.FullName;
+        Assert.That(root, Is.Not.Null, "ChangeDetection.sln above the test assembly");
+        string readme = File.ReadAllText(Path.Combine(root!, "README.md"));
+        var (before, after) = Chips(_dark, labels: true);
+        using (before) using (after)
+        {
+            // The label examples the README gives are the ones a chip carries (TaskSamples' dates).
+            int s = ChipLabel.ScaleFor(before.Width);
+            AssertText(before, ChipLabel.Padding * s, (ChipLabel.Padding + ChipLabel.LineHeight) * s, s, $"BEFORE {_dark.QSX:yyyy-MM-dd}");
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(readme, Does.Contain($"`BEFORE {_dark.QSX:yyyy-MM-dd}` / `AFTER {_dark.HSX:yyyy-MM-dd}`"));
+            Assert.That(readme, Does.Contain("same per-band stretch").And.Contain("2nd–98th percentile").And.Contain("computed once per scene"));
+            Assert.That(readme, Does.Contain("scale bar").And.Contain("5×7 bitmap font"));
+        });
+    }
+
     /// <summary>The pixels of <paramref name="text"/> drawn at (x, y) with glyph scale <paramref name="s"/> are white, the gaps black.</summary>
     private static void AssertText(Image<Rgb24> image, int x, int y, int s, string text)
     {

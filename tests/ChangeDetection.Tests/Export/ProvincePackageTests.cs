@@ -77,6 +77,7 @@ public class ProvincePackageTests
                 Assert.That(text, Does.Contain("耕地（farmland，字段 GDMJ）"));
                 foreach (var file in ProvincePackage.FileNames(r.Prefix).Where(f => Path.GetExtension(f) is not (".dbf" or ".shx" or ".cpg" or ".prj")).Append("chips/"))
                     Assert.That(text, Does.Contain(file));
+                Assert.That(text, Does.Contain("整景统一拉伸").And.Contain("监测编号与日期").And.Contain("比例尺"), "the chips' stretch and labels are explained");
                 foreach (var f in TaskFields.For(tasks))
                     Assert.That(text, Does.Contain($"  {f.Name}：{f.Caption}"));
                 Assert.That(text, Does.Contain("HCJG").And.Contain("construction（建(构)筑物）").And.Contain("pseudo（伪变化）"));
