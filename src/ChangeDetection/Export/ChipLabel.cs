@@ -1,3 +1,4 @@
+using System.Globalization;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace ChangeDetection.Export;
@@ -10,7 +11,9 @@ namespace ChangeDetection.Export;
 public readonly record struct ScaleBar(double Metres, int Pixels)
 {
     /// <summary>The bar's caption: <c>50 m</c>, or <c>2 km</c> from 1 000 m.</summary>
-    public string Text => Metres >= 1000 ? $"{Metres / 1000:0.###} km" : $"{Metres:0.###} m";
+    public string Text => Metres >= 1000
+        ? string.Create(CultureInfo.InvariantCulture, $"{Metres / 1000:0.###} km")
+        : string.Create(CultureInfo.InvariantCulture, $"{Metres:0.###} m");
 
     /// <summary>
     /// The longest round length that fits in a quarter of <paramref name="widthPixels"/>, or null when not
