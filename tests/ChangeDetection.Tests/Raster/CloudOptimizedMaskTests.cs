@@ -15,7 +15,7 @@ public class CloudOptimizedMaskTests
     private const int W = 700, H = 530;
 
     /// <summary>A streamed mask as the detector writes it (128-px tiles, written out of order), with blobs of change, greening and nodata.</summary>
-    internal static string WriteStreamedMask(TempDir dir, string name = "streamed.tif")
+    internal static string WriteStreamedMask(TempDir dir, string name = "streamed.tif", bool bigTiff = false)
     {
         string path = dir.File(name);
         var rng = new Random(5);
@@ -27,7 +27,7 @@ public class CloudOptimizedMaskTests
             if (rng.Next(50) == 0) px[i] = (byte)rng.Next(3);
         }
         var grid = new GeoGrid(W, H, GeoTransform.FromArray([39_500_000, 0.8, 0, 4_400_000, 0, -0.8]), new Crs(4527));
-        using var writer = GeoTiffWriter.Create(path, ChangeDetector.MaskFileOptions(grid, 128));
+        using var writer = GeoTiffWriter.Create(path, ChangeDetector.MaskFileOptions(grid, 128) with { BigTiff = bigTiff });
         var (across, down) = writer.TileGrid;
         for (int t = across * down - 1; t >= 0; t--)
         {
@@ -69,6 +69,25 @@ public class CloudOptimizedMaskTests
             Assert.That(after.IsCog, Is.True, after.NotCogReason);
             Assert.That(before.Overviews, Is.Empty);
             Assert.That(before.IsCog, Is.False, "the streamed mask has its directory after the data and no overviews");
+        });
+    }
+
+    /// <summary>A mask too big for classic TIFF uncompressed is streamed as BigTIFF; its compressed COG is classic.</summary>
+    [Test]
+    public void ABigTiffStreamedMaskBecomesAClassicCogWithTheSamePixels()
+    {
+        using var dir = new TempDir();
+        string streamed = WriteStreamedMask(dir, bigTiff: true);
+        CloudOptimizedMask.Write(streamed, dir.File("mask.tif"));
+        using var a = GeoTiffReader.Open(streamed);
+        using var b = GeoTiffReader.Open(dir.File("mask.tif"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.Info.BigTiff, Is.True);
+            Assert.That(b.Info.BigTiff, Is.False);
+            Assert.That(b.ReadBand<byte>(0), Is.EqualTo(a.ReadBand<byte>(0)));
+            Assert.That(CogLayout.Inspect(dir.File("mask.tif")).IsCog, Is.True);
+            Assert.That(b.Info.Crs.Epsg, Is.EqualTo(4527));
         });
     }
 

@@ -55,7 +55,7 @@ public sealed record CogLayout(IReadOnlyList<OverviewSize> Overviews, bool IsCog
 /// Layout (as GDAL's COG driver, without the optional ghost header): header, every IFD with its tag data,
 /// then the smallest overview's tiles up to the full-resolution tiles. Overview levels are built one tile
 /// at a time from the level above into temporary tiled files, so memory is bounded by the tile size.
-/// Output is classic TIFF; a source written as BigTIFF is refused.
+/// Output is classic TIFF (the source may be BigTIFF); one that would pass 4 GiB is refused.
 /// </remarks>
 public static class CloudOptimizedMask
 {
@@ -68,8 +68,11 @@ public static class CloudOptimizedMask
     public static void Write(string source, string destination)
     {
         var (big, le, dirs) = TiffDirectories.Read(source);
-        if (big || !le || dirs.Count != 1 || dirs[0].Find(TiffDirectories.TileWidth) is null || dirs[0].Number(258) != 8 || dirs[0].Number(277, 1) != 1)
-            throw new RasterFormatException(source, "cannot be laid out as a Cloud-Optimized GeoTIFF: only a classic little-endian tiled single-band uint8 mask can.");
+        // A BigTIFF source (a mask over ~3.75 GiB uncompressed) is fine: its compressed tiles fit classic TIFF
+        // as long as no tag kept needs a 64-bit type.
+        if (!le || dirs.Count != 1 || dirs[0].Find(TiffDirectories.TileWidth) is null || dirs[0].Number(258) != 8 || dirs[0].Number(277, 1) != 1
+            || dirs[0].Entries.Any(e => e.Type is 16 or 17 or 18 && e.Tag is not (TiffDirectories.TileOffsets or TiffDirectories.TileByteCounts)))
+            throw new RasterFormatException(source, "cannot be laid out as a Cloud-Optimized GeoTIFF: only a little-endian tiled single-band uint8 mask can.");
         var main = dirs[0];
         int width = (int)main.Number(TiffDirectories.ImageWidth), height = (int)main.Number(TiffDirectories.ImageLength);
         int tile = (int)main.Number(TiffDirectories.TileWidth);
