@@ -128,6 +128,23 @@ public class CloudOptimizedMaskTests
         });
     }
 
+    /// <summary>GDAL's own COG (gdal_translate -of COG) is recognised as one; a plain tiled file without overviews is not.</summary>
+    [TestCase("cog_deflate_u16.tif", true, 2)]
+    [TestCase("tiled256_deflate_pixel_u16.tif", false, 0)]
+    [TestCase("striped_none_pixel_u16.tif", false, 0)]
+    public void InfoJudgesGdalWrittenFiles(string name, bool cog, int overviews)
+    {
+        string file = Path.Combine(SharedData.RequireDir("geotiff"), name);
+        var (code, stdout, stderr) = Cdx("info", file, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(doc.RootElement.GetProperty("cog").GetBoolean(), Is.EqualTo(cog));
+            Assert.That(doc.RootElement.GetProperty("overviews").GetArrayLength(), Is.EqualTo(overviews));
+        });
+    }
+
     [Test]
     public void InfoTextReportsOverviewsAndCog()
     {

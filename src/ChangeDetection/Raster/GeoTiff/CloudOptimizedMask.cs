@@ -22,7 +22,8 @@ public sealed record CogLayout(IReadOnlyList<OverviewSize> Overviews, bool IsCog
         // NewSubfileType bit 0 = reduced-resolution image; bit 2 = transparency mask (not an overview).
         var overviews = dirs.Skip(1).Where(d => (d.Number(TiffDirectories.NewSubfileType) & 5) == 1).ToList();
         var sizes = overviews.Select(d => new OverviewSize((int)d.Number(TiffDirectories.ImageWidth), (int)d.Number(TiffDirectories.ImageLength))).ToList();
-        return new CogLayout(sizes, Why(main, overviews, dirs) is not { } reason, Why(main, overviews, dirs));
+        string? reason = Why(main, overviews, dirs);
+        return new CogLayout(sizes, reason is null, reason);
     }
 
     private static string? Why(TiffDirectory main, List<TiffDirectory> overviews, List<TiffDirectory> all)

@@ -75,6 +75,7 @@ internal static class TiffDirectories
             if (count > 4096) throw new RasterFormatException(path, $"has a directory of {count} entries; the file is corrupt.");
             int entrySize = big ? 20 : 12;
             byte[] raw = br.ReadBytes((int)count * entrySize);
+            if (raw.Length < count * entrySize) throw new RasterFormatException(path, "has a directory cut short by the end of the file; the file is corrupt.");
             byte[] link = br.ReadBytes(big ? 8 : 4);
             var entries = new List<TiffEntry>();
             for (int i = 0; i < count; i++)
@@ -90,7 +91,7 @@ internal static class TiffDirectories
                 else
                 {
                     long at = big ? (long)U64(valueField, le) : U32(valueField, le);
-                    if (at + bytes > f.Length) throw new RasterFormatException(path, $"tag {tag} points past the end of the file; the file is corrupt.");
+                    if (bytes > int.MaxValue || at < 0 || at + bytes > f.Length) throw new RasterFormatException(path, $"tag {tag} points past the end of the file; the file is corrupt.");
                     long keep = f.Position;
                     f.Position = at;
                     value = br.ReadBytes((int)bytes);
