@@ -104,13 +104,15 @@ public static class CloudOptimizedMask
     /// </summary>
     public static byte Mode(ReadOnlySpan<byte> values)
     {
-        Span<int> counts = stackalloc int[256];
+        // A handful of values (at most 4): counting pairs is cheaper than a 256-entry histogram per pixel.
         byte best = Morphology.NoData;
         int bestCount = 0;
-        foreach (byte v in values)
+        for (int i = 0; i < values.Length; i++)
         {
+            byte v = values[i];
             if (v == Morphology.NoData) continue;
-            int c = ++counts[v];
+            int c = 0;
+            foreach (byte u in values) if (u == v) c++;
             if (c > bestCount || c == bestCount && v > best) (best, bestCount) = (v, c);
         }
         return best;
