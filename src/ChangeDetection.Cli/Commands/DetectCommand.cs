@@ -3,6 +3,7 @@ using System.Globalization;
 using ChangeDetection.Detection;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
 
 namespace ChangeDetection.Cli.Commands;
 
@@ -24,7 +25,20 @@ internal static class DetectCommand
             // Written under a temporary name and renamed: killed or failed mid-way, the old mask stays whole.
             string maskPath = Path.GetFullPath(r.GetValue(output)!);
             ChangeDetectionResult result = null!;
-            AtomicFile.Write(maskPath, tmp => result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, tmp, options, p)));
+            AtomicFile.Write(maskPath, tmp =>
+            {
+                // Streamed in parallel tile order first, then laid out as a COG with overviews.
+                string streamed = tmp + ".stream";
+                try
+                {
+                    result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, streamed, options, p));
+                    CloudOptimizedMask.Write(streamed, tmp);
+                }
+                finally
+                {
+                    File.Delete(streamed);
+                }
+            });
             var ci = CultureInfo.InvariantCulture;
             stdout.WriteLine(string.Create(ci, $"threshold: {result.Threshold:G6} ({options.Threshold})"));
             stdout.WriteLine(string.Create(ci, $"changed: {result.ChangedPixels} of {result.ValidPixels} valid pixels ({100.0 * result.ChangedPixels / Math.Max(1, result.ValidPixels):0.##} %)"));

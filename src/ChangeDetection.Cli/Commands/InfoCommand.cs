@@ -19,14 +19,15 @@ internal static class InfoCommand
         {
             using var reader = GeoTiffReader.Open(r.GetValue(file)!);
             (string[] Sha, double[] Sum)? sums = r.GetValue(checksum) ? RasterChecksum.Compute(reader) : null;
-            if (r.GetValue(json)) WriteJson(stdout, reader.Info, sums);
-            else WriteText(stdout, reader.Info, sums);
+            var layout = CogLayout.Inspect(r.GetValue(file)!);
+            if (r.GetValue(json)) WriteJson(stdout, reader.Info, layout, sums);
+            else WriteText(stdout, reader.Info, layout, sums);
             return CdxApp.Ok;
         }));
         return cmd;
     }
 
-    private static void WriteJson(TextWriter stdout, RasterInfo info, (string[] Sha, double[] Sum)? sums)
+    private static void WriteJson(TextWriter stdout, RasterInfo info, CogLayout layout, (string[] Sha, double[] Sum)? sums)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -48,6 +49,16 @@ internal static class InfoCommand
             w.WriteString("compression", info.Compression);
             w.WriteBoolean("tiled", info.Tiled);
             w.WriteBoolean("bigtiff", info.BigTiff);
+            w.WriteStartArray("overviews");
+            foreach (var ov in layout.Overviews)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("width", ov.Width);
+                w.WriteNumber("height", ov.Height);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteBoolean("cog", layout.IsCog);
             if (sums is var (sha, sum))
             {
                 w.WriteStartArray("band_sha256");
@@ -70,7 +81,7 @@ internal static class InfoCommand
         else w.WriteString(name, NoDataText.Format(v));
     }
 
-    private static void WriteText(TextWriter o, RasterInfo info, (string[] Sha, double[] Sum)? sums)
+    private static void WriteText(TextWriter o, RasterInfo info, CogLayout layout, (string[] Sha, double[] Sum)? sums)
     {
         var ci = CultureInfo.InvariantCulture;
         var gt = info.Transform;
@@ -81,6 +92,8 @@ internal static class InfoCommand
         o.WriteLine(string.Create(ci, $"Pixel size:  ({gt.PixelWidth}, {gt.PixelHeight})"));
         o.WriteLine($"NoData:      {(info.NoData is double nd ? NoDataText.Format(nd) : "none")}");
         o.WriteLine($"Layout:      {(info.Tiled ? "tiled" : "striped")} {info.BlockWidth}×{info.BlockHeight}, {info.Compression}{(info.Predictor > 1 ? $" (predictor {info.Predictor})" : "")}, {info.Interleave.ToString().ToLowerInvariant()}-interleaved{(info.BigTiff ? ", BigTIFF" : "")}");
+        o.WriteLine($"Overviews:   {(layout.Overviews.Count == 0 ? "none" : $"{layout.Overviews.Count}: " + string.Join(", ", layout.Overviews.Select(v => $"{v.Width}×{v.Height}")))}");
+        o.WriteLine($"COG:         {(layout.IsCog ? "yes (Cloud-Optimized GeoTIFF layout)" : $"no ({layout.NotCogReason})")}");
         if (info.PixelIsPoint) o.WriteLine("Registration: AREA_OR_POINT=Point (origin shown at the pixel corner, as GDAL does)");
         for (int b = 0; b < info.BandCount; b++)
         {

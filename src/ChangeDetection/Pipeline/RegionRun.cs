@@ -209,7 +209,7 @@ public sealed partial class RegionRun
         string? keptMask = Options.WriteMask || File.Exists(Path.Combine(output, Delivery.MaskName)) ? Path.Combine(output, Delivery.MaskName) : null;
         if (keptMask is not null)
         {
-            File.Copy(maskPath, Path.Combine(staging, Delivery.MaskName));
+            CloudOptimizedMask.Write(maskPath, Path.Combine(staging, Delivery.MaskName));
             staged.Add(Path.Combine(staging, Delivery.MaskName));
         }
         staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));

@@ -19,7 +19,7 @@ public class InfoCommandTests
             Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
             {
                 "file", "width", "height", "bands", "dtype", "geotransform", "epsg", "nodata", "band_names",
-                "compression", "tiled", "bigtiff", "band_sha256", "band_sum",
+                "compression", "tiled", "bigtiff", "overviews", "cog", "band_sha256", "band_sum",
             }));
             Assert.That(root.GetProperty("width").GetInt32(), Is.EqualTo(1300));
             Assert.That(root.GetProperty("dtype").GetString(), Is.EqualTo("uint16"));

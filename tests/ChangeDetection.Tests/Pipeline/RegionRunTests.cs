@@ -34,6 +34,30 @@ public partial class RegionRunTests
     private static RegionRunOptions Options(string output, int workers = 2) =>
         new() { Output = output, TileSize = 128, Workers = workers, WriteMask = true };
 
+    /// <summary>The kept mask is a COG (overviews, colour table) holding the pixels the run counted.</summary>
+    [Test]
+    public void KeptMaskIsACloudOptimizedGeoTiffWithTheRunsPixels()
+    {
+        using var dir = new TempDir();
+        var run = RegionRun.Run(_config, Options(dir.File("out")));
+        var layout = ChangeDetection.Raster.GeoTiff.CogLayout.Inspect(run.MaskPath!);
+        using var reader = ChangeDetection.Raster.GeoTiff.GeoTiffReader.Open(run.MaskPath!);
+        var (valid, changed) = ChangeDetection.Detection.ChangeDetector.Count(reader.ReadBand<byte>(0));
+        Assert.Multiple(() =>
+        {
+            Assert.That(layout.IsCog, Is.True, layout.NotCogReason);
+            Assert.That(layout.Overviews, Has.Count.EqualTo(OverviewLevels(reader.Info.Width, reader.Info.Height)));
+            Assert.That((valid, changed), Is.EqualTo((run.ValidPixels, run.ChangedPixels)));
+        });
+    }
+
+    private static int OverviewLevels(int w, int h)
+    {
+        int n = 0;
+        for (; Math.Max(w, h) > 256; n++) (w, h) = ((w + 1) / 2, (h + 1) / 2);
+        return n;
+    }
+
     [Test]
     public void ResumedRunEndsWithTheSameBytesAsAnUninterruptedRun()
     {
