@@ -125,8 +125,19 @@ public sealed record JobStorageSpec(JobStorageKind Kind, string Target)
     public string Describe()
     {
         if (Kind == JobStorageKind.Sqlite) return "sqlite:" + Target;
-        var parts = Target.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => !p.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase) && !p.TrimStart().StartsWith("pwd", StringComparison.OrdinalIgnoreCase));
-        return "postgres:" + string.Join(';', parts);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(Target);
+        }
+        catch (ArgumentException)
+        {
+            // Not a connection string Npgsql can read, so no password can be told apart from the
+            // rest: say nothing of it rather than risk printing one.
+            return "postgres:(unreadable connection string)";
+        }
+        // Npgsql's own parser: quoted values may hold ';', and Password/PWD are the same key.
+        builder.Password = null;
+        return "postgres:" + builder.ConnectionString;
     }
 }

@@ -80,14 +80,15 @@ public sealed record Schedule
     }
 
     /// <summary>
-    /// A first check of the cron text (5 or 6 fields of cron characters); Hangfire's own parser
-    /// checks the rest when the recurring job is registered (<see cref="ScheduleJobs.Register"/>).
+    /// Whether Cronos, the parser Hangfire uses, accepts the cron text: 5 fields (minute hour day
+    /// month weekday) or 6 with seconds first, read as Hangfire reads them, so a schedule that parses
+    /// here is one <see cref="ScheduleJobs.Register"/> can register.
     /// </summary>
     internal static bool IsValidCron(string cron)
     {
-        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length is not (5 or 6)) return false;
-        return fields.All(f => f.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or ',' or '-' or '/' or '?' or '#'));
+        int fields = cron.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields is not (5 or 6)) return false;
+        return Cronos.CronExpression.TryParse(cron, fields == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard, out _);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ChangeDetection.Tasks;
+using CsvHelper;
 
 namespace ChangeDetection.Classification;
 
@@ -8,7 +9,8 @@ namespace ChangeDetection.Classification;
 public sealed record FeatureTableRow(string Id, string Label, float[] Features, int Line);
 
 /// <summary>
-/// Labelled feature vectors as CSV (UTF-8, comma, invariant numbers, header row): an <c>id</c>
+/// Labelled feature vectors as CSV (UTF-8, comma, invariant numbers, header row; read with CsvHelper,
+/// so a quoted cell may hold commas, quotes and line breaks): an <c>id</c>
 /// column, a <c>label</c> column (a <see cref="ChangeClasses"/> code; empty = not labelled, skipped on
 /// reading), a <c>schema</c> column (the <see cref="PatchFeatures.SchemaVersion"/> the vector was
 /// computed with) and one column per <see cref="PatchFeatures.Names"/>; missing values (NaN) are
@@ -63,27 +65,19 @@ public static class FeatureTable
     /// <exception cref="ChangeDetectionException">Missing or empty file, or a schema cell that is not an integer.</exception>
     public static int? ReadSchemaVersion(string path)
     {
-        using var r = Open(path);
-        var columns = Header(r, path);
+        using var csv = Open(path);
+        var columns = Header(csv, path);
         int schema = columns.IndexOf(SchemaColumn);
-        if (schema < 0) return null;
-        int line = 1;
-        for (string? s = r.ReadLine(); s is not null; s = r.ReadLine())
-        {
-            line++;
-            if (s.Trim().Length == 0) continue;
-            var cells = s.Split(',');
-            return schema < cells.Length ? ParseSchema(cells[schema], path, line) : null;
-        }
-        return null;
+        if (schema < 0 || NextRecord(csv, path) is not { } cells) return null;
+        return schema < cells.Length ? ParseSchema(cells[schema], path, (int)csv.LineNumber) : null;
     }
 
     /// <summary>Every row of a feature table, labelled or not, with its id and line.</summary>
     /// <exception cref="ChangeDetectionException">As <see cref="Read"/>.</exception>
     public static IReadOnlyList<FeatureTableRow> ReadRows(string path)
     {
-        using var r = Open(path);
-        var columns = Header(r, path);
+        using var csv = Open(path);
+        var columns = Header(csv, path);
         int label = columns.IndexOf(LabelColumn);
         if (label < 0) throw new ChangeDetectionException($"{path}: no '{LabelColumn}' column.");
         int id = columns.IndexOf(IdColumn);
@@ -96,12 +90,9 @@ public static class FeatureTable
                 throw new ChangeDetectionException($"{path}: no column '{PatchFeatures.Names[k]}'; the table must hold every feature of schema {PatchFeatures.SchemaVersion} (export it again).");
         }
         var rows = new List<FeatureTableRow>();
-        int line = 1;
-        for (string? s = r.ReadLine(); s is not null; s = r.ReadLine())
+        while (NextRecord(csv, path) is { } cells)
         {
-            line++;
-            if (s.Trim().Length == 0) continue;
-            var cells = s.Split(',');
+            int line = (int)csv.LineNumber;
             if (cells.Length != columns.Count) throw new ChangeDetectionException($"{path}:{line}: {cells.Length} cells; the header has {columns.Count}.");
             // Same names, other formulas: a vector of another schema would be silently wrong.
             if (schema >= 0 && ParseSchema(cells[schema], path, line) is int v && v != PatchFeatures.SchemaVersion)
@@ -125,18 +116,57 @@ public static class FeatureTable
         return rows;
     }
 
-    private static StreamReader Open(string path)
+    /// <summary>RFC 4180 as <see cref="Write"/> writes it (comma, not detected); a broken quote is an error, not a guess.</summary>
+    private static readonly CsvReaderOptions ReadOptions = new()
+    {
+        Separator = ',',
+        TrackLineNumbers = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+    };
+
+    private static CsvReader Open(string path)
     {
         if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: feature table not found.");
-        return new StreamReader(path, Encoding.UTF8);
+        return CsvReader.FromFile(path, ReadOptions);
     }
 
-    private static List<string> Header(StreamReader r, string path)
+    private static List<string> Header(CsvReader csv, string path)
     {
-        string? header = r.ReadLine();
-        if (header is null) throw new ChangeDetectionException($"{path}: empty file; expected a header with '{LabelColumn}' and the feature columns.");
-        return header.TrimStart('\uFEFF').Split(',').Select(c => c.Trim()).ToList();
+        IReadOnlyList<string> header;
+        try
+        {
+            header = csv.Headers;
+        }
+        catch (CsvFormatException e)
+        {
+            throw Malformed(path, e);
+        }
+        if (header.Count == 0) throw new ChangeDetectionException($"{path}: empty file; expected a header with '{LabelColumn}' and the feature columns.");
+        return header.Select(c => c.Trim()).ToList();
     }
+
+    /// <summary>The cells of the next record that is not only blanks (the parser skips empty lines, not lines of spaces); null at the end.</summary>
+    private static string[]? NextRecord(CsvReader csv, string path)
+    {
+        try
+        {
+            while (csv.Read())
+            {
+                var cells = new string[csv.FieldCount];
+                for (int i = 0; i < cells.Length; i++) cells[i] = csv.GetString(i);
+                if (cells.Length == 1 && cells[0].Trim().Length == 0) continue;
+                return cells;
+            }
+            return null;
+        }
+        catch (CsvFormatException e)
+        {
+            throw Malformed(path, e);
+        }
+    }
+
+    private static ChangeDetectionException Malformed(string path, CsvFormatException e) =>
+        new($"{path}:{e.LineNumber}: malformed CSV ({e.Message}); close the quote on that line or export the table again.", e);
 
     /// <summary>A schema cell: empty is unknown (null); anything else must be an integer.</summary>
     private static int? ParseSchema(string cell, string path, int line)

@@ -70,9 +70,9 @@ public static partial class ChangeKernel
         CheckArguments(before, after, width, bandStride, options, scores);
         int done = 0;
         // IsHardwareAccelerated is a JIT-time constant, so only one branch survives compilation.
-        if (Vector512.IsHardwareAccelerated) done = Vector512Core(before, after, width, bandStride, options, scores);
-        else if (Vector256.IsHardwareAccelerated) done = Vector256Core(before, after, width, bandStride, options, scores);
-        else if (Vector128.IsHardwareAccelerated) done = Vector128Core(before, after, width, bandStride, options, scores);
+        if (Vector512.IsHardwareAccelerated) done = VectorCore<Vector512<float>, KernelVector512>(before, after, width, bandStride, options, scores);
+        else if (Vector256.IsHardwareAccelerated) done = VectorCore<Vector256<float>, KernelVector256>(before, after, width, bandStride, options, scores);
+        else if (Vector128.IsHardwareAccelerated) done = VectorCore<Vector128<float>, KernelVector128>(before, after, width, bandStride, options, scores);
         ScalarCore(before, after, done, width, bandStride, options, scores);
     }
 
@@ -90,7 +90,7 @@ public static partial class ChangeKernel
     internal static void ComputeVector128(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int width, int bandStride, ChangeKernelOptions options, Span<float> scores)
     {
         CheckArguments(before, after, width, bandStride, options, scores);
-        int done = Vector128Core(before, after, width, bandStride, options, scores);
+        int done = VectorCore<Vector128<float>, KernelVector128>(before, after, width, bandStride, options, scores);
         ScalarCore(before, after, done, width, bandStride, options, scores);
     }
 
@@ -98,7 +98,7 @@ public static partial class ChangeKernel
     internal static void ComputeVector256(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int width, int bandStride, ChangeKernelOptions options, Span<float> scores)
     {
         CheckArguments(before, after, width, bandStride, options, scores);
-        int done = Vector256Core(before, after, width, bandStride, options, scores);
+        int done = VectorCore<Vector256<float>, KernelVector256>(before, after, width, bandStride, options, scores);
         ScalarCore(before, after, done, width, bandStride, options, scores);
     }
 
@@ -106,7 +106,7 @@ public static partial class ChangeKernel
     internal static void ComputeVector512(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int width, int bandStride, ChangeKernelOptions options, Span<float> scores)
     {
         CheckArguments(before, after, width, bandStride, options, scores);
-        int done = Vector512Core(before, after, width, bandStride, options, scores);
+        int done = VectorCore<Vector512<float>, KernelVector512>(before, after, width, bandStride, options, scores);
         ScalarCore(before, after, done, width, bandStride, options, scores);
     }
 

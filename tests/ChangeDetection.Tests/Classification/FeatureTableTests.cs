@@ -48,6 +48,42 @@ public class FeatureTableTests
     }
 
     [Test]
+    public void QuotedCellsMayHoldCommasQuotesAndBlankLinesAreSkipped()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("f.csv");
+        var names = PatchFeatures.Names;
+        var lines = new List<string>
+        {
+            "id,note,label," + string.Join(",", names),
+            "\"p,1\",\"checked by \"\"Li, W.\"\"\",road," + string.Join(",", names.Select((_, k) => k.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            "   ",
+            "p2,,pond," + string.Join(",", names.Select(_ => "2")),
+        };
+        File.WriteAllLines(path, lines);
+        var rows = FeatureTable.ReadRows(path);
+        Assert.That(rows, Has.Count.EqualTo(2));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rows[0].Id, Is.EqualTo("p,1"));
+            Assert.That(rows[0].Label, Is.EqualTo("road"));
+            Assert.That(rows[0].Features, Is.EqualTo(Enumerable.Range(0, PatchFeatures.Length).Select(i => (float)i).ToArray()));
+            Assert.That((rows[1].Id, rows[1].Line), Is.EqualTo(("p2", 4)));
+        }
+    }
+
+    [Test]
+    public void AnUnclosedQuoteIsAClearError()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("f.csv");
+        FeatureTable.Write(path, [("p1", new LabelledFeatures(Vector(1), "pond"))]);
+        string[] good = File.ReadAllLines(path);
+        File.WriteAllLines(path, [good[0], "\"p1" + good[1][2..]]);
+        Assert.That(() => FeatureTable.ReadRows(path), Throws.TypeOf<ChangeDetectionException>().With.Message.Contains("f.csv"));
+    }
+
+    [Test]
     public void BadTablesAreRefusedWithFileAndLine()
     {
         using var dir = new TempDir();

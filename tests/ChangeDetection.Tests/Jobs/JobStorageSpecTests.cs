@@ -32,6 +32,16 @@ public sealed class JobStorageSpecTests
         });
     }
 
+    [TestCase("Host=db;Username=cdx;Password='se;cr=et';Database=cdx", "postgres:Host=db;Username=cdx;Database=cdx")]
+    [TestCase("Host=db;PWD=\"a;Database=x\";Database=cdx", "postgres:Host=db;Database=cdx")]
+    [TestCase("host=db; password = s3cret ;database=cdx", "postgres:Host=db;Database=cdx")]
+    public void A_password_is_masked_however_it_is_written(string connection, string expected)
+    {
+        string described = JobStorageSpec.Parse("postgres:" + connection).Describe();
+        Assert.That(described, Is.EqualTo(expected));
+        Assert.That(described, Does.Not.Contain("se;cr").And.Not.Contain("cr=et").And.Not.Contain("s3cret").And.Not.Contain("a;"));
+    }
+
     [TestCase("jobs.db", "expected sqlite:PATH or postgres:CONNECTION")]
     [TestCase("redis:localhost", "unknown storage 'redis'")]
     [TestCase("sqlite:", "no database file after 'sqlite:'")]

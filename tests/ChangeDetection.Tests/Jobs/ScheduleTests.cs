@@ -71,6 +71,10 @@ public sealed class ScheduleTests
 
     [TestCase("""{ "regions": ["r.json"], "cronn": "x" }""", "\"cronn\" is not a known key")]
     [TestCase("""{ "cron": "every day", "regions": ["r.json"] }""", "\"cron\" 'every day' is not a cron expression")]
+    // Only cron characters, but out of range or malformed: Cronos (Hangfire's parser) refuses them.
+    [TestCase("""{ "cron": "61 * * * *", "regions": ["r.json"] }""", "\"cron\" '61 * * * *' is not a cron expression")]
+    [TestCase("""{ "cron": "0 2 1 13 *", "regions": ["r.json"] }""", "\"cron\" '0 2 1 13 *' is not a cron expression")]
+    [TestCase("""{ "cron": "0 25 * * MON", "regions": ["r.json"] }""", "\"cron\" '0 25 * * MON' is not a cron expression")]
     [TestCase("""{ "cron": 5, "regions": ["r.json"] }""", "\"cron\" must be a non-empty string")]
     [TestCase("""{ "timeZone": "Mars/Olympus", "regions": ["r.json"] }""", "\"timeZone\" 'Mars/Olympus' is not a known time zone")]
     [TestCase("""{ }""", "\"regions\" is missing")]
