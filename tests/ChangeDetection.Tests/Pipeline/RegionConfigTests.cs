@@ -86,7 +86,8 @@ public class RegionConfigTests
         string shipped = ChangeDetection.Classification.PatchClassifier.ShippedModelPath;
         Assert.That(File.Exists(shipped), Is.True, "the test project copies models/classifier.zip next to its assemblies (through the CLI project)");
         var absent = Load(Full);
-        var none = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"model\": \"none\"", StringComparison.Ordinal));
+        // "none" takes the place of pseudoConfidence, which needs a model.
+        var none = Load(Full.Replace("\"pseudoConfidence\": 0.8", "\"model\": \"none\"", StringComparison.Ordinal));
         var given = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"model\": \"after.tif\"", StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
@@ -127,6 +128,7 @@ public class RegionConfigTests
     [TestCase("\"date\": \"2026-07-20\"", "\"date\": \"2026-01-01\"", "not later than")]
     [TestCase("\"pseudoConfidence\": 0.8", "\"pseudoConfidence\": 1.5", "\"pseudoConfidence\" must be a number from 0 to 1")]
     [TestCase("\"construction\": 200", "\"buidling\": 200", "\"detection.minAreaM2\" 'buidling' is not a change class")]
+    [TestCase("\"output\": \"out\",", "\"output\": \"out\", \"model\": \"none\",", "\"pseudoConfidence\" needs a patch classifier")]
     public void MistakesNameTheKeyOrFile(string good, string bad, string expected)
     {
         var e = Fails(Full.Replace(good, bad, StringComparison.Ordinal));
