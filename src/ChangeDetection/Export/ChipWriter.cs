@@ -27,6 +27,11 @@ public sealed record ChipOptions
     public int MaxSidePixels { get; init; } = 2048;
     /// <summary>Draw the JCBH, the date and a scale bar on each chip (see <see cref="ChipLabel"/>).</summary>
     public bool DrawLabels { get; init; } = true;
+    /// <summary>
+    /// The scene's stretch limits of the colour bands (<see cref="ChipWriter.SceneLimits(ChipSource)"/>) when already known;
+    /// null: computed from the pair. Packages of several provinces of one scene compute them once.
+    /// </summary>
+    public IReadOnlyList<StretchLimits>? SceneLimits { get; init; }
 }
 
 /// <summary>A band's stretch limits in digital numbers: <see cref="Low"/> maps to 0 and <see cref="High"/> to 255.</summary>
@@ -101,14 +106,18 @@ public static class ChipWriter
         if (!pair.Grid.Crs.IsSameAs(crs))
             throw new ChangeDetectionException($"{source.BeforeImage}: the imagery is in {pair.Grid.Crs} but the tasks are in {crs}; chips need both in one CRS.");
         int[] rgb = BandsForColour(pair.Bands);
-        var tables = SceneLimits(pair, rgb).Select(StretchTable).ToArray();
+        var tables = (options.SceneLimits ?? SceneLimits(pair, rgb)).Select(StretchTable).ToArray();
         Directory.CreateDirectory(folder);
-        var written = new List<string>();
-        foreach (var t in ordered)
+        // Chips are independent (a pair's reads are thread-safe, each chip is its own file): render and
+        // encode them in parallel, and list them in task order whatever order they finish in.
+        var names = new string[ordered.Count][];
+        Parallel.For(0, ordered.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            if (FrameOf(t.Geometry, pair.Grid, options) is not ChipFrame frame) continue;
+            var t = ordered[i];
+            if (FrameOf(t.Geometry, pair.Grid, options) is not ChipFrame frame) { names[i] = []; return; }
             var (before, after) = Render(pair, frame, rgb, tables, t.Geometry);
             var bar = ScaleBar.Choose(MetresPerPixel(pair.Grid, frame), frame.Width);
+            var taskNames = new List<string>(2);
             foreach (var (suffix, pixels, date) in new[] { ("before", before, t.QSX), ("after", after, t.HSX) })
             {
                 if (options.DrawLabels)
@@ -119,10 +128,11 @@ public static class ChipWriter
                     using var image = Image.LoadPixelData<Rgb24>(pixels, frame.Width, frame.Height);
                     image.SaveAsPng(tmp);
                 });
-                written.Add(name);
+                taskNames.Add(name);
             }
-        }
-        return written;
+            names[i] = [.. taskNames];
+        });
+        return names.SelectMany(n => n).ToList();
     }
 
     /// <summary>A pixel coordinate as a long, kept within a grid's width of the grid (NaN: the grid's origin).</summary>
@@ -193,6 +203,14 @@ public static class ChipWriter
             limits[k] = new StretchLimits(lo, Math.Max(hi, lo + 1));
         }
         return limits;
+    }
+
+    /// <summary>The scene limits of <paramref name="source"/>'s colour bands, as <see cref="Write"/> computes them.</summary>
+    public static StretchLimits[] SceneLimits(ChipSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var pair = ScenePair.Open(source.BeforeImage, source.AfterImage, source.PairOptions);
+        return SceneLimits(pair, BandsForColour(pair.Bands));
     }
 
     /// <summary>The extent split into <paramref name="n"/> near-equal cells, as [start, end) pairs.</summary>

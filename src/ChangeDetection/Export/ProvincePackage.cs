@@ -69,6 +69,9 @@ public static class ProvincePackage
         string? quarter = options.Run?.Quarter ?? QuarterOf(tasks);
         string root = Path.Combine(outputRoot, ProvincesFolder);
         Directory.CreateDirectory(root);
+        // One scene, one stretch: the chips of every province share the limits, read once.
+        if (options.Chips is ChipSource source && options.ChipOptions?.SceneLimits is null && tasks.Count > 0)
+            options = options with { ChipOptions = (options.ChipOptions ?? new ChipOptions()) with { SceneLimits = ChipWriter.SceneLimits(source) } };
         var results = new List<ProvincePackageResult>();
         foreach (var group in tasks.GroupBy(t => t.Province, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {

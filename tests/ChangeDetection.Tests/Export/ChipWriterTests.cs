@@ -180,6 +180,25 @@ public class ChipWriterTests
     }
 
     /// <summary>The pixels of <paramref name="text"/> drawn at (x, y) with glyph scale <paramref name="s"/> are white, the gaps black.</summary>
+    [Test]
+    public void GivenSceneLimitsAreUsedInsteadOfReadingTheScene()
+    {
+        string Write(string name, IReadOnlyList<StretchLimits>? limits)
+        {
+            string folder = _dir.File(name);
+            ChipWriter.Write(folder, [_dark], TaskSamples.Gk39, _source, new ChipOptions { DrawLabels = false, SceneLimits = limits });
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, $"{_dark.JCBH}_after.png"))));
+        }
+        // What ProvincePackage hands every province: the limits of the scene, computed once.
+        string read = Write("limits-read", null), given = Write("limits-given", ChipWriter.SceneLimits(_source));
+        string wide = Write("limits-wide", [new StretchLimits(0, 65535), new StretchLimits(0, 65535), new StretchLimits(0, 65535)]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(given, Is.EqualTo(read), "the scene's limits, given, make the same chip");
+            Assert.That(wide, Is.Not.EqualTo(read), "other limits make another chip: the given ones are used");
+        });
+    }
+
     private static void AssertText(Image<Rgb24> image, int x, int y, int s, string text)
     {
         var mask = ChipLabel.Render(text);
