@@ -7,7 +7,7 @@ namespace ChangeDetection.Cli.Commands;
 /// <summary>The detection options shared by <c>detect</c> and <c>eval</c> (<paramref name="command"/>, named in usage errors).</summary>
 internal sealed class DetectionOptionsBinding(string command)
 {
-    private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => 1024 };
+    private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => ChangeDetectionOptions.DefaultTileSize };
     private readonly Option<string> _threshold = new("--threshold") { Description = "auto (default: the lower of Otsu's and Kittler–Illingworth's thresholds), otsu, ki, a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _open = new("--open") { Description = "Opening radius in pixels (removes specks).", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _close = new("--close") { Description = "Closing radius in pixels (fills gaps).", DefaultValueFactory = _ => 1 };

@@ -31,8 +31,11 @@ public static class RadiometricFitText
 /// <summary>Options of <see cref="ChangeDetector"/>. Sizes and radii in pixels.</summary>
 public sealed record ChangeDetectionOptions
 {
+    /// <summary>The default tile edge in pixels, for the detector and every other tile pass (pixel model, baseline, region config).</summary>
+    public const int DefaultTileSize = 1024;
+
     /// <summary>Tile edge in pixels: a performance knob only (results do not depend on it). A multiple of 16.</summary>
-    public int TileSize { get; init; } = 1024;
+    public int TileSize { get; init; } = DefaultTileSize;
 
     /// <summary>The global threshold rule (by default <see cref="Thresholds.Auto"/>, the lower of Otsu's and Kittler–Illingworth's; or Otsu, a fixed score, a percentile).</summary>
     public ThresholdRule Threshold { get; init; } = ThresholdRule.Auto();
@@ -108,6 +111,4 @@ public sealed record ChangeDetectionOptions
         return pixel <= 0 ? 0 : (int)Math.Clamp(Math.Round(SmoothMetres / pixel), 0, 4);
     }
 
-    /// <summary>Pixels of context a tile needs around its core for the score (smoothing) and the morphology.</summary>
-    public int HaloFor(Geo.GeoGrid grid) => SmoothRadiusFor(grid) + 2 * OpenRadius + 2 * CloseRadius;
 }

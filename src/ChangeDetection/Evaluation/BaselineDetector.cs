@@ -42,7 +42,7 @@ public static class BaselineDetector
     /// <param name="maskPath">Where to write the mask GeoTIFF.</param>
     /// <param name="tileSize">Tile edge in pixels, a multiple of 16; a speed knob only.</param>
     /// <exception cref="ChangeDetectionException">The two dates have no pixel valid in both.</exception>
-    public static BaselineResult Detect(ScenePair pair, string maskPath, int tileSize = 1024)
+    public static BaselineResult Detect(ScenePair pair, string maskPath, int tileSize = ChangeDetectionOptions.DefaultTileSize)
     {
         ArgumentNullException.ThrowIfNull(pair);
         if (tileSize < 16 || tileSize % 16 != 0)

@@ -64,7 +64,7 @@ public static class PixelModelEvaluation
     }
 
     /// <summary>Scores a pair with a model: writes the mask into <paramref name="workDir"/> and counts it against the truth.</summary>
-    public static PixelPairScore Score(LabelledPair pair, PixelChangeModel model, string workDir, int tileSize = 1024, PixelRadiometry? radiometry = null)
+    public static PixelPairScore Score(LabelledPair pair, PixelChangeModel model, string workDir, int tileSize = Detection.ChangeDetectionOptions.DefaultTileSize, PixelRadiometry? radiometry = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(model);
@@ -79,7 +79,7 @@ public static class PixelModelEvaluation
     /// same bands (one model per group), or with <see cref="PixelHoldOut.SpatialFolds"/> when no other group has its bands.
     /// </summary>
     public static IReadOnlyList<PixelPairScore> LeaveOneGroupOut(IReadOnlyList<LabelledPair> pairs, string workDir, PixelModelOptions? options = null,
-        int tileSize = 1024, Action<string>? log = null, PixelFeatureSchema? schema = null)
+        int tileSize = Detection.ChangeDetectionOptions.DefaultTileSize, Action<string>? log = null, PixelFeatureSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         options ??= new PixelModelOptions();

@@ -28,7 +28,7 @@ public sealed record AdminConfig(string Path, string CodeField, string NameField
 /// <summary>Detection settings of a region; sizes in pixels, areas in m².</summary>
 public sealed record DetectionConfig
 {
-    public int TileSize { get; init; } = 1024;
+    public int TileSize { get; init; } = Detection.ChangeDetectionOptions.DefaultTileSize;
     /// <summary>The threshold rule (<c>detection.threshold</c>), parsed when the config is read.</summary>
     public ThresholdRule Threshold { get; init; } = ThresholdRule.Auto();
     /// <summary>Radiometric normalisation (<c>invariant</c>, the default, or <c>meanstd</c>).</summary>
@@ -352,7 +352,7 @@ public sealed record RegionConfig
                     throw Error($"detection.minAreaM2.{p.Name}", "must be a non-negative area in m²");
                 result[p.Name] = p.Value.GetDouble();
             }
-            if (!result.ContainsKey("default")) result["default"] = 400;
+            if (!result.ContainsKey(Tasks.MinimumMappingUnits.DefaultKey)) result[Tasks.MinimumMappingUnits.DefaultKey] = Tasks.MinimumMappingUnits.DefaultUnitM2;
             try { _ = new Tasks.MinimumMappingUnits(result); }
             catch (ArgumentException e) { throw Error("detection.minAreaM2", e.Message.Split(" (Parameter")[0].TrimEnd('.')); }
             return result;

@@ -22,7 +22,7 @@ public static class PixelMask
 {
     /// <summary>Scores <paramref name="pair"/> with <paramref name="model"/> and writes the mask.</summary>
     /// <exception cref="ChangeDetectionException">The pair lacks one of the model's bands.</exception>
-    public static PixelMaskResult Write(ScenePair pair, PixelChangeModel model, string maskPath, int tileSize = 1024, PixelRadiometry? radiometry = null)
+    public static PixelMaskResult Write(ScenePair pair, PixelChangeModel model, string maskPath, int tileSize = ChangeDetectionOptions.DefaultTileSize, PixelRadiometry? radiometry = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Write(pair, [model], (_, _) => 0, maskPath, tileSize, radiometry);
@@ -32,7 +32,7 @@ public static class PixelMask
     /// Scores each pixel with the model <paramref name="modelOf"/> picks by grid position (column, row): e.g. a
     /// spatial fold's model for the fold it never trained on. All models must use the same bands.
     /// </summary>
-    public static PixelMaskResult Write(ScenePair pair, IReadOnlyList<PixelChangeModel> models, Func<int, int, int> modelOf, string maskPath, int tileSize = 1024, PixelRadiometry? radiometry = null)
+    public static PixelMaskResult Write(ScenePair pair, IReadOnlyList<PixelChangeModel> models, Func<int, int, int> modelOf, string maskPath, int tileSize = ChangeDetectionOptions.DefaultTileSize, PixelRadiometry? radiometry = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(models);

@@ -78,7 +78,7 @@ public sealed record PixelSamplingOptions
     public double CalibrationShare { get; init; } = 0.2;
 
     /// <summary>Tile edge in pixels: a speed knob only.</summary>
-    public int TileSize { get; init; } = 1024;
+    public int TileSize { get; init; } = Detection.ChangeDetectionOptions.DefaultTileSize;
 }
 
 /// <summary>

@@ -16,12 +16,15 @@ public sealed record MinimumMappingUnits
     /// (the common rules for farmland changes and buildings).
     /// </summary>
     public static IReadOnlyDictionary<string, double> DefaultUnitsM2 { get; } =
-        new Dictionary<string, double> { [DefaultKey] = 400, ["construction"] = 200 };
+        new Dictionary<string, double> { [DefaultKey] = DefaultUnitM2, ["construction"] = 200 };
+
+    /// <summary>The minimum mapping unit of any class without one of its own, in m² (0.6 亩).</summary>
+    public const double DefaultUnitM2 = 400;
 
     /// <param name="unitsM2">Unit in m² by class code, with an optional <c>default</c> (else <paramref name="fallbackM2"/>).</param>
     /// <param name="fallbackM2">The default unit when <paramref name="unitsM2"/> has none.</param>
     /// <exception cref="ArgumentException">A key that is neither <c>default</c> nor a class code, or a negative or non-finite area.</exception>
-    public MinimumMappingUnits(IReadOnlyDictionary<string, double> unitsM2, double fallbackM2 = 400)
+    public MinimumMappingUnits(IReadOnlyDictionary<string, double> unitsM2, double fallbackM2 = DefaultUnitM2)
     {
         ArgumentNullException.ThrowIfNull(unitsM2);
         foreach (var (key, value) in unitsM2)

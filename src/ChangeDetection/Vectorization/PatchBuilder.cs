@@ -9,7 +9,7 @@ namespace ChangeDetection.Vectorization;
 public sealed record PatchOptions
 {
     /// <summary>The default minimum mapping unit, m².</summary>
-    public const double DefaultMinAreaM2 = 400;
+    public const double DefaultMinAreaM2 = Tasks.MinimumMappingUnits.DefaultUnitM2;
 
     /// <summary>Patches whose delivered area is below this (m²) are dropped, unless <see cref="MinAreaByClass"/> names their class.</summary>
     public double MinAreaM2 { get; init; } = DefaultMinAreaM2;
