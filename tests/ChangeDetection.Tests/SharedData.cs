@@ -14,15 +14,9 @@ internal static class SharedData
     {
         string? env = Environment.GetEnvironmentVariable("CDX_SHARED_DATA");
         if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ChangeDetection.sln")))
-            {
-                string candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-                return Directory.Exists(candidate) ? candidate : null;
-            }
-        }
-        return null;
+        if (Repository.RootOrNull is not string root) return null;
+        string candidate = Path.GetFullPath(Path.Combine(root, "..", "shared", "data"));
+        return Directory.Exists(candidate) ? candidate : null;
     }
 
     /// <summary>The full path of <paramref name="relative"/> under shared/data, or an ignored test.</summary>

@@ -201,10 +201,7 @@ public sealed record RegionConfig
             Detection = detection,
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = r.Model(root),
-            PseudoConfidence = r.OptionalFraction(root, "pseudoConfidence") is not null && r.SaysNoModel(root)
-                // A confidence with no classifier to be confident would change nothing (as the CLI's --pseudo-confidence with --model none).
-                ? throw r.Error("pseudoConfidence", "needs a patch classifier, and this config says \"model\": \"none\"; drop pseudoConfidence or give a model")
-                : r.OptionalFraction(root, "pseudoConfidence"),
+            PseudoConfidence = r.PseudoConfidence(root),
             DeliveryCrs = r.OptionalString(root, "deliveryCrs", "deliveryCrs") is string crs ? ParseDeliveryCrs(crs, r) : null,
         };
     }
@@ -296,9 +293,16 @@ public sealed record RegionConfig
         }
 
         /// <summary>The config's <c>model</c>: a file, <c>none</c> (null), or absent (the shipped model, which must then exist).</summary>
-        /// <summary>True when the config turns classification off (<c>"model": "none"</c>).</summary>
-        public bool SaysNoModel(JsonElement root) =>
-            root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == Classification.PatchClassifier.NoModel;
+        /// <summary>The optional <c>pseudoConfidence</c>, which needs a classifier: with <c>"model": "none"</c> it is an error.</summary>
+        public double? PseudoConfidence(JsonElement root)
+        {
+            double? confidence = OptionalFraction(root, "pseudoConfidence");
+            // A confidence with no classifier to be confident would change nothing (as the CLI's --pseudo-confidence with --model none).
+            bool noModel = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == Classification.PatchClassifier.NoModel;
+            return confidence is not null && noModel
+                ? throw Error("pseudoConfidence", "needs a patch classifier, and this config says \"model\": \"none\"; drop pseudoConfidence or give a model")
+                : confidence;
+        }
 
         public string? Model(JsonElement root)
         {

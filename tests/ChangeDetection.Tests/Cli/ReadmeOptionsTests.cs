@@ -12,13 +12,7 @@ namespace ChangeDetection.Tests.Cli;
 [TestFixture]
 public sealed class ReadmeOptionsTests
 {
-    private static string Readme()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln")))
-                return File.ReadAllText(Path.Combine(d.FullName, "README.md"));
-        throw new DirectoryNotFoundException("ChangeDetection.sln not found above the test assembly");
-    }
+    private static string Readme() => File.ReadAllText(Repository.File("README.md"));
 
     private static IEnumerable<TestCaseData> Commands() =>
         CdxApp.BuildRoot(TextWriter.Null, TextWriter.Null).Subcommands.Select(c => new TestCaseData(c.Name).SetName($"Readme_row_lists_every_option_of_{c.Name}"));

@@ -159,11 +159,7 @@ public class ChipWriterTests
     [Test]
     public void ReadmeDescribesTheChipsAsDrawn()
     {
-        string? root = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && root is null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln"))) root = d.FullName;
-        Assert.That(root, Is.Not.Null, "ChangeDetection.sln above the test assembly");
-        string readme = File.ReadAllText(Path.Combine(root!, "README.md"));
+        string readme = File.ReadAllText(Repository.File("README.md"));
         var (before, after) = Chips(_dark, labels: true);
         using (before) using (after)
         {

@@ -65,14 +65,8 @@ public class ChangeKernelDispatchTests
         // bin/<Configuration>/<tfm>/ of the test assembly: the probe is built with the same two.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string tfm = output.Name, configuration = output.Parent!.Name;
-        for (var dir = output; dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "ChangeDetection.sln"))) continue;
-            string probe = Path.Combine(dir.FullName, "tests", "ChangeDetection.KernelProbe", "bin", configuration, tfm, "ChangeDetection.KernelProbe.dll");
-            Assert.That(File.Exists(probe), Is.True, $"{probe} is missing: build the solution (the test project references the probe)");
-            return probe;
-        }
-        Assert.Fail($"No ChangeDetection.sln above {AppContext.BaseDirectory}.");
-        return "";
+        string probe = Repository.File(Path.Combine("tests", "ChangeDetection.KernelProbe", "bin", configuration, tfm, "ChangeDetection.KernelProbe.dll"));
+        Assert.That(File.Exists(probe), Is.True, $"{probe} is missing: build the solution (the test project references the probe)");
+        return probe;
     }
 }

@@ -110,13 +110,8 @@ public class EndToEndTests
     /// <summary>models/classifier.zip at the repository root (trained by the command in README).</summary>
     internal static string ShippedModel()
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "models", "classifier.zip");
-            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln")))
-                return File.Exists(candidate) ? candidate : throw new FileNotFoundException("models/classifier.zip is missing from the repository", candidate);
-        }
-        throw new DirectoryNotFoundException("ChangeDetection.sln not found above the test assembly");
+        string candidate = Repository.File(Path.Combine("models", "classifier.zip"));
+        return File.Exists(candidate) ? candidate : throw new FileNotFoundException("models/classifier.zip is missing from the repository", candidate);
     }
 
     private static List<Geometry> ReadPatches(string gpkg, string where = "1=1")

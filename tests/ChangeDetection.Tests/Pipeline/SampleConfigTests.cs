@@ -33,7 +33,7 @@ public class SampleConfigTests
     private string Place(string sample)
     {
         string target = Path.Combine(_region, sample);
-        File.Copy(Path.Combine(SamplesFolder(), sample), target, overwrite: true);
+        File.Copy(Repository.File(Path.Combine("samples", sample)), target, overwrite: true);
         return target;
     }
 
@@ -69,13 +69,5 @@ public class SampleConfigTests
             Assert.That(config.PseudoConfidence, Is.EqualTo(0.5));
             Assert.That(config.DeliveryCrs, Is.Not.Null);
         });
-    }
-
-    private static string SamplesFolder()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ChangeDetection.sln")))
-                return Path.Combine(d.FullName, "samples");
-        throw new DirectoryNotFoundException("ChangeDetection.sln not found above the test assembly");
     }
 }
