@@ -13,7 +13,7 @@ public class ChangeDetectionException : Exception
 }
 
 /// <summary>A raster file that cannot be read as a GeoTIFF (or cannot be written). Names the file.</summary>
-public sealed class RasterFormatException : ChangeDetectionException
+internal sealed class RasterFormatException : ChangeDetectionException
 {
     public RasterFormatException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)

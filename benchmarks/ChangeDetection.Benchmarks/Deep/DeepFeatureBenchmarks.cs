@@ -42,11 +42,11 @@ public class DeepFeatureBenchmarks : IDisposable
 
     /// <summary>Both dates through the network and the six distance planes at full resolution.</summary>
     [Benchmark]
-    public DeepChangeEvidence ComputePair() => _extractor.Compute(_before, _after);
+    public object ComputePair() => _extractor.Compute(_before, _after);
 
     /// <summary>One date through the network only: what the distances and upsampling add is the difference to half of <see cref="ComputePair"/>.</summary>
     [Benchmark]
-    public DeepActivations ActivationsOneDate() => _extractor.Activations(_before);
+    public object ActivationsOneDate() => _extractor.Activations(_before);
 
     private static RgbTile Texture(int size, int seed)
     {

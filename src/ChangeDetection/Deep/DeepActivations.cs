@@ -9,7 +9,7 @@ namespace ChangeDetection.Deep;
 /// multiple of 16 pixels (reflection), so it may extend past the tile: <see cref="ValidWidth"/> and
 /// <see cref="ValidHeight"/> give the cells that start inside the tile.
 /// </summary>
-public sealed class DeepActivations
+internal sealed class DeepActivations
 {
     internal DeepActivations(IReadOnlyList<DeepLayer> layers, int width, int height, int[] featureWidth, int[] featureHeight, float[][] values)
     {
@@ -89,7 +89,7 @@ public sealed class DeepNormalization
 /// tiles of both dates). <see cref="Build"/> floors each standard deviation at 1 % of the layer's mean channel std:
 /// nearly dead ReLU channels would otherwise be blown up into noise that dominates the distances.
 /// </summary>
-public sealed class DeepNormalizationBuilder
+internal sealed class DeepNormalizationBuilder
 {
     private readonly IReadOnlyList<DeepLayer> _layers;
     private readonly double[][] _sum;

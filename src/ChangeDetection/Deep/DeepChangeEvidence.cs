@@ -8,7 +8,7 @@ namespace ChangeDetection.Deep;
 /// the cosine distance <c>1 − cos</c> (0 = same direction, 1 = orthogonal, at most 2). Both are computed on the layer's
 /// feature grid and bilinearly interpolated to pixels.
 /// </summary>
-public sealed class DeepChangeEvidence
+internal sealed class DeepChangeEvidence
 {
     internal DeepChangeEvidence(IReadOnlyList<DeepLayer> layers, int width, int height, float[][] channels)
     {

@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace ChangeDetection.Deep;
 
 /// <summary>Settings of a <see cref="DeepFeatureExtractor"/>.</summary>
-public sealed record DeepFeatureOptions
+internal sealed record DeepFeatureOptions
 {
     /// <summary>Path of <c>ResNet18.onnx</c>; null: <see cref="DeepFeatureExtractor.DefaultModelPath"/> (next to the program).</summary>
     public string? ModelPath { get; init; }
@@ -39,7 +39,7 @@ public sealed record DeepFeatureOptions
 /// and dark squares and for the image turned by 180°: the trained filters are not centred on their window, and the
 /// half-cell convention matches what they see to within half a pixel.</para>
 /// </remarks>
-public sealed class DeepFeatureExtractor : IDisposable
+internal sealed class DeepFeatureExtractor : IDisposable
 {
     /// <summary>Tiles smaller than this (pixels per side) are refused: the stride-8 layer would have too few cells.</summary>
     public const int MinTileSize = 32;

@@ -4,7 +4,7 @@ namespace ChangeDetection.Deep;
 /// A tile of one date as three planar bands in 8-bit-equivalent brightness (0–255, float), row-major,
 /// <c>Width × Height</c> pixels each. Values outside 0–255 are allowed (the network sees them as they are).
 /// </summary>
-public sealed class RgbTile
+internal sealed class RgbTile
 {
     /// <summary>Wraps three planes of <c>width × height</c> values (0–255); the arrays are not copied.</summary>
     public RgbTile(int width, int height, float[] red, float[] green, float[] blue)

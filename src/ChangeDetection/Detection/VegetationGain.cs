@@ -15,7 +15,7 @@ namespace ChangeDetection.Detection;
 /// pixel is still change, so pixel scores are unchanged. NDVI is taken on the delivered digital numbers
 /// (not the normalised ones: an offset distorts an index) and unsmoothed.
 /// </remarks>
-public static class VegetationGain
+internal static class VegetationGain
 {
     /// <summary>
     /// NDVI rise (after − before) from which a change pixel counts as greening. A field that greens rises by

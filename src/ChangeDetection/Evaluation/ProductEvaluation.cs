@@ -54,7 +54,7 @@ public static class ProductEvaluation
 /// are those whose centre lies inside its exact pixel outline. Reads the mask whole: for evaluation
 /// pairs (about 1 000² pixels), not scenes.
 /// </summary>
-public static class PatchMask
+internal static class PatchMask
 {
     /// <summary>Writes <paramref name="outputPath"/>: <paramref name="maskPath"/> with only the change pixels of <paramref name="keep"/> left.</summary>
     public static void Keep(string maskPath, IEnumerable<Patch> keep, string outputPath) => Rewrite(maskPath, outputPath, (mask, width) =>

@@ -8,7 +8,7 @@ namespace ChangeDetection.Export;
 /// </summary>
 /// <param name="Metres">The length the bar stands for, in metres.</param>
 /// <param name="Pixels">The bar's length on the chip, in PNG pixels.</param>
-public readonly record struct ScaleBar(double Metres, int Pixels)
+internal readonly record struct ScaleBar(double Metres, int Pixels)
 {
     /// <summary>The bar's caption: <c>50 m</c>, or <c>2 km</c> from 1 000 m.</summary>
     public string Text => Metres >= 1000
@@ -38,7 +38,7 @@ public readonly record struct ScaleBar(double Metres, int Pixels)
 /// with a 5×7 bitmap font built into the code: servers often lack a CJK-capable (or any) font, and the
 /// label is ASCII only, so no font file or native drawing library is needed.
 /// </summary>
-public static class ChipLabel
+internal static class ChipLabel
 {
     private static readonly Rgb24 Ink = new(255, 255, 255);
     private static readonly Rgb24 Paper = new(0, 0, 0);

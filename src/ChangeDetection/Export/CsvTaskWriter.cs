@@ -10,7 +10,7 @@ namespace ChangeDetection.Export;
 /// centroid is in ZXDX/ZXDY and JD/WD), dates as <c>yyyy-MM-dd</c>, nulls empty, and the column
 /// types in a <c>.csvt</c> beside it. Written atomically.
 /// </summary>
-public static class CsvTaskWriter
+internal static class CsvTaskWriter
 {
     /// <summary>Writes <paramref name="path"/> and, next to it, its <c>.csvt</c> (see <see cref="TypesPath"/>).</summary>
     public static void Write(string path, IReadOnlyList<VerificationTask> tasks)

@@ -7,7 +7,7 @@ namespace ChangeDetection.Export;
 /// type (<c>Text</c>, <c>Real</c> or <c>Date</c>), unit and decimals, so that a province can read the short DBF
 /// names. UTF-8 with a BOM, like <c>tasks.csv</c>.
 /// </summary>
-public static class FieldDictionaryWriter
+internal static class FieldDictionaryWriter
 {
     public static IReadOnlyList<string> Header { get; } = ["name", "caption", "type", "unit", "decimals"];
 

@@ -15,7 +15,7 @@ namespace ChangeDetection.Export;
 /// <c>crs</c> member for GDAL and QGIS), with every <see cref="TaskFields"/> column as a property (reals always with a decimal
 /// point, dates as <c>yyyy-MM-dd</c> strings) and Chinese text left readable. Written atomically.
 /// </summary>
-public static class GeoJsonTaskWriter
+internal static class GeoJsonTaskWriter
 {
     public static void Write(string path, IReadOnlyList<VerificationTask> tasks, Crs crs)
     {

@@ -12,7 +12,7 @@ namespace ChangeDetection.Export;
 /// column per <see cref="TaskFields"/> entry (TEXT, REAL or DATE), sorted by JCBH, with an R-tree
 /// spatial index. Written atomically.
 /// </summary>
-public static class GeoPackageTaskWriter
+internal static class GeoPackageTaskWriter
 {
     public const string Layer = "tasks";
 

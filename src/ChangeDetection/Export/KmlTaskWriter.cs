@@ -15,7 +15,7 @@ namespace ChangeDetection.Export;
 /// column in ExtendedData (with the Chinese caption as displayName) and a style per priority.
 /// Written atomically.
 /// </summary>
-public static class KmlTaskWriter
+internal static class KmlTaskWriter
 {
     public static readonly XNamespace Ns = "http://www.opengis.net/kml/2.2";
 

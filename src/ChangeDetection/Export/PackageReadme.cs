@@ -13,7 +13,7 @@ namespace ChangeDetection.Export;
 /// field dictionary, and how to send verification results back (the columns <c>cdx train --results</c>
 /// reads). UTF-8 with a byte order mark and CRLF line ends, so that Windows Notepad shows it right.
 /// </summary>
-public static class PackageReadme
+internal static class PackageReadme
 {
     public const string FileName = "说明.txt";
 

@@ -27,7 +27,7 @@ public enum DbfEncoding
 /// and QGIS accept. The set is written in a scratch folder and moved into place with the <c>.shp</c>
 /// last, so a crash never leaves a complete-looking Shapefile with a missing or stale part.
 /// </summary>
-public static class ShapefileTaskWriter
+internal static class ShapefileTaskWriter
 {
     /// <summary>The file extensions written, <c>.shp</c> last.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".dbf", ".shx", ".cpg", ".prj", ".shp"];

@@ -12,7 +12,7 @@ namespace ChangeDetection.Export;
 /// sheet <c>fields</c> with the data dictionary, so that the Chinese captions travel with the short
 /// names. Written atomically; the same tasks give the same bytes.
 /// </summary>
-public static class XlsxTaskWriter
+internal static class XlsxTaskWriter
 {
     public const string TaskSheet = "tasks";
     public const string FieldSheet = "fields";

@@ -13,7 +13,7 @@ namespace ChangeDetection.Geo;
 /// north (32601–32660) and south (32701–32760).
 /// Transverse Mercator is spelled <c>Transverse_Mercator</c>: ProjNET rejects the ESRI <c>Gauss_Kruger</c>.
 /// </summary>
-public static class CrsRegistry
+internal static class CrsRegistry
 {
     private const string Cgcs2000Geogcs =
         "GEOGCS[\"China Geodetic Coordinate System 2000\",DATUM[\"China_2000\",SPHEROID[\"CGCS2000\",6378137,298.257222101,AUTHORITY[\"EPSG\",\"1024\"]],AUTHORITY[\"EPSG\",\"1043\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4490\"]]";

@@ -8,7 +8,7 @@ namespace ChangeDetection.Geo;
 /// Measures geometries given in the map coordinates of a CRS: area in m² (planar in a projected
 /// CRS, on the ellipsoid for a geographic one) and longitude/latitude (CGCS2000) of a point.
 /// </summary>
-public sealed class MapMeasurer
+internal sealed class MapMeasurer
 {
     private readonly MathTransform? _toLonLat;
     private readonly Lock _lock = new();

@@ -4,7 +4,7 @@ namespace ChangeDetection.Kernels;
 /// Count, sum and sum of squares of one band's samples (DN), kept as exact integers so that
 /// adding windows in any order, or merging per-tile accumulators, gives the same statistics.
 /// </summary>
-public readonly record struct BandMoments(long Count, long Sum, UInt128 SumOfSquares)
+internal readonly record struct BandMoments(long Count, long Sum, UInt128 SumOfSquares)
 {
     /// <summary>Mean (DN); NaN when <see cref="Count"/> is 0.</summary>
     public double Mean => Count == 0 ? double.NaN : (double)Sum / Count;

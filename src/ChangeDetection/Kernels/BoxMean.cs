@@ -11,7 +11,7 @@ namespace ChangeDetection.Kernels;
 /// Squares are clipped to the window, so a window read with a halo of r around its core gives the
 /// core exactly the values a whole-image pass would.
 /// </remarks>
-public static class BoxMean
+internal static class BoxMean
 {
     public static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius)
     {

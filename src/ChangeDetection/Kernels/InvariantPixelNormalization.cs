@@ -27,7 +27,7 @@ namespace ChangeDetection.Kernels;
 /// the same reason they do not count as unchanged.
 /// </para>
 /// </remarks>
-public static class InvariantPixelNormalization
+internal static class InvariantPixelNormalization
 {
     /// <summary>
     /// Iterations of the reweighting. The weights settle after 5–8 on the labelled pairs (gains

@@ -19,7 +19,7 @@ public enum MorphologyOperation
 /// radius r, i.e. a (2r+1) × (2r+1) window. Shortcuts for whole masks; see
 /// <see cref="MorphologyFilter"/> for the conventions, tiling and halos.
 /// </summary>
-public static class Morphology
+internal static class Morphology
 {
     /// <summary>Mask value: no change.</summary>
     public const byte Background = 0;
@@ -82,7 +82,7 @@ public static class Morphology
 /// running count of change pixels in the window, so the work per pixel does not depend on r.
 /// </para>
 /// </remarks>
-public sealed class MorphologyFilter
+internal sealed class MorphologyFilter
 {
     /// <summary>Largest radius accepted (pixels); far beyond any useful clean-up.</summary>
     public const int MaxRadius = 1024;

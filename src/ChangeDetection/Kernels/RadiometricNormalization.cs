@@ -7,7 +7,7 @@ namespace ChangeDetection.Kernels;
 /// rule as <see cref="ChangeKernel"/>, so both dates are described by the same ground.
 /// Not thread-safe: one accumulator per worker, then <see cref="Merge"/>.
 /// </summary>
-public sealed class PairStatistics
+internal sealed class PairStatistics
 {
     private readonly BandMoments[] _before;
     private readonly BandMoments[] _after;
@@ -104,7 +104,7 @@ public sealed class PairStatistics
 /// finite. Gain and offset are then clamped to <see cref="ChangeKernelOptions.MaxGain"/> and
 /// ±<see cref="ChangeKernelOptions.MaxOffset"/>, which only a degenerate band can reach.
 /// </remarks>
-public static class RadiometricNormalization
+internal static class RadiometricNormalization
 {
     /// <summary>Smallest standard deviation used (DN).</summary>
     public const double MinStandardDeviation = 1.0;

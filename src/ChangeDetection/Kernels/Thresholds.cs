@@ -6,7 +6,7 @@ namespace ChangeDetection.Kernels;
 /// Global change thresholds from a <see cref="ScoreHistogram"/>, in score units. Convention for
 /// every method: a pixel is change when <c>score &gt; threshold</c> (so NaN nodata never is).
 /// </summary>
-public static class Thresholds
+internal static class Thresholds
 {
     /// <summary>
     /// Otsu's threshold (1979): the split of the bins that maximises the between-class variance

@@ -25,7 +25,7 @@ public readonly record struct AdminDivision(string Code, string Name)
 /// Gives each patch the division holding most of its area (a patch across a county border belongs
 /// to one county, the one with the larger share; ties go to the smaller code so runs repeat).
 /// </summary>
-public sealed class AdminAttribution
+internal sealed class AdminAttribution
 {
     private readonly OverlapIndex _index;
     private readonly AdminDivision[] _divisions;

@@ -4,13 +4,13 @@ namespace ChangeDetection.Overlay;
 /// <param name="Kind">Machine name used in configs, e.g. <c>permanent-basic-farmland</c>.</param>
 /// <param name="ChineseName">Name inspectors read, e.g. 永久基本农田.</param>
 /// <param name="TaskField">Verification-task field holding the overlap area in m², e.g. <c>YJJBNTMJ</c>.</param>
-public readonly record struct LayerKindInfo(string Kind, string ChineseName, string TaskField);
+internal readonly record struct LayerKindInfo(string Kind, string ChineseName, string TaskField);
 
 /// <summary>
 /// The protected-layer kinds the ministry's task tables know, in one place: machine name, Chinese
 /// name and the task field (面积, m²) each one fills. Any other kind is custom and needs its own field.
 /// </summary>
-public static class LayerKind
+internal static class LayerKind
 {
     public const string PermanentBasicFarmland = "permanent-basic-farmland";
     public const string Farmland = "farmland";

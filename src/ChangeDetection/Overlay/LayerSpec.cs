@@ -38,7 +38,7 @@ public readonly record struct LayerKey(string Name, string Kind)
 /// <param name="Path">The layer file.</param>
 /// <param name="CodeField">Field with the 6-digit division code.</param>
 /// <param name="NameField">Field with the division name.</param>
-public sealed record AdminSpec(string Path, string CodeField = "XZQDM", string NameField = "XZQMC")
+internal sealed record AdminSpec(string Path, string CodeField = "XZQDM", string NameField = "XZQMC")
 {
     /// <summary>GeoPackage table to read when the file holds more than one feature table.</summary>
     public string? Table { get; init; }

@@ -15,7 +15,7 @@ namespace ChangeDetection.Overlay;
 /// intersection whose area is measured in m² (planar in a projected CRS, on the ellipsoid in a
 /// geographic one, via <see cref="MapMeasurer"/>).
 /// </summary>
-public sealed class OverlapIndex
+internal sealed class OverlapIndex
 {
     private readonly IReadOnlyList<PolygonFeature> _features;
     private readonly IPreparedGeometry?[] _prepared;

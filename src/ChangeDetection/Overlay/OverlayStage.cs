@@ -23,14 +23,14 @@ public sealed record PatchOverlay(IReadOnlyDictionary<LayerKey, double> OverlapS
 public sealed record OverlayResult(IReadOnlyList<PatchOverlay> Patches, IReadOnlyList<LayerSpec> Layers, IReadOnlyList<string> Warnings);
 
 /// <summary>A layer read into memory together with its spec (the input of the pure overlay).</summary>
-public sealed record LoadedLayer(LayerSpec Spec, PolygonLayer Layer);
+internal sealed record LoadedLayer(LayerSpec Spec, PolygonLayer Layer);
 
 /// <summary>
 /// The overlay stage: overlap in m² of every patch with every protected layer, and the
 /// administrative division of every patch. <see cref="Compute"/> is pure; <see cref="Run"/> reads the
 /// layer files first (the only I/O) and then computes.
 /// </summary>
-public static class OverlayStage
+internal static class OverlayStage
 {
     /// <summary>Reads the layer files, transforms them into <paramref name="imageCrs"/>, and overlays.</summary>
     /// <param name="patchesInImageCrs">Patch polygons in the image CRS (map units metres, or degrees for a geographic CRS).</param>

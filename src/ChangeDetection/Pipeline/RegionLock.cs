@@ -7,7 +7,7 @@ namespace ChangeDetection.Pipeline;
 /// file lock: released when the process dies, kill -9 included, so a job taken over from a dead
 /// worker can always get it.
 /// </summary>
-public sealed class RegionLock : IDisposable
+internal sealed class RegionLock : IDisposable
 {
     /// <summary>The lock file's name inside <c>&lt;output&gt;/.work</c>.</summary>
     public const string FileName = "job.lock";

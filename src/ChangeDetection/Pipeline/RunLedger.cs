@@ -9,7 +9,7 @@ namespace ChangeDetection.Pipeline;
 /// recomputed. Each record is one SQLite transaction, so a crash loses at most the tiles in
 /// flight, never half a record.
 /// </summary>
-public sealed class RunLedger : IDisposable
+internal sealed class RunLedger : IDisposable
 {
     public const string FileName = "ledger.db";
 

@@ -30,7 +30,7 @@ public sealed record DeepSceneStatistics(IReadOnlyList<BandStretch> Before, IRea
 /// <para>Each thread loads its own extractor (one ONNX Runtime thread per inference) on first use and keeps it until
 /// <see cref="Dispose"/>.</para>
 /// </remarks>
-public sealed class DeepChannels : IPixelChannels, IDisposable
+internal sealed class DeepChannels : IPixelChannels, IDisposable
 {
     /// <summary>The bands the network sees, in the order of <see cref="DeepSceneStatistics.Before"/>.</summary>
     public static readonly IReadOnlyList<SpectralBand> RgbBands = [SpectralBand.Red, SpectralBand.Green, SpectralBand.Blue];

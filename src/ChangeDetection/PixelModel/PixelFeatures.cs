@@ -115,7 +115,7 @@ public sealed class PixelFeatureSchema
 /// Invalid pixels get NaN and are left out of every neighbourhood; a neighbour outside the window
 /// or invalid counts as the centre value in the gradient.
 /// </remarks>
-public sealed class PixelFeatures : IPixelChannels
+internal sealed class PixelFeatures : IPixelChannels
 {
     /// <summary>
     /// Default box radii of the texture channels, in pixels. Fixed pixel counts rather than metres: a radius

@@ -9,7 +9,7 @@ namespace ChangeDetection.PixelModel;
 /// <param name="MaskPath">The mask GeoTIFF (uint8 on the pair grid: 1 change, 0 none, 255 no data in either date).</param>
 /// <param name="ValidPixels">Pixels valid in both dates.</param>
 /// <param name="ChangedPixels">Pixels marked change after the opening.</param>
-public sealed record PixelMaskResult(string MaskPath, long ValidPixels, long ChangedPixels);
+internal sealed record PixelMaskResult(string MaskPath, long ValidPixels, long ChangedPixels);
 
 /// <summary>
 /// The change mask of a pixel model: per tile read with the model's halo, the features, the calibrated
@@ -18,7 +18,7 @@ public sealed record PixelMaskResult(string MaskPath, long ValidPixels, long Cha
 /// Every pixel's features and probability depend only on pixels within the halo, so the mask does not
 /// depend on the tile size.
 /// </summary>
-public static class PixelMask
+internal static class PixelMask
 {
     /// <summary>Scores <paramref name="pair"/> with <paramref name="model"/> and writes the mask.</summary>
     /// <exception cref="ChangeDetectionException">The pair lacks one of the model's bands.</exception>

@@ -86,7 +86,7 @@ public sealed record PixelSamplingOptions
 /// fixed seed. Which pixels are drawn depends only on the seed and the pixel's grid position (a hash), never
 /// on the tile size or the reading order.
 /// </summary>
-public static class PixelSampling
+internal static class PixelSampling
 {
     /// <summary>Reference label of an unlabelled pixel.</summary>
     public const byte Unlabelled = 255;

@@ -16,7 +16,7 @@ namespace ChangeDetection.PixelModel;
 /// </list>
 /// Invalid pixels get NaN.
 /// </remarks>
-public sealed class ShiftTolerantFeatures : IPixelChannels
+internal sealed class ShiftTolerantFeatures : IPixelChannels
 {
     /// <summary>Box radii of the smoothed change vector, pixels (fixed, not from the pixel size: see <see cref="PixelFeatures.Radii"/>).</summary>
     public static readonly IReadOnlyList<int> Radii = [1, 3];

@@ -45,7 +45,7 @@ public readonly record struct GlobalShift(double Dx, double Dy, GlobalShiftStatu
 }
 
 /// <summary>Options for <see cref="CoRegistration"/>. Shifts and distances in pixels.</summary>
-public sealed record CoRegistrationOptions
+internal sealed record CoRegistrationOptions
 {
     /// <summary>
     /// Least peak ratio (<see cref="ShiftEstimate.Confidence"/>) a window needs to count.
@@ -112,7 +112,7 @@ public sealed record CoRegistrationOptions
 /// scene, from phase correlation of evenly spread windows. Not wired into detection here; the
 /// detector applies the result by resampling the after image at (x + Dx, y + Dy).
 /// </summary>
-public static class CoRegistration
+internal static class CoRegistration
 {
     /// <summary>
     /// The scene shift from per-window estimates: the confidence-weighted median (per axis) of

@@ -9,7 +9,7 @@ namespace ChangeDetection.Registration;
 /// season, sensor and illumination: edges (roads, buildings, field borders) keep their place
 /// when brightness does not.
 /// </summary>
-public static class PhaseCorrelation
+internal static class PhaseCorrelation
 {
     /// <summary>
     /// Std of the Gaussian (pixels) the correlation peak is given by weighting the normalised

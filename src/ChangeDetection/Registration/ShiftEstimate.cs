@@ -17,7 +17,7 @@ namespace ChangeDetection.Registration;
 /// of it (dimensionless, ≥ 1 when there is any peak; 0 when nothing could be correlated, e.g. a
 /// window that is all nodata or flat). Near 1 means no distinct peak: the shift is noise.
 /// </param>
-public readonly record struct ShiftEstimate(double Dx, double Dy, double Confidence)
+internal readonly record struct ShiftEstimate(double Dx, double Dy, double Confidence)
 {
     /// <summary>No estimate: zero shift, zero confidence.</summary>
     public static ShiftEstimate None => default;

@@ -7,13 +7,13 @@ namespace ChangeDetection.Tasks;
 /// (always a floating-point column, even when every value is whole); or a calendar date (a DBF date,
 /// a GeoPackage DATE, an ISO 8601 <c>yyyy-MM-dd</c> string in GeoJSON/CSV/KML, an Excel date cell).
 /// </summary>
-public enum TaskFieldKind { Text, Real, Date }
+internal enum TaskFieldKind { Text, Real, Date }
 
 /// <summary>
 /// One exported column of a verification task: name (≤ 10 bytes, the DBF limit), Chinese caption,
 /// kind, unit, decimals and width (DBF field length in bytes, which must hold GBK or UTF-8 text).
 /// </summary>
-public sealed record TaskField(string Name, string Caption, TaskFieldKind Kind, string Unit, int Decimals, int Width, Func<VerificationTask, object?> Value)
+internal sealed record TaskField(string Name, string Caption, TaskFieldKind Kind, string Unit, int Decimals, int Width, Func<VerificationTask, object?> Value)
 {
     /// <summary>The ISO 8601 date format of <see cref="TaskFieldKind.Date"/> fields in text formats.</summary>
     public const string DateFormat = "yyyy-MM-dd";
@@ -43,7 +43,7 @@ public sealed record TaskField(string Name, string Caption, TaskFieldKind Kind, 
 /// The columns every export writes, in order: the one place that says which task fields go out,
 /// how they are rounded and what they mean (the data dictionary <c>fields.csv</c> is made from it).
 /// </summary>
-public static class TaskFields
+internal static class TaskFields
 {
     /// <summary>The fixed columns.</summary>
     public static IReadOnlyList<TaskField> Fixed { get; } =

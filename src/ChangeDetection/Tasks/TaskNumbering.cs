@@ -11,7 +11,7 @@ namespace ChangeDetection.Tasks;
 /// within each XZQDM, patches are numbered from north to south, then west to east, by their
 /// envelope's top edge, then left edge, then further geometric keys that only break exact ties.
 /// </summary>
-public static partial class TaskNumbering
+internal static partial class TaskNumbering
 {
     /// <summary>The largest sequence number that fits the 4-digit field.</summary>
     public const int MaxSequence = 9999;

@@ -21,7 +21,7 @@ public interface IMaskSource
 }
 
 /// <summary>A mask held in memory (tests, benchmarks, masks computed in-process).</summary>
-public sealed class ArrayMaskSource : IMaskSource
+internal sealed class ArrayMaskSource : IMaskSource
 {
     private readonly byte[] _data;
 

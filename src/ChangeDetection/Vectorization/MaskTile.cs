@@ -3,7 +3,7 @@ using ChangeDetection.Raster;
 namespace ChangeDetection.Vectorization;
 
 /// <summary>One tile of the tile grid a mask is processed in: its grid position and pixel window.</summary>
-public readonly record struct MaskTile(int Column, int Row, PixelWindow Window)
+internal readonly record struct MaskTile(int Column, int Row, PixelWindow Window)
 {
     /// <summary>The tiles covering a <paramref name="width"/> × <paramref name="height"/> image, row-major (edge tiles clipped).</summary>
     public static MaskTile[] Grid(int width, int height, int tileWidth, int tileHeight, out int across, out int down)

@@ -4,7 +4,7 @@ using NetTopologySuite.Geometries;
 namespace ChangeDetection.Vectorization;
 
 /// <summary>The pixel window that covers a pixel-space geometry (outline corners are integers).</summary>
-public static class PixelBounds
+internal static class PixelBounds
 {
     public static PixelWindow Of(Geometry pixelGeometry)
     {

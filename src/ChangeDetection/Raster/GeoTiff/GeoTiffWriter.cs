@@ -51,7 +51,7 @@ public sealed record GeoTiffWriterOptions
 /// the append to the file is serialised. <see cref="Dispose"/> fills tiles never written with
 /// nodata (or zero), so the file is always complete.
 /// </remarks>
-public sealed class GeoTiffWriter : IDisposable
+internal sealed class GeoTiffWriter : IDisposable
 {
     /// <summary>Above this many bytes of pixels the file is written as BigTIFF: compression may not help.</summary>
     private const long ClassicTiffLimit = (4L << 30) - (256L << 20);
