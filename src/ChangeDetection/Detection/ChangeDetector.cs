@@ -14,7 +14,7 @@ namespace ChangeDetection.Detection;
 /// What pass 1 decides for the whole scene: the kernel (per-band normalisation, roles, weights),
 /// the smoothing radius (pixels), the upper end of the score histogram and the after image's shift.
 /// </summary>
-public sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax)
+internal sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadius, float HistogramMax)
 {
     /// <summary>The after image's shift against the before image found in pass 1 (pixels of the pair grid).</summary>
     public GlobalShift Registration { get; init; } = new(0, 0, GlobalShiftStatus.NoConfidentWindow, 0, 0, 0, "not estimated");
@@ -120,7 +120,7 @@ public sealed class ChangeDetector
     /// Pass 1: co-registration (the after image's global shift, applied to <paramref name="pair"/>), then
     /// statistics on sample windows of the aligned pair → the model every tile uses.
     /// </summary>
-    public DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
+    internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
     {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
@@ -139,7 +139,7 @@ public sealed class ChangeDetector
     /// on: what a resumed run or another worker does with a model read back from the ledger. Call it before
     /// any tile pass.
     /// </summary>
-    public static void Align(ScenePair pair, DetectionModel model)
+    internal static void Align(ScenePair pair, DetectionModel model)
     {
         if (model.RegistrationApplied) pair.ShiftAfter(model.Registration.Dx, model.Registration.Dy);
         else pair.ShiftAfter(0, 0);
@@ -161,20 +161,20 @@ public sealed class ChangeDetector
     }
 
     /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>
-    public TileScheme HistogramTiles(ScenePair pair, DetectionModel model) => new(pair.Grid, Options.TileSize, model.SmoothRadius);
+    internal TileScheme HistogramTiles(ScenePair pair, DetectionModel model) => new(pair.Grid, Options.TileSize, model.SmoothRadius);
 
     /// <summary>
     /// The tiles of pass 3 (mask): the same cores, with the halo of stored scores that the opening and
     /// closing need, and at least one pixel for the patch features' gradients and nodata-neighbour test.
     /// </summary>
-    public TileScheme MaskTiles(ScenePair pair, DetectionModel model) =>
+    internal TileScheme MaskTiles(ScenePair pair, DetectionModel model) =>
         new(pair.Grid, Options.TileSize, Math.Max(1, 2 * Options.OpenRadius + 2 * Options.CloseRadius));
 
     /// <summary>
     /// The store of pass 2's scores in <paramref name="folder"/>, for the cores of <see cref="HistogramTiles"/>;
     /// a missing tile is scored again (<see cref="TileHistogram"/>).
     /// </summary>
-    public TileScoreStore ScoreStore(ScenePair pair, DetectionModel model, string folder)
+    internal TileScoreStore ScoreStore(ScenePair pair, DetectionModel model, string folder)
     {
         var scheme = HistogramTiles(pair, model);
         TileScoreStore? store = null;
@@ -184,7 +184,7 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
-    public ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
+    internal ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
     {
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
         var read = tile.Read;
@@ -218,7 +218,7 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 2 over every tile, in parallel, keeping the scores in <paramref name="store"/>.</summary>
-    public ScoreHistogram Histogram(ScenePair pair, DetectionModel model, TileScoreStore store, IProgress<StageProgress>? progress = null)
+    internal ScoreHistogram Histogram(ScenePair pair, DetectionModel model, TileScoreStore store, IProgress<StageProgress>? progress = null)
     {
         var scheme = HistogramTiles(pair, model);
         var total = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
@@ -234,7 +234,7 @@ public sealed class ChangeDetector
     }
 
     /// <summary>The global threshold from the whole-scene histogram (or the fixed value).</summary>
-    public float Threshold(ScenePair pair, ScoreHistogram histogram)
+    internal float Threshold(ScenePair pair, ScoreHistogram histogram)
     {
         if (Options.Threshold.Method == ThresholdMethod.Fixed) return Options.Threshold.Resolve(null);
         if (histogram.Total == 0)
@@ -250,7 +250,7 @@ public sealed class ChangeDetector
     /// again only over the change of the core and one pixel around it, for the features, and not at all
     /// for a tile without change.
     /// </summary>
-    public (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store)
+    internal (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;

@@ -16,7 +16,7 @@ namespace ChangeDetection.Detection;
 /// another worker's join) is made again by the <c>recompute</c> callback: the scores are a pure
 /// function of the tile, so a recomputed file holds the same bytes.
 /// </remarks>
-public sealed class TileScoreStore
+internal sealed class TileScoreStore
 {
     /// <summary>Flag bit: the pixel holds data in both dates.</summary>
     public const byte Valid = 1;

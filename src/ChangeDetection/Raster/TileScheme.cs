@@ -18,7 +18,7 @@ public readonly record struct Tile(int Index, int Column, int Row, PixelWindow C
 /// <see cref="Halo"/> pixels so that neighbourhood operations (morphology, texture) give the
 /// same result at a seam as inside a tile: the tile size is a performance knob, never a result knob.
 /// </summary>
-public sealed record TileScheme
+internal sealed record TileScheme
 {
     public TileScheme(int width, int height, int tileSize, int halo = 0)
     {
