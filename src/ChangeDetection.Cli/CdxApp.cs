@@ -12,6 +12,8 @@ internal static class CdxApp
     public const int Ok = 0;
     public const int InternalError = 1;
     public const int BadInput = 2;
+    /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, as shells report it); the work done so far is kept for a re-run.</summary>
+    public const int Interrupted = 130;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -54,6 +56,11 @@ internal static class CdxApp
         try
         {
             return body();
+        }
+        catch (OperationCanceledException stopped) when (stopped.CancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("cdx: stopped. The finished tiles are kept in the output folder's ledger (.work/ledger.db) and the previous results are untouched: run the same command again to resume.");
+            return Interrupted;
         }
         catch (Exception e) when (Failures.AsUserError(e) is { } user)
         {

@@ -44,7 +44,7 @@ internal static class DemoCommand
             var config = RegionConfig.Load(regionFile);
             var run = new RegionRun(config, new RegionRunOptions { WriteMask = true, RestartIfChanged = true });
             if (run.ModelPath is string modelPath) stdout.WriteLine($"classifying patches with {modelPath}");
-            var result = ConsoleProgress.Run(stderr, p => run.Execute(p));
+            var result = Interrupt.Run(stderr, stop => ConsoleProgress.Run(stderr, p => run.Execute(p, stop)));
             RunCommand.Summarise(stdout, config, result);
             stdout.WriteLine("To look at them, open the images and the patches together in a desktop GIS, e.g.:");
             stdout.WriteLine($"  qgis {Path.Combine(dir, "before.tif")} {Path.Combine(dir, "after.tif")} {Path.Combine(result.OutputFolder, "patches.gpkg")} {Path.Combine(dir, "truth.geojson")}");

@@ -44,7 +44,7 @@ internal static class RunCommand
             // A confidence with nothing to be confident about would be recorded in run.json but change nothing.
             if (options.PseudoConfidence is not null && run.ModelPath is null)
                 throw Usage.Error(Name, $"--pseudo-confidence needs a patch classifier, and this run has none ({(options.Model is null ? $"{config.FilePath} says \"model\": \"none\"" : "--model none")}); drop --pseudo-confidence or give a model.");
-            var result = ConsoleProgress.Run(stderr, p => run.Execute(p));
+            var result = Interrupt.Run(stderr, stop => ConsoleProgress.Run(stderr, p => run.Execute(p, stop)));
             if (r.GetValue(json)) JsonOutput.Write(stdout, SummaryJson(config, run, result));
             else Summarise(stdout, config, result);
             return CdxApp.Ok;

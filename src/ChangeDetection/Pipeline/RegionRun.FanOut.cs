@@ -22,12 +22,13 @@ public sealed partial class RegionRun
 
     /// <summary>Statistics and histogram (recorded in the ledger, each tile's scores in <c>.work/scores</c>); returns the number of mask tiles.</summary>
     /// <exception cref="ConfigException">The <see cref="Check"/> found a problem; nothing was computed.</exception>
-    public int PrepareMask(IProgress<StageProgress>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the finished tiles are kept.</exception>
+    public int PrepareMask(IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Check();
         using var session = Session.Open(this);
         var model = DetectionModelFor(session.Ledger, session.Detector, session.Pair, progress);
-        RunHistogram(session.Ledger, session.Detector, session.Pair, model, ScoreStore(session.Detector, session.Pair, model), progress);
+        RunHistogram(session.Ledger, session.Detector, session.Pair, model, ScoreStore(session.Detector, session.Pair, model), progress, cancellationToken);
         return session.Detector.MaskTiles(session.Pair, model).Count;
     }
 
@@ -36,7 +37,9 @@ public sealed partial class RegionRun
     /// that are not finished yet; when every tile of the run is then finished, claims the join for
     /// <paramref name="claimant"/> (once per ledger: the same claimant may claim again, as a retry must).
     /// </summary>
-    public MaskBatchResult RunMaskBatch(int first, int count, string claimant, IProgress<StageProgress>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the finished tiles are kept.</exception>
+    public MaskBatchResult RunMaskBatch(int first, int count, string claimant, IProgress<StageProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -44,12 +47,12 @@ public sealed partial class RegionRun
         var (ledger, pair, detector) = (session.Ledger, session.Pair, session.Detector);
         var model = DetectionModelFor(ledger, detector, pair, progress);
         var scores = ScoreStore(detector, pair, model);
-        float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, scores, progress));
+        float threshold = detector.Threshold(pair, RunHistogram(ledger, detector, pair, model, scores, progress, cancellationToken));
         var scheme = detector.MaskTiles(pair, model);
         var finished = ledger.Finished(MaskStage);
         var todo = scheme.Tiles().Where(t => t.Index >= first && t.Index < first + count && !finished.Contains(t.Index)).ToList();
         int done = 0;
-        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
+        Parallel.ForEach(todo, Parallelism(cancellationToken), tile =>
         {
             ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), todo.Count));

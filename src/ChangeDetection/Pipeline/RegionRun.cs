@@ -45,8 +45,6 @@ public sealed record RegionRunOptions
     public DeliveryCrs? DeliveryCrs { get; init; }
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
     public string? Province { get; init; }
-    /// <summary>For tests of resume: stop (throw) after this many tiles of the mask pass have been computed.</summary>
-    public int? StopAfterMaskTiles { get; init; }
 }
 
 /// <summary>The outcome of a region run: where things are and the figures of run.json.</summary>
@@ -124,12 +122,17 @@ public sealed partial class RegionRun
     public string OutputFolder => Options.Output is string o ? Path.GetFullPath(o) : Config.Output;
 
     /// <summary>Shortcut: loads nothing, runs <paramref name="config"/> with <paramref name="options"/>.</summary>
-    public static RegionRunResult Run(RegionConfig config, RegionRunOptions? options = null, IProgress<StageProgress>? progress = null) =>
-        new RegionRun(config, options).Execute(progress);
+    public static RegionRunResult Run(RegionConfig config, RegionRunOptions? options = null, IProgress<StageProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        new RegionRun(config, options).Execute(progress, cancellationToken);
 
     /// <summary>Checks (<see cref="Check"/>), then runs (or resumes) every stage and writes run.json.</summary>
     /// <exception cref="ConfigException">The check found a problem; nothing was computed or written.</exception>
-    public RegionRunResult Execute(IProgress<StageProgress>? progress = null)
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled: the tiles in flight finish and are kept in the ledger, no stage
+    /// after them starts and the previous deliverables stay in place, so the same run again resumes from there.
+    /// </exception>
+    public RegionRunResult Execute(IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var check = Check();
@@ -151,19 +154,20 @@ public sealed partial class RegionRun
         var detector = new ChangeDetector(Detection);
 
         var stage = Stopwatch.StartNew();
+        cancellationToken.ThrowIfCancellationRequested();
         var model = DetectionModelFor(ledger, detector, pair, progress);
         timings["statistics"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var scores = ScoreStore(detector, pair, model);
-        var histogram = RunHistogram(ledger, detector, pair, model, scores, progress);
+        var histogram = RunHistogram(ledger, detector, pair, model, scores, progress, cancellationToken);
         float threshold = detector.Threshold(pair, histogram);
         timings["histogram"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
         var scheme = detector.MaskTiles(pair, model);
         int resumed = ledger.Finished(MaskStage).Count;
-        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, progress);
+        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, progress, cancellationToken);
         // Every mask tile is in the ledger now: the scores are not needed again, even to resume,
         // and no later stage reads the imagery through this pair's block caches.
         scores.Delete();
@@ -175,6 +179,7 @@ public sealed partial class RegionRun
         var (valid, changed) = AssembleMask(ledger, detector, pair, scheme, maskPath);
         timings["assemble"] = stage.Elapsed.TotalSeconds;
 
+        cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
         var rules = ProductRules();
         var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers);
@@ -201,6 +206,7 @@ public sealed partial class RegionRun
         timings["overlay"] = stage.Elapsed.TotalSeconds;
 
         // The whole deliverable set is staged, then swapped in at once (Delivery).
+        cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
         using var delivery = Delivery.Begin(output);
         string staging = delivery.Staging;
@@ -256,6 +262,8 @@ public sealed partial class RegionRun
                 .Append(KeyValuePair.Create("total", Math.Round(clock.Elapsed.TotalSeconds, 3))).ToDictionary(),
         };
         record.Write(Path.Combine(staging, RunRecord.FileName));
+        // The last moment to stop: after the swap the run is complete.
+        cancellationToken.ThrowIfCancellationRequested();
         delivery.Commit(mergeProvinces: Options.Province is not null);
         return result;
     }
@@ -322,12 +330,13 @@ public sealed partial class RegionRun
     private TileScoreStore ScoreStore(ChangeDetector detector, ScenePair pair, DetectionModel model) =>
         detector.ScoreStore(pair, model, Path.Combine(OutputFolder, ".work", "scores"));
 
-    private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, TileScoreStore scores, IProgress<StageProgress>? progress)
+    private ScoreHistogram RunHistogram(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, TileScoreStore scores, IProgress<StageProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var scheme = detector.HistogramTiles(pair, model);
         var finished = ledger.Finished(HistogramStage);
         int done = finished.Count;
-        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, tile =>
+        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), Parallelism(cancellationToken), tile =>
         {
             // The scores are on disk before the histogram counts as finished.
             var h = detector.TileHistogram(pair, model, tile, scores);
@@ -341,24 +350,25 @@ public sealed partial class RegionRun
         return total;
     }
 
-    private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, TileScoreStore scores, IProgress<StageProgress>? progress)
+    private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, TileScoreStore scores,
+        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         var finished = ledger.Finished(MaskStage);
-        int done = finished.Count, computed = 0;
+        int done = finished.Count;
         progress?.Report(new StageProgress("mask", done, scheme.Count));
-        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), new ParallelOptions { MaxDegreeOfParallelism = Detection.Workers }, (tile, state) =>
+        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), Parallelism(cancellationToken), tile =>
         {
-            if (Options.StopAfterMaskTiles is int stop && Interlocked.Increment(ref computed) > stop)
-            {
-                state.Stop();
-                return;
-            }
             ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
         });
-        if (Options.StopAfterMaskTiles is not null && ledger.Finished(MaskStage).Count < scheme.Count)
-            throw new OperationCanceledException($"Stopped after {Options.StopAfterMaskTiles} mask tiles, as asked.");
     }
+
+    /// <summary>
+    /// A tile pass's parallelism: once <paramref name="cancellationToken"/> is cancelled no further tile starts, the tiles
+    /// in flight finish into the ledger, and the pass throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = Detection.Workers, CancellationToken = cancellationToken };
 
     /// <summary>One tile of the mask pass into the ledger: its mask and the feature sums of its pieces of change.</summary>
     private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore scores)

@@ -47,7 +47,7 @@ public partial class RegionRunTests
         string output = dir.File("out");
         var first = RegionRun.Run(_config, Options(output));
         var before = DeliveredSet(output);
-        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(output) with { Force = true, Model = "none", StopAfterMaskTiles = 2 }));
+        CancelAt.StopAfterMaskTiles(_config, Options(output) with { Force = true, Model = "none" }, 2);
         var record = RunRecord(output);
         Assert.Multiple(() =>
         {
@@ -141,7 +141,7 @@ public partial class RegionRunTests
         }
         var config = RegionConfig.Load(Path.Combine(region, "region.json"));
         string output = dir.File("out");
-        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(config, Options(output, workers: 1) with { Model = "none", StopAfterMaskTiles = 1 }));
+        CancelAt.StopAfterMaskTiles(config, Options(output, workers: 1) with { Model = "none" }, 1);
         ChangeDetection.Tests.Raster.CorruptTiles.BreakLastTile(config.After.Path);
 
         var thrown = Assert.Catch(() => RegionRun.Run(config, Options(output) with { Model = "none" }));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -65,7 +66,7 @@ public partial class RegionRunTests
         var clean = RegionRun.Run(_config, Options(dir.File("clean")));
 
         string resumedOut = dir.File("resumed");
-        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(resumedOut, workers: 1) with { StopAfterMaskTiles = 5 }));
+        CancelAt.StopAfterMaskTiles(_config, Options(resumedOut, workers: 1), 5);
         Assert.That(File.Exists(Path.Combine(resumedOut, "mask.tif")), Is.False, "no output before the run completes");
         var resumed = RegionRun.Run(_config, Options(resumedOut));
 
@@ -93,7 +94,7 @@ public partial class RegionRunTests
         Assert.That(Directory.Exists(Path.Combine(clean.OutputFolder, ".work", "scores")), Is.False, "a finished run removes its scratch scores");
 
         string resumedOut = dir.File("resumed");
-        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(resumedOut) with { StopAfterMaskTiles = 0 }));
+        CancelAt.StopAfterMaskTiles(_config, Options(resumedOut), 0);
         string scores = Path.Combine(resumedOut, ".work", "scores");
         Assert.That(Directory.GetFiles(scores), Has.Length.EqualTo(16), "one score file per histogram tile");
         if (loseScores) Directory.Delete(scores, recursive: true);
@@ -234,6 +235,59 @@ public partial class RegionRunTests
             Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
             Assert.That(resumed.ChangedPixels, Is.EqualTo(clean.ChangedPixels), "the tile size does not change the result");
         });
+    }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) or a service manager's SIGTERM in the middle of the mask pass: the run stops cleanly (exit 130, one
+    /// line saying how to resume, no partial deliverables), and the same command resumes to the bytes of a clean run.
+    /// </summary>
+    [TestCase("INT")]
+    [TestCase("TERM")]
+    [Category("Slow")]
+    public void SignalledChildProcessStopsCleanlyAndResumesToIdenticalOutputs(string signal)
+    {
+        using var dir = new TempDir();
+        string output = dir.File("stopped");
+        var stderr = new System.Text.StringBuilder();
+        using (var child = StartCdx(stderr, "run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask"))
+        {
+            string ledger = Path.Combine(output, ".work", RunLedger.FileName);
+            var clock = Stopwatch.StartNew();
+            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
+            Assert.That(child.HasExited, Is.False, "the run was still in its mask pass");
+            using (var kill = Process.Start("kill", ["-" + signal, child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.That(child.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the run stopped");
+            child.WaitForExit();
+            string said;
+            lock (stderr) said = stderr.ToString();
+            Assert.Multiple(() =>
+            {
+                Assert.That(child.ExitCode, Is.EqualTo(130), said);
+                Assert.That(said, Does.Contain("cdx: stopped.").And.Contain("run the same command again to resume"));
+                Assert.That(said, Does.Not.Contain("   at "), "no stack trace");
+                Assert.That(File.Exists(Path.Combine(output, "mask.tif")), Is.False, "nothing delivered from a stopped run");
+                Assert.That(Directory.GetDirectories(Path.Combine(output, ".work"), "delivery.partial*"), Is.Empty, "no staged set left behind");
+            });
+        }
+
+        var resumed = RegionRun.Run(_config, Options(output) with { TileSize = 64 });
+        var reference = RegionRun.Run(_config, Options(dir.File("clean64")) with { TileSize = 64 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.TilesResumed, Is.GreaterThanOrEqualTo(3), "the tiles finished before the signal were kept");
+            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
+        });
+    }
+
+    /// <summary>Starts <c>cdx</c> as a child process; what it prints on stderr is collected in <paramref name="stderr"/> (lock it to read).</summary>
+    private static Process StartCdx(System.Text.StringBuilder stderr, params string[] args)
+    {
+        var child = StartCdx(args);
+        child.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr) stderr.AppendLine(e.Data);
+        };
+        return child;
     }
 
     /// <summary>Starts <c>cdx</c> (built next to the tests) as a child process, its output read and dropped.</summary>

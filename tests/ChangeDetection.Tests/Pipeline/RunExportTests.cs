@@ -132,7 +132,7 @@ public partial class RegionRunTests
         string output = dir.File("out");
         var first = RegionRun.Run(_config, Options(output));
         var delivered = Packages(output);
-        Assert.Throws<OperationCanceledException>(() => RegionRun.Run(_config, Options(output) with { Force = true, Model = "none", StopAfterMaskTiles = 1 }));
+        CancelAt.StopAfterMaskTiles(_config, Options(output) with { Force = true, Model = "none" }, 1);
         Assert.That(ChangeDetection.Pipeline.RunRecord.Read(Path.Combine(output, "run.json")).Status, Is.EqualTo(ChangeDetection.Pipeline.RunRecord.Running));
         Directory.Delete(Path.Combine(output, ProvincePackage.ProvincesFolder), recursive: true);
 
