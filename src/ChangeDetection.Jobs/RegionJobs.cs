@@ -10,13 +10,15 @@ namespace ChangeDetection.Jobs;
 /// resumes from its ledger (<c>&lt;output&gt;/.work/ledger.db</c>), so a retried job redoes only
 /// the unfinished tiles and ends with the same outputs. A <see cref="ConfigException"/> (found by the
 /// check a run makes before its raster work) fails the job at once: retrying cannot fix a config.
+/// Every job method takes the <see cref="CancellationToken"/> Hangfire passes in (cancelled when the server shuts
+/// down or the job is deleted): the tiles in flight are recorded and the job stops, to resume where it stopped.
 /// </summary>
 public sealed class RegionJobs
 {
     /// <summary>Runs (or resumes) the region of <paramref name="regionConfig"/> (an absolute path to its region.json).</summary>
     [DisplayName("region {0}")]
     [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
-    public string Run(string regionConfig)
+    public string Run(string regionConfig, CancellationToken cancellationToken)
     {
         // The quarter, scenes and output folder all come from the config.
         var config = RegionConfig.Load(regionConfig);
@@ -24,7 +26,7 @@ public sealed class RegionJobs
         try
         {
             // The run takes the region lock itself: only a lock held by another run means skip.
-            result = RegionRun.Run(config, new RegionRunOptions());
+            result = RegionRun.Run(config, new RegionRunOptions(), cancellationToken: cancellationToken);
         }
         catch (RegionBusyException)
         {
@@ -50,6 +52,6 @@ public sealed class RegionJobs
     {
         ArgumentNullException.ThrowIfNull(client);
         string full = Path.GetFullPath(regionConfig);
-        return client.Enqueue<RegionJobs>(j => j.Run(full));
+        return client.Enqueue<RegionJobs>(j => j.Run(full, CancellationToken.None));
     }
 }

@@ -21,18 +21,18 @@ public sealed class TileJobs
         ArgumentNullException.ThrowIfNull(client);
         if (tilesPerJob < 1) throw new ChangeDetectionException($"--tiles-per-job {tilesPerJob}: use 1 or more.");
         string full = Path.GetFullPath(regionConfig);
-        return client.Enqueue<TileJobs>(j => j.FanOut(full, tilesPerJob, null));
+        return client.Enqueue<TileJobs>(j => j.FanOut(full, tilesPerJob, null, CancellationToken.None));
     }
 
     [DisplayName("fan-out {0} ({1} tiles per job)")]
     [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
-    public int FanOut(string regionConfig, int tilesPerJob, PerformContext? context)
+    public int FanOut(string regionConfig, int tilesPerJob, PerformContext? context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         int tiles;
         try
         {
-            tiles = new RegionRun(RegionConfig.Load(regionConfig)).PrepareMask();
+            tiles = new RegionRun(RegionConfig.Load(regionConfig)).PrepareMask(cancellationToken: cancellationToken);
         }
         catch (Exception e) when (RegionJobs.AsReported(e) is { } user)
         {
@@ -42,20 +42,20 @@ public sealed class TileJobs
         for (int first = 0; first < tiles; first += tilesPerJob)
         {
             int from = first, count = Math.Min(tilesPerJob, tiles - first);
-            client.Enqueue<TileJobs>(j => j.RunTiles(regionConfig, from, count, null));
+            client.Enqueue<TileJobs>(j => j.RunTiles(regionConfig, from, count, null, CancellationToken.None));
         }
         return tiles;
     }
 
     [DisplayName("tiles {1}+{2} of {0}")]
     [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail, ExceptOn = [typeof(ConfigException)])]
-    public string RunTiles(string regionConfig, int first, int count, PerformContext? context)
+    public string RunTiles(string regionConfig, int first, int count, PerformContext? context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         MaskBatchResult result;
         try
         {
-            result = new RegionRun(RegionConfig.Load(regionConfig)).RunMaskBatch(first, count, "job:" + context.BackgroundJob.Id);
+            result = new RegionRun(RegionConfig.Load(regionConfig)).RunMaskBatch(first, count, "job:" + context.BackgroundJob.Id, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (RegionJobs.AsReported(e) is { } user)
         {

@@ -33,11 +33,35 @@ public sealed class TileFanOutTests
         {
             Assert.That(held, Is.Not.Null);
             Assert.That(RegionLock.TryAcquire(dir.File("region/out")), Is.Null, "one holder at a time");
-            Assert.That(new RegionJobs().Run(dir.File("region/region.json")), Does.Contain("skipped, another job is running this region"));
+            Assert.That(new RegionJobs().Run(dir.File("region/region.json"), CancellationToken.None), Does.Contain("skipped, another job is running this region"));
             Assert.That(File.Exists(dir.File("region/out/run.json")), Is.False);
         }
         using var again = RegionLock.TryAcquire(dir.File("region/out"));
         Assert.That(again, Is.Not.Null, "released with its holder");
+    }
+
+    /// <summary>
+    /// Hangfire cancels a job's token when its server shuts down: the job stops with <see cref="OperationCanceledException"/>
+    /// (Hangfire then leaves it to be picked up again), delivers nothing, and the next attempt gives a direct run's outputs.
+    /// </summary>
+    [Test]
+    public void A_cancelled_region_job_stops_without_delivering_and_the_next_attempt_completes()
+    {
+        using var dir = new TempDir();
+        SyntheticRegion.Generate(dir.File("region"), new SyntheticRegionOptions { Size = 256, Seed = 9 });
+        string config = dir.File("region/region.json");
+        using (var stop = new CancellationTokenSource())
+        {
+            stop.Cancel();
+            Assert.Throws<OperationCanceledException>(() => new RegionJobs().Run(config, stop.Token));
+        }
+        Assert.That(File.Exists(dir.File("region/out/patches.gpkg")), Is.False, "nothing delivered by the cancelled attempt");
+        string done = new RegionJobs().Run(config, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(done, Does.Contain("patches"));
+            Assert.That(RunRecord.Read(dir.File("region/out/run.json")).Status, Is.EqualTo(RunRecord.Complete));
+        });
     }
 
     [Test, Category("Slow")]

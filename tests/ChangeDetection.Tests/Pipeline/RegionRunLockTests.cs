@@ -35,7 +35,7 @@ public partial class RegionRunTests
         string region = Path.Combine(_sample.Path, $"region-{Guid.NewGuid():N}.json");
         File.WriteAllText(region, json.ToJsonString());
         Assume.That(RegionConfig.Load(region).Output, Is.EqualTo(dir.File("out")), "the config points at the broken folder");
-        var e = Assert.Throws<ChangeDetectionException>(() => new RegionJobs().Run(region));
+        var e = Assert.Throws<ChangeDetectionException>(() => new RegionJobs().Run(region, CancellationToken.None));
         Assert.That(e!.Message, Does.Contain(dir.File("out")).And.Contain(RegionLock.FileName));
     }
 
