@@ -99,7 +99,7 @@ public sealed class ClassifierMetrics
         {
             var train = order.Where((_, i) => i % folds != k).Select(i => examples[i]).ToList();
             var test = order.Where((_, i) => i % folds == k).Select(i => examples[i]).ToList();
-            var model = PatchClassifier.Train(train, options);
+            using var model = PatchClassifier.Train(train, options);
             results.AddRange(test.Select(t => (t.Label, model.Predict(t.Features))));
         }
         return Compute(results, removalConfidence);

@@ -55,8 +55,9 @@ public sealed record PatchPrediction(ChangeClass Class, double Confidence, IRead
 /// <see cref="PatchFeatures"/>. Training is deterministic for a given seed (single-threaded learner).
 /// The saved zip holds the ML.NET model plus an entry <c>cdx-classifier.json</c> with the feature
 /// schema version; a zip built on another schema is refused on load. <see cref="Predict(float[])"/> is thread-safe.
+/// Disposing releases the prediction engine (and its native LightGBM booster where that is the trainer).
 /// </summary>
-public sealed class PatchClassifier
+public sealed class PatchClassifier : IDisposable
 {
     /// <summary>The side entry in the model zip.</summary>
     public const string MetadataEntry = "cdx-classifier.json";
@@ -236,6 +237,12 @@ public sealed class PatchClassifier
             }, MetadataJson.Default.ModelMetadata);
         }
         File.Move(partial, full, overwrite: true);
+    }
+
+    /// <summary>Releases the prediction engine; <see cref="Predict(float[])"/> cannot be called afterwards.</summary>
+    public void Dispose()
+    {
+        lock (_gate) _engine.Dispose();
     }
 
     /// <summary>Loads a model zip written by <see cref="Save"/>.</summary>

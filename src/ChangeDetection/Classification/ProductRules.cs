@@ -22,8 +22,11 @@ public readonly record struct PatchDecision(TaskBuilder.Classification? Class, b
 /// <param name="Units">Minimum mapping units per class (m²).</param>
 /// <param name="Classifier">The patch classifier, or null: every patch is <c>unclassified</c> and the default unit applies.</param>
 /// <param name="PseudoConfidence">Confidence (0–1) from which a pseudo-change call drops the task.</param>
-public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Classifier, double PseudoConfidence)
+public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Classifier, double PseudoConfidence) : IDisposable
 {
+    /// <summary>Releases the classifier, which these rules own.</summary>
+    public void Dispose() => Classifier?.Dispose();
+
     /// <summary>
     /// The confidence from which a pseudo-change call drops the task when the region config gives none:
     /// the shipped model was trained on whole-patch labels, where "more likely pseudo than not" is the call.
@@ -35,10 +38,17 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     /// confidence (null: <see cref="DefaultPseudoConfidence"/>) and the units in m² (null: <see cref="MinimumMappingUnits.DefaultUnitsM2"/>).
     /// </summary>
     /// <exception cref="ChangeDetectionException">The model cannot be loaded (the message names the file).</exception>
-    public static ProductRules Load(string? modelPath, double? pseudoConfidence = null, IReadOnlyDictionary<string, double>? unitsM2 = null) => new(
-        new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2),
-        modelPath is null ? null : PatchClassifier.Load(modelPath),
-        pseudoConfidence ?? DefaultPseudoConfidence);
+    public static ProductRules Load(string? modelPath, double? pseudoConfidence = null, IReadOnlyDictionary<string, double>? unitsM2 = null)
+    {
+        // The units first: a bad unit must not leave a loaded classifier behind undisposed.
+        var units = new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2);
+        double confidence = pseudoConfidence ?? DefaultPseudoConfidence;
+        if (modelPath is null) return new(units, null, confidence);
+        // The rules own the classifier from here (Dispose); the analyzer does not follow it into a record's constructor.
+#pragma warning disable CA2000
+        return new(units, PatchClassifier.Load(modelPath), confidence);
+#pragma warning restore CA2000
+    }
 
     /// <summary>The least area a candidate patch can have and still be delivered (m²).</summary>
     public double CandidateMinAreaM2 => Units.Smallest(Classifier is not null);

@@ -74,7 +74,7 @@ internal static class OnnxGraphEditor
         string? inputName = null;
         int initializersKept = 0, initializersTotal = 0;
         using var graphOut = new MemoryStream();
-        var g = new CodedOutputStream(graphOut, leaveOpen: true);
+        using var g = new CodedOutputStream(graphOut, leaveOpen: true);
         int nodeIndex = 0;
         foreach (var f in graphFields)
         {
@@ -120,7 +120,7 @@ internal static class OnnxGraphEditor
         g.Flush();
 
         using var modelOut = new MemoryStream(model.Length);
-        var m = new CodedOutputStream(modelOut, leaveOpen: true);
+        using var m = new CodedOutputStream(modelOut, leaveOpen: true);
         foreach (var f in modelFields)
         {
             if (f.Number == ModelGraph)
@@ -173,7 +173,7 @@ internal static class OnnxGraphEditor
     private static ByteString Message(Action<CodedOutputStream> write)
     {
         using var ms = new MemoryStream();
-        var o = new CodedOutputStream(ms, leaveOpen: true);
+        using var o = new CodedOutputStream(ms, leaveOpen: true);
         write(o);
         o.Flush();
         return ByteString.CopyFrom(ms.ToArray());

@@ -181,7 +181,7 @@ public sealed partial class RegionRun
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        var rules = ProductRules();
+        using var rules = ProductRules();
         var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers);
         progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;

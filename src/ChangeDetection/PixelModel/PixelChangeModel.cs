@@ -119,7 +119,10 @@ public sealed class PixelChangeModel
         ITransformer calibrator = options.Calibration == PixelCalibration.Platt
             ? ml.BinaryClassification.Calibrators.Platt("Label", "Score", "Weight").Fit(scoredCalibration)
             : ml.BinaryClassification.Calibrators.Isotonic("Label", "Score", "Weight").Fit(scoredCalibration);
+        // The chain lives as long as the model that predicts with it, as ML.NET's own fitted chains do.
+#pragma warning disable CA2000
         var model = new TransformerChain<ITransformer>(trees, calibrator);
+#pragma warning restore CA2000
         var built = new PixelChangeModel(ml, model, schema, bands, 0.5);
         double threshold = options.Threshold ?? built.BestF1Threshold(calibrate);
         return new PixelChangeModel(ml, model, schema, bands, threshold);

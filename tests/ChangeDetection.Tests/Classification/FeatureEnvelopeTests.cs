@@ -134,7 +134,7 @@ public class FeatureEnvelopeTests
         var foreign = pseudo.Select(v => v * 1000 + 1000).ToArray();
         Assert.That(c.Predict(foreign).Class.Code, Is.EqualTo(ChangeClasses.Pseudo.Code), "precondition: the model is confidently wrong out of domain");
 
-        var rules = new ProductRules(new MinimumMappingUnits(new Dictionary<string, double> { ["default"] = 0 }, 0), c, 0.5);
+        using var rules = new ProductRules(new MinimumMappingUnits(new Dictionary<string, double> { ["default"] = 0 }, 0), c, 0.5);
         var square = new GeometryFactory().CreatePolygon([new(0, 0), new(10, 0), new(10, 10), new(0, 10), new(0, 0)]);
         var patch = new Patch
         {

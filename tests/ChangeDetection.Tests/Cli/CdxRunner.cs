@@ -7,8 +7,8 @@ internal static class CdxRunner
 {
     public static (int Code, string Out, string Err) Cdx(params string[] args)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
+        using var o = new StringWriter();
+        using var e = new StringWriter();
         int code = CdxApp.Run(args, o, e);
         return (code, o.ToString(), e.ToString());
     }

@@ -11,10 +11,12 @@ public class DemoCommandTests
     {
         using var dir = new TempDir();
         string outDir = dir.File("demo");
-        var (o1, e1) = (new StringWriter(), new StringWriter());
+        using var o1 = new StringWriter();
+        using var e1 = new StringWriter();
         int first = CdxApp.Run(["demo", "--out", outDir, "--size", "1024", "--seed", "3"], o1, e1);
         Assert.That(first, Is.Zero, e1.ToString());
-        var (o2, e2) = (new StringWriter(), new StringWriter());
+        using var o2 = new StringWriter();
+        using var e2 = new StringWriter();
         int second = CdxApp.Run(["demo", "--out", outDir, "--size", "1024", "--seed", "3"], o2, e2);
         Assert.Multiple(() =>
         {
@@ -34,7 +36,8 @@ public class DemoCommandTests
         // A real region: its images must not be overwritten by synthetic ones.
         File.WriteAllText(dir.File("region.json"), "{}");
         File.WriteAllText(dir.File("before.tif"), "a real image");
-        var (o, e) = (new StringWriter(), new StringWriter());
+        using var o = new StringWriter();
+        using var e = new StringWriter();
         int code = CdxApp.Run(["demo", "--out", dir.Path, "--size", "256"], o, e);
         Assert.Multiple(() =>
         {

@@ -64,7 +64,8 @@ public class RunExportCommandTests
     {
         using var dir = new TempDir();
         string demo = dir.File("demo");
-        var (o, e) = (new StringWriter(), new StringWriter());
+        using var o = new StringWriter();
+        using var e = new StringWriter();
         Assert.That(ChangeDetection.Cli.CdxApp.Run(["demo", "--out", demo, "--size", "512", "--seed", "5", "--model", "none"], o, e), Is.Zero, e.ToString());
         string output = Path.Combine(demo, "out"), provinces = Path.Combine(output, ProvincePackage.ProvincesFolder);
         var demoPackages = Files(provinces);

@@ -66,7 +66,7 @@ public sealed class JobStorageSpecTests
     public void A_postgres_storage_that_does_not_answer_is_one_line_exit_2_within_seconds()
     {
         // A port nobody listens on: the connection is refused at once, as when the server is down.
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();

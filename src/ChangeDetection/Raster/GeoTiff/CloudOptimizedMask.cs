@@ -223,7 +223,7 @@ public static class CloudOptimizedMask
             throw new RasterFormatException(destination, "would exceed 4 GiB as a Cloud-Optimized GeoTIFF; keep the streamed mask (BigTIFF COG is not supported).");
 
         using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        var bw = new BinaryWriter(output);
+        using var bw = new BinaryWriter(output);
         bw.Write((byte)'I'); bw.Write((byte)'I'); bw.Write((ushort)42); bw.Write((uint)8);
         for (int i = 0; i < levels.Count; i++)
         {

@@ -58,7 +58,7 @@ internal static class TiffDirectories
     public static (bool BigTiff, bool LittleEndian, List<TiffDirectory> Directories) Read(string path)
     {
         using var f = File.OpenRead(path);
-        var br = new BinaryReader(f);
+        using var br = new BinaryReader(f);
         byte[] head = br.ReadBytes(16);
         if (head.Length < 8 || !(head[0] == 'I' && head[1] == 'I' || head[0] == 'M' && head[1] == 'M'))
             throw new RasterFormatException(path, "is not a TIFF file (the first bytes are not a TIFF header).");
