@@ -62,7 +62,7 @@ public readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step 
 /// scale bar in white on black (<see cref="ChipLabel"/>). Pixels without data in either date are dark
 /// grey. PNGs are encoded with ImageSharp 2.1 (encoding only).
 /// </summary>
-public static class ChipWriter
+public static partial class ChipWriter
 {
     private static readonly Rgb24 Outline = new(255, 255, 0);
     private static readonly Rgb24 NoData = new(40, 40, 40);
