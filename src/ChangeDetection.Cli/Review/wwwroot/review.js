@@ -128,6 +128,8 @@
     const t = await api('/api/tasks/' + encodeURIComponent(jcbh));
     const previous = state.current;
     state.current = t;
+    // The address names the task: a link (or a reload) opens the page on it.
+    history.replaceState(null, '', '#' + encodeURIComponent(t.jcbh));
     const i = state.rows.findIndex(r => r.jcbh === jcbh);
     if (i >= 0) state.index = i;
     show(t);
@@ -215,5 +217,7 @@
 
   await refreshProgress();
   await loadPage();
+  const linked = decodeURIComponent(location.hash.slice(1));
+  if (linked && state.features[linked]) await select(linked);
   document.body.dataset.ready = 'true';
 })().catch(e => { document.getElementById('message').textContent = 'cdx review: ' + e.message; });
