@@ -204,35 +204,25 @@ internal static class ReviewHost
     private static string Patches(ReviewRun run)
     {
         var verdicts = run.Verdicts.All();
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        return FeatureCollection(run, run.Tasks, t => t.Geometry, t => t.JCBH, (json, t) =>
         {
-            json.WriteStartObject();
-            json.WriteString("type", "FeatureCollection");
-            json.WriteStartArray("features");
-            foreach (var t in run.Tasks)
-            {
-                json.WriteStartObject();
-                json.WriteString("type", "Feature");
-                json.WriteString("id", t.JCBH);
-                json.WriteStartObject("properties");
-                json.WriteString("jcbh", t.JCBH);
-                json.WriteString("bhlx", t.BHLX);
-                json.WriteString("yxj", t.YXJ);
-                json.WriteString("verdict", verdicts.TryGetValue(t.JCBH, out var v) ? v.Kind.ToString().ToLowerInvariant() : null);
-                json.WriteEndObject();
-                json.WritePropertyName("geometry");
-                PixelGeoJson.WriteGeometry(json, t.Geometry, run.Grid.Transform);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+            json.WriteString("jcbh", t.JCBH);
+            json.WriteString("bhlx", t.BHLX);
+            json.WriteString("yxj", t.YXJ);
+            json.WriteString("verdict", verdicts.TryGetValue(t.JCBH, out var v) ? v.Kind.ToString().ToLowerInvariant() : null);
+        });
     }
 
     /// <summary>The red-line layers' polygons in pixel space, each feature with its layer's name and kind.</summary>
-    private static string Layers(ReviewRun run)
+    private static string Layers(ReviewRun run) =>
+        FeatureCollection(run, run.Layers.SelectMany(l => l.Layer.Features.Select(f => (Layer: l, Feature: f))), x => x.Feature.Geometry, _ => null, (json, x) =>
+        {
+            json.WriteString("layer", x.Layer.Name);
+            json.WriteString("kind", x.Layer.Kind);
+        });
+
+    /// <summary>A GeoJSON FeatureCollection of <paramref name="items"/> in the run's pixel space (<see cref="PixelGeoJson"/>).</summary>
+    private static string FeatureCollection<T>(ReviewRun run, IEnumerable<T> items, Func<T, NetTopologySuite.Geometries.Geometry> geometry, Func<T, string?> id, Action<Utf8JsonWriter, T> properties)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -240,19 +230,18 @@ internal static class ReviewHost
             json.WriteStartObject();
             json.WriteString("type", "FeatureCollection");
             json.WriteStartArray("features");
-            foreach (var layer in run.Layers)
-                foreach (var f in layer.Layer.Features)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("type", "Feature");
-                    json.WriteStartObject("properties");
-                    json.WriteString("layer", layer.Name);
-                    json.WriteString("kind", layer.Kind);
-                    json.WriteEndObject();
-                    json.WritePropertyName("geometry");
-                    PixelGeoJson.WriteGeometry(json, f.Geometry, run.Grid.Transform);
-                    json.WriteEndObject();
-                }
+            foreach (var item in items)
+            {
+                json.WriteStartObject();
+                json.WriteString("type", "Feature");
+                if (id(item) is string i) json.WriteString("id", i);
+                json.WriteStartObject("properties");
+                properties(json, item);
+                json.WriteEndObject();
+                json.WritePropertyName("geometry");
+                PixelGeoJson.WriteGeometry(json, geometry(item), run.Grid.Transform);
+                json.WriteEndObject();
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         }

@@ -40,7 +40,8 @@
   });
 
   // Map in image pixel space: x = column, y = -row; zoom 0 shows one image pixel per screen pixel.
-  const map = L.map('map', { crs: L.CRS.Simple, minZoom: -s.maxLevel, maxZoom: 3, zoomSnap: 0.5 });
+  // Thousands of SVG paths make panning slow: a large run is drawn on one canvas instead.
+  const map = L.map('map', { crs: L.CRS.Simple, minZoom: -s.maxLevel, maxZoom: 3, zoomSnap: 0.5, preferCanvas: s.total > 2000 });
   const imageBounds = L.latLngBounds([[-s.height, 0], [0, s.width]]);
   const tiles = date => L.tileLayer(`/api/tiles/${date}/{z}/{x}/{y}`, {
     tileSize: s.tileSize, zoomOffset: s.maxLevel, minNativeZoom: -s.maxLevel, maxNativeZoom: 0,
@@ -58,12 +59,14 @@
     }).addTo(map);
   });
   const priorityColour = { high: '#ff1744', medium: '#ff9100', low: '#ffea00' };
+  const classColour = { construction: '#ff1744', earthwork: '#ff9100', pond: '#2979ff', road: '#ffea00', solar: '#651fff', vegetation: '#76ff03', pseudo: '#9e9e9e', unclassified: '#ffffff' };
   const verdictColour = { change: '#00c853', pseudo: '#9e9e9e', unsure: '#d500f9' };
   function style(f) {
     const selected = state.current && f.properties.jcbh === state.current.jcbh;
     const v = f.properties.verdict;
+    const unjudged = $('colour').value === 'class' ? classColour[f.properties.bhlx] : priorityColour[f.properties.yxj];
     return {
-      color: selected ? '#00e5ff' : v ? verdictColour[v] : priorityColour[f.properties.yxj] ?? '#ffea00',
+      color: selected ? '#00e5ff' : v ? verdictColour[v] : unjudged ?? '#ffea00',
       weight: selected ? 3 : 2, fillOpacity: v ? 0.3 : 0.1, dashArray: v === 'pseudo' ? '4 4' : null,
     };
   }
@@ -187,6 +190,7 @@
     else if (i < 0 && state.offset > 0) { state.offset = Math.max(0, state.offset - PAGE); await loadPage(PAGE - 1); }
   }
 
+  $('colour').onchange = () => patches.setStyle(style);
   $('accept').onclick = accept;
   $('reject').onclick = () => judge('pseudo');
   $('unsure').onclick = () => judge('unsure');

@@ -45,6 +45,12 @@ public sealed class ReviewBrowserTests
         await page.Keyboard.PressAsync("a");
         var verdictCell = page.Locator($"#tasks tr[data-jcbh='{jcbh}'] td:last-child");
         await Assertions.Expect(verdictCell).ToHaveTextAsync(cls);
+        // A verdict moves on to the next task; key 3 gives it the third result code (pond).
+        var next = page.Locator("#tasks tbody tr.selected");
+        await Assertions.Expect(next).Not.ToHaveAttributeAsync("data-jcbh", jcbh);
+        string nextJcbh = (await next.GetAttributeAsync("data-jcbh"))!;
+        await page.Keyboard.PressAsync("3");
+        await Assertions.Expect(page.Locator($"#tasks tr[data-jcbh='{nextJcbh}'] td:last-child")).ToHaveTextAsync("pond");
         string shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "review-page.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot });
         TestContext.AddTestAttachment(shot, "the review page on the demo run after one verdict");
@@ -59,8 +65,9 @@ public sealed class ReviewBrowserTests
             Assert.That(patches, Is.EqualTo(tasks.Count), "every task is a patch on the map");
             Assert.That(tiles, Is.GreaterThan(0), "the quicklook is drawn");
             Assert.That(afterReload, Is.EqualTo(cls), "the verdict is still there after a reload");
-            Assert.That(progress, Does.StartWith($"1 / {tasks.Count} reviewed"));
+            Assert.That(progress, Does.StartWith($"2 / {tasks.Count} reviewed"));
             Assert.That(ReviewVerdicts.Open(run).Get(jcbh)?.Result, Is.EqualTo(cls));
+            Assert.That(ReviewVerdicts.Open(run).Get(nextJcbh)?.Result, Is.EqualTo("pond"));
         });
     }
 }
