@@ -77,6 +77,7 @@ internal static class ReviewHost
 
     private static void Map(WebApplication app, ReviewRun run, ReviewHostOptions options)
     {
+        var tiles = new QuicklookTiles(run);
         app.MapGet("/", () => Embedded("index.html"));
         app.MapGet("/static/{**path}", (string path) => Embedded(path));
         app.MapGet("/api/session", (HttpContext context, IAntiforgery antiforgery) => Session(run, antiforgery.GetAndStoreTokens(context).RequestToken!));
@@ -92,7 +93,7 @@ internal static class ReviewHost
         app.MapGet("/api/tiles/{date}/{z:int}/{x:int}/{y:int}", (HttpContext context, string date, int z, int x, int y) =>
         {
             if (date is not ("before" or "after")) return Results.NotFound();
-            var png = QuicklookTiles.Render(run, date == "after", z, x, y);
+            var png = tiles.Get(date == "after", z, x, y);
             if (png is null) return Results.NotFound();
             // The images do not change under a finished run: let the browser keep the tiles.
             context.Response.Headers.CacheControl = "private, max-age=3600";
