@@ -290,6 +290,62 @@ public sealed class ReviewHostTests
     }
 
     [Test]
+    public async Task Retrain_needs_the_antiforgery_token_and_writes_a_model_from_the_verdicts()
+    {
+        var ids = _tasks.Select(t => t.JCBH).ToList();
+        string model = Path.Combine(_run, ReviewVerdicts.FolderName, ReviewHost.ModelName);
+        await using var page = await Page.Start(_run);
+        string af = await page.Antiforgery();
+        async Task<HttpResponseMessage> Train(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/train", UriKind.Relative));
+            if (token is not null) request.Headers.Add(ReviewHost.AntiforgeryHeader, token);
+            return await page.Http.SendAsync(request);
+        }
+        using (await page.Judge(ids[0], new { kind = "pseudo" }, af)) { }
+        using var oneClass = await Train(af);
+        for (int i = 1; i < ids.Count; i++)
+            using (await page.Judge(ids[i], i % 2 == 0 ? new { kind = "pseudo", code = "" } : new { kind = "change", code = "road" }, af)) { }
+        using var forged = await Train(null);
+        bool writtenWithoutToken = File.Exists(model);
+        using var trained = await Train(af);
+        string body = await trained.Content.ReadAsStringAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(oneClass.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(await oneClass.Content.ReadAsStringAsync(), Does.Contain("two classes"));
+            Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(writtenWithoutToken, Is.False);
+            Assert.That(trained.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+            Assert.That(body, Does.Contain($"\"verdicts\":{ids.Count}").And.Contain("--model"));
+            Assert.That(ChangeDetection.Classification.PatchClassifier.Load(model).Classes, Is.EquivalentTo(new[] { "pseudo", "road" }));
+        });
+    }
+
+    [Test]
+    public async Task Ten_thousand_tasks_are_listed_a_page_at_a_time()
+    {
+        using var big = new TempDir();
+        string run = ReviewDemoRun.Copy(big);
+        // 10 000 tasks: the demo's, numbered anew (the geometry repeats; the list, paging and map layer do not care).
+        var many = Enumerable.Range(0, 10_000).Select(i => _tasks[i % _tasks.Count] with { JCBH = $"{_tasks[i % _tasks.Count].XZQDM}2026Q3{i:D5}" }).ToList();
+        RunTasks.Write(Path.Combine(run, RunTasks.FileName), many);
+        await using var page = await Page.Start(run);
+        var first = await page.Get("/api/tasks");
+        var huge = await page.Get("/api/tasks?offset=9990&limit=100000");
+        var patches = await page.Get("/api/patches");
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.GetProperty("total").GetInt32(), Is.EqualTo(10_000));
+            Assert.That(first.GetProperty("items").GetArrayLength(), Is.EqualTo(50), "the default page");
+            Assert.That(huge.GetProperty("items").GetArrayLength(), Is.EqualTo(10), "the last page holds what is left");
+            Assert.That(patches.GetProperty("features").GetArrayLength(), Is.EqualTo(10_000));
+        });
+        var capped = await page.Get("/api/tasks?limit=100000");
+        Assert.That(capped.GetProperty("items").GetArrayLength(), Is.EqualTo(ReviewHost.MaxPage));
+    }
+
+    [Test]
     public void Review_of_a_folder_without_a_run_is_one_clear_line()
     {
         using var empty = new TempDir();
