@@ -28,8 +28,9 @@ internal static class PixelGeoJson
                 {
                     var (col, row) = transform.MapToPixel(c.X, c.Y);
                     json.WriteStartArray();
-                    json.WriteNumberValue(Math.Round(col, 2));
-                    json.WriteNumberValue(Math.Round(-row, 2));
+                    // A tenth of a pixel is finer than any screen shows it and keeps 10 000 outlines small.
+                    json.WriteNumberValue(Math.Round(col, 1));
+                    json.WriteNumberValue(Math.Round(-row, 1));
                     json.WriteEndArray();
                 }
                 json.WriteEndArray();
