@@ -47,6 +47,7 @@ internal static class CdxApp
         root.Subcommands.Add(WorkerCommand.Create(stdout, stderr));
         root.Subcommands.Add(EnqueueCommand.Create(stdout, stderr));
         root.Subcommands.Add(JobsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Review.ReviewCommand.Create(stdout, stderr));
         return root;
     }
 

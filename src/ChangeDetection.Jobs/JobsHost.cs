@@ -46,44 +46,14 @@ public static class JobsHost
     public static WebApplication BuildServe(JobsHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Urls.Count == 0) throw new ChangeDetectionException("--urls: give at least one address such as " + JobsHostOptions.DefaultUrl + ".");
-        var exposed = options.Urls.Where(u => !IsLoopback(u)).ToList();
-        if (exposed.Count > 0 && string.IsNullOrEmpty(options.Token))
-            throw new ChangeDetectionException(
-                $"--urls {string.Join(',', exposed)}: refusing to serve the job dashboard beyond this machine without credentials; " +
-                $"set {JobsHostOptions.TokenVariable} (or --token) to a secret, or serve on a loopback address such as {JobsHostOptions.DefaultUrl}.");
-
+        // The address and token check comes before the storage is opened: a refused address touches nothing.
+        var builder = LocalWebHost.CreateBuilder(options.Urls, options.Token, "the job dashboard", JobsHostOptions.TokenVariable, JobsHostOptions.DefaultUrl);
         var storage = options.Storage.Open();
         if (options.Schedule is { } schedule) ScheduleJobs.Register(new RecurringJobManager(storage), schedule);
-
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        // Kestrel endpoints from configuration (Kestrel__Endpoints__* environment variables, appsettings)
-        // would replace --urls and slip past the loopback rule above: this host listens on --urls only.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Configure(new ConfigurationBuilder().Build()));
-        builder.WebHost.UseUrls([.. options.Urls]);
-        // A page on another site can make the operator's browser send requests to 127.0.0.1 (DNS rebinding
-        // names it evil.example, a form posts to it): answer only to the host names the dashboard is
-        // served under, and let the dashboard check an antiforgery token on every POST.
-        builder.Services.AddHostFiltering(o =>
-        {
-            o.AllowedHosts = AllowedHosts(options.Urls);
-            o.AllowEmptyHosts = false;
-        });
-        builder.Services.AddAntiforgery();
         Configure(builder.Services, builder.Logging, storage, options);
         var app = builder.Build();
-        app.UseHostFiltering();
         var authorization = new DashboardAuthorization(options.Token);
-        app.Use(async (context, next) =>
-        {
-            if (context.Request.Path.StartsWithSegments(JobsHostOptions.DashboardPath, StringComparison.Ordinal) && !authorization.Allows(context))
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                if (authorization.HasToken) context.Response.Headers.WWWAuthenticate = "Basic realm=\"cdx jobs\", charset=\"UTF-8\"";
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
+        LocalWebHost.UseAccessRules(app, authorization, JobsHostOptions.DashboardPath, "cdx jobs");
         app.UseHangfireDashboard(JobsHostOptions.DashboardPath, new DashboardOptions
         {
             Authorization = [authorization],
@@ -125,59 +95,10 @@ public static class JobsHost
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         }, storage);
     }
-
-    /// <summary>
-    /// The Host header values the dashboard answers to: localhost, 127.0.0.1 and [::1] for a loopback
-    /// address, the name given for any other, and every name for a wildcard binding (0.0.0.0, [::], *, +),
-    /// which needs a token anyway.
-    /// </summary>
-    public static IList<string> AllowedHosts(IEnumerable<string> urls)
-    {
-        ArgumentNullException.ThrowIfNull(urls);
-        var hosts = new List<string>();
-        foreach (string url in urls)
-        {
-            string host = HostOf(url);
-            if (host is "*" or "+" or "0.0.0.0" or "::") return ["*"];
-            if (IsLoopback(url)) hosts.AddRange(["localhost", "127.0.0.1", "[::1]"]);
-            else hosts.Add(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host);
-        }
-        return hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-    }
-
-    /// <summary>True when <paramref name="url"/> binds to loopback only (localhost, 127.0.0.0/8, [::1]).</summary>
-    public static bool IsLoopback(string url)
-    {
-        string host = HostOf(url);
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
-        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
-    }
-
-    /// <summary>The host of a listen address, without brackets or port.</summary>
-    private static string HostOf(string url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        int scheme = url.IndexOf("://", StringComparison.Ordinal);
-        string rest = scheme >= 0 ? url[(scheme + 3)..] : url;
-        int slash = rest.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0) rest = rest[..slash];
-        string host;
-        if (rest.StartsWith('['))
-        {
-            int end = rest.IndexOf(']', StringComparison.Ordinal);
-            host = end > 0 ? rest[1..end] : rest;
-        }
-        else
-        {
-            int colon = rest.LastIndexOf(':');
-            host = colon >= 0 ? rest[..colon] : rest;
-        }
-        return host;
-    }
 }
 
 /// <summary>
-/// Who may see the dashboard: without a token, requests from this machine only (loopback);
+/// Who may see a local page (the job dashboard, the review page): without a token, requests from this machine only (loopback);
 /// with a token, any request that carries it (<c>Authorization: Bearer TOKEN</c>, or HTTP basic
 /// authentication with the token as password), and no request without it, local or not (a
 /// reverse proxy on this machine would otherwise make every request look local).

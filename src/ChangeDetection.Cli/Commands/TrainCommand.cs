@@ -3,6 +3,7 @@ using System.Globalization;
 using ChangeDetection.Classification;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
+using ChangeDetection.Review;
 
 namespace ChangeDetection.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class TrainCommand
         var labels = new Option<string?>("--labels") { Description = "A labelled feature table (CSV with a 'label' column, as written by --export-features) to train on as well." };
         var results = new Option<string[]>("--results")
         {
-            Description = "Verification results sent back by a province: the exported tasks (.csv, .xlsx, .shp, .gpkg, .geojson) with JCBH and a result column (class code or Chinese name; empty = not verified). Repeatable, each with its --run.",
+            Description = "Verification results sent back by a province: the exported tasks (.csv, .xlsx, .shp, .gpkg, .geojson) with JCBH and a result column (class code or Chinese name; empty = not verified); 'review' for the verdicts of 'cdx review' in the --run folder. Repeatable, each with its --run.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var runs = new Option<string[]>("--run")
@@ -185,7 +186,8 @@ internal static class TrainCommand
         var all = new List<FeedbackExamples>();
         for (int i = 0; i < resultFiles.Length; i++)
         {
-            var f = VerificationFeedback.Load(resultFiles[i], runFolders[runFolders.Length == 1 ? 0 : i], column);
+            string runFolder = runFolders[runFolders.Length == 1 ? 0 : i];
+            var f = VerificationFeedback.Load(ResultsFile(resultFiles[i], runFolder), runFolder, column);
             foreach (var w in f.Warnings) stderr.WriteLine($"cdx: warning: {w}");
             if (f.NotInRun.Count > 0)
                 stderr.WriteLine($"cdx: warning: {f.ResultsPath}: {f.NotInRun.Count} verified JCBH are no patch of the run in {f.RunFolder} ({VerificationFeedback.Sample(f.NotInRun)}); not used.");
@@ -195,6 +197,19 @@ internal static class TrainCommand
             all.Add(f);
         }
         return all;
+    }
+
+    /// <summary>
+    /// The results file of <c>--results</c>: the word <c>review</c> is the verdict file <c>cdx review</c> keeps in the run
+    /// folder (unless a file of that name exists), anything else a path.
+    /// </summary>
+    internal static string ResultsFile(string results, string runFolder)
+    {
+        if (results != ReviewVerdicts.ResultsKeyword || File.Exists(results)) return results;
+        string verdicts = ReviewVerdicts.PathIn(runFolder);
+        if (!File.Exists(verdicts))
+            throw new ChangeDetectionException($"{verdicts}: no verdicts yet; review the run first with 'cdx review {runFolder}', or give the results file with --results FILE.");
+        return verdicts;
     }
 
     /// <summary><c>MODEL.zip</c> → <c>MODEL.metrics.txt</c>.</summary>

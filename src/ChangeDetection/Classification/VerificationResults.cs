@@ -26,7 +26,7 @@ public sealed record VerificationResultSet(string Path, string Column, IReadOnly
 /// class code (<c>construction</c> … <c>pseudo</c>) or its Chinese name (建(构)筑物 … 伪变化),
 /// case-insensitive, full-width punctuation accepted; an empty cell means not verified.
 /// </summary>
-internal static class VerificationResults
+public static class VerificationResults
 {
     public const string JcbhColumn = "JCBH";
     /// <summary>The area column of the task exports, used to check the JCBH → patch join.</summary>

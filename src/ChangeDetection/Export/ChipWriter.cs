@@ -9,10 +9,10 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace ChangeDetection.Export;
 
 /// <summary>The two images chips are cut from (the same pair the change was detected on).</summary>
-internal sealed record ChipSource(string BeforeImage, string AfterImage, ScenePairOptions? PairOptions = null);
+public sealed record ChipSource(string BeforeImage, string AfterImage, ScenePairOptions? PairOptions = null);
 
 /// <summary>How chips are framed.</summary>
-internal sealed record ChipOptions
+public sealed record ChipOptions
 {
     /// <summary>Margin around the patch's bounding box, as a fraction of its larger side.</summary>
     public double MarginFraction { get; init; } = 0.2;
@@ -35,13 +35,13 @@ internal sealed record ChipOptions
 }
 
 /// <summary>A band's stretch limits in digital numbers: <see cref="Low"/> maps to 0 and <see cref="High"/> to 255.</summary>
-internal readonly record struct StretchLimits(int Low, int High);
+public readonly record struct StretchLimits(int Low, int High);
 
 /// <summary>
 /// Where a chip was cut: the window on the pair grid, the whole enlargement factor (PNG pixels per
 /// image pixel) and the whole reduction step (image pixels per PNG pixel); one of the two is 1.
 /// </summary>
-internal readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step = 1)
+public readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step = 1)
 {
     /// <summary>Image pixels sampled across (every <see cref="Step"/>-th of the window).</summary>
     public int SampledWidth => (Window.Width + Step - 1) / Step;
@@ -62,7 +62,7 @@ internal readonly record struct ChipFrame(PixelWindow Window, int Scale, int Ste
 /// scale bar in white on black (<see cref="ChipLabel"/>). Pixels without data in either date are dark
 /// grey. PNGs are encoded with ImageSharp 2.1 (encoding only).
 /// </summary>
-internal static class ChipWriter
+public static partial class ChipWriter
 {
     private static readonly Rgb24 Outline = new(255, 255, 0);
     private static readonly Rgb24 NoData = new(40, 40, 40);

@@ -4,7 +4,7 @@ using ChangeDetection.Tasks;
 namespace ChangeDetection.Export;
 
 /// <summary>Options for <see cref="ProvincePackage.Write"/>.</summary>
-internal sealed record ProvincePackageOptions
+public sealed record ProvincePackageOptions
 {
     /// <summary>DBF text encoding of <c>tasks.shp</c>.</summary>
     public DbfEncoding ShapefileEncoding { get; init; } = DbfEncoding.Utf8;
@@ -42,7 +42,7 @@ public sealed record ProvincePackageResult(string Province, string Folder, int T
 /// delivery and a re-run leaves no stale chips. A province with no tasks gets no folder; folders of
 /// provinces absent from this call are left alone (another region may have written them).
 /// </summary>
-internal static class ProvincePackage
+public static class ProvincePackage
 {
     public const string ProvincesFolder = "provinces";
 

@@ -4,7 +4,7 @@ using NetTopologySuite.Geometries;
 namespace ChangeDetection.Overlay;
 
 /// <summary>One polygonal feature of a layer: its (valid) geometry and attribute values by field name.</summary>
-internal sealed record PolygonFeature(Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes)
+public sealed record PolygonFeature(Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes)
 {
     /// <summary>The attribute as text (trimmed), or null when absent or empty.</summary>
     public string? Text(string field) =>
@@ -16,7 +16,7 @@ internal sealed record PolygonFeature(Geometry Geometry, IReadOnlyDictionary<str
 /// A polygon layer as read from a file: valid polygonal features in <see cref="Crs"/>, and the
 /// warnings raised while reading (repaired or skipped features), so that nothing is lost silently.
 /// </summary>
-internal sealed class PolygonLayer
+public sealed class PolygonLayer
 {
     public PolygonLayer(string sourcePath, Crs crs, IReadOnlyList<PolygonFeature> features, IReadOnlyList<string> warnings, int repairedCount)
     {

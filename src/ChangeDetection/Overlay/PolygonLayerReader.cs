@@ -9,7 +9,7 @@ namespace ChangeDetection.Overlay;
 /// A file that does not say its CRS (or says one the pipeline cannot identify) may be given one by the
 /// caller (the region config's <c>crs</c> key); a file that says another CRS than that is an error.
 /// </summary>
-internal static class PolygonLayerReader
+public static class PolygonLayerReader
 {
     /// <summary>Reads <paramref name="path"/>; <paramref name="table"/> picks a GeoPackage table when there are several.</summary>
     /// <param name="path">The layer file.</param>

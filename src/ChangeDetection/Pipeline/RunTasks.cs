@@ -10,7 +10,7 @@ namespace ChangeDetection.Pipeline;
 /// numbers as round-trip reals), in the deliverable set beside <c>run.json</c>. <c>cdx export</c> writes
 /// the packages again from it, so a re-export needs neither detection nor the region config.
 /// </summary>
-internal static class RunTasks
+public static class RunTasks
 {
     /// <summary>The file's name in the output folder.</summary>
     public const string FileName = "run_tasks.json";

@@ -4,7 +4,7 @@ namespace ChangeDetection.Tasks;
 /// Province-level divisions (省级行政区) by the 2-digit code that starts every XZQDM (GB/T 2260), for
 /// the names a province package shows.
 /// </summary>
-internal static class Provinces
+public static class Provinces
 {
     private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
     {

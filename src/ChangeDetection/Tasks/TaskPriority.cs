@@ -5,7 +5,7 @@ namespace ChangeDetection.Tasks;
 /// (永久基本农田) or the ecological protection red line (生态保护红线) is what enforcement acts on
 /// first, so those come before other farmland (耕地), which comes before everything else.
 /// </summary>
-internal static class TaskPriority
+public static class TaskPriority
 {
     public const string High = "high";
     public const string Medium = "medium";

@@ -169,7 +169,7 @@ public sealed class JobsHostTests
             var (app, url) = await Start(new JobsHostOptions { Storage = Spec(dir), Urls = ["http://127.0.0.1:0"] });
             await using (app)
             {
-                Assert.That(app.Urls, Has.All.Matches<string>(JobsHost.IsLoopback), string.Join(", ", app.Urls));
+                Assert.That(app.Urls, Has.All.Matches<string>(LocalWebHost.IsLoopback), string.Join(", ", app.Urls));
                 await app.StopAsync();
             }
         }
@@ -184,10 +184,10 @@ public sealed class JobsHostTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(JobsHost.AllowedHosts(["http://127.0.0.1:5080"]), Is.EquivalentTo(new[] { "localhost", "127.0.0.1", "[::1]" }));
-            Assert.That(JobsHost.AllowedHosts(["http://jobs.example.cn:5080", "http://[::1]:5080"]), Is.EquivalentTo(new[] { "jobs.example.cn", "localhost", "127.0.0.1", "[::1]" }));
-            Assert.That(JobsHost.AllowedHosts(["http://0.0.0.0:5080"]), Is.EqualTo(new[] { "*" }));
-            Assert.That(JobsHost.AllowedHosts(["http://10.1.2.3:5080"]), Is.EqualTo(new[] { "10.1.2.3" }));
+            Assert.That(LocalWebHost.AllowedHosts(["http://127.0.0.1:5080"]), Is.EquivalentTo(new[] { "localhost", "127.0.0.1", "[::1]" }));
+            Assert.That(LocalWebHost.AllowedHosts(["http://jobs.example.cn:5080", "http://[::1]:5080"]), Is.EquivalentTo(new[] { "jobs.example.cn", "localhost", "127.0.0.1", "[::1]" }));
+            Assert.That(LocalWebHost.AllowedHosts(["http://0.0.0.0:5080"]), Is.EqualTo(new[] { "*" }));
+            Assert.That(LocalWebHost.AllowedHosts(["http://10.1.2.3:5080"]), Is.EqualTo(new[] { "10.1.2.3" }));
         });
     }
 
@@ -209,7 +209,7 @@ public sealed class JobsHostTests
     [TestCase("http://[::]:5080", false)]
     [TestCase("http://192.168.1.20:5080", false)]
     [TestCase("http://example.org:5080", false)]
-    public void Loopback_addresses(string url, bool loopback) => Assert.That(JobsHost.IsLoopback(url), Is.EqualTo(loopback));
+    public void Loopback_addresses(string url, bool loopback) => Assert.That(LocalWebHost.IsLoopback(url), Is.EqualTo(loopback));
 
     [Test, Category("Slow")]
     public async Task A_worker_host_runs_an_enqueued_region()
