@@ -28,12 +28,6 @@ public sealed record PixelPairScore(LabelledPair Pair, ChangeScore Score, PixelH
 /// </summary>
 public static class PixelModelEvaluation
 {
-    /// <summary>
-    /// Fewer drawn pixels than a trained model's default: about 19 leave-one-group-out trainings must each
-    /// take seconds, and 5 000 pixels per class and pair still give every tree ~10⁵ pixels.
-    /// </summary>
-    public static PixelSamplingOptions LopoSampling { get; } = new() { MaxPerClass = 5_000 };
-
     /// <summary>Opens a pair, fits its normalisation for <paramref name="bands"/> (all of the pair's when null) and draws its training pixels.</summary>
     public static PixelPair Prepare(LabelledPair pair, PixelSamplingOptions? sampling = null, IReadOnlyList<SpectralBand>? bands = null, PixelFeatureSchema? schema = null)
     {
@@ -91,7 +85,9 @@ public static class PixelModelEvaluation
         schema ??= PixelFeatureSchema.Default;
         var prepared = pairs.Select(p =>
         {
-            var x = Prepare(p, LopoSampling with { Seed = options.Seed }, schema: schema);
+            // Drawn as 'cdx train --pixel-model' draws (the default cap): the target is the score of the model it would
+            // train on the other groups. 5 000 per class instead: LEVIR-CD 0.679 → 0.669, OSCD and Nanjing even.
+            var x = Prepare(p, new PixelSamplingOptions { Seed = options.Seed }, schema: schema);
             log?.Invoke($"{p.Source}/{p.Name}: {x.Samples.Count} training pixels drawn ({x.Samples.Labels.Count(l => l)} changed), bands {string.Join(",", x.Bands.Select(b => b.Name()))}");
             return x;
         }).ToList();
@@ -114,9 +110,7 @@ public static class PixelModelEvaluation
             }
             foreach (var p in group)
             {
-                // One pair trains four small models: it is drawn again at the full cap, which costs one pair's time.
-                var alone = Prepare(p.Pair, new PixelSamplingOptions { Seed = options.Seed }, schema: schema);
-                var s = SpatialFolds(alone, options, schema, workDir, tileSize, shape);
+                var s = SpatialFolds(p, options, schema, workDir, tileSize, shape);
                 log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: no other group has bands {string.Join(",", bands.Select(b => b.Name()))}; 2×2 spatial folds: F1 {s.Score.F1:0.000}");
                 results.Add(s);
             }
