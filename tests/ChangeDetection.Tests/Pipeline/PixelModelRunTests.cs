@@ -128,7 +128,7 @@ public class PixelModelRunTests
         File.Copy(_model, Path.Combine(_region, "pixel.zip"), overwrite: true);
         var run = Cdx("run", rgbConfig, "--out", dir.File("out"));
         var validate = Cdx("validate", rgbConfig);
-        var option = Cdx("run", Path.Combine(_region, "region.json"), "--out", dir.File("out2"), "--pixel-model", _model, "--tile", "128");
+        var option = Cdx("run", Path.Combine(_region, "region.json"), "--out", dir.File("out2"), "--pixel-model", _model, "--tile", "128", "--json");
         var rgb = PixelTestPairs.Write(dir, "rgb", 4, size: 48, bands: 3);
         var detect = Cdx("detect", "--before", rgb.Before, "--after", rgb.After, "--out", dir.File("rgb.tif"), "--pixel-model", _model);
         Assert.Multiple(() =>
@@ -140,6 +140,9 @@ public class PixelModelRunTests
             Assert.That(validate.Err, Does.Contain("missing nir"));
             Assert.That(Directory.Exists(dir.File("out")), Is.False, "refused before anything is written");
             Assert.That(option.Code, Is.Zero, "the same model on the four bands runs: " + option.Err);
+            var summary = JsonDocument.Parse(option.Out).RootElement;
+            Assert.That(summary.GetProperty("pixel_model").GetString(), Is.EqualTo(_model), "--json names the pixel model");
+            Assert.That(summary.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(PixelChangeModel.Load(_model).Threshold).Within(1e-12));
             Assert.That(detect.Code, Is.EqualTo(2), detect.Err);
             Assert.That(detect.Err, Does.Contain("missing nir").And.Contain(rgb.Before));
             Assert.That(File.Exists(dir.File("rgb.tif")), Is.False);
