@@ -7,7 +7,7 @@ using ChangeDetection.Raster.GeoTiff;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx detect --before A.tif --after B.tif --out MASK.tif [detection options]</c>.</summary>
+/// <summary><c>cdx detect --before A.tif --after B.tif --out MASK.tif [--pixel-model P.zip|none] [detection options]</c>.</summary>
 internal static class DetectCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -15,23 +15,29 @@ internal static class DetectCommand
         var before = new Option<string>("--before") { Description = "The earlier image (GeoTIFF).", Required = true };
         var after = new Option<string>("--after") { Description = "The later image (GeoTIFF); resampled onto the before grid when the grids differ.", Required = true };
         var output = new Option<string>("--out") { Description = "The change mask to write (GeoTIFF, uint8: 1 change, 0 none, 255 no data).", Required = true };
+        var pixelModel = new Option<string?>("--pixel-model") { Description = "Learned pixel model (.zip from 'cdx train --pixel-model'): its calibrated probability decides the mask instead of the threshold (the mask cdx run gives with it); 'none' (default): the threshold decides." };
         var detection = new DetectionOptionsBinding("detect");
-        var cmd = new Command("detect", "Detect change between two dates and write the change mask.") { before, after, output };
+        var cmd = new Command("detect", "Detect change between two dates and write the change mask.") { before, after, output, pixelModel };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             var options = detection.Bind(r);
+            var pixel = r.GetValue(pixelModel) is string given && given != RegionConfig.PixelModelNone ? PixelModel.PixelChangeModel.Load(Path.GetFullPath(given)) : null;
             using var pair = ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!);
+            // A pair without the model's bands is refused here, before anything is written.
+            var decision = pixel is null ? null : new PixelModel.PixelTileMask(pair, pixel, PixelModel.MaskMorphology.Of(options));
             // Written under a temporary name and renamed: killed or failed mid-way, the old mask stays whole.
             string maskPath = Path.GetFullPath(r.GetValue(output)!);
-            ChangeDetectionResult result = null!;
+            ChangeDetectionResult? result = null;
+            PixelModel.PixelMaskResult? pixelResult = null;
             AtomicFile.Write(maskPath, tmp =>
             {
                 // Streamed in parallel tile order first, then laid out as a COG with overviews.
                 string streamed = tmp + ".stream";
                 try
                 {
-                    result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, streamed, options, p));
+                    if (decision is null) result = ConsoleProgress.Run(stderr, p => ChangeDetector.Detect(pair, streamed, options, p));
+                    else pixelResult = PixelModel.PixelMask.Write(decision, streamed, options.TileSize, options.Workers);
                     CloudOptimizedMask.Write(streamed, tmp);
                 }
                 finally
@@ -40,9 +46,12 @@ internal static class DetectCommand
                 }
             });
             var ci = CultureInfo.InvariantCulture;
-            stdout.WriteLine(string.Create(ci, $"threshold: {result.Threshold:G6} ({options.Threshold})"));
-            stdout.WriteLine(string.Create(ci, $"changed: {result.ChangedPixels} of {result.ValidPixels} valid pixels ({100.0 * result.ChangedPixels / Math.Max(1, result.ValidPixels):0.##} %)"));
-            stdout.WriteLine($"bands: {string.Join(", ", result.Bands.Select(b => b.Name()))}{(pair.AfterResampled ? " (after image resampled onto the before grid)" : "")}");
+            var (changed, valid) = result is not null ? (result.ChangedPixels, result.ValidPixels) : (pixelResult!.ChangedPixels, pixelResult.ValidPixels);
+            stdout.WriteLine(result is not null
+                ? string.Create(ci, $"threshold: {result.Threshold:G6} ({options.Threshold})")
+                : string.Create(ci, $"threshold: probability > {decision!.Threshold:0.####} (pixel model {Path.GetFullPath(r.GetValue(pixelModel)!)})"));
+            stdout.WriteLine(string.Create(ci, $"changed: {changed} of {valid} valid pixels ({100.0 * changed / Math.Max(1, valid):0.##} %)"));
+            stdout.WriteLine($"bands: {string.Join(", ", (result?.Bands ?? pair.Bands).Select(b => b.Name()))}{(pair.AfterResampled ? " (after image resampled onto the before grid)" : "")}");
             stdout.WriteLine($"mask: {maskPath}");
             return CdxApp.Ok;
         }));

@@ -43,7 +43,7 @@ internal static class EvalCommand
         var model = new Option<string?>("--model") { Description = "Patch classifier of the product score (default: the shipped models/classifier.zip, as cdx run; 'none': no classifier, only the default minimum mapping unit applies)." };
         var classifier = new Option<string?>("--classifier") { Description = "Score the detector instead of the product: off (the detector mask alone), or loso/lopo (also with pseudo-change patches removed by a classifier trained leave-one-source-out or leave-one-group-out, never on the pair scored)." };
         var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
-        var pixelModel = new Option<string?>("--pixel-model") { Description = "Also score the mask of this learned pixel model (cdx train --pixel-model), method pixel-model; pairs without the model's bands are skipped with a warning." };
+        var pixelModel = new Option<string?>("--pixel-model") { Description = "Learned pixel model (cdx train --pixel-model) deciding the product's mask, as cdx run --pixel-model does ('none', the default: the detector's threshold, as cdx run without one); also scores its mask alone, method pixel-model. Pairs without the model's bands are skipped with a warning." };
         var detection = new DetectionOptionsBinding("eval");
         var skipPixelLopo = new Option<bool>("--skip-pixel-lopo") { Description = "With --classifier lopo: score only the patch classifier, not the pixel model left out by group (which trains one model per group: minutes on two dozen pairs)." };
         var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel, skipPixelLopo };
@@ -69,16 +69,17 @@ internal static class EvalCommand
             Directory.CreateDirectory(maskDir);
             try
             {
-                var pixel = r.GetValue(pixelModel) is string pixelPath ? PixelModel.PixelChangeModel.Load(Path.GetFullPath(pixelPath)) : null;
+                string? pixelPath = r.GetValue(pixelModel) is string given && given != RegionConfig.PixelModelNone ? Path.GetFullPath(given) : null;
+                var pixel = pixelPath is null ? null : PixelModel.PixelChangeModel.Load(pixelPath);
                 var scored = mode switch
                 {
-                    null => new List<Scored> { Product(stderr, list, options, ModelPath(r.GetValue(model)), r.GetValue(pseudoConfidence) ?? RegionRun.DefaultPseudoConfidence, maskDir, asJson) },
+                    null => new List<Scored> { Product(stderr, list, options, ModelPath(r.GetValue(model)), r.GetValue(pseudoConfidence) ?? RegionRun.DefaultPseudoConfidence, maskDir, asJson, pixel, pixelPath) },
                     "off" => new List<Scored> { Kernel(stderr, list, options, maskDir, asJson) },
                     _ => WithClassifier(stderr, list, options, maskDir, asJson, mode == "loso" ? HoldOut.Source : HoldOut.Group, mode,
                         r.GetValue(pseudoConfidence) ?? ClassifiedEvaluation.DefaultPseudoConfidence),
                 };
-                if (mode == "lopo" && !r.GetValue(skipPixelLopo)) scored.Add(PixelLopo(stderr, list, options.TileSize, maskDir, asJson));
-                if (pixel is not null) scored.Add(PixelScored(stderr, list, pixel, Path.GetFullPath(r.GetValue(pixelModel)!), options.TileSize, maskDir, asJson));
+                if (mode == "lopo" && !r.GetValue(skipPixelLopo)) scored.Add(PixelLopo(stderr, list, options, maskDir, asJson));
+                if (pixel is not null) scored.Add(PixelScored(stderr, list, pixel, pixelPath!, options, maskDir, asJson));
                 var baseline = Baseline(stderr, list, options.TileSize, maskDir, asJson);
                 Print(stdout, scored, baseline, asJson);
             }
@@ -109,21 +110,26 @@ internal static class EvalCommand
             : throw new ChangeDetectionException($"{shipped}: the shipped classifier, which cdx run uses by default, is missing; give --model FILE, or --model none to score without a classifier.");
     }
 
-    /// <summary>The default: each pair's detector mask reduced to the patches that become tasks under cdx run's rules.</summary>
-    private static Scored Product(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string? modelPath, double pseudoConfidence, string maskDir, bool json)
+    /// <summary>
+    /// The default: each pair's detector mask (decided by the pixel model where one is given, as cdx run with it) reduced
+    /// to the patches that become tasks under cdx run's rules.
+    /// </summary>
+    private static Scored Product(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string? modelPath, double pseudoConfidence, string maskDir, bool json,
+        PixelModel.PixelChangeModel? pixel, string? pixelPath)
     {
         var rules = ProductRules.Load(modelPath, pseudoConfidence);
         var results = new List<(LabelledPair, ChangeScore)>();
         var shifts = new Dictionary<LabelledPair, IReadOnlyDictionary<string, object?>>();
         foreach (var pair in list)
         {
-            var masks = ProductEvaluation.Detect(pair, options, rules, maskDir);
+            if (pixel is not null && MissingBands(stderr, pair, pixel, pixelPath!)) continue;
+            var masks = ProductEvaluation.Detect(pair, options, rules, maskDir, pixelModel: pixel);
             shifts[pair] = ShiftKeys(masks.Registration);
             var score = MaskEvaluation.Score(masks.ProductMaskPath, pair.Truth);
             results.Add((pair, score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: {masks.Candidates.Count} candidate patches, {masks.Tasks} tasks, {masks.PseudoPatches} pseudo-change; F1 {score.F1:0.000}");
         }
-        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence }) { PerPair = shifts };
+        return new Scored("product", results, new Dictionary<string, object?> { ["model"] = modelPath, ["pseudo_confidence"] = pseudoConfidence, ["pixel_model"] = pixelPath }) { PerPair = shifts };
     }
 
     /// <summary><c>--classifier off</c>: the detector mask alone.</summary>
@@ -189,31 +195,33 @@ internal static class EvalCommand
     }
 
     /// <summary><c>--pixel-model FILE</c>: the mask of a trained pixel model on every pair that has its bands.</summary>
-    private static Scored PixelScored(TextWriter stderr, IReadOnlyList<LabelledPair> list, PixelModel.PixelChangeModel model, string modelPath, int tileSize, string maskDir, bool json)
+    private static Scored PixelScored(TextWriter stderr, IReadOnlyList<LabelledPair> list, PixelModel.PixelChangeModel model, string modelPath, ChangeDetectionOptions options, string maskDir, bool json)
     {
         var results = new List<(LabelledPair, ChangeScore)>();
         foreach (var pair in list)
         {
-            using (var scene = ScenePair.Open(pair.Before, pair.After))
-            {
-                var missing = model.Bands.Where(b => !scene.Bands.Contains(b)).ToList();
-                if (missing.Count > 0)
-                {
-                    stderr.WriteLine($"cdx: warning: {pair.Source}/{pair.Name} has no {string.Join(",", missing.Select(b => b.Name()))} band; the pixel model {modelPath} does not score it.");
-                    continue;
-                }
-            }
-            var s = PixelModelEvaluation.Score(pair, model, maskDir, tileSize);
+            if (MissingBands(stderr, pair, model, modelPath)) continue;
+            var s = PixelModelEvaluation.Score(pair, model, maskDir, options.TileSize, morphology: PixelModel.MaskMorphology.Of(options));
             results.Add((pair, s.Score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: pixel model F1 {s.Score.F1:0.000}");
         }
         return new Scored("pixel-model", results, new Dictionary<string, object?> { ["pixel_model"] = modelPath, ["threshold"] = Math.Round(model.Threshold, 4) });
     }
 
-    /// <summary><c>--classifier lopo</c>: the pixel model trained leave-one-group-out (see <see cref="PixelModelEvaluation.LeaveOneGroupOut"/>).</summary>
-    private static Scored PixelLopo(TextWriter stderr, IReadOnlyList<LabelledPair> list, int tileSize, string maskDir, bool json)
+    /// <summary>True (with a warning) when the pair lacks one of the pixel model's bands: it cannot score the pair.</summary>
+    private static bool MissingBands(TextWriter stderr, LabelledPair pair, PixelModel.PixelChangeModel model, string modelPath)
     {
-        var scores = PixelModelEvaluation.LeaveOneGroupOut(list, maskDir, tileSize: tileSize, log: json ? null : stderr.WriteLine);
+        using var scene = ScenePair.Open(pair.Before, pair.After);
+        var missing = model.Bands.Where(b => !scene.Bands.Contains(b)).ToList();
+        if (missing.Count == 0) return false;
+        stderr.WriteLine($"cdx: warning: {pair.Source}/{pair.Name} has no {string.Join(",", missing.Select(b => b.Name()))} band; the pixel model {modelPath} does not score it.");
+        return true;
+    }
+
+    /// <summary><c>--classifier lopo</c>: the pixel model trained leave-one-group-out (see <see cref="PixelModelEvaluation.LeaveOneGroupOut"/>), with the detector's morphology.</summary>
+    private static Scored PixelLopo(TextWriter stderr, IReadOnlyList<LabelledPair> list, ChangeDetectionOptions options, string maskDir, bool json)
+    {
+        var scores = PixelModelEvaluation.LeaveOneGroupOut(list, maskDir, tileSize: options.TileSize, log: json ? null : stderr.WriteLine, morphology: PixelModel.MaskMorphology.Of(options));
         return new Scored("pixel-lopo", [.. scores.Select(s => (s.Pair, s.Score))], new Dictionary<string, object?>())
         {
             PerPair = scores.ToDictionary(s => s.Pair, s => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
@@ -279,7 +287,7 @@ internal static class EvalCommand
 
     private static string Title(Scored set) => set.Method switch
     {
-        "product" => $"product (what cdx run delivers; classifier {set.Extra["model"] ?? "none"}, pseudo-confidence {Convert.ToString(set.Extra["pseudo_confidence"], CultureInfo.InvariantCulture)}):",
+        "product" => $"product (what cdx run delivers; classifier {set.Extra["model"] ?? "none"}, pseudo-confidence {Convert.ToString(set.Extra["pseudo_confidence"], CultureInfo.InvariantCulture)}{(set.Extra["pixel_model"] is string p ? $", mask decided by pixel model {p}" : "")}):",
         "kernel" => "classifier off (kernel alone):",
         "loso" => "classifier on (leave-one-source-out):",
         "pixel-lopo" => "pixel model, leave-one-group-out (pairs alone with their bands: 2×2 spatial folds):",

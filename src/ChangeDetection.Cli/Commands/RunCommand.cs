@@ -5,7 +5,7 @@ using ChangeDetection.Pipeline;
 
 namespace ChangeDetection.Cli.Commands;
 
-/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pseudo-confidence C] [--threshold RULE] [--crs gk3|gk6|image|EPSG:N] [--json]</c>.</summary>
+/// <summary><c>cdx run REGION.json [--out DIR] [--tile N] [--workers N] [--write-mask] [--force] [--model M] [--pixel-model P] [--pseudo-confidence C] [--threshold RULE] [--crs gk3|gk6|image|EPSG:N] [--json]</c>.</summary>
 internal static class RunCommand
 {
     private const string Name = "run";
@@ -19,11 +19,12 @@ internal static class RunCommand
         var writeMask = new Option<bool>("--write-mask") { Description = "Keep the change mask (mask.tif) in the output folder." };
         var force = new Option<bool>("--force") { Description = "Start over even if the output folder holds a run with other inputs." };
         var model = new Option<string?>("--model") { Description = "Patch classifier model (.zip from 'cdx train'), or 'none' for no classifier; overrides the config's \"model\" (default: the shipped models/classifier.zip)." };
+        var pixelModel = new Option<string?>("--pixel-model") { Description = "Learned pixel model (.zip from 'cdx train --pixel-model') whose calibrated probability decides the change mask instead of the detector's threshold, or 'none'; overrides the config's \"pixelModel\" (default: none) and keys the run ledger." };
         var pseudo = new Option<double?>("--pseudo-confidence") { Description = "With a model: a patch called pseudo-change with at least this confidence (0–1) gets no task; overrides the config's \"pseudoConfidence\" (default 0.5). Without a model it is an error." };
         var threshold = new Option<string?>("--threshold") { Description = "Threshold rule as in 'cdx detect' (auto, otsu, ki, a fixed score such as 2.5, or a percentile such as p97); overrides the config's detection.threshold and, like every detection setting, keys the run ledger." };
         var crs = ExportCommand.CrsOption();
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of text (progress stays on stderr)." };
-        var cmd = new Command(Name, "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pseudo, threshold, crs, json };
+        var cmd = new Command(Name, "Run a region and quarter end to end; a re-run after a crash resumes.") { region, output, tile, workers, writeMask, force, model, pixelModel, pseudo, threshold, crs, json };
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
             // Option values first: a usage error should not wait for the config and its files.
@@ -33,7 +34,7 @@ internal static class RunCommand
             {
                 DeliveryCrs = delivery,
                 Output = r.GetValue(output), TileSize = r.GetValue(tile), Workers = r.GetValue(workers),
-                WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model),
+                WriteMask = r.GetValue(writeMask), Force = r.GetValue(force), Model = r.GetValue(model), PixelModel = r.GetValue(pixelModel),
                 PseudoConfidence = r.GetValue(pseudo) is double c
                     ? (c is >= 0 and <= 1 ? c : throw Usage.Error(Name, $"--pseudo-confidence {c.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1."))
                     : null,
@@ -77,6 +78,8 @@ internal static class RunCommand
         ["tiles_resumed"] = result.TilesResumed,
         ["threshold_rule"] = run.Detection.Threshold.ToString(),
         ["threshold"] = result.Threshold,
+        ["pixel_model"] = result.PixelModel,
+        ["pixel_threshold"] = result.PixelThreshold,
         ["valid_pixels"] = result.ValidPixels,
         ["changed_pixels"] = result.ChangedPixels,
         ["model"] = run.ModelPath,
@@ -95,7 +98,9 @@ internal static class RunCommand
         var ci = CultureInfo.InvariantCulture;
         stdout.WriteLine($"region {config.RegionCode} {config.RegionName}, {config.Quarter}: done");
         if (result.TilesResumed > 0) stdout.WriteLine($"  resumed: {result.TilesResumed} of {result.Tiles} tiles were already finished");
-        stdout.WriteLine(string.Create(ci, $"  threshold {result.Threshold:G6}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels"));
+        stdout.WriteLine(result.PixelModel is null
+            ? string.Create(ci, $"  threshold {result.Threshold:G6}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels")
+            : string.Create(ci, $"  pixel model {result.PixelModel}: probability > {result.PixelThreshold:0.####}; changed {result.ChangedPixels} of {result.ValidPixels} valid pixels"));
         stdout.WriteLine($"  {result.Patches} monitoring patches (图斑){(result.PseudoPatches > 0 ? $", {result.PseudoPatches} of them pseudo-change (no task)" : "")}; {result.TasksByProvince.Values.Sum()} verification tasks (核查任务){(result.TasksByProvince.Count == 0 ? "" : ": " + string.Join(", ", result.TasksByProvince.Select(kv => $"province {kv.Key}: {kv.Value}")))}");
         foreach (var f in result.Outputs) stdout.WriteLine($"  {f}");
         if (result.Warnings.Count > 0)

@@ -86,11 +86,15 @@ public sealed class ChangeDetector
     public long PixelsScored => Interlocked.Read(ref _pixelsScored);
 
     /// <summary>Shortcut: detects with <paramref name="options"/> (defaults when null) and writes the mask.</summary>
-    public static ChangeDetectionResult Detect(ScenePair pair, string maskPath, ChangeDetectionOptions? options = null, IProgress<StageProgress>? progress = null) =>
-        new ChangeDetector(options ?? new ChangeDetectionOptions()).Run(pair, maskPath, progress);
+    public static ChangeDetectionResult Detect(ScenePair pair, string maskPath, ChangeDetectionOptions? options = null, IProgress<StageProgress>? progress = null, IChangeDecision? decision = null) =>
+        new ChangeDetector(options ?? new ChangeDetectionOptions()).Run(pair, maskPath, progress, decision);
 
-    /// <summary>Runs the three passes and writes the mask GeoTIFF to <paramref name="maskPath"/>.</summary>
-    public ChangeDetectionResult Run(ScenePair pair, string maskPath, IProgress<StageProgress>? progress = null)
+    /// <summary>
+    /// Runs the three passes and writes the mask GeoTIFF to <paramref name="maskPath"/>; with a
+    /// <paramref name="decision"/>, the mask of every tile comes from it instead of the threshold (the scores,
+    /// the threshold and the pieces' feature sums are computed all the same).
+    /// </summary>
+    public ChangeDetectionResult Run(ScenePair pair, string maskPath, IProgress<StageProgress>? progress = null, IChangeDecision? decision = null)
     {
         var clock = Stopwatch.StartNew();
         var model = Prepare(pair, progress);
@@ -103,7 +107,7 @@ public sealed class ChangeDetector
         {
             var histogram = Histogram(pair, model, store, progress);
             threshold = Threshold(pair, histogram);
-            (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, store, progress);
+            (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, store, progress, decision);
         }
         finally
         {
@@ -248,9 +252,9 @@ public sealed class ChangeDetector
     /// the scores the mask was cut from). Gathered here so the patch stage never reads the imagery again.
     /// The scores and the greening split come from <paramref name="store"/> (pass 2): the imagery is read
     /// again only over the change of the core and one pixel around it, for the features, and not at all
-    /// for a tile without change.
+    /// for a tile without change. With a <paramref name="decision"/> the core's mask is its, not the threshold's.
     /// </summary>
-    internal (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store)
+    internal (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store, IChangeDecision? decision = null)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
@@ -261,6 +265,12 @@ public sealed class ChangeDetector
         try
         {
             store.Read(read, scores, flags.AsSpan(0, n));
+            if (decision is not null)
+            {
+                // The scores still give the pieces their feature sums, in the units the classifier was trained on.
+                var decided = decision.CoreMask(tile);
+                return (decided, Pieces(pair, tile, decided, scores));
+            }
             for (int i = 0; i < n; i++)
                 mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
             foreach (var filter in Filters())
@@ -452,7 +462,7 @@ public sealed class ChangeDetector
         return (t.Before, t.After, m);
     }
 
-    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, TileScoreStore store, IProgress<StageProgress>? progress)
+    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, TileScoreStore store, IProgress<StageProgress>? progress, IChangeDecision? decision)
     {
         var scheme = MaskTiles(pair, model);
         long valid = 0, changed = 0;
@@ -462,7 +472,7 @@ public sealed class ChangeDetector
         {
             Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
             {
-                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile, store);
+                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile, store, decision);
                 pieces[tile.Index] = tilePieces;
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = Count(mask);

@@ -32,15 +32,24 @@ public sealed record ProductMasks(string DetectorMaskPath, string ProductMaskPat
 /// </summary>
 public static class ProductEvaluation
 {
-    /// <summary>Detects change on <paramref name="pair"/> and writes both masks into <paramref name="workDir"/>.</summary>
-    public static ProductMasks Detect(LabelledPair pair, ChangeDetectionOptions options, ProductRules rules, string workDir, ScenePairOptions? sceneOptions = null)
+    /// <summary>
+    /// Detects change on <paramref name="pair"/> and writes both masks into <paramref name="workDir"/>; with a
+    /// <paramref name="pixelModel"/> its probability decides the mask, as in a region run with that pixel model
+    /// (read from a pair of its own, with the detector's morphology: <see cref="PixelModel.PixelTileMask"/>).
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The pair lacks one of the pixel model's bands.</exception>
+    public static ProductMasks Detect(LabelledPair pair, ChangeDetectionOptions options, ProductRules rules, string workDir, ScenePairOptions? sceneOptions = null,
+        PixelModel.PixelChangeModel? pixelModel = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(options);
         string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_mask.tif");
         string product = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_product.tif");
         using var scene = ScenePair.Open(pair.Before, pair.After, sceneOptions);
-        var detection = ChangeDetector.Detect(scene, mask, options);
+        using var pixelScene = pixelModel is null ? null : ScenePair.Open(pair.Before, pair.After, sceneOptions);
+        var decision = pixelScene is null ? null : new PixelModel.PixelTileMask(pixelScene, pixelModel!, PixelModel.MaskMorphology.Of(options));
+        var detection = ChangeDetector.Detect(scene, mask, options, decision: decision);
         var candidates = rules.Candidates(mask, scene.Grid, options.Workers);
         var features = PatchFeatures.ForPatches(candidates, detection.Pieces, detection.Threshold);
         var decisions = rules.Decide(candidates, features);

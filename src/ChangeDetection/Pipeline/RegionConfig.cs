@@ -77,6 +77,12 @@ public sealed record RegionConfig
     /// task (it stays in the patch layer, flagged); null: the run's default (0.5).
     /// </summary>
     public double? PseudoConfidence { get; init; }
+    /// <summary>
+    /// The learned pixel model (.zip from <c>cdx train --pixel-model</c>, <c>"pixelModel"</c>): where given, its calibrated
+    /// probability decides the change mask instead of the detector's threshold on its score. Null without the key or with
+    /// <c>"pixelModel": "none"</c> (no model is shipped: the detector's threshold decides).
+    /// </summary>
+    public string? PixelModel { get; init; }
     /// <summary>The CRS of the packages' Shapefile and GeoPackage (<c>"deliveryCrs"</c>); null: <see cref="Export.DeliveryCrs.Default"/>.</summary>
     public Export.DeliveryCrs? DeliveryCrs { get; init; }
 
@@ -105,7 +111,7 @@ public sealed record RegionConfig
         var r = new Reader(path, dir);
         if (root.ValueKind != JsonValueKind.Object)
             throw new ConfigException($"{path}: a region config must be a JSON object with \"region\", \"quarter\", \"before\" and \"after\", not a {root.ValueKind.ToString().ToLowerInvariant()}.");
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pseudoConfidence", "deliveryCrs");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pixelModel", "pseudoConfidence", "deliveryCrs");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -201,10 +207,14 @@ public sealed record RegionConfig
             Detection = detection,
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = r.Model(root),
+            PixelModel = r.OptionalString(root, "pixelModel", "pixelModel") is null or PixelModelNone ? null : r.File(root, "pixelModel", "pixelModel"),
             PseudoConfidence = r.PseudoConfidence(root),
             DeliveryCrs = r.OptionalString(root, "deliveryCrs", "deliveryCrs") is string crs ? ParseDeliveryCrs(crs, r) : null,
         };
     }
+
+    /// <summary>The <c>pixelModel</c> (and <c>--pixel-model</c>) word for no pixel model.</summary>
+    public const string PixelModelNone = "none";
 
     /// <summary>The quarter (<c>YYYYQn</c>) a date falls in.</summary>
     public static string QuarterOf(DateOnly date) => $"{date.Year:D4}Q{(date.Month - 1) / 3 + 1}";

@@ -19,7 +19,7 @@ public sealed partial class RegionRun
 {
     /// <summary>
     /// Opens and checks everything this run will use, without raster work: the classifier model, the
-    /// image pair (georeferencing, CRS, overlap, bands), every layer file (it parses, its CRS is usable
+    /// pixel model (it loads, the pair has its bands), the image pair (georeferencing, CRS, overlap, bands), every layer file (it parses, its CRS is usable
     /// and transforms to the image's) and the admin layer with its code and name fields. The config
     /// itself was checked when it was read (<see cref="RegionConfig.Load"/>), the detection settings when
     /// this run was made. <c>cdx validate</c>, <c>cdx enqueue</c> and the start of every run call this.
@@ -32,6 +32,7 @@ public sealed partial class RegionRun
             var warnings = new List<string>();
             if (ModelPath is string model) PatchClassifier.Check(model);
             using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
+            CheckPixelModel(pair);
             var footprint = PreparedGeometryFactory.Prepare(Footprint(pair.Grid));
             foreach (var spec in LayerSpecs())
                 CheckFootprint(PolygonLayerReader.Read(spec.Path, pair.Grid.Crs, spec.Table, spec.Epsg), $"layer '{spec.Name}'", footprint, warnings);
@@ -52,6 +53,18 @@ public sealed partial class RegionRun
             // Whatever the readers found wrong here is the config's to fix: a retry cannot help.
             throw new ConfigException(e.Message, e);
         }
+    }
+
+    /// <summary>The pixel model loads, and the pair has every band it was trained on.</summary>
+    private void CheckPixelModel(ScenePair pair)
+    {
+        if (LoadedPixelModel() is not { } model) return;
+        var missing = model.Bands.Where(b => !pair.Bands.Contains(b)).ToList();
+        if (missing.Count == 0) return;
+        static string Names(IEnumerable<SpectralBand> bands) => string.Join(",", bands.Select(b => b.Name()));
+        string setting = Options.PixelModel is null ? $"{Config.FilePath}: \"pixelModel\"" : "--pixel-model";
+        throw new ConfigException(
+            $"{setting} {PixelModelPath} needs the bands {Names(model.Bands)}, and {Config.Before.Path} and {Config.After.Path} share only {Names(pair.Bands)} (missing {Names(missing)}); give their numbers in \"bands\", a pixel model trained on this sensor's bands, or \"pixelModel\": \"none\".");
     }
 
     /// <summary>The protected layers of the config, as the overlay reads them.</summary>

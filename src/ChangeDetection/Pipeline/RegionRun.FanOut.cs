@@ -52,9 +52,10 @@ public sealed partial class RegionRun
         var finished = ledger.Finished(MaskStage);
         var todo = scheme.Tiles().Where(t => t.Index >= first && t.Index < first + count && !finished.Contains(t.Index)).ToList();
         int done = 0;
+        using var pixel = todo.Count > 0 ? PixelDecision.Open(this) : null;
         Parallel.ForEach(todo, Parallelism(cancellationToken), tile =>
         {
-            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores, pixel?.Decision);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), todo.Count));
         });
         int total = ledger.Finished(MaskStage).Count;

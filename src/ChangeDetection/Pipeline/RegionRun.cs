@@ -12,6 +12,7 @@ using ChangeDetection.Registration;
 using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
 using ChangeDetection.Overlay;
+using ChangeDetection.PixelModel;
 using ChangeDetection.Tasks;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
@@ -45,6 +46,11 @@ public sealed record RegionRunOptions
     public DeliveryCrs? DeliveryCrs { get; init; }
     /// <summary>Export only this province (two-digit code); null: every province.</summary>
     public string? Province { get; init; }
+    /// <summary>
+    /// The learned pixel model (<c>cdx train --pixel-model</c>) whose probability decides the mask; overrides the config's
+    /// <c>pixelModel</c>; <see cref="RegionConfig.PixelModelNone"/> (<c>none</c>): the detector's threshold decides.
+    /// </summary>
+    public string? PixelModel { get; init; }
 }
 
 /// <summary>The outcome of a region run: where things are and the figures of run.json.</summary>
@@ -61,6 +67,12 @@ public sealed record RegionRunResult(string OutputFolder, string RunJson, float 
 
     /// <summary>The deliverables written (absolute paths).</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
+
+    /// <summary>The pixel model whose probability decided the mask, or null when the detector's <see cref="Threshold"/> did.</summary>
+    public string? PixelModel { get; init; }
+
+    /// <summary>The pixel model's probability threshold (change above it); null without a pixel model.</summary>
+    public double? PixelThreshold { get; init; }
 }
 
 /// <summary>
@@ -110,6 +122,21 @@ public sealed partial class RegionRun
     };
     public RegionRunOptions Options { get; }
 
+    /// <summary>The pixel model file used (options, else config), or null when the detector's threshold decides the mask.</summary>
+    public string? PixelModelPath => Options.PixelModel switch
+    {
+        RegionConfig.PixelModelNone => null,
+        string m => Path.GetFullPath(m),
+        null => Config.PixelModel,
+    };
+
+    private PixelChangeModel? _pixelModel;
+
+    /// <summary>The pixel model of <see cref="PixelModelPath"/>, loaded once (null without one).</summary>
+    /// <exception cref="ChangeDetectionException">The file is missing or not a pixel model of this build.</exception>
+    internal PixelChangeModel? LoadedPixelModel() =>
+        PixelModelPath is string path ? _pixelModel ??= PixelChangeModel.Load(path) : null;
+
     /// <summary>The pseudo-change confidence when neither the options nor the config give one.</summary>
     public const double DefaultPseudoConfidence = Classification.ProductRules.DefaultPseudoConfidence;
 
@@ -149,7 +176,7 @@ public sealed partial class RegionRun
         using var ledger = RunLedger.Open(work, fingerprint, Options.Force, Options.RestartIfChanged);
         using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
         var settings = Settings();
-        var started = StartRecord(configSha, settings, InputRecords(inputs, settings.ModelSha256));
+        var started = StartRecord(configSha, settings, InputRecords(inputs, settings.ModelSha256, settings.PixelModelSha256));
         started.Write(Path.Combine(output, RunRecord.FileName));
         var detector = new ChangeDetector(Detection);
 
@@ -167,7 +194,8 @@ public sealed partial class RegionRun
         stage.Restart();
         var scheme = detector.MaskTiles(pair, model);
         int resumed = ledger.Finished(MaskStage).Count;
-        RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, progress, cancellationToken);
+        using (var pixel = resumed < scheme.Count ? PixelDecision.Open(this) : null)
+            RunMaskTiles(ledger, detector, pair, model, threshold, scheme, scores, pixel?.Decision, progress, cancellationToken);
         // Every mask tile is in the ledger now: the scores are not needed again, even to resume,
         // and no later stage reads the imagery through this pair's block caches.
         scores.Delete();
@@ -248,6 +276,8 @@ public sealed partial class RegionRun
             Outputs = staged.Select(delivery.FinalPath).ToList(),
             Patches = patches.Count,
             PseudoPatches = records.Count - tasks.Count,
+            PixelModel = PixelModelPath,
+            PixelThreshold = LoadedPixelModel()?.Threshold,
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
@@ -351,14 +381,14 @@ public sealed partial class RegionRun
     }
 
     private void RunMaskTiles(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, TileScheme scheme, TileScoreStore scores,
-        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+        IChangeDecision? decision, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         var finished = ledger.Finished(MaskStage);
         int done = finished.Count;
         progress?.Report(new StageProgress("mask", done, scheme.Count));
         Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), Parallelism(cancellationToken), tile =>
         {
-            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores);
+            ComputeMaskTile(ledger, detector, pair, model, threshold, tile, scores, decision);
             progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
         });
     }
@@ -370,10 +400,13 @@ public sealed partial class RegionRun
     private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Detection.Workers, CancellationToken = cancellationToken };
 
-    /// <summary>One tile of the mask pass into the ledger: its mask and the feature sums of its pieces of change.</summary>
-    private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore scores)
+    /// <summary>
+    /// One tile of the mask pass into the ledger: its mask (the threshold's on the scores, or the pixel model's
+    /// <paramref name="decision"/>) and the feature sums of its pieces of change.
+    /// </summary>
+    private static void ComputeMaskTile(RunLedger ledger, ChangeDetector detector, ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore scores, IChangeDecision? decision)
     {
-        var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile, scores);
+        var (mask, pieces) = detector.TileMaskAndPieces(pair, model, threshold, tile, scores, decision);
         // Pieces first: a tile counts as finished once its mask is in.
         ledger.Put(PiecesStage, tile.Index, EncodePieces(pieces));
         ledger.Put(MaskStage, tile.Index, Compress(mask));
@@ -484,13 +517,14 @@ public sealed partial class RegionRun
         files.AddRange(Config.Layers.Select(l => ($"layer:{l.Name}", l.Path)));
         if (Config.Admin is { } a) files.Add(("admin", a.Path));
         if (ModelPath is string m) files.Add(("model", m));
+        if (PixelModelPath is string pm) files.Add(("pixel-model", pm));
         return files.Select(f => (f.Item1, f.Item2, new FileInfo(f.Item2).Length, File.GetLastWriteTimeUtc(f.Item2))).ToList();
     }
 
     /// <summary>
     /// The key of the ledger: only what its raster work (detection model, histogram, mask tiles, their
     /// feature sums) depends on — the two images, the bands, the detection parameters with the tile grid,
-    /// and the feature schema. A changed layer, admin layer, classifier model, minimum mapping unit or
+    /// the feature schema and the pixel model's SHA-256 (when one decides the mask). A changed layer, admin layer, classifier model, minimum mapping unit or
     /// export setting is not in it: the next run resumes every mask tile and re-does only the vector stages.
     /// </summary>
     private string RasterFingerprint()
@@ -507,6 +541,9 @@ public sealed partial class RegionRun
         text.Append("detection=").Append(JsonSerializer.Serialize(Detection with { Workers = 1 })).Append('\n');
         // The ledger keeps per-tile feature sums: another feature schema cannot resume from it.
         text.Append("features=").Append(PatchFeatures.SchemaVersion).Append('\n');
+        // The bytes, not the path: a retrained model under the same name decides other masks. Absent without a
+        // pixel model, so the ledgers of runs without one keep their key.
+        if (PixelModelPath is string pixel) text.Append("pixelModel=").Append(Sha256(File.ReadAllBytes(pixel))).Append('\n');
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
@@ -529,13 +566,16 @@ public sealed partial class RegionRun
         Model = ModelPath,
         ModelSha256 = ModelPath is string m ? Sha256(File.ReadAllBytes(m)) : null,
         PseudoConfidence = PseudoConfidence,
+        PixelModel = PixelModelPath,
+        PixelModelSha256 = PixelModelPath is string pm ? Sha256(File.ReadAllBytes(pm)) : null,
+        PixelThreshold = LoadedPixelModel()?.Threshold,
         DeliveryCrs = DeliveryCrsSetting.ToString(),
         ShapefileEncoding = ShapefileEncodings.Name(Options.ShapefileEncoding),
         Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),
     };
 
-    private static List<RunInput> InputRecords(List<(string Role, string Path, long Size, DateTime Modified)> inputs, string? modelSha256) =>
-        inputs.Select(i => new RunInput(i.Role, i.Path, i.Size, i.Modified.ToString("O"), i.Role == "model" ? modelSha256 : null)).ToList();
+    private static List<RunInput> InputRecords(List<(string Role, string Path, long Size, DateTime Modified)> inputs, string? modelSha256, string? pixelModelSha256) =>
+        inputs.Select(i => new RunInput(i.Role, i.Path, i.Size, i.Modified.ToString("O"), i.Role switch { "model" => modelSha256, "pixel-model" => pixelModelSha256, _ => null })).ToList();
 
     /// <summary>
     /// run.json while a run is writing the folder: <see cref="RunRecord.Running"/>, the settings, and under
@@ -554,6 +594,39 @@ public sealed partial class RegionRun
         Parameters = settings,
         Previous = RunRecord.PreviousOf(Path.Combine(OutputFolder, RunRecord.FileName)),
     };
+}
+
+/// <summary>
+/// The pixel model's decision for a run's mask pass, on a pair of its own: the model reads the images as it was
+/// trained (not shifted by the detector's co-registration), with the run's bands and morphology.
+/// </summary>
+internal sealed class PixelDecision : IDisposable
+{
+    private readonly ScenePair _pair;
+
+    private PixelDecision(ScenePair pair, PixelTileMask decision) => (_pair, Decision) = (pair, decision);
+
+    public PixelTileMask Decision { get; }
+
+    /// <summary>The decision of <paramref name="run"/>'s pixel model, or null when it has none.</summary>
+    public static PixelDecision? Open(RegionRun run)
+    {
+        var model = run.LoadedPixelModel();
+        if (model is null) return null;
+        var config = run.Config;
+        var pair = ScenePair.Open(config.Before.Path, config.After.Path, new ScenePairOptions { BandNumbers = config.Bands });
+        try
+        {
+            return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)));
+        }
+        catch
+        {
+            pair.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _pair.Dispose();
 }
 
 /// <summary>The detection model as JSON, for the ledger: floats round-trip exactly.</summary>

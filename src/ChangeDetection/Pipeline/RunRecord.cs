@@ -116,11 +116,11 @@ public sealed record RunDates(DateOnly Before, DateOnly After);
 public sealed record RunConfigFile(string Path, string Sha256);
 
 /// <summary>An input file as the run saw it: enough to notice a replaced or edited file.</summary>
-/// <param name="Role"><c>config</c>, <c>before</c>, <c>after</c>, <c>layer:NAME</c>, <c>admin</c> or <c>model</c>.</param>
+/// <param name="Role"><c>config</c>, <c>before</c>, <c>after</c>, <c>layer:NAME</c>, <c>admin</c>, <c>model</c> or <c>pixel-model</c>.</param>
 /// <param name="Path">Absolute path.</param>
 /// <param name="Size">Size in bytes.</param>
 /// <param name="ModifiedUtc">Last write time, ISO 8601 UTC.</param>
-/// <param name="Sha256">Content hash (lower-case hex); recorded for the classifier model.</param>
+/// <param name="Sha256">Content hash (lower-case hex); recorded for the classifier and pixel models.</param>
 public sealed record RunInput(string Role, string Path, long Size, string ModifiedUtc, string? Sha256 = null);
 
 /// <summary>
@@ -148,6 +148,13 @@ public sealed record RunParameters
     /// <summary>SHA-256 of the classifier model file (lower-case hex): which model it was, wherever it lies.</summary>
     public string? ModelSha256 { get; init; }
     public double? PseudoConfidence { get; init; }
+    /// <summary>The learned pixel model's path when its probability decided the mask; null when the detector's threshold did.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? PixelModel { get; init; }
+    /// <summary>SHA-256 of the pixel model file (lower-case hex); the run ledger is keyed on it.</summary>
+    public string? PixelModelSha256 { get; init; }
+    /// <summary>The pixel model's calibrated-probability threshold (change above it), from its training.</summary>
+    public double? PixelThreshold { get; init; }
     /// <summary>The packages' delivery CRS setting (<see cref="DeliveryCrs.ToString"/>).</summary>
     public string? DeliveryCrs { get; init; }
     /// <summary>The Shapefiles' text encoding: <c>utf-8</c> or <c>gbk</c>.</summary>

@@ -54,9 +54,6 @@ public sealed class PixelChangeModel
     /// <summary>The side entry in the model zip.</summary>
     public const string MetadataEntry = "cdx-pixel-model.json";
 
-    /// <summary>Radius of the square opening of the mask (pixels): a 3 × 3 square, as the detector's.</summary>
-    public const int OpenRadius = 1;
-
     private readonly MLContext _ml;
     private readonly ITransformer _model;
     private readonly SchemaDefinition _rowSchema;
@@ -81,9 +78,6 @@ public sealed class PixelChangeModel
 
     /// <summary>Calibrated probability above which a pixel is change.</summary>
     public double Threshold { get; }
-
-    /// <summary>Pixels of context a tile needs for the features and the opening.</summary>
-    public int Halo => Schema.Halo + 2 * OpenRadius;
 
     /// <summary>Trains a model on the drawn pixels of some pairs (all with the same bands and feature names).</summary>
     /// <exception cref="ChangeDetectionException">No samples, mixed band sets, or only one class among the tree or calibration pixels.</exception>

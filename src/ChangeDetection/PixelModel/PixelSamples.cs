@@ -169,7 +169,11 @@ internal static class PixelSampling
     }
 
     /// <summary>Reads a window of the pair in <paramref name="radiometry"/>'s band order.</summary>
-    internal static PixelWindowSamples ReadWindow(ScenePair pair, PixelWindow window, PixelRadiometry radiometry, int[] bandIndex)
+    internal static PixelWindowSamples ReadWindow(ScenePair pair, PixelWindow window, PixelRadiometry radiometry, int[] bandIndex) =>
+        ReadWindowAndBands(pair, window, radiometry, bandIndex).Window;
+
+    /// <summary>Reads a window of the pair in <paramref name="radiometry"/>'s band order, and returns the pair's bands as read too (band-sequential DN).</summary>
+    internal static (PixelWindowSamples Window, ushort[] Before, ushort[] After) ReadWindowAndBands(ScenePair pair, PixelWindow window, PixelRadiometry radiometry, int[] bandIndex)
     {
         int n = (int)window.PixelCount, pb = pair.Bands.Count, nb = bandIndex.Length;
         var before = new ushort[n * pb];
@@ -177,7 +181,7 @@ internal static class PixelSampling
         var valid = new byte[n];
         pair.Read(window, before, after, valid);
         if (nb == pb && bandIndex.Select((b, i) => b == i).All(x => x))
-            return new PixelWindowSamples(window, before, after, valid, radiometry);
+            return (new PixelWindowSamples(window, before, after, valid, radiometry), before, after);
         var b2 = new ushort[n * nb];
         var a2 = new ushort[n * nb];
         for (int k = 0; k < nb; k++)
@@ -185,7 +189,7 @@ internal static class PixelSampling
             Array.Copy(before, bandIndex[k] * n, b2, k * n, n);
             Array.Copy(after, bandIndex[k] * n, a2, k * n, n);
         }
-        return new PixelWindowSamples(window, b2, a2, valid, radiometry);
+        return (new PixelWindowSamples(window, b2, a2, valid, radiometry), before, after);
     }
 
     /// <summary>Opens the truth raster and checks that it is one uint8 band covering the pair grid (on the before grid).</summary>

@@ -30,7 +30,7 @@ public class ProductEvaluationTests
     }
 
     /// <summary>A truth raster of the before image's grid, all labelled unchanged: the scores do not matter here, the masks do.</summary>
-    private static void WriteTruth(string beforePath, string truthPath)
+    internal static void WriteTruth(string beforePath, string truthPath)
     {
         RasterInfo info;
         using (var before = GeoTiffReader.Open(beforePath)) info = before.Info;

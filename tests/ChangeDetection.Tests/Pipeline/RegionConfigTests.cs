@@ -103,6 +103,27 @@ public class RegionConfigTests
     }
 
     [Test]
+    public void WithoutAPixelModelKeyTheThresholdDecidesAndTheOptionOverridesTheConfig()
+    {
+        var absent = Load(Full);
+        var none = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"pixelModel\": \"none\"", StringComparison.Ordinal));
+        var given = Load(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"pixelModel\": \"after.tif\"", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(absent.PixelModel, Is.Null, "no pixel model is shipped: none by default");
+            Assert.That(new RegionRun(absent).PixelModelPath, Is.Null);
+            Assert.That(none.PixelModel, Is.Null);
+            Assert.That(given.PixelModel, Is.EqualTo(_dir.File("after.tif")), "relative to the config");
+            Assert.That(new RegionRun(given).PixelModelPath, Is.EqualTo(_dir.File("after.tif")));
+            // --pixel-model none overrides a config's model, --pixel-model FILE a config's "none".
+            Assert.That(new RegionRun(given, new RegionRunOptions { PixelModel = "none" }).PixelModelPath, Is.Null);
+            Assert.That(new RegionRun(none, new RegionRunOptions { PixelModel = _dir.File("before.tif") }).PixelModelPath, Is.EqualTo(_dir.File("before.tif")));
+        });
+        var e = Fails(Full.Replace("\"output\": \"out\"", "\"output\": \"out\", \"pixelModel\": \"missing.zip\"", StringComparison.Ordinal));
+        Assert.That(e.Message, Does.Contain("\"pixelModel\"").And.Contain("missing.zip").And.Contain("region.json"));
+    }
+
+    [Test]
     public void OptionalSectionsGetDefaults()
     {
         var c = Load("""

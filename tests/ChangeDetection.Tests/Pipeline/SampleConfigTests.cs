@@ -68,6 +68,7 @@ public class SampleConfigTests
             Assert.That(config.Detection.MinAreaM2["construction"], Is.EqualTo(200));
             Assert.That(config.PseudoConfidence, Is.EqualTo(0.5));
             Assert.That(config.DeliveryCrs, Is.Not.Null);
+            Assert.That(config.PixelModel, Is.Null, "\"pixelModel\": \"none\"");
         });
     }
 }
