@@ -66,7 +66,7 @@ public sealed class ChangeDetector
 {
     private const int SampleWindow = 256;
 
-    /// <summary>Most sample pixels the invariant-pixel fit iterates over (a 512² image's worth: plenty for 3–6 gains and offsets).</summary>
+    /// <summary>Most sample pixels the invariant-pixel fit iterates over (a 512² image's worth: plenty for 3–16 gains and offsets, and for IR-MAD's means and covariances of up to 32 values).</summary>
     private const int MaxFitSamples = 262_144;
 
     public ChangeDetector(ChangeDetectionOptions options)

@@ -59,7 +59,8 @@ public static class IrMad
         for (int b = 0; b < p; b++)
             if (before[b].Length != n || after[b].Length != n)
                 throw new ArgumentException($"Band {b} holds {before[b].Length} before and {after[b].Length} after samples; every band needs {n}.");
-        // The 2p means and (2p)(2p+1)/2 covariances need far more pixels than unknowns to mean anything.
+        // A floor against a degenerate sample, not a tuning: at least twice as many pixels as the 2p means and
+        // (2p)(2p+1)/2 covariances estimated (a detector's sample holds tens of thousands or more).
         if (n < 2 * (2 * p) * (2 * p + 1)) return null;
 
         var weights = new double[n];
@@ -194,14 +195,34 @@ public static class IrMad
     private static void Reweight(IReadOnlyList<float[]> before, IReadOnlyList<float[]> after, Step step, double[] w)
     {
         int p = before.Count, n = w.Length;
+        // Plain arrays of the variates' coefficients (already divided by σ) and constants: the matrix indexer in the
+        // pixel loop cost seconds per scene.
+        var ca = new double[p * p];
+        var cb = new double[p * p];
+        var c0 = new double[p];
+        for (int k = 0; k < p; k++)
+        {
+            for (int b = 0; b < p; b++)
+            {
+                ca[k * p + b] = step.A[b, k] / step.Sigma[k];
+                cb[k * p + b] = step.B[b, k] / step.Sigma[k];
+                c0[k] += -ca[k * p + b] * step.MeanX[b] + cb[k * p + b] * step.MeanY[b];
+            }
+        }
+        var x = new double[p];
+        var y = new double[p];
         for (int i = 0; i < n; i++)
         {
+            for (int b = 0; b < p; b++)
+            {
+                x[b] = before[b][i];
+                y[b] = after[b][i];
+            }
             double zsum = 0;
             for (int k = 0; k < p; k++)
             {
-                double v = 0;
-                for (int b = 0; b < p; b++) v += step.A[b, k] * (before[b][i] - step.MeanX[b]) - step.B[b, k] * (after[b][i] - step.MeanY[b]);
-                v /= step.Sigma[k];
+                double v = c0[k];
+                for (int b = 0; b < p; b++) v += ca[k * p + b] * x[b] - cb[k * p + b] * y[b];
                 zsum += v * v;
             }
             w[i] = InvariantPixelNormalization.ChiSquaredSurvival(p, zsum);
