@@ -3,7 +3,6 @@ using ChangeDetection.Geo;
 using ChangeDetection.Kernels;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
-using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Tests.Raster;
 
 namespace ChangeDetection.Tests.Detection;
@@ -36,12 +35,6 @@ public class IrMadDetectionTests
         return (before, after);
     }
 
-    private static byte[] ReadMask(string path)
-    {
-        using var reader = GeoTiffReader.Open(path);
-        return reader.ReadBand<byte>(0);
-    }
-
     [Test]
     public void BandsReachingSwirScoreWithIrMadAndFindTheBuildings()
     {
@@ -51,7 +44,7 @@ public class IrMadDetectionTests
         var options = new ChangeDetectionOptions { TileSize = 128 };
         var model = new ChangeDetector(options).Prepare(pair);
         var result = ChangeDetector.Detect(pair, dir.File("mask.tif"), options);
-        var mask = ReadMask(dir.File("mask.tif"));
+        var mask = ChangeDetectorTests.ReadMask(dir.File("mask.tif"));
         int W = pair.Grid.Width;
         Assert.Multiple(() =>
         {
@@ -85,13 +78,13 @@ public class IrMadDetectionTests
         var whole = ChangeDetector.Detect(pair, dir.File("m4096.tif"), options with { TileSize = 4096 });
         var small = ChangeDetector.Detect(pair, dir.File("m64.tif"), options with { TileSize = 64 });
         var odd = ChangeDetector.Detect(pair, dir.File("m48.tif"), options with { TileSize = 48, Workers = 1 });
-        var reference = ReadMask(dir.File("m4096.tif"));
+        var reference = ChangeDetectorTests.ReadMask(dir.File("m4096.tif"));
         Assert.Multiple(() =>
         {
             Assert.That(whole.ChangedPixels, Is.GreaterThan(0));
             Assert.That(small.Threshold, Is.EqualTo(whole.Threshold));
-            Assert.That(ReadMask(dir.File("m64.tif")), Is.EqualTo(reference));
-            Assert.That(ReadMask(dir.File("m48.tif")), Is.EqualTo(reference));
+            Assert.That(ChangeDetectorTests.ReadMask(dir.File("m64.tif")), Is.EqualTo(reference));
+            Assert.That(ChangeDetectorTests.ReadMask(dir.File("m48.tif")), Is.EqualTo(reference));
             Assert.That(odd.ChangedPixels, Is.EqualTo(whole.ChangedPixels));
         });
     }
