@@ -382,9 +382,8 @@ public sealed class ChangeDetector
     /// fields, its median pixel scored χ² in the hundreds to tens of thousands, and the product's pooled F1 fell from
     /// 0.333 to 0.105 (README, Detection). Refused, the score is the per-band one.
     /// </summary>
-    private static bool FitsTheBulk(ChangeProjection projection, IReadOnlyList<BandNormalization> normalization, FitSample sample)
+    internal static bool FitsTheBulk(ChangeProjection projection, IReadOnlyList<BandNormalization> normalization, ushort[] before, ushort[] after, int n)
     {
-        var (before, after, n) = sample.Samples();
         if (n == 0) return false;
         var scores = new float[n];
         ChangeKernel.Compute(before, after, n, n, new ChangeKernelOptions(normalization, projection: projection), scores);
@@ -452,7 +451,11 @@ public sealed class ChangeDetector
             ? InvariantPixelNormalization.Fit(fit.Before, fit.After).Bands
             : RadiometricNormalization.MeanStdMatching(stats);
         var projection = mad ? IrMad.Fit(madFit.Before, madFit.After)?.Projection : null;
-        if (projection is not null && !FitsTheBulk(projection, normalization, madFit)) projection = null;
+        if (projection is not null)
+        {
+            var (sampleBefore, sampleAfter, count) = madFit.Samples();
+            if (!FitsTheBulk(projection, normalization, sampleBefore, sampleAfter, count)) projection = null;
+        }
         var kernel = new ChangeKernelOptions(normalization, roles: roles,
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null,
             projection: projection);

@@ -89,6 +89,34 @@ public class IrMadDetectionTests
         });
     }
 
+    /// <summary>
+    /// The median check: variates under which the median pixel of the sample scores like noise pass; the same variates
+    /// shifted so that every pixel looks changed (what a fit collapsed onto one class does) are refused.
+    /// </summary>
+    [Test]
+    public void AFitUnderWhichTheMedianPixelLooksChangedIsRefused()
+    {
+        const int bands = 6, n = 4001;
+        var random = new Random(4);
+        var before = new ushort[bands * n];
+        var after = new ushort[bands * n];
+        for (int i = 0; i < before.Length; i++)
+        {
+            before[i] = (ushort)random.Next(1000, 2000);
+            after[i] = (ushort)(before[i] + random.Next(-10, 11));
+        }
+        // One variate per band: the difference over its spread (uniform on ±10 DN: σ ≈ 6.06 DN).
+        float[] Diagonal(float w) => [.. Enumerable.Range(0, bands * bands).Select(k => k / bands == k % bands ? w : 0f)];
+        var normalization = Enumerable.Repeat(BandNormalization.Identity, bands).ToArray();
+        var noise = new ChangeProjection(bands, Diagonal(1 / 6.06f), Diagonal(1 / 6.06f), new float[bands]);
+        var shifted = new ChangeProjection(bands, Diagonal(1 / 6.06f), Diagonal(1 / 6.06f), Enumerable.Repeat(10f, bands).ToArray());
+        Assert.Multiple(() =>
+        {
+            Assert.That(ChangeDetector.FitsTheBulk(noise, normalization, before, after, n), Is.True);
+            Assert.That(ChangeDetector.FitsTheBulk(shifted, normalization, before, after, n), Is.False);
+        });
+    }
+
     /// <summary>A resumed run reads the model back from the ledger: the projection must come back bit for bit.</summary>
     [Test]
     public void TheLedgerKeepsTheProjection()
