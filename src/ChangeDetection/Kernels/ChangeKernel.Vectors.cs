@@ -25,6 +25,8 @@ public static partial class ChangeKernel
         var noDataScore = TOps.Create(NoDataScore);
         var zero = TOps.Create(0f);
         var one = TOps.Create(1f);
+        var projection = options.Projection;
+        bool square = projection is null;
 
         ref ushort before0 = ref MemoryMarshal.GetReference(before);
         ref ushort after0 = ref MemoryMarshal.GetReference(after);
@@ -40,18 +42,20 @@ public static partial class ChangeKernel
             // Role bands first, in the order of options.Terms, kept for the index terms; no per-band branches.
             if (ndvi)
             {
-                Accumulate(ref before0, ref after0, x, bandStride, terms0, noData, ref sum, ref invalid, out redB, out redA);
-                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, 1), noData, ref sum, ref invalid, out nirB, out nirA);
+                Accumulate(ref before0, ref after0, x, bandStride, terms0, noData, square, ref sum, ref invalid, out redB, out redA);
+                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, 1), noData, square, ref sum, ref invalid, out nirB, out nirA);
             }
             if (water)
             {
                 int k = ndvi ? 2 : 0;
-                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k), noData, ref sum, ref invalid, out greenB, out greenA);
+                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k), noData, square, ref sum, ref invalid, out greenB, out greenA);
                 if (partnerIsNir) { partnerB = nirB; partnerA = nirA; }
-                else Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k + 1), noData, ref sum, ref invalid, out partnerB, out partnerA);
+                else Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k + 1), noData, square, ref sum, ref invalid, out partnerB, out partnerA);
             }
             for (int k = roleTerms; k < termCount; k++)
-                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k), noData, ref sum, ref invalid, out _, out _);
+                Accumulate(ref before0, ref after0, x, bandStride, Unsafe.Add(ref terms0, k), noData, square, ref sum, ref invalid, out _, out _);
+
+            if (projection is not null) sum = ProjectionSum<TVector, TOps>(ref before0, ref after0, x, bandStride, projection);
 
             var score = TOps.Sqrt(sum);
             if (ndvi | water)
@@ -68,10 +72,31 @@ public static partial class ChangeKernel
         return x;
     }
 
-    /// <summary>Vector twin of the scalar <see cref="Accumulate(ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, int, int, BandTerm, NoDataTest, ref float, ref bool, out float, out float)"/>.</summary>
+    /// <summary>Vector twin of the scalar <see cref="ProjectionSum(ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, int, int, ChangeProjection)"/>.</summary>
+    private static TVector ProjectionSum<TVector, TOps>(ref ushort before0, ref ushort after0, int x, int bandStride, ChangeProjection projection)
+        where TVector : struct
+        where TOps : struct, IKernelVector<TVector>
+    {
+        float[] wb = projection.BeforeArray, wa = projection.AfterArray, offsets = projection.OffsetArray;
+        int bands = projection.Bands;
+        var sum = TOps.Create(0f);
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            var v = TOps.Create(offsets[i]);
+            // The samples are loaded again per variate: they sit in L1, and a variable band count cannot live in registers.
+            for (int j = 0; j < bands; j++)
+                v = TOps.Add(v, TOps.Multiply(TOps.Create(wb[i * bands + j]), TOps.LoadWidened(ref before0, (nuint)(j * bandStride + x))));
+            for (int j = 0; j < bands; j++)
+                v = TOps.Subtract(v, TOps.Multiply(TOps.Create(wa[i * bands + j]), TOps.LoadWidened(ref after0, (nuint)(j * bandStride + x))));
+            sum = TOps.Add(sum, TOps.Multiply(v, v));
+        }
+        return sum;
+    }
+
+    /// <summary>Vector twin of the scalar <see cref="Accumulate(ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, int, int, BandTerm, NoDataTest, bool, ref float, ref bool, out float, out float)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate<TVector, TOps>(ref ushort before0, ref ushort after0, int x, int bandStride, BandTerm term, NoDataVector<TVector, TOps> noData,
-        ref TVector sum, ref TVector invalid, out TVector b, out TVector a)
+        bool square, ref TVector sum, ref TVector invalid, out TVector b, out TVector a)
         where TVector : struct
         where TOps : struct, IKernelVector<TVector>
     {
@@ -81,6 +106,7 @@ public static partial class ChangeKernel
         if (noData.CheckBefore) invalid = TOps.Or(invalid, TOps.Equals(b, noData.Before));
         if (noData.CheckAfter) invalid = TOps.Or(invalid, TOps.Equals(a, noData.After));
         a = TOps.Add(TOps.Multiply(TOps.Create(term.Gain), a), TOps.Create(term.Offset));
+        if (!square) return;
         var d = TOps.Multiply(TOps.Subtract(a, b), TOps.Create(term.Scale));
         sum = TOps.Add(sum, TOps.Multiply(d, d));
     }

@@ -20,6 +20,8 @@ namespace ChangeDetection.Kernels;
 ///   ND(u, v) = (u⁺ − v⁺) / (u⁺ + v⁺), with ND = 0 when u⁺ + v⁺ = 0, and u⁺ = max(u, 0)
 /// </code>
 /// <para>
+/// With a <see cref="ChangeProjection"/> (<see cref="ChangeKernelOptions.Projection"/>), the square root is taken
+/// of the sum of the squared variates instead (IR-MAD's chi-square when the projection comes from <see cref="IrMad"/>).
 /// The clamp at 0 keeps each index in [−1, 1] when an offset pushes a dark normalised sample below
 /// zero. The kernels evaluate both index terms over one division, as
 /// <c>(wₙ·Nₙ·D_w + w_w·N_w·Dₙ) / (Dₙ·D_w)</c> with <c>N = |nₐ·d_b − n_b·dₐ|</c> and <c>D = dₐ·d_b</c>
@@ -133,6 +135,9 @@ public static partial class ChangeKernel
         bool ndvi = options.UsesNdvi, water = options.UsesWaterIndex, partnerIsNir = options.PartnerIsNir;
         float ndviWeight = options.NdviWeight, waterWeight = options.WaterWeight;
         var noData = new NoDataTest(options);
+        var projection = options.Projection;
+        // With a projection the band terms only read samples and test nodata; the variates give the sum.
+        bool square = projection is null;
 
         for (int x = start; x < end; x++)
         {
@@ -143,18 +148,19 @@ public static partial class ChangeKernel
             int k = 0;
             if (ndvi)
             {
-                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out redB, out redA);
-                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out nirB, out nirA);
+                Accumulate(before, after, x, bandStride, terms[k++], noData, square, ref sum, ref invalid, out redB, out redA);
+                Accumulate(before, after, x, bandStride, terms[k++], noData, square, ref sum, ref invalid, out nirB, out nirA);
             }
             if (water)
             {
-                Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out greenB, out greenA);
+                Accumulate(before, after, x, bandStride, terms[k++], noData, square, ref sum, ref invalid, out greenB, out greenA);
                 if (partnerIsNir) { partnerB = nirB; partnerA = nirA; }
-                else Accumulate(before, after, x, bandStride, terms[k++], noData, ref sum, ref invalid, out partnerB, out partnerA);
+                else Accumulate(before, after, x, bandStride, terms[k++], noData, square, ref sum, ref invalid, out partnerB, out partnerA);
             }
             Debug.Assert(k == roleTerms);
             for (; k < terms.Length; k++)
-                Accumulate(before, after, x, bandStride, terms[k], noData, ref sum, ref invalid, out _, out _);
+                Accumulate(before, after, x, bandStride, terms[k], noData, square, ref sum, ref invalid, out _, out _);
+            if (projection is not null) sum = ProjectionSum(before, after, x, bandStride, projection);
 
             float score = MathF.Sqrt(sum);
             if (ndvi | water)
@@ -171,18 +177,38 @@ public static partial class ChangeKernel
     }
 
     /// <summary>
-    /// Adds one band's term ((gain · after + offset − before) · scale)² to <paramref name="sum"/>,
-    /// flags nodata, and returns the before sample and the normalised after sample.
+    /// Σ_i v_i² of the projection's variates at pixel <paramref name="x"/>, each
+    /// <c>v_i = offset_i + Σ_j before_j·wb_ij − Σ_j after_j·wa_ij</c>, added up in that order (the vector paths' order).
+    /// </summary>
+    private static float ProjectionSum(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int x, int bandStride, ChangeProjection projection)
+    {
+        float[] wb = projection.BeforeArray, wa = projection.AfterArray, offsets = projection.OffsetArray;
+        int bands = projection.Bands;
+        float sum = 0f;
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            float v = offsets[i];
+            for (int j = 0; j < bands; j++) v += wb[i * bands + j] * before[j * bandStride + x];
+            for (int j = 0; j < bands; j++) v -= wa[i * bands + j] * after[j * bandStride + x];
+            sum += v * v;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// Adds one band's term ((gain · after + offset − before) · scale)² to <paramref name="sum"/> (when
+    /// <paramref name="square"/>), flags nodata, and returns the before sample and the normalised after sample.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int x, int bandStride, BandTerm term, NoDataTest noData,
-        ref float sum, ref bool invalid, out float b, out float a)
+        bool square, ref float sum, ref bool invalid, out float b, out float a)
     {
         int i = term.Band * bandStride + x;
         ushort rawBefore = before[i], rawAfter = after[i];
         invalid |= (noData.CheckBefore && rawBefore == noData.Before) | (noData.CheckAfter && rawAfter == noData.After);
         b = rawBefore;
         a = term.Gain * rawAfter + term.Offset;
+        if (!square) return;
         float d = (a - b) * term.Scale;
         sum += d * d;
     }

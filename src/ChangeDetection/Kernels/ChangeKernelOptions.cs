@@ -2,7 +2,7 @@ namespace ChangeDetection.Kernels;
 
 /// <summary>
 /// Validated settings of <see cref="ChangeKernel"/>: one <see cref="BandNormalization"/> per band
-/// (3 to 6 bands), the nodata sample value of each date, the band roles and the weights of the
+/// (3 to 16 bands), the nodata sample value of each date, the band roles and the weights of the
 /// spectral-index terms. Immutable and safe to share between threads.
 /// </summary>
 /// <remarks>
@@ -16,8 +16,11 @@ public sealed class ChangeKernelOptions
     /// <summary>Fewest bands the kernel accepts.</summary>
     public const int MinBands = 3;
 
-    /// <summary>Most bands the kernel accepts.</summary>
-    public const int MaxBands = 6;
+    /// <summary>
+    /// Most bands the kernel accepts: Sentinel-2 MSI has 13 and Landsat 8/9 OLI+TIRS 11; 16 leaves room
+    /// for a stack with a few derived bands. The kernel loops over its bands, so the limit costs nothing.
+    /// </summary>
+    public const int MaxBands = 16;
 
     /// <summary>Index weight used when a role pair is known and no weight is given.</summary>
     public const float DefaultIndexWeight = 1f;
@@ -44,13 +47,18 @@ public sealed class ChangeKernelOptions
     /// <param name="roles">Which band is red, NIR, green, SWIR1; distinct indices below the band count.</param>
     /// <param name="ndviWeight">Weight of |ΔNDVI| (0 to <see cref="MaxIndexWeight"/>); defaults to <see cref="DefaultIndexWeight"/> when red and NIR are known, else 0.</param>
     /// <param name="waterWeight">Weight of |Δwater index| (0 to <see cref="MaxIndexWeight"/>); defaults to <see cref="DefaultIndexWeight"/> when green and NIR/SWIR1 are known, else 0.</param>
+    /// <param name="projection">
+    /// When given, the change-vector term is the length of these variates (e.g. IR-MAD's, <see cref="IrMad"/>) instead of
+    /// the per-band scaled differences; the bands' gains and offsets still calibrate the after values of the index terms.
+    /// </param>
     public ChangeKernelOptions(
         IReadOnlyList<BandNormalization> bands,
         ushort? beforeNoData = null,
         ushort? afterNoData = null,
         BandRoles roles = default,
         float? ndviWeight = null,
-        float? waterWeight = null)
+        float? waterWeight = null,
+        ChangeProjection? projection = null)
     {
         ArgumentNullException.ThrowIfNull(bands);
         if (bands.Count is < MinBands or > MaxBands)
@@ -78,7 +86,11 @@ public sealed class ChangeKernelOptions
         if (water > 0f && !roles.HasWaterIndex)
             throw new ArgumentException("A water-index weight needs the green band and the NIR or SWIR1 band in the roles.", nameof(waterWeight));
 
+        if (projection is not null && projection.Bands != bands.Count)
+            throw new ArgumentException($"The projection is made for {projection.Bands} bands; the kernel has {bands.Count}.", nameof(projection));
+
         _bands = [.. bands];
+        Projection = projection;
         BeforeNoData = beforeNoData;
         AfterNoData = afterNoData;
         Roles = roles;
@@ -102,6 +114,9 @@ public sealed class ChangeKernelOptions
     public BandRoles Roles { get; }
     public float NdviWeight { get; }
     public float WaterWeight { get; }
+
+    /// <summary>The change variates whose length is the change-vector term, or null for the per-band differences.</summary>
+    public ChangeProjection? Projection { get; }
 
     /// <summary>
     /// The band terms in the order every kernel path adds them. Float addition is not

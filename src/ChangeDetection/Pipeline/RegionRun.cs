@@ -642,6 +642,13 @@ internal static class ModelJson
         ["water_weight"] = m.Kernel.WaterWeight,
         ["registration"] = RegistrationJson(m.Registration),
         ["registration_applied"] = m.RegistrationApplied,
+        ["projection"] = m.Kernel.Projection is { } p ? new JsonObject
+        {
+            ["bands"] = p.Bands,
+            ["before"] = new JsonArray(p.BeforeWeights.Select(v => (JsonNode)v).ToArray()),
+            ["after"] = new JsonArray(p.AfterWeights.Select(v => (JsonNode)v).ToArray()),
+            ["offsets"] = new JsonArray(p.Offsets.Select(v => (JsonNode)v).ToArray()),
+        } : null,
     }.ToJsonString();
 
     /// <summary>The co-registration as run.json and the ledger record it (shift in pixels of the pair grid).</summary>
@@ -657,7 +664,11 @@ internal static class ModelJson
         var bands = o["bands"]!.AsArray().Select(b => new BandNormalization(b![0]!.GetValue<float>(), b[1]!.GetValue<float>(), b[2]!.GetValue<float>())).ToArray();
         var r = o["roles"]!.AsArray();
         var roles = new BandRoles(r[0]?.GetValue<int>(), r[1]?.GetValue<int>(), r[2]?.GetValue<int>(), r[3]?.GetValue<int>());
-        var kernel = new ChangeKernelOptions(bands, roles: roles, ndviWeight: o["ndvi_weight"]!.GetValue<float>(), waterWeight: o["water_weight"]!.GetValue<float>());
+        ChangeProjection? projection = o["projection"] is JsonObject p
+            ? new ChangeProjection(p["bands"]!.GetValue<int>(), Floats(p["before"]!), Floats(p["after"]!), Floats(p["offsets"]!))
+            : null;
+        var kernel = new ChangeKernelOptions(bands, roles: roles, ndviWeight: o["ndvi_weight"]!.GetValue<float>(), waterWeight: o["water_weight"]!.GetValue<float>(),
+            projection: projection);
         var model = new DetectionModel(kernel, o["smooth"]!.GetValue<int>(), o["histogram_max"]!.GetValue<float>());
         if (o["registration"] is JsonObject g)
             model = model with
@@ -668,4 +679,6 @@ internal static class ModelJson
             };
         return model;
     }
+
+    private static float[] Floats(JsonNode array) => [.. array.AsArray().Select(v => v!.GetValue<float>())];
 }

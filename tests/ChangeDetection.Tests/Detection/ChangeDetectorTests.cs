@@ -31,7 +31,7 @@ public class ChangeDetectorTests
         return (before, after);
     }
 
-    private static byte[] ReadMask(string path)
+    internal static byte[] ReadMask(string path)
     {
         using var reader = GeoTiffReader.Open(path);
         return reader.ReadBand<byte>(0);

@@ -33,11 +33,14 @@ public class ChangeKernelTests
         foreach (int width in Widths)
         foreach (var indices in Enum.GetValues<KernelTestData.Indices>())
         foreach (ushort? noData in new ushort?[] { null, KernelTestData.NoData })
+        foreach (bool projected in new[] { false, true })
         {
             int stride = width + random.Next(3);
             // Before and after nodata differ half the time (e.g. 0 in one date, 65535 in the other).
             ushort? afterNoData = noData is null || random.Next(2) == 0 ? noData : ushort.MaxValue;
             var options = KernelTestData.Options(random, bands, indices, noData, afterNoData);
+            // With a projection (IR-MAD's variates) the change vector is the variates' length.
+            if (projected) options = KernelTestData.WithProjection(random, options);
             var before = KernelTestData.Row(random, bands, width, stride, noData);
             var after = KernelTestData.Row(random, bands, width, stride, noData);
             var expected = new float[width];
@@ -45,8 +48,69 @@ public class ChangeKernelTests
             ChangeKernel.ComputeScalar(before, after, width, stride, options, expected);
             path(before, after, width, stride, options, actual);
             Assert.That(KernelTestData.Bits(actual), Is.EqualTo(KernelTestData.Bits(expected)),
-                $"bands={bands} width={width} stride={stride} indices={indices} roles={options.Roles} nodata={noData}/{afterNoData} accelerated={accelerated}");
+                $"bands={bands} width={width} stride={stride} indices={indices} roles={options.Roles} nodata={noData}/{afterNoData} variates={options.Projection?.Count} accelerated={accelerated}");
         }
+    }
+
+    /// <summary>A Sentinel-2 stack (13 bands): the change vector of two bands differing by 3 and 4 DN is 5, on every path.</summary>
+    [Test]
+    public void ThirteenBandsScoreTheirChangeVector()
+    {
+        const int bands = 13, width = 37;
+        var before = new ushort[bands * width];
+        var after = new ushort[bands * width];
+        Array.Fill(before, (ushort)1000);
+        Array.Fill(after, (ushort)1000);
+        for (int x = 0; x < width; x++)
+        {
+            after[7 * width + x] = 1003;
+            after[12 * width + x] = (ushort)(x % 2 == 0 ? 1004 : 996);
+        }
+        var options = ChangeKernelOptions.Identity(bands);
+        var scalar = new float[width];
+        var fast = new float[width];
+        ChangeKernel.ComputeScalar(before, after, width, width, options, scalar);
+        ChangeKernel.Compute(before, after, width, width, options, fast);
+        Assert.That(scalar, Is.All.EqualTo(5f));
+        Assert.That(KernelTestData.Bits(fast), Is.EqualTo(KernelTestData.Bits(scalar)));
+    }
+
+    /// <summary>With a projection the change vector is that of the variates: v = 1 + 0.5·(b₀ + b₁) − a₂ by hand.</summary>
+    [Test]
+    public void ProjectionScoresTheLengthOfItsVariates()
+    {
+        const int width = 19;
+        var projection = new ChangeProjection(3, [0.5f, 0.5f, 0, 0, 0, 0], [0, 0, 1, 0, 0.25f, 0], [1f, -2f]);
+        var options = new ChangeKernelOptions(Enumerable.Repeat(BandNormalization.Identity, 3).ToArray(), projection: projection);
+        var before = new ushort[3 * width];
+        var after = new ushort[3 * width];
+        var expected = new float[width];
+        for (int x = 0; x < width; x++)
+        {
+            before[x] = (ushort)(10 + x);
+            before[width + x] = 4;
+            after[2 * width + x] = (ushort)(3 * x);
+            after[width + x] = 8;
+            float v0 = 1 + 0.5f * (10 + x) + 0.5f * 4 - 3 * x, v1 = -2 - 0.25f * 8;
+            expected[x] = MathF.Sqrt(v0 * v0 + v1 * v1);
+        }
+        var scalar = new float[width];
+        var fast = new float[width];
+        ChangeKernel.ComputeScalar(before, after, width, width, options, scalar);
+        ChangeKernel.Compute(before, after, width, width, options, fast);
+        Assert.That(scalar, Is.EqualTo(expected).Within(1e-4f));
+        Assert.That(KernelTestData.Bits(fast), Is.EqualTo(KernelTestData.Bits(scalar)));
+    }
+
+    [Test]
+    public void AProjectionOfAnotherBandCountIsRefused()
+    {
+        var projection = new ChangeProjection(4, new float[4], new float[4], [0f]);
+        Assert.That(() => new ChangeKernelOptions(Enumerable.Repeat(BandNormalization.Identity, 5).ToArray(), projection: projection),
+            Throws.ArgumentException.With.Message.Contains("4 bands"));
+        Assert.That(() => new ChangeProjection(4, new float[3], new float[4], [0f]), Throws.ArgumentException);
+        Assert.That(() => new ChangeProjection(4, [float.NaN, 0, 0, 0], new float[4], [0f]), Throws.ArgumentException);
+        Assert.That(() => ChangeKernelOptions.Identity(ChangeKernelOptions.MaxBands + 1), Throws.ArgumentException);
     }
 
     [TestCaseSource(nameof(VectorPaths))]

@@ -54,6 +54,21 @@ internal static class KernelTestData
             : new ChangeKernelOptions(norm, beforeNoData, afterNoData, roles, ndvi, water);
     }
 
+    /// <summary>Random variates (1 to <paramref name="bands"/> of them) with weights of either sign around 1/σ of plausible DN.</summary>
+    public static ChangeProjection Projection(Random random, int bands)
+    {
+        int count = 1 + random.Next(bands);
+        float Weight() => (float)((random.NextDouble() - 0.5) * 0.02);
+        return new ChangeProjection(bands,
+            [.. Enumerable.Range(0, count * bands).Select(_ => Weight())],
+            [.. Enumerable.Range(0, count * bands).Select(_ => Weight())],
+            [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() - 0.5) * 40))]);
+    }
+
+    /// <summary><see cref="Options(Random, int, Indices, ushort?, ushort?)"/> with a random <see cref="Projection"/>.</summary>
+    public static ChangeKernelOptions WithProjection(Random random, ChangeKernelOptions options) =>
+        new(options.Bands, options.BeforeNoData, options.AfterNoData, options.Roles, options.NdviWeight, options.WaterWeight, Projection(random, options.BandCount));
+
     public static ChangeKernelOptions Options(Random random, int bands, bool roles, ushort? beforeNoData, ushort? afterNoData) =>
         Options(random, bands, roles ? Indices.Both : Indices.None, beforeNoData, afterNoData);
 
