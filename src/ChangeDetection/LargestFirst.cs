@@ -16,11 +16,11 @@ internal static class LargestFirst
         var order = new int[count];
         for (int i = 0; i < count; i++)
         {
-            costs[i] = -cost(i);
+            costs[i] = cost(i);
             order[i] = i;
         }
-        // Stable on ties (index order), so the schedule itself repeats.
-        Array.Sort(costs, order);
+        // Costliest first, ties in index order, so the schedule itself repeats.
+        Array.Sort(order, (a, b) => costs[a] != costs[b] ? costs[b].CompareTo(costs[a]) : a.CompareTo(b));
         var partitioner = Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering);
         Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, body);
     }

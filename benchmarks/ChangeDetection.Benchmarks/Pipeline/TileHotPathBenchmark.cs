@@ -6,8 +6,8 @@ using ChangeDetection.Synthetic;
 namespace ChangeDetection.Benchmarks.Pipeline;
 
 /// <summary>
-/// The per-tile hot path of <c>cdx run</c> on one 1024² tile of a synthetic 2048² region (<c>cdx sample --seed 2024</c>:
-/// 4-band uint16 DEFLATE GeoTIFFs in 256² blocks), against a memory copy of the tile's input (both dates, 16 MiB):
+/// The per-tile hot path of <c>cdx run</c> on the bottom-right 1024² tile of a synthetic 2048² region (<c>cdx sample --seed 2024</c>:
+/// 4-band uint16 DEFLATE GeoTIFFs in 256² blocks), against a memory copy of the tile's input (its read window, both dates):
 /// <list type="bullet">
 /// <item><c>Read</c>: decoding the tile's window with its halo from both files (no block cache: every block inflated, as the first touch in a run);</item>
 /// <item><c>HistogramPass</c>: read + smoothing + change kernel + the tile's histogram and its scores written to the score store;</item>
@@ -41,7 +41,7 @@ public class TileHotPathBenchmark
         _store = _detector.ScoreStore(_pair, _model, Path.Combine(_folder, "scores"));
         var histogram = _detector.Histogram(_pair, _model, _store);
         _threshold = _detector.Threshold(_pair, histogram);
-        // An inner tile: its halo overlaps all four neighbours, as most tiles of a scene.
+        // A tile whose halo reaches into its neighbours (left, top and diagonal), as most tiles of a scene.
         _histogramTile = _detector.HistogramTiles(_pair, _model)[1, 1];
         _maskTile = _detector.MaskTiles(_pair, _model)[1, 1];
         int bands = _pair.Bands.Count;

@@ -9,7 +9,7 @@ namespace ChangeDetection.Export;
 /// the [minx, maxx, miny, maxy] envelope, then WKB) of polygons and multipolygons, the same bytes as NTS's
 /// <see cref="WKBWriter"/> and <see cref="GeoPackageGeoWriter"/> with <c>HandleOrdinates = XY</c>. Why not those:
 /// NTS's writer asks a polygon for its <c>InteriorRings</c> array once per hole, and that property copies the array,
-/// so a patch with thousands of holes (a scene of seasonal change has them) costs holes² copies: seconds per patch.
+/// so a patch with thousands of holes (a scene of seasonal change has them) costs holes² copies: seconds for one large patch.
 /// Other geometry types, and empty ones, go to NTS's writers.
 /// </summary>
 public static class GeometryBlobs
