@@ -60,8 +60,11 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     public IReadOnlyList<Patch> Candidates(string maskPath, GeoGrid grid, int workers)
     {
         using var reader = GeoTiffReader.Open(maskPath);
-        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = workers });
-        return PatchBuilder.Build(components, grid, new PatchOptions { MinAreaM2 = CandidateMinAreaM2 }, workers);
+        var options = new PatchOptions { MinAreaM2 = CandidateMinAreaM2 };
+        // Specks the builder would drop are not traced at all: a noisy mask has hundreds of thousands of them.
+        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader),
+            new PolygonizeOptions { MaxDegreeOfParallelism = workers, MinPixelCount = PatchBuilder.PixelsAlwaysDropped(grid, options) });
+        return PatchBuilder.Build(components, grid, options, workers);
     }
 
     /// <summary>

@@ -174,16 +174,19 @@ public static partial class ChipWriter
         var histograms = rgb.Select(_ => new long[65536]).ToArray();
         var counts = new long[rgb.Length];
         int nx = Math.Min(SampleGrid, width), ny = Math.Min(SampleGrid, height);
-        foreach (var (x0, x1) in Cells(width, nx))
-            foreach (var (y0, y1) in Cells(height, ny))
+        var windows = (from x in Cells(width, nx) from y in Cells(height, ny) select Centred(x, y)).ToArray();
+        // Each window decodes a few blocks of both files: read them on every core, count under a lock
+        // (integer counts: the limits do not depend on the order).
+        var gate = new Lock();
+        Parallel.ForEach(windows, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, window =>
+        {
+            int m = (int)window.PixelCount;
+            var b = new ushort[m * bands];
+            var a = new ushort[m * bands];
+            var v = new byte[m];
+            pair.Read(window, b, a, v);
+            lock (gate)
             {
-                int w = Math.Min(SampleWindow, x1 - x0), h = Math.Min(SampleWindow, y1 - y0);
-                var window = new PixelWindow(x0 + (x1 - x0 - w) / 2, y0 + (y1 - y0 - h) / 2, w, h);
-                int m = w * h;
-                var b = new ushort[m * bands];
-                var a = new ushort[m * bands];
-                var v = new byte[m];
-                pair.Read(window, b, a, v);
                 for (int k = 0; k < rgb.Length; k++)
                 {
                     int off = rgb[k] * m;
@@ -196,6 +199,7 @@ public static partial class ChipWriter
                     }
                 }
             }
+        });
         var limits = new StretchLimits[rgb.Length];
         for (int k = 0; k < rgb.Length; k++)
         {
@@ -211,6 +215,13 @@ public static partial class ChipWriter
         ArgumentNullException.ThrowIfNull(source);
         using var pair = ScenePair.Open(source.BeforeImage, source.AfterImage, source.PairOptions);
         return SceneLimits(pair, BandsForColour(pair.Bands));
+    }
+
+    /// <summary>The sample window of a cell: at most <see cref="SampleWindow"/> pixels a side, centred in the cell.</summary>
+    private static PixelWindow Centred((int Start, int End) x, (int Start, int End) y)
+    {
+        int w = Math.Min(SampleWindow, x.End - x.Start), h = Math.Min(SampleWindow, y.End - y.Start);
+        return new PixelWindow(x.Start + (x.End - x.Start - w) / 2, y.Start + (y.End - y.Start - h) / 2, w, h);
     }
 
     /// <summary>The extent split into <paramref name="n"/> near-equal cells, as [start, end) pairs.</summary>

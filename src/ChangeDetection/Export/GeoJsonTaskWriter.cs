@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ChangeDetection.Geo;
 using ChangeDetection.Pipeline;
@@ -23,32 +22,36 @@ internal static class GeoJsonTaskWriter
         var ordered = TaskList.Ordered(tasks);
         var fields = TaskFields.For(ordered);
         var lonLat = new LonLatGeometry(crs, path, "GeoJSON");
-        var features = new FeatureCollection();
-        foreach (var t in ordered)
+        // Streamed feature by feature: a patch layer of a noisy scene holds millions of vertices, which as one
+        // JSON tree and one string took several times the memory of the patches themselves.
+        AtomicFile.Write(path, tmp =>
         {
-            var attributes = new AttributesTable();
-            foreach (var f in fields) attributes.Add(f.Name, f.Kind == TaskFieldKind.Date && f.Export(t) is not null ? f.ExportText(t) : f.Export(t));
-            features.Add(new Feature(lonLat.ToLonLat(t.Geometry), attributes));
-        }
-        AtomicFile.WriteAllText(path, WithCrsMember(JsonSerializer.SerializeToNode(features, Options)!.AsObject()).ToJsonString(Options));
-    }
-
-    /// <summary>
-    /// Adds the (GeoJSON 2008) <c>crs</c> member naming CGCS2000 after <c>type</c>: RFC 7946 readers
-    /// ignore it and take the coordinates as longitude/latitude, while GDAL and QGIS then report
-    /// EPSG:4490 instead of assuming WGS 84.
-    /// </summary>
-    private static JsonObject WithCrsMember(JsonObject collection)
-    {
-        var members = collection.ToList();
-        collection.Clear();
-        foreach (var (name, value) in members)
-        {
-            collection.Add(name, value);
-            if (name == "type")
-                collection.Add("crs", new JsonObject { ["type"] = "name", ["properties"] = new JsonObject { ["name"] = "urn:ogc:def:crs:EPSG::4490" } });
-        }
-        return collection;
+            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = Options.Encoder, SkipValidation = true });
+            writer.WriteStartObject();
+            writer.WriteString("type", "FeatureCollection");
+            // The (GeoJSON 2008) crs member naming CGCS2000, after type: RFC 7946 readers ignore it and take the
+            // coordinates as longitude/latitude, while GDAL and QGIS then report EPSG:4490 instead of assuming WGS 84.
+            writer.WritePropertyName("crs");
+            writer.WriteStartObject();
+            writer.WriteString("type", "name");
+            writer.WritePropertyName("properties");
+            writer.WriteStartObject();
+            writer.WriteString("name", "urn:ogc:def:crs:EPSG::4490");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WritePropertyName("features");
+            writer.WriteStartArray();
+            foreach (var t in ordered)
+            {
+                var attributes = new AttributesTable();
+                foreach (var f in fields) attributes.Add(f.Name, f.Kind == TaskFieldKind.Date && f.Export(t) is not null ? f.ExportText(t) : f.Export(t));
+                JsonSerializer.Serialize(writer, new Feature(lonLat.ToLonLat(t.Geometry), attributes), Options);
+                writer.Flush();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
     }
 
     private static readonly JsonSerializerOptions Options = new()

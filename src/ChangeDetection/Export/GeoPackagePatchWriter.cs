@@ -41,7 +41,6 @@ public static class GeoPackagePatchWriter
               simplified INTEGER NOT NULL
             """);
 
-        var writer = new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY };
         using (var insert = db.CreateCommand())
         {
             insert.CommandText = $"INSERT INTO \"{layer}\" (geom, id, class, area_m2, area_mu, centroid_x, centroid_y, lon, lat, holes, pixels, simplified) VALUES ($g, $id, $c, $a, $mu, $cx, $cy, $lon, $lat, $h, $px, $s)";
@@ -60,10 +59,9 @@ public static class GeoPackagePatchWriter
             insert.Prepare();
             foreach (var p in patches)
             {
-                Geometry g = p.MapGeometry.Copy();
+                Geometry g = p.MapGeometry;
                 if (multi && g is Polygon poly) g = g.Factory.CreateMultiPolygon([poly]);
-                g.SRID = srsId;
-                pg.Value = writer.Write(g);
+                pg.Value = GeometryBlobs.GeoPackage(g, srsId);
                 pid.Value = p.Id;
                 pc.Value = (int)p.ClassValue;
                 pa.Value = p.AreaM2;

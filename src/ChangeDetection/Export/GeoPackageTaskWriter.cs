@@ -43,7 +43,6 @@ internal static class GeoPackageTaskWriter
         string columns = string.Join(", ", fields.Select(f => $"\"{f.Name}\" {ColumnType(f.Kind)}"));
         int srsId = GeoPackageSchema.CreateFeatureTable(db, layer, description, crs, env, multi, lastChange, columns);
 
-        var writer = new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY };
         using (var insert = db.CreateCommand())
         {
             insert.CommandText = $"INSERT INTO \"{layer}\" (geom, {string.Join(", ", fields.Select(f => $"\"{f.Name}\""))}) VALUES ($g, {string.Join(", ", fields.Select((_, i) => $"$p{i}"))})";
@@ -53,10 +52,9 @@ internal static class GeoPackageTaskWriter
             var boxes = new List<(long, Envelope)>(tasks.Count);
             foreach (var t in tasks)
             {
-                Geometry g = t.Geometry.Copy();
+                Geometry g = t.Geometry;
                 if (multi && g is Polygon poly) g = g.Factory.CreateMultiPolygon([poly]);
-                g.SRID = srsId;
-                pg.Value = writer.Write(g);
+                pg.Value = GeometryBlobs.GeoPackage(g, srsId);
                 for (int i = 0; i < fields.Count; i++)
                     ps[i].Value = fields[i].Kind == TaskFieldKind.Date ? NullIfEmpty(fields[i].ExportText(t)) : fields[i].Export(t) ?? DBNull.Value;
                 insert.ExecuteNonQuery();

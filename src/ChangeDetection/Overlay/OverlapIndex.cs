@@ -61,6 +61,12 @@ internal sealed class OverlapIndex
     /// <summary>The feature at <paramref name="index"/> (as given to the constructor).</summary>
     public PolygonFeature Feature(int index) => _features[index];
 
+    private IPreparedGeometry Prepared(int i)
+    {
+        Interlocked.CompareExchange(ref _prepared[i], PreparedGeometryFactory.Prepare(_features[i].Geometry), null);
+        return _prepared[i]!;
+    }
+
     private IEnumerable<(int Feature, Geometry Piece)> Pieces(Geometry patch)
     {
         ArgumentNullException.ThrowIfNull(patch);
@@ -70,7 +76,8 @@ internal sealed class OverlapIndex
         Array.Sort(sorted);
         foreach (int i in sorted)
         {
-            var prepared = _prepared[i] ??= PreparedGeometryFactory.Prepare(_features[i].Geometry);
+            // Prepared once, by whichever patch needs it first (patches are overlaid in parallel; a prepared geometry is thread-safe).
+            var prepared = Volatile.Read(ref _prepared[i]) ?? Prepared(i);
             if (!prepared.Intersects(patch)) continue;
             // Wholly inside: the overlap is the patch itself, exactly, with no overlay rounding.
             if (prepared.Covers(patch))

@@ -38,19 +38,22 @@ internal static class OverlayStage
     /// <param name="layers">The protected layers; names must be unique.</param>
     /// <param name="admin">The division layer, or null (every patch gets <paramref name="withoutAdmin"/>, without a warning).</param>
     /// <param name="withoutAdmin">The division of every patch when there is no division layer (the region's own); null: <see cref="AdminDivision.Unknown"/>.</param>
+    /// <param name="workers">Threads overlaying patches at once; null: all cores. The result does not depend on it.</param>
     /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed.</exception>
-    public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin, AdminDivision? withoutAdmin = null)
+    public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin, AdminDivision? withoutAdmin = null,
+        int? workers = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(imageCrs);
         var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table, s.Epsg))).ToArray();
         var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table, admin.Epsg);
-        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin);
+        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin, workers);
     }
 
     /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
+    /// <remarks>Patches are overlaid in parallel (<paramref name="workers"/>, null: all cores), the largest first; each patch's result is its own.</remarks>
     public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin,
-        AdminDivision? withoutAdmin = null)
+        AdminDivision? withoutAdmin = null, int? workers = null)
     {
         ArgumentNullException.ThrowIfNull(patchesInImageCrs);
         ArgumentNullException.ThrowIfNull(imageCrs);
@@ -74,7 +77,7 @@ internal static class OverlayStage
         }
 
         var results = new PatchOverlay[patchesInImageCrs.Count];
-        for (int p = 0; p < results.Length; p++)
+        LargestFirst.For(results.Length, p => patchesInImageCrs[p].NumPoints, workers ?? Environment.ProcessorCount, p =>
         {
             var patch = patchesInImageCrs[p];
             var overlaps = new Dictionary<LayerKey, double>(indexes.Count);
@@ -87,7 +90,7 @@ internal static class OverlayStage
                 else patchWarnings.Add($"patch {p + 1} lies outside every administrative division; code {AdminDivision.UnknownCode} ({AdminDivision.UnknownName}).");
             }
             results[p] = new PatchOverlay(overlaps, division, patchWarnings);
-        }
+        });
         return new OverlayResult(results, layers.Select(l => l.Spec).ToArray(), warnings);
     }
 }

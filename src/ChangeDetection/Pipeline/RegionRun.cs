@@ -227,7 +227,7 @@ public sealed partial class RegionRun
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision);
+        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers);
         var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classes);
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));

@@ -18,9 +18,8 @@ public static class RunTasks
     /// <summary>Writes <paramref name="tasks"/> (in their order) to <paramref name="path"/>.</summary>
     public static void Write(string path, IReadOnlyList<VerificationTask> tasks)
     {
-        var writer = new WKBWriter(ByteOrder.LittleEndian, handleSRID: false, emitZ: false, emitM: false);
         var rows = tasks.Select(t => new RunTaskRow(t.JCBH, t.XZQDM, t.XZQMC, t.TBMJ, t.QSX, t.HSX, t.BHLX, t.ZXD, t.ZXDX, t.ZXDY, t.JD, t.WD,
-            t.YJJBNTMJ, t.GDMJ, t.STHXMJ, t.CZKFMJ, t.Extra.ToDictionary(), t.YXJ, writer.Write(t.Geometry))).ToList();
+            t.YJJBNTMJ, t.GDMJ, t.STHXMJ, t.CZKFMJ, t.Extra.ToDictionary(), t.YXJ, Export.GeometryBlobs.Wkb(t.Geometry))).ToList();
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, RunTasksJson.Default.ListRunTaskRow));
     }
 

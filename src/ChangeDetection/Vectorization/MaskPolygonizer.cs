@@ -19,6 +19,12 @@ public sealed record PolygonizeOptions
     public int? TileSize { get; init; }
     /// <summary>Worker threads for the tile pass; null = all cores.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
+    /// <summary>
+    /// Components of fewer pixels are not traced and not returned (0: every component). For callers that drop them
+    /// anyway (<see cref="PatchBuilder.PixelsAlwaysDropped"/>): a scene of noisy change holds hundreds of thousands of
+    /// specks, whose boundaries would otherwise be held and traced before being dropped.
+    /// </summary>
+    public long MinPixelCount { get; init; }
 }
 
 /// <summary>
@@ -78,7 +84,7 @@ public static class MaskPolygonizer
                 var span = buffer.AsSpan(0, count);
                 source.Read(tile.Window, span);
                 if (noData is byte nd && nd != 0) span.Replace(nd, (byte)0);
-                results[t] = TileLabeller.Label(span, tile, width, height, eight);
+                results[t] = TileLabeller.Label(span, tile, width, height, eight, options.MinPixelCount);
             }
             finally
             {
@@ -164,6 +170,10 @@ public static class MaskPolygonizer
         }
         if (uf8 is not null)
             for (int g = 0; g < total; g++) pieceGroupRoot[pieceOf[g]] = uf8.Find(g);
+        // Components below the cut are neither traced nor returned (their pieces may have no segments: see TileLabeller).
+        var groupPixels = new long[total];
+        for (int p = 0; p < pieceCount; p++) groupPixels[pieceGroupRoot[p]] += piecePixels[p];
+        bool Kept(int piece) => groupPixels[pieceGroupRoot[piece]] >= options.MinPixelCount;
 
         // Bucket all segments by piece (counting sort), then sort each bucket by start vertex.
         long stride = (long)width + 1;
@@ -201,6 +211,7 @@ public static class MaskPolygonizer
         var traced = new RingTracer.Traced[pieceCount];
         Parallel.For(0, pieceCount, po, p =>
         {
+            if (!Kept(p)) return;
             int start = counts[p], len = counts[p + 1] - start;
             Array.Sort(keys, segs, start, len);
             traced[p] = RingTracer.Trace(keys.AsSpan(start, len), segs.AsSpan(start, len), stride, factory);
@@ -210,6 +221,7 @@ public static class MaskPolygonizer
         var byGroup = new Dictionary<int, List<int>>();
         for (int p = 0; p < pieceCount; p++)
         {
+            if (!Kept(p)) continue;
             if (!byGroup.TryGetValue(pieceGroupRoot[p], out var list)) byGroup[pieceGroupRoot[p]] = list = [];
             list.Add(p);
         }

@@ -44,8 +44,7 @@ public static class PatchBuilder
         double tolerance = ToleranceInMapUnits(options, grid, measurer.IsGeographic);
 
         var built = new Patch?[components.Count];
-        var po = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount };
-        Parallel.For(0, components.Count, po, i =>
+        LargestFirst.For(components.Count, i => components[i].PixelGeometry.NumPoints, maxDegreeOfParallelism ?? Environment.ProcessorCount, i =>
         {
             var c = components[i];
             double minArea = options.MinAreaFor(c.ClassValue);
@@ -95,6 +94,25 @@ public static class PatchBuilder
         foreach (var p in built)
             if (p is not null) patches.Add(p with { Id = patches.Count + 1 });
         return patches;
+    }
+
+    /// <summary>
+    /// The pixel count below which <see cref="Build"/> drops every component whatever its shape (its area before
+    /// simplification, pixels × the pixel's area, is below the unit even with the simplification guard), for
+    /// <see cref="PolygonizeOptions.MinPixelCount"/>; 0 when no such bound is certain (geographic CRS, hole filling,
+    /// units by class).
+    /// </summary>
+    public static long PixelsAlwaysDropped(GeoGrid grid, PatchOptions? options = null)
+    {
+        options ??= new PatchOptions();
+        if (options.FillHolesBelowMinArea || options.MinAreaByClass is { Count: > 0 } || new MapMeasurer(grid.Crs).IsGeographic) return 0;
+        var gt = grid.Transform;
+        double pixelArea = Math.Abs(gt.PixelWidth * gt.PixelHeight - gt.RowRotation * gt.ColumnRotation);
+        if (!(pixelArea > 0) || !(options.MinAreaM2 > 0)) return 0;
+        // A component of n pixels has area n × pixelArea up to rounding; Build drops it when that times (1 + guard)
+        // is below the unit. The 1e-6 margin keeps every component whose computed area could reach it.
+        double bound = options.MinAreaM2 / (pixelArea * (1 + options.MaxSimplifyAreaChange) * (1 + 1e-6));
+        return bound >= long.MaxValue ? 0 : (long)Math.Floor(bound);
     }
 
     /// <summary>The simplification tolerance in CRS units (degrees for a geographic CRS: 1° of latitude ≈ 111 km, the conservative axis).</summary>

@@ -40,8 +40,9 @@ internal static class TileLabeller
 {
     private readonly record struct Run(int X0, int X1, byte Class);
 
-    // values: the tile's pixels, row-major, nodata already replaced by 0.
-    public static TileResult Label(ReadOnlySpan<byte> values, MaskTile tile, int imageWidth, int imageHeight, bool eight)
+    // values: the tile's pixels, row-major, nodata already replaced by 0. minPixels: for 4-connectivity, a piece
+    // with fewer pixels that touches no tile edge is a whole component below the caller's cut: its boundary is not kept.
+    public static TileResult Label(ReadOnlySpan<byte> values, MaskTile tile, int imageWidth, int imageHeight, bool eight, long minPixels = 0)
     {
         int tw = tile.Window.Width, th = tile.Window.Height, ox = tile.Window.X, oy = tile.Window.Y;
         var runs = new List<Run>();
@@ -115,6 +116,8 @@ internal static class TileLabeller
             for (int j = 0; j < n; j++) group[pieceOfRun[j]] = pieceOfRun[uf8.Find(j)];
         }
 
+        var kept = KeptPieces(runs, rowStart, pieceOfRun, piecePixels, tw, th, eight ? 0 : minPixels);
+
         var top = NewLabels(tw);
         var bottom = NewLabels(tw);
         var left = NewLabels(th);
@@ -141,6 +144,7 @@ internal static class TileLabeller
                 if (r == th - 1) bottom.AsSpan(run.X0, run.X1 - run.X0).Fill(label);
                 if (run.X0 == 0) left[r] = label;
                 if (run.X1 == tw) right[r] = label;
+                if (kept is not null && !kept[label]) continue;
 
                 // Top edges run +x, bottom edges −x, left edges −y, right edges +y: the piece is on the left
                 // in a y-down frame (shells come out with positive shoelace area in pixel coordinates).
@@ -170,6 +174,21 @@ internal static class TileLabeller
             LeftValues = leftValues,
             RightValues = rightValues,
         };
+    }
+
+    /// <summary>
+    /// Which pieces keep their boundary: all (null) without a cut; else those with at least <paramref name="minPixels"/>
+    /// pixels and those touching an edge of the tile (they may continue in the next tile).
+    /// </summary>
+    private static bool[]? KeptPieces(List<Run> runs, int[] rowStart, int[] pieceOfRun, List<long> piecePixels, int tw, int th, long minPixels)
+    {
+        if (minPixels <= 1) return null;
+        var kept = new bool[piecePixels.Count];
+        for (int p = 0; p < kept.Length; p++) kept[p] = piecePixels[p] >= minPixels;
+        for (int r = 0; r < th; r++)
+            for (int j = rowStart[r]; j < rowStart[r + 1]; j++)
+                if (r == 0 || r == th - 1 || runs[j].X0 == 0 || runs[j].X1 == tw) kept[pieceOfRun[j]] = true;
+        return kept;
     }
 
     private static int[] NewLabels(int n)

@@ -71,6 +71,24 @@ public sealed class OverlayStageTests
     }
 
     [Test]
+    public void ResultsAreTheSameBitForBitWhateverTheWorkerCount()
+    {
+        var patches = Patches();
+        var one = OverlayStage.Run(patches, _region.Crs, Layers(), new AdminSpec(_region.AdminFile), workers: 1);
+        Assert.That(one.Patches.Count(p => p.OverlapSquareMetres.Values.Any(v => v > 0 && v < 1600)), Is.GreaterThan(0), "some patch is cut by a layer");
+        foreach (int workers in new[] { 2, 4 })
+        {
+            var many = OverlayStage.Run(patches, _region.Crs, Layers(), new AdminSpec(_region.AdminFile), workers: workers);
+            Assert.That(many.Patches, Has.Count.EqualTo(one.Patches.Count));
+            for (int i = 0; i < patches.Count; i++)
+            {
+                Assert.That(many.Patches[i].OverlapSquareMetres, Is.EqualTo(one.Patches[i].OverlapSquareMetres), $"{workers} workers, patch {i}: overlaps");
+                Assert.That(many.Patches[i].Admin, Is.EqualTo(one.Patches[i].Admin), $"{workers} workers, patch {i}: division");
+            }
+        }
+    }
+
+    [Test]
     public void SyntheticRegion_AdminCodeIsTheCountyHoldingTheCentroidForSmallPatches()
     {
         var patches = Patches();

@@ -40,6 +40,30 @@ public class MaskPolygonizerTests
     }
 
     [TestCaseSource(nameof(AllKinds))]
+    public void MinPixelCountDropsExactlyTheSmallerComponentsForEveryTileSize(string kind, Connectivity connectivity)
+    {
+        var m = TestMasks.Make(kind, W, H, seed: kind.Length * 7919 + (int)connectivity);
+        var all = Run(m, W, H, connectivity, tile: null);
+        var sizes = all.Select(c => c.PixelCount).Distinct().Order().ToList();
+        // Cuts at the sizes present: the smallest (nothing dropped), a middle one, the largest (all but the largest dropped), above all.
+        foreach (long min in new[] { sizes[0], sizes[sizes.Count / 2], sizes[^1], sizes[^1] + 1 })
+        {
+            var expected = all.Where(c => c.PixelCount >= min).ToList();
+            foreach (int? tile in new int?[] { null, 17, 64 })
+            {
+                var cut = MaskPolygonizer.Polygonize(new ArrayMaskSource(m, W, H),
+                    new PolygonizeOptions { Connectivity = connectivity, TileSize = tile, MinPixelCount = min });
+                Assert.That(cut, Has.Count.EqualTo(expected.Count), $"min {min}, tile {tile}: component count");
+                for (int i = 0; i < expected.Count; i++)
+                {
+                    Assert.That((cut[i].ClassValue, cut[i].PixelCount), Is.EqualTo((expected[i].ClassValue, expected[i].PixelCount)), $"min {min}, tile {tile}, component {i + 1}");
+                    Assert.That(cut[i].PixelGeometry.EqualsExact(expected[i].PixelGeometry), Is.True, $"min {min}, tile {tile}, component {i + 1}: geometry");
+                }
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(AllKinds))]
     public void ComponentsMatchAFloodFillAndPolygonsCoverExactlyTheirPixels(string kind, Connectivity connectivity)
     {
         const int w = 96, h = 80;

@@ -36,6 +36,41 @@ public class PatchBuilderTests
     }
 
     [Test]
+    public void ComponentsBelowPixelsAlwaysDroppedAreThoseBuildDrops()
+    {
+        // 2 m pixels (4 m²) and a 400 m² unit: a component needs about 100 pixels (98.04 with the 2 % guard).
+        var options = new PatchOptions();
+        long cut = PatchBuilder.PixelsAlwaysDropped(Grid, options);
+        Assert.That(cut, Is.EqualTo((long)Math.Floor(options.MinAreaM2 / (4 * (1 + options.MaxSimplifyAreaChange)))).Within(1));
+        var m = new byte[200 * 200];
+        var rng = new Random(7);
+        for (int i = 0; i < 120; i++)
+        {
+            // Rectangles around the cut, and specks, some of them touching tile seams (every 64 px).
+            int x = rng.Next(190), y = rng.Next(190), w = rng.Next(1, 14), h = rng.Next(1, 14);
+            Rect(m, x, y, Math.Min(200, x + w), Math.Min(200, y + h), 1);
+        }
+        var all = Trace(m);
+        var traced = MaskPolygonizer.Polygonize(new ArrayMaskSource(m, 200, 200), new PolygonizeOptions { TileSize = 64, MinPixelCount = cut });
+        Assert.That(traced.Count, Is.LessThan(all.Count), "some components are below the cut");
+        var expected = PatchBuilder.Build(all, Grid, options);
+        var built = PatchBuilder.Build(traced, Grid, options);
+        Assert.That(expected.Count, Is.GreaterThan(0));
+        Assert.That(built.Select(p => (p.Id, p.AreaM2, p.PixelCount, p.MapGeometry.ToText())), Is.EqualTo(expected.Select(p => (p.Id, p.AreaM2, p.PixelCount, p.MapGeometry.ToText()))));
+        Assert.That(all.Where(c => c.PixelCount >= cut - 1 && c.PixelCount <= cut + 2).Count(), Is.GreaterThan(0), "components near the cut exist");
+    }
+
+    [Test]
+    public void NoPixelBoundWhenTheDropDependsOnMoreThanThePixelCount()
+    {
+        Assert.That(PatchBuilder.PixelsAlwaysDropped(Grid, new PatchOptions { FillHolesBelowMinArea = true }), Is.Zero);
+        Assert.That(PatchBuilder.PixelsAlwaysDropped(Grid, new PatchOptions { MinAreaByClass = new Dictionary<byte, double> { [2] = 200 } }), Is.Zero);
+        var geographic = new GeoGrid(200, 200, new GeoTransform(117, 1e-5, 0, 34, 0, -1e-5), new Crs(4490, "CGCS2000", IsGeographic: true));
+        Assert.That(PatchBuilder.PixelsAlwaysDropped(geographic, new PatchOptions()), Is.Zero);
+        Assert.That(PatchBuilder.PixelsAlwaysDropped(Grid, new PatchOptions()), Is.GreaterThan(0));
+    }
+
+    [Test]
     public void SmallHolesAreFilledOnlyWhenAsked()
     {
         var m = new byte[200 * 200];
