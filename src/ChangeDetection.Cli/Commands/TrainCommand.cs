@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Classification;
+using ChangeDetection.IO;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 using ChangeDetection.Review;

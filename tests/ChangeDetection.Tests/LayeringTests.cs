@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+
+namespace ChangeDetection.Tests;
+
+/// <summary>
+/// Guards the direction of the arrows inside the library (ARCHITECTURE.md): a stage may not reach up
+/// into the pipeline or sideways into a stage that depends on it. Folders are namespaces, so a type from
+/// another namespace needs a <c>using</c> or a qualified name, and a source scan finds both.
+/// </summary>
+[TestFixture]
+public sealed class LayeringTests
+{
+    private static string Library => Repository.File(Path.Combine("src", "ChangeDetection"));
+
+    /// <summary>The library folders other than Pipeline: nothing below the pipeline depends on it.</summary>
+    private static IEnumerable<string> BelowPipeline() =>
+        Directory.GetDirectories(Library)
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(d => d is not ("Pipeline" or "bin" or "obj"))
+            .Order(StringComparer.Ordinal);
+
+    [TestCaseSource(nameof(BelowPipeline))]
+    public void Folder_does_not_depend_on_Pipeline(string folder) =>
+        Assert.That(References(folder, "Pipeline"), Is.Empty, $"{folder} must not use ChangeDetection.Pipeline");
+
+    private static List<string> References(string folder, string forbidden)
+    {
+        var pattern = new Regex($@"\bChangeDetection\.{forbidden}\b");
+        var hits = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(Library, folder), "*.cs", SearchOption.AllDirectories))
+        {
+            string[] lines = File.ReadAllLines(file);
+            for (int i = 0; i < lines.Length; i++)
+                if (pattern.IsMatch(lines[i])) hits.Add($"{Path.GetRelativePath(Library, file)}:{i + 1}: {lines[i].Trim()}");
+        }
+        return hits;
+    }
+}
