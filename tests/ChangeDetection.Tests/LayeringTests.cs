@@ -23,6 +23,11 @@ public sealed class LayeringTests
     public void Folder_does_not_depend_on_Pipeline(string folder) =>
         Assert.That(References(folder, "Pipeline"), Is.Empty, $"{folder} must not use ChangeDetection.Pipeline");
 
+    /// <summary>Stage pairs where the first may not depend on the second (it would close a cycle or point up).</summary>
+    [TestCase("Overlay", "Synthetic")]
+    public void Stage_does_not_depend_on(string folder, string forbidden) =>
+        Assert.That(References(folder, forbidden), Is.Empty, $"{folder} must not use ChangeDetection.{forbidden}");
+
     private static List<string> References(string folder, string forbidden)
     {
         var pattern = new Regex($@"\bChangeDetection\.{forbidden}\b");

@@ -1,4 +1,5 @@
 using ChangeDetection.Detection;
+using ChangeDetection.Overlay;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Synthetic;
