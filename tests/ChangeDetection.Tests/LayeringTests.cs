@@ -26,6 +26,8 @@ public sealed class LayeringTests
     /// <summary>Stage pairs where the first may not depend on the second (it would close a cycle or point up).</summary>
     [TestCase("Overlay", "Synthetic")]
     [TestCase("Geo", "Raster")]
+    [TestCase("Detection", "Classification")]
+    [TestCase("Vectorization", "Classification")]
     public void Stage_does_not_depend_on(string folder, string forbidden) =>
         Assert.That(References(folder, forbidden), Is.Empty, $"{folder} must not use ChangeDetection.{forbidden}");
 
