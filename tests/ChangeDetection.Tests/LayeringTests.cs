@@ -12,16 +12,28 @@ public sealed class LayeringTests
 {
     private static string Library => Repository.File(Path.Combine("src", "ChangeDetection"));
 
-    /// <summary>The library folders other than Pipeline: nothing below the pipeline depends on it.</summary>
-    private static IEnumerable<string> BelowPipeline() =>
+    /// <summary>The library's stage folders (source only).</summary>
+    private static IEnumerable<string> LibraryFolders() =>
         Directory.GetDirectories(Library)
             .Select(Path.GetFileName).OfType<string>()
-            .Where(d => d is not ("Pipeline" or "bin" or "obj"))
+            .Where(d => d is not ("bin" or "obj"))
             .Order(StringComparer.Ordinal);
+
+    /// <summary>The library folders other than Pipeline: nothing below the pipeline depends on it.</summary>
+    private static IEnumerable<string> BelowPipeline() => LibraryFolders().Where(d => d != "Pipeline");
 
     [TestCaseSource(nameof(BelowPipeline))]
     public void Folder_does_not_depend_on_Pipeline(string folder) =>
         Assert.That(References(folder, "Pipeline"), Is.Empty, $"{folder} must not use ChangeDetection.Pipeline");
+
+    /// <summary>The scene generator is its own project (ChangeDetection.Synthetic) on top of the library, never inside it.</summary>
+    [TestCaseSource(nameof(LibraryFolders))]
+    public void Folder_does_not_depend_on_Synthetic(string folder) =>
+        Assert.That(References(folder, "Synthetic"), Is.Empty, $"{folder} must not use ChangeDetection.Synthetic");
+
+    [Test]
+    public void Library_project_does_not_reference_Synthetic() =>
+        Assert.That(File.ReadAllText(Path.Combine(Library, "ChangeDetection.csproj")), Does.Not.Contain("ChangeDetection.Synthetic.csproj"));
 
     /// <summary>Stage pairs where the first may not depend on the second (it would close a cycle or point up).</summary>
     [TestCase("Overlay", "Synthetic")]

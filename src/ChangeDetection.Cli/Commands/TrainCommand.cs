@@ -5,6 +5,7 @@ using ChangeDetection.IO;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 using ChangeDetection.Review;
+using ChangeDetection.Synthetic;
 
 namespace ChangeDetection.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using ChangeDetection.Overlay;
-using ChangeDetection.Synthetic;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index.Strtree;
 
