@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Detection;
+using ChangeDetection.IO;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;

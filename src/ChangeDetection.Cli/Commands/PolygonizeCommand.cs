@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ChangeDetection.Export;
+using ChangeDetection.IO;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Vectorization;

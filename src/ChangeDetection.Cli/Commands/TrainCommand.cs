@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using ChangeDetection.Classification;
+using ChangeDetection.IO;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 using ChangeDetection.Review;
+using ChangeDetection.Synthetic;
 
 namespace ChangeDetection.Cli.Commands;
 

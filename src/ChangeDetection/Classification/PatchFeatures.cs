@@ -27,8 +27,8 @@ public static class PatchFeatures
     /// <summary>Version of the vector layout and formulas.</summary>
     public const int SchemaVersion = 2;
 
-    /// <summary>Bands with per-band statistics, in this order.</summary>
-    public static IReadOnlyList<SpectralBand> StatisticBands { get; } = [SpectralBand.Blue, SpectralBand.Green, SpectralBand.Red, SpectralBand.Nir];
+    /// <summary>Bands with per-band statistics, in this order (the moments' <see cref="BandLayout.StatisticBands"/>).</summary>
+    public static IReadOnlyList<SpectralBand> StatisticBands => BandLayout.StatisticBands;
 
     /// <summary>Number of features (slots of the vector).</summary>
     public const int Length = 4 * 5 + 12 + 7 + 2 + 3;

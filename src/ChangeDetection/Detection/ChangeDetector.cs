@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using ChangeDetection.Classification;
 using ChangeDetection.Geo;
 using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;
@@ -40,7 +39,7 @@ public sealed record ChangeDetectionResult(
 {
     /// <summary>
     /// The feature sums of every piece of change, in tile order (<see cref="ChangeDetector.TileMaskAndPieces"/>):
-    /// with the patches, <see cref="PatchFeatures.ForPatches"/> gives each patch's features.
+    /// with the patches, Classification's <c>PatchFeatures.ForPatches</c> gives each patch's features.
     /// </summary>
     public IReadOnlyList<PatchPiece> Pieces { get; init; } = [];
 

@@ -1,4 +1,4 @@
-using ChangeDetection.Synthetic;
+using ChangeDetection.Overlay;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index.Strtree;
 

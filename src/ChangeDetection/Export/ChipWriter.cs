@@ -1,5 +1,5 @@
 using ChangeDetection.Geo;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Raster;
 using ChangeDetection.Tasks;
 using NetTopologySuite.Geometries;

@@ -1,4 +1,4 @@
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 using CsvHelper;
 

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChangeDetection.Geo;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 using NetTopologySuite.Features;
 using NetTopologySuite.IO.Converters;

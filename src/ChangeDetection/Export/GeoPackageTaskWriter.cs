@@ -1,5 +1,5 @@
 using ChangeDetection.Geo;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Geometries;

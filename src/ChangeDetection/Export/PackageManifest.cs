@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 
 namespace ChangeDetection.Export;
 

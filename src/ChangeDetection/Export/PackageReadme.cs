@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using ChangeDetection.Classification;
 using ChangeDetection.Geo;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 
 namespace ChangeDetection.Export;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using ChangeDetection.Pipeline;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 
 namespace ChangeDetection.Export;

@@ -1,5 +1,3 @@
-using ChangeDetection.Raster;
-
 namespace ChangeDetection.Geo;
 
 /// <summary>
@@ -8,9 +6,6 @@ namespace ChangeDetection.Geo;
 /// </summary>
 public readonly record struct GeoGrid(int Width, int Height, GeoTransform Transform, Crs Crs)
 {
-    /// <summary>The whole grid as a pixel window.</summary>
-    public PixelWindow Bounds => new(0, 0, Width, Height);
-
     /// <summary>Pixel count.</summary>
     public long PixelCount => (long)Width * Height;
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using ChangeDetection.Synthetic;
 using NetTopologySuite.Features;
 
 namespace ChangeDetection.Overlay;

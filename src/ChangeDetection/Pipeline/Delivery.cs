@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ChangeDetection.Classification;
 using ChangeDetection.Export;
+using ChangeDetection.IO;
 
 namespace ChangeDetection.Pipeline;
 

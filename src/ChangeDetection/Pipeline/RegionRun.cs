@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using ChangeDetection.Classification;
 using ChangeDetection.Detection;
 using ChangeDetection.Export;
+using ChangeDetection.IO;
 using ChangeDetection.Registration;
 using ChangeDetection.Vectorization;
 using ChangeDetection.Kernels;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChangeDetection.IO;
 using ChangeDetection.Tasks;
 using NetTopologySuite.IO;
 

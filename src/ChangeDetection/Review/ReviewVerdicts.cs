@@ -1,7 +1,6 @@
 using System.Globalization;
 using ChangeDetection.Classification;
 using ChangeDetection.Export;
-using ChangeDetection.Pipeline;
 using ChangeDetection.Tasks;
 
 namespace ChangeDetection.Review;

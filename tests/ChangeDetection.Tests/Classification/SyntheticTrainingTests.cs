@@ -1,4 +1,5 @@
 using ChangeDetection.Classification;
+using ChangeDetection.Synthetic;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index.Strtree;
 

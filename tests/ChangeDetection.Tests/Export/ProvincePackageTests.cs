@@ -22,7 +22,7 @@ public class ProvincePackageTests
     {
         _dir = new TempDir();
         _region = SyntheticRegion.Generate(_dir.File("region"), new SyntheticRegionOptions { Size = 512, Seed = 1, Workers = 1 });
-        var truth = ChangeDetection.Synthetic.GeoJsonLayer.Read(_region.TruthFile);
+        var truth = ChangeDetection.Overlay.GeoJsonLayer.Read(_region.TruthFile);
         var known = ChangeClasses.All.Select(c => c.Code).ToHashSet();
         var raw = truth
             .Select((f, i) => TaskSamples.Make(i % 3 == 0 ? "130102" : "410102", i % 3 == 0 ? "长安区" : "中原区", f.Geometry,

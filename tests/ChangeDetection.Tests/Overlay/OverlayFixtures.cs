@@ -1,4 +1,5 @@
 using System.Text;
+using ChangeDetection.Overlay;
 using ChangeDetection.Synthetic;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Features;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using ChangeDetection.Overlay;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Synthetic;

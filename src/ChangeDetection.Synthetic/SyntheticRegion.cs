@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChangeDetection.Geo;
+using ChangeDetection.Overlay;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 using NetTopologySuite.Features;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using NetTopologySuite.Features;
 using NetTopologySuite.IO.Converters;
 
-namespace ChangeDetection.Synthetic;
+namespace ChangeDetection.Overlay;
 
 /// <summary>
 /// Writes GeoJSON feature collections in a projected CRS: RFC 7946 has no CRS member, so the

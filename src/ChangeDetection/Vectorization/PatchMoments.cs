@@ -1,12 +1,15 @@
 using ChangeDetection.Raster;
 
-namespace ChangeDetection.Classification;
+namespace ChangeDetection.Vectorization;
 
 /// <summary>
 /// Where the statistic bands and the indices' bands sit in a pair's band list (-1: the pair lacks it).
 /// </summary>
 public sealed record BandLayout(int[] Statistic, int Red, int Nir, int Green, int BandCount)
 {
+    /// <summary>Bands with per-band statistics, in this order.</summary>
+    public static IReadOnlyList<SpectralBand> StatisticBands { get; } = [SpectralBand.Blue, SpectralBand.Green, SpectralBand.Red, SpectralBand.Nir];
+
     /// <summary>The layout of a pair with these bands.</summary>
     public static BandLayout Of(IReadOnlyList<SpectralBand> bands)
     {
@@ -16,7 +19,7 @@ public sealed record BandLayout(int[] Statistic, int Red, int Nir, int Green, in
             for (int i = 0; i < bands.Count; i++) if (bands[i] == b) return i;
             return -1;
         }
-        return new BandLayout(PatchFeatures.StatisticBands.Select(Find).ToArray(), Find(SpectralBand.Red), Find(SpectralBand.Nir), Find(SpectralBand.Green), bands.Count);
+        return new BandLayout(StatisticBands.Select(Find).ToArray(), Find(SpectralBand.Red), Find(SpectralBand.Nir), Find(SpectralBand.Green), bands.Count);
     }
 
     /// <summary>Bits 0..3: the statistic bands present; bit 4: NDVI computable; bit 5: NDWI computable.</summary>
@@ -64,7 +67,7 @@ public sealed class PatchMoments
     /// <summary>Pixels added (inside the patch).</summary>
     public long PixelCount => (long)Values[Pixels];
 
-    /// <summary>Whether the pair has statistic band <paramref name="s"/> (index into <see cref="PatchFeatures.StatisticBands"/>).</summary>
+    /// <summary>Whether the pair has statistic band <paramref name="s"/> (index into <see cref="BandLayout.StatisticBands"/>).</summary>
     public bool HasBand(int s) => ((int)Values[Presence] & (1 << s)) != 0;
     public bool HasNdvi => ((int)Values[Presence] & BandLayout.NdviBit) != 0;
     public bool HasNdwi => ((int)Values[Presence] & BandLayout.NdwiBit) != 0;

@@ -1,4 +1,4 @@
-namespace ChangeDetection.Pipeline;
+namespace ChangeDetection.IO;
 
 /// <summary>
 /// Writes outputs under a temporary name and renames them into place, so a crash never leaves a

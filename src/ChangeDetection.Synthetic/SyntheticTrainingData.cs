@@ -1,13 +1,14 @@
+using ChangeDetection.Classification;
 using ChangeDetection.Detection;
+using ChangeDetection.Overlay;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
-using ChangeDetection.Synthetic;
 using ChangeDetection.Tasks;
 using ChangeDetection.Vectorization;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index.Strtree;
 
-namespace ChangeDetection.Classification;
+namespace ChangeDetection.Synthetic;
 
 /// <summary>A detected patch of a synthetic region with its features and its truth label.</summary>
 public sealed record SyntheticPatchSample(long Seed, int PatchId, double AreaM2, float[] Features, string Label)
