@@ -40,6 +40,7 @@ public sealed class LayeringTests
     [TestCase("Geo", "Raster")]
     [TestCase("Detection", "Classification")]
     [TestCase("Vectorization", "Classification")]
+    [TestCase("Raster", "Kernels")]
     public void Stage_does_not_depend_on(string folder, string forbidden) =>
         Assert.That(References(folder, forbidden), Is.Empty, $"{folder} must not use ChangeDetection.{forbidden}");
 

@@ -22,23 +22,23 @@ public enum MorphologyOperation
 internal static class Morphology
 {
     /// <summary>Mask value: no change.</summary>
-    public const byte Background = 0;
+    public const byte Background = Raster.MaskValues.Background;
 
     /// <summary>Mask value: change.</summary>
-    public const byte Change = 1;
+    public const byte Change = Raster.MaskValues.Change;
 
     /// <summary>
     /// Mask value of the detector's output: change where the vegetation index rose (greening; see
     /// <see cref="Detection.VegetationGain"/>). Written after the morphology, which works on 0/1; a separate
     /// value so that a greening field and a building inside it become separate patches.
     /// </summary>
-    public const byte ChangeVegetationGain = 2;
+    public const byte ChangeVegetationGain = Raster.MaskValues.ChangeVegetationGain;
 
     /// <summary>True for a mask value that is change of any kind (not background, not nodata).</summary>
     public static bool IsChange(byte value) => value != Background && value != NoData;
 
     /// <summary>Mask value: no data in either date (never becomes change).</summary>
-    public const byte NoData = 255;
+    public const byte NoData = Raster.MaskValues.NoData;
 
     /// <summary>Opening of a whole <paramref name="width"/> × <paramref name="height"/> mask (row-major).</summary>
     public static void Open(ReadOnlySpan<byte> mask, int width, int height, int radius, Span<byte> result) =>

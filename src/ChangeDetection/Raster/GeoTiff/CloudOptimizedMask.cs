@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ChangeDetection.Kernels;
 
 namespace ChangeDetection.Raster.GeoTiff;
 
@@ -105,12 +104,12 @@ public static class CloudOptimizedMask
     public static byte Mode(ReadOnlySpan<byte> values)
     {
         // A handful of values (at most 4): counting pairs is cheaper than a 256-entry histogram per pixel.
-        byte best = Morphology.NoData;
+        byte best = MaskValues.NoData;
         int bestCount = 0;
         for (int i = 0; i < values.Length; i++)
         {
             byte v = values[i];
-            if (v == Morphology.NoData) continue;
+            if (v == MaskValues.NoData) continue;
             int c = 0;
             foreach (byte u in values) if (u == v) c++;
             if (c > bestCount || c == bestCount && v > best) (best, bestCount) = (v, c);
@@ -123,7 +122,7 @@ public static class CloudOptimizedMask
         using var reader = GeoTiffReader.Open(from);
         using var writer = GeoTiffWriter.Create(to, new GeoTiffWriterOptions
         {
-            Width = width, Height = height, DataType = RasterDataType.UInt8, NoData = Morphology.NoData, TileSize = tile,
+            Width = width, Height = height, DataType = RasterDataType.UInt8, NoData = MaskValues.NoData, TileSize = tile,
         });
         var (across, down) = writer.TileGrid;
         var above = new PixelWindow(0, 0, reader.Info.Width, reader.Info.Height);
@@ -166,9 +165,9 @@ public static class CloudOptimizedMask
             BinaryPrimitives.WriteUInt16LittleEndian(map.AsSpan((256 + index) * 2), (ushort)(g * 257));
             BinaryPrimitives.WriteUInt16LittleEndian(map.AsSpan((512 + index) * 2), (ushort)(b * 257));
         }
-        Set(Morphology.Change, 255, 0, 0);
-        Set(Morphology.ChangeVegetationGain, 0, 170, 0);
-        Set(Morphology.NoData, 255, 255, 255);
+        Set(MaskValues.Change, 255, 0, 0);
+        Set(MaskValues.ChangeVegetationGain, 0, 170, 0);
+        Set(MaskValues.NoData, 255, 255, 255);
         return map;
     }
 
