@@ -65,15 +65,10 @@ internal sealed class ReviewRun : IDisposable
         if (!Directory.Exists(output)) throw new ChangeDetectionException($"{output}: no such folder; give the output folder of a finished 'cdx run'.");
         string recordPath = Path.Combine(output, RunRecord.FileName);
         if (!File.Exists(recordPath)) throw new ChangeDetectionException($"{output}: no {RunRecord.FileName} here; review needs the output folder of a finished 'cdx run'.");
-        var record = RunRecord.Read(recordPath);
-        if (record.Status != RunRecord.Complete) record = record.PreviousRecord() ?? throw new ChangeDetectionException(
-            $"{recordPath}: the run did not finish and the folder holds no earlier complete run; run the region with 'cdx run' (it resumes), then review.");
+        var record = RunRecord.ReadDelivered(recordPath, "review");
         var tasks = Ordered(RunTasks.Read(Path.Combine(output, RunTasks.FileName)));
         string before = Image(record, "before", recordPath), after = Image(record, "after", recordPath);
-        var pair = ScenePair.Open(before, after, new ScenePairOptions
-        {
-            BandNumbers = record.Parameters.BandNumbers?.ToDictionary(b => SpectralBands.Parse(b.Key) ?? throw new ChangeDetectionException($"{recordPath}: band '{b.Key}' is not a band name."), b => b.Value),
-        });
+        var pair = ScenePair.Open(before, after, record.PairOptions());
         try
         {
             var warnings = new List<string>();

@@ -45,7 +45,7 @@ public static class RunExport
         var record = Delivered(recordPath);
         var tasks = RunTasks.Read(Path.Combine(output, RunTasks.FileName));
         var (before, after) = (Scene(record, "before", recordPath), Scene(record, "after", recordPath));
-        using var pair = ScenePair.Open(before.Path, after.Path, PairOptions(record));
+        using var pair = ScenePair.Open(before.Path, after.Path, record.PairOptions());
         using var delivery = Delivery.Begin(output);
         var packages = Write(delivery.Staging, tasks, pair.Grid.Crs, record, options);
         delivery.Commit(mergeProvinces: options.Province is not null, packagesOnly: true);
@@ -65,27 +65,16 @@ public static class RunExport
             ShapefileEncoding = options.ShapefileEncoding ?? ShapefileEncodings.Parse(p.ShapefileEncoding) ?? DbfEncoding.Utf8,
             Crs = options.Crs ?? (p.DeliveryCrs is string crs ? DeliveryCrs.Parse(crs) : DeliveryCrs.Default),
             Run = new PackageRun(record.Region.Code, record.Region.Name, record.Region.Quarter, record.Fingerprint ?? "", RegionRun.ToolVersion),
-            Chips = new ChipSource(record.Input("before")!.Path, record.Input("after")!.Path, PairOptions(record)),
+            Chips = new ChipSource(record.Input("before")!.Path, record.Input("after")!.Path, record.PairOptions()),
             LastChange = record.Dates?.After.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             Layers = p.Layers ?? [],
         });
     }
 
-    /// <summary>The images are read with the run's band numbers.</summary>
-    private static ScenePairOptions PairOptions(RunRecord record) => new()
-    {
-        BandNumbers = record.Parameters.BandNumbers?.ToDictionary(b => SpectralBands.Parse(b.Key) ?? throw new ChangeDetectionException($"run.json: band '{b.Key}' is not a band name."), b => b.Value),
-    };
-
-    /// <summary>
-    /// The record of the set the folder holds: the complete record, or for a run that stopped before it
-    /// swapped its set in, the record of the previous set it kept.
-    /// </summary>
+    /// <summary>The record of the set the folder holds (<see cref="RunRecord.ReadDelivered"/>), with what export needs.</summary>
     private static RunRecord Delivered(string path)
     {
-        var record = RunRecord.Read(path);
-        if (record.Status != RunRecord.Complete) record = record.PreviousRecord() ?? throw new ChangeDetectionException(
-            $"{path}: the run did not finish and the folder holds no earlier complete run; run the region with 'cdx run' (it resumes), then export.");
+        var record = RunRecord.ReadDelivered(path, "export");
         if (record.Dates is null || record.Parameters.Layers is null)
             throw new ChangeDetectionException($"{path}: written by an older cdx that did not record what export needs; run the region again with 'cdx run {record.Config.Path}' (it resumes from its ledger).");
         return record;

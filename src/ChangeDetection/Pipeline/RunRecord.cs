@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ChangeDetection.Export;
 using ChangeDetection.IO;
+using ChangeDetection.Raster;
 
 namespace ChangeDetection.Pipeline;
 
@@ -71,6 +72,26 @@ public sealed record RunRecord
             throw new ChangeDetectionException($"{path}: not a run record of cdx ({e.Message.TrimEnd('.')}); run the region again with 'cdx run'.", e);
         }
     }
+
+    /// <summary>
+    /// The record of the set the folder of <paramref name="path"/> holds: the complete record, or for a run that stopped
+    /// before it swapped its set in, the record of the previous set it kept. <paramref name="then"/> names what the user
+    /// does after re-running (<c>export</c>, <c>review</c>) in the error.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">The run did not finish and no earlier complete run is there.</exception>
+    public static RunRecord ReadDelivered(string path, string then)
+    {
+        var record = Read(path);
+        return record.Status == Complete ? record : record.PreviousRecord() ?? throw new ChangeDetectionException(
+            $"{path}: the run did not finish and the folder holds no earlier complete run; run the region with 'cdx run' (it resumes), then {then}.");
+    }
+
+    /// <summary>How the run read its images: with the band numbers it recorded.</summary>
+    /// <exception cref="ChangeDetectionException">A recorded band name that is not a band.</exception>
+    public ScenePairOptions PairOptions() => new()
+    {
+        BandNumbers = Parameters.BandNumbers?.ToDictionary(b => SpectralBands.Parse(b.Key) ?? throw new ChangeDetectionException($"{FileName}: band '{b.Key}' is not a band name."), b => b.Value),
+    };
 
     /// <summary>The record of the set a running record says the folder still holds, or null (none, or unreadable).</summary>
     public RunRecord? PreviousRecord()
