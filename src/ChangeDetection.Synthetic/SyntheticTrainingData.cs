@@ -45,13 +45,16 @@ public static class SyntheticTrainingData
         string maskPath = Path.Combine(summary.Directory, "mask.tif");
         var detection = ChangeDetector.Detect(pair, maskPath, new ChangeDetectionOptions { TileSize = options.TileSize, Workers = options.Workers });
         IReadOnlyList<Patch> patches;
+        PixelOwners owners;
         using (var reader = GeoTiffReader.Open(maskPath))
         {
-            var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader), new PolygonizeOptions { MaxDegreeOfParallelism = options.Workers });
-            patches = PatchBuilder.Build(components, pair.Grid, new PatchOptions { MinAreaM2 = options.MinAreaM2 }, options.Workers);
+            var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), PatchFeatures.Probes(detection.Pieces),
+                new PolygonizeOptions { MaxDegreeOfParallelism = options.Workers });
+            patches = PatchBuilder.Build(polygonized.Components, pair.Grid, new PatchOptions { MinAreaM2 = options.MinAreaM2 }, options.Workers);
+            owners = polygonized.Owners;
         }
         var truth = ReadTruth(summary.TruthFile);
-        var features = PatchFeatures.ForPatches(patches, detection.Pieces, detection.Threshold);
+        var features = PatchFeatures.ForPatches(patches, detection.Pieces, owners, detection.Threshold);
         return patches.Select((p, k) => new SyntheticPatchSample(seed, p.Id, p.AreaM2, features[k], Label(p.MapGeometry, truth, options.MinTruthOverlap))).ToList();
     }
 

@@ -3,7 +3,6 @@ using ChangeDetection.Vectorization;
 using NetTopologySuite.Algorithm;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Index.Strtree;
 
 namespace ChangeDetection.Classification;
 
@@ -94,42 +93,40 @@ public static class PatchFeatures
 
     /// <summary>
     /// The features of every patch from the pieces the tile pass gathered (aligned with
-    /// <paramref name="patches"/>): each piece joins the patch whose exact pixel outline holds its
-    /// first pixel. Pieces in tile order give the same sums on every run.
+    /// <paramref name="patches"/>): each piece joins the patch that the polygonizer found holding its first pixel
+    /// (<paramref name="owners"/>, keyed by <see cref="Patch.PatchId"/>). Pieces in tile order give the same sums on every run.
     /// </summary>
-    /// <param name="patches">Patches with their exact pixel outlines on the pair grid.</param>
+    /// <param name="patches">Patches of one polygonizer run (distinct <see cref="Patch.PatchId"/>s).</param>
     /// <param name="pieces">The pieces of change of the tile pass (<see cref="Detection.ChangeDetector.TileMaskAndPieces"/>).</param>
+    /// <param name="owners">The owner of each piece's first pixel (<see cref="MaskPolygonizer.PolygonizeWithOwners"/> probed with <see cref="Probes"/>).</param>
     /// <param name="threshold">The change-score threshold the mask was cut at: score features are relative to it.</param>
-    public static IReadOnlyList<float[]> ForPatches(IReadOnlyList<Patch> patches, IEnumerable<PatchPiece> pieces, float threshold)
+    public static IReadOnlyList<float[]> ForPatches(IReadOnlyList<Patch> patches, IEnumerable<PatchPiece> pieces, PixelOwners owners, float threshold)
+    {
+        var byPatch = ByPatch(patches, pieces, owners, threshold);
+        return patches.Select(p => byPatch[p.PatchId]).ToList();
+    }
+
+    /// <summary><see cref="ForPatches"/> keyed by <see cref="Patch.PatchId"/>.</summary>
+    /// <exception cref="ArgumentException">Two patches have the same <see cref="Patch.PatchId"/>.</exception>
+    public static IReadOnlyDictionary<PatchId, float[]> ByPatch(IReadOnlyList<Patch> patches, IEnumerable<PatchPiece> pieces, PixelOwners owners, float threshold)
     {
         ArgumentNullException.ThrowIfNull(patches);
         ArgumentNullException.ThrowIfNull(pieces);
-        var index = new STRtree<int>();
-        for (int k = 0; k < patches.Count; k++) index.Insert(patches[k].PixelGeometry.EnvelopeInternal, k);
-        index.Build();
-        var locators = new IndexedPointInAreaLocator?[patches.Count];
-        var moments = new PatchMoments[patches.Count];
-        var c = new Coordinate();
+        ArgumentNullException.ThrowIfNull(owners);
+        var moments = new Dictionary<PatchId, PatchMoments>(patches.Count);
+        foreach (var p in patches)
+            if (!moments.TryAdd(p.PatchId, new PatchMoments()))
+                throw new ArgumentException($"Two patches have the identity {p.PatchId}: the patches of one polygonizer run are needed.", nameof(patches));
         foreach (var piece in pieces)
-        {
-            c.X = piece.X + 0.5;
-            c.Y = piece.Y + 0.5;
-            foreach (int k in index.Query(new Envelope(c)))
-            {
-                var locator = locators[k] ??= new IndexedPointInAreaLocator(patches[k].PixelGeometry);
-                if (locator.Locate(c) != Location.Interior) continue;
-                (moments[k] ??= new PatchMoments()).Merge(piece.Moments);
-                break;
-            }
-        }
-        var result = new float[patches.Count][];
-        for (int k = 0; k < patches.Count; k++)
-        {
-            var p = patches[k];
-            result[k] = Finish(moments[k] ?? new PatchMoments(), p.MapGeometry, p.AreaM2, p.HoleCount, threshold);
-        }
-        return result;
+            // A piece of a component that was dropped (below the unit) has no patch.
+            if (owners.TryGetOwner(new PixelPoint(piece.X, piece.Y), out var owner) && moments.TryGetValue(owner, out var sums))
+                sums.Merge(piece.Moments);
+        return patches.ToDictionary(p => p.PatchId, p => Finish(moments[p.PatchId], p.MapGeometry, p.AreaM2, p.HoleCount, threshold));
     }
+
+    /// <summary>The pixels to probe the polygonizer with so that <see cref="ForPatches"/> can join <paramref name="pieces"/>: their first pixels.</summary>
+    public static IReadOnlyCollection<PixelPoint> Probes(IEnumerable<PatchPiece> pieces) =>
+        pieces.Select(p => new PixelPoint(p.X, p.Y)).ToList();
 
     /// <summary>
     /// The feature vector from a patch's pixel sums and its delivered map outline (perimeter and shape

@@ -12,6 +12,11 @@ namespace ChangeDetection.Classification;
 /// </summary>
 public readonly record struct PatchDecision(TaskBuilder.Classification? Class, bool Delivered, bool Task);
 
+/// <summary>The candidate patches of a mask (<see cref="ProductRules.Candidates(string, GeoGrid, int, IReadOnlyCollection{PixelPoint})"/>) and the owners of the probed pixels.</summary>
+/// <param name="Patches">In row-major order of their first pixel (<see cref="Patch.PatchId"/>).</param>
+/// <param name="Owners">The <see cref="Patch.PatchId"/> of the component holding each probed pixel.</param>
+public sealed record CandidatePatches(IReadOnlyList<Patch> Patches, PixelOwners Owners);
+
 /// <summary>
 /// The rules that turn a change mask into the delivered product, in one place so that a region run
 /// (<c>cdx run</c>, jobs) and <c>cdx eval</c> apply the same ones: connected components are kept down
@@ -57,14 +62,20 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     /// The candidate patches of a change mask (uint8, 1 change): components of at least
     /// <see cref="CandidateMinAreaM2"/>, traced and measured as delivered (outline simplified as in the patch layer).
     /// </summary>
-    public IReadOnlyList<Patch> Candidates(string maskPath, GeoGrid grid, int workers)
+    public IReadOnlyList<Patch> Candidates(string maskPath, GeoGrid grid, int workers) => Candidates(maskPath, grid, workers, []).Patches;
+
+    /// <summary>
+    /// <see cref="Candidates(string, GeoGrid, int)"/>, and the patch holding each pixel of <paramref name="probes"/>
+    /// (the first pixels of the tile pass's pieces, <see cref="PatchFeatures.Probes"/>) as the polygonizer labelled it.
+    /// </summary>
+    public CandidatePatches Candidates(string maskPath, GeoGrid grid, int workers, IReadOnlyCollection<PixelPoint> probes)
     {
         using var reader = GeoTiffReader.Open(maskPath);
         var options = new PatchOptions { MinAreaM2 = CandidateMinAreaM2 };
         // Specks the builder would drop are not traced at all: a noisy mask has hundreds of thousands of them.
-        var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader),
+        var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), probes,
             new PolygonizeOptions { MaxDegreeOfParallelism = workers, MinPixelCount = PatchBuilder.PixelsAlwaysDropped(grid, options) });
-        return PatchBuilder.Build(components, grid, options, workers);
+        return new CandidatePatches(PatchBuilder.Build(polygonized.Components, grid, options, workers), polygonized.Owners);
     }
 
     /// <summary>
@@ -78,19 +89,30 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
         ArgumentNullException.ThrowIfNull(features);
         if (features.Count != patches.Count)
             throw new ArgumentException($"{features.Count} feature vectors for {patches.Count} patches.", nameof(features));
-        var decisions = new PatchDecision[patches.Count];
-        for (int i = 0; i < patches.Count; i++)
+        return patches.Select((p, i) => Decide(p, features[i])).ToList();
+    }
+
+    /// <summary>
+    /// Every record with its <see cref="PatchRecord.Class"/> and <see cref="PatchRecord.Delivered"/> from its patch and its
+    /// <see cref="PatchRecord.Features"/>, as <see cref="Decide(IReadOnlyList{Patch}, IReadOnlyList{float[]})"/> decides.
+    /// </summary>
+    /// <exception cref="ArgumentException">A record has no features.</exception>
+    public IReadOnlyList<PatchRecord> Classify(IReadOnlyList<PatchRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return records.Select(r =>
         {
-            if (patches[i].AreaM2 < CandidateMinAreaM2)
-            {
-                decisions[i] = new PatchDecision(null, false, false);
-                continue;
-            }
-            var c = Classify(features[i]);
-            bool delivered = Units.Keeps(c?.Class ?? ChangeClasses.Unclassified.Code, patches[i].AreaM2);
-            decisions[i] = new PatchDecision(c, delivered, delivered && c?.Class != ChangeClasses.Pseudo.Code);
-        }
-        return decisions;
+            var d = Decide(r.Patch, r.Features ?? throw new ArgumentException($"Patch {r.Id} has no features.", nameof(records)));
+            return r with { Class = d.Class, Delivered = d.Delivered };
+        }).ToList();
+    }
+
+    private PatchDecision Decide(Patch patch, float[] features)
+    {
+        if (patch.AreaM2 < CandidateMinAreaM2) return new PatchDecision(null, false, false);
+        var c = Classify(features);
+        bool delivered = Units.Keeps(c?.Class ?? ChangeClasses.Unclassified.Code, patch.AreaM2);
+        return new PatchDecision(c, delivered, delivered && c?.Class != ChangeClasses.Pseudo.Code);
     }
 
     /// <summary>

@@ -78,14 +78,16 @@ public static class ClassifiedEvaluation
         using var scene = ScenePair.Open(pair.Before, pair.After);
         var detection = ChangeDetector.Detect(scene, mask, options);
         List<Patch> patches;
+        PixelOwners owners;
         using (var reader = GeoTiffReader.Open(mask))
         {
-            var components = MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader));
+            var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), PatchFeatures.Probes(detection.Pieces));
             // Every component is scored, however small: the pixel scores count them all.
-            patches = [.. PatchBuilder.Build(components, scene.Grid, new PatchOptions { MinAreaM2 = 0, SimplifyToleranceMetres = 0 })];
+            patches = [.. PatchBuilder.Build(polygonized.Components, scene.Grid, new PatchOptions { MinAreaM2 = 0, SimplifyToleranceMetres = 0 })];
+            owners = polygonized.Owners;
         }
         using var truth = GeoTiffReader.Open(pair.Truth);
-        var features = PatchFeatures.ForPatches(patches, detection.Pieces, detection.Threshold);
+        var features = PatchFeatures.ForPatches(patches, detection.Pieces, owners, detection.Threshold);
         var result = new List<PairPatch>();
         for (int k = 0; k < patches.Count; k++)
             result.Add(new PairPatch(pair, patches[k], features[k], ChangedFraction(patches[k], scene, truth)));

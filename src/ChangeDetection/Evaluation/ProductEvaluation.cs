@@ -50,8 +50,9 @@ public static class ProductEvaluation
         using var pixelScene = pixelModel is null ? null : ScenePair.Open(pair.Before, pair.After, sceneOptions);
         var decision = pixelScene is null ? null : new PixelModel.PixelTileMask(pixelScene, pixelModel!, PixelModel.MaskMorphology.Of(options));
         var detection = ChangeDetector.Detect(scene, mask, options, decision: decision);
-        var candidates = rules.Candidates(mask, scene.Grid, options.Workers);
-        var features = PatchFeatures.ForPatches(candidates, detection.Pieces, detection.Threshold);
+        var found = rules.Candidates(mask, scene.Grid, options.Workers, PatchFeatures.Probes(detection.Pieces));
+        var candidates = found.Patches;
+        var features = PatchFeatures.ForPatches(candidates, detection.Pieces, found.Owners, detection.Threshold);
         var decisions = rules.Decide(candidates, features);
         PatchMask.Keep(mask, candidates.Where((_, i) => decisions[i].Task), product);
         return new ProductMasks(mask, product, detection.Threshold, candidates, decisions) { Registration = detection.Registration };

@@ -211,25 +211,25 @@ public sealed partial class RegionRun
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
         using var rules = ProductRules();
-        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers);
+        // The polygonizer says which patch holds each piece of the mask pass (by its first pixel).
+        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, PatchFeatures.Probes(LedgerPieces(ledger, scheme)));
         progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var candidateFeatures = PatchFeatureVectors(ledger, scheme, candidates, threshold);
+        var features = PatchFeatureVectors(ledger, scheme, candidates, threshold);
         timings["features"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var decisions = rules.Decide(candidates, candidateFeatures);
-        var kept = Enumerable.Range(0, candidates.Count).Where(i => decisions[i].Delivered).ToList();
-        var patches = kept.Select(i => candidates[i]).ToList();
-        var features = kept.Select(i => candidateFeatures[i]).ToList();
-        var classes = rules.Classifier is null ? null : kept.Select(i => decisions[i].Class!.Value).ToList();
+        var patches = rules.Classify(candidates.Patches.Select(p => new PatchRecord(p) { Features = features[p.PatchId] }).ToList())
+            .Where(r => r.Delivered).ToList();
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(p => p.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers);
-        var records = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter, classes);
+        var overlay = OverlayStage.Run(patches.Select(r => r.Patch.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers);
+        // From here in JCBH order, each with its task fields.
+        var numbered = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
+        var records = numbered.Select(r => r.Task!).ToList();
         var tasks = TaskBuilder.Tasks(records);
         progress?.Report(new StageProgress("overlay", 1, 1));
         timings["overlay"] = stage.Elapsed.TotalSeconds;
@@ -248,7 +248,7 @@ public sealed partial class RegionRun
             staged.Add(Path.Combine(staging, Delivery.MaskName));
         }
         staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));
-        staged.Add(WritePatchFeatures(staging, records, patches, features));
+        staged.Add(WritePatchFeatures(staging, numbered));
         RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
         staged.Add(Path.Combine(staging, RunTasks.FileName));
         var record = started with
@@ -300,16 +300,17 @@ public sealed partial class RegionRun
     }
 
     /// <summary>
-    /// Each patch's <see cref="PatchFeatures"/> vector, in the order of <paramref name="patches"/>, from
-    /// the sums the mask pass gathered per piece of change (kept in the ledger with the tile's mask):
-    /// the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
+    /// Each patch's <see cref="PatchFeatures"/> vector by <see cref="PatchId"/>, from the sums the mask pass gathered per
+    /// piece of change (kept in the ledger with the tile's mask), each piece joined to the patch the polygonizer found
+    /// holding it: the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
-    private static IReadOnlyList<float[]> PatchFeatureVectors(RunLedger ledger, TileScheme scheme, IReadOnlyList<Patch> patches, float threshold)
-    {
-        var pieces = scheme.Tiles().SelectMany(tile => DecodePieces(ledger.Get(PiecesStage, tile.Index)
+    private static IReadOnlyDictionary<PatchId, float[]> PatchFeatureVectors(RunLedger ledger, TileScheme scheme, CandidatePatches candidates, float threshold) =>
+        PatchFeatures.ByPatch(candidates.Patches, LedgerPieces(ledger, scheme), candidates.Owners, threshold);
+
+    /// <summary>The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at once).</summary>
+    private static IEnumerable<PatchPiece> LedgerPieces(RunLedger ledger, TileScheme scheme) =>
+        scheme.Tiles().SelectMany(tile => DecodePieces(ledger.Get(PiecesStage, tile.Index)
             ?? throw new ChangeDetectionException($"{ledger.Path}: mask tile {tile.Index} has no patch-feature sums (a ledger of another cdx version?); run again with --force.")));
-        return PatchFeatures.ForPatches(patches, pieces, threshold);
-    }
 
     /// <summary>
     /// The product rules of this run: the config's minimum mapping units, the model (loaded once per
@@ -322,14 +323,9 @@ public sealed partial class RegionRun
     /// with the schema version), in JCBH order, so that verification results sent back later can be
     /// trained on without reading the imagery again (<c>cdx train --results … --run …</c>).
     /// </summary>
-    private static string WritePatchFeatures(string output, IReadOnlyList<VerificationTask> records, IReadOnlyList<Patch> patches, IReadOnlyList<float[]> features)
+    private static string WritePatchFeatures(string output, IReadOnlyList<PatchRecord> records)
     {
-        // A record carries its patch's MapGeometry instance (TaskBuilder): that is the link from JCBH to patch.
-        var byGeometry = new Dictionary<NetTopologySuite.Geometries.Geometry, int>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < patches.Count; i++) byGeometry.Add(patches[i].MapGeometry, i);
-        var rows = records.Select(r => byGeometry.TryGetValue(r.Geometry, out int i)
-            ? (r.JCBH, new LabelledFeatures(features[i], ""))
-            : throw new InvalidOperationException($"Record {r.JCBH} has no patch."));
+        var rows = records.Select(r => (r.Task!.JCBH, new LabelledFeatures(r.Features!, "")));
         string path = Path.Combine(output, RunPatchFeatures.FileName);
         AtomicFile.Write(path, tmp => FeatureTable.Write(tmp, rows));
         return path;

@@ -34,6 +34,9 @@ public sealed record PolygonizeOptions
 /// </summary>
 public sealed record TracedComponent(int Id, byte ClassValue, long PixelCount, Geometry PixelGeometry)
 {
+    /// <summary>The component's stable identity (its first pixel, row-major); default for components made by hand.</summary>
+    public PatchId PatchId { get; init; }
+
     public int HoleCount => PixelGeometry switch
     {
         Polygon p => p.NumInteriorRings,
@@ -41,6 +44,11 @@ public sealed record TracedComponent(int Id, byte ClassValue, long PixelCount, G
         _ => 0,
     };
 }
+
+/// <summary>The components of a mask and the owners of the pixels the caller probed (<see cref="MaskPolygonizer.PolygonizeWithOwners"/>).</summary>
+/// <param name="Components">In row-major order of their first pixel (<see cref="PatchId"/> order).</param>
+/// <param name="Owners">The component of each probed pixel that lies in one.</param>
+public sealed record PolygonizedMask(IReadOnlyList<TracedComponent> Components, PixelOwners Owners);
 
 /// <summary>
 /// Turns a change mask into one polygon per connected component of equal non-zero value, streaming
@@ -59,9 +67,21 @@ public sealed record TracedComponent(int Id, byte ClassValue, long PixelCount, G
 /// </summary>
 public static class MaskPolygonizer
 {
-    public static IReadOnlyList<TracedComponent> Polygonize(IMaskSource source, PolygonizeOptions? options = null)
+    public static IReadOnlyList<TracedComponent> Polygonize(IMaskSource source, PolygonizeOptions? options = null) =>
+        PolygonizeWithOwners(source, [], options).Components;
+
+    /// <summary>
+    /// <see cref="Polygonize"/>, and for every pixel of <paramref name="probes"/> the <see cref="PatchId"/> of the
+    /// returned component that holds it, read from the labels the tile pass gives its pixels (the pieces of the
+    /// detection tile pass join their patches by it).
+    /// </summary>
+    /// <param name="source">The mask.</param>
+    /// <param name="probes">Pixels inside the mask's grid (x = column, y = row); duplicates are allowed.</param>
+    /// <param name="options">As for <see cref="Polygonize"/>.</param>
+    public static PolygonizedMask PolygonizeWithOwners(IMaskSource source, IReadOnlyCollection<PixelPoint> probes, PolygonizeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(probes);
         options ??= new PolygonizeOptions();
         bool eight = options.Connectivity == Connectivity.Eight;
         int width = source.Width, height = source.Height;
@@ -71,6 +91,7 @@ public static class MaskPolygonizer
         th = Math.Min(th, height);
         var tiles = MaskTile.Grid(width, height, tw, th, out int across, out int down);
         byte? noData = source.NoData;
+        var tileProbes = ProbesByTile(probes, width, height, tw, th, across, tiles.Length);
 
         var results = new TileResult[tiles.Length];
         var po = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
@@ -84,7 +105,7 @@ public static class MaskPolygonizer
                 var span = buffer.AsSpan(0, count);
                 source.Read(tile.Window, span);
                 if (noData is byte nd && nd != 0) span.Replace(nd, (byte)0);
-                results[t] = TileLabeller.Label(span, tile, width, height, eight, options.MinPixelCount);
+                results[t] = TileLabeller.Label(span, tile, width, height, eight, options.MinPixelCount, tileProbes[t]);
             }
             finally
             {
@@ -174,6 +195,15 @@ public static class MaskPolygonizer
         var groupPixels = new long[total];
         for (int p = 0; p < pieceCount; p++) groupPixels[pieceGroupRoot[p]] += piecePixels[p];
         bool Kept(int piece) => groupPixels[pieceGroupRoot[piece]] >= options.MinPixelCount;
+        // The final piece of every probe (−1: no change there), while the tiles' labels are at hand.
+        var probePieces = new List<(PixelPoint Pixel, int Piece)>(probes.Count);
+        for (int t = 0; t < tiles.Length; t++)
+        {
+            if (tileProbes[t] is not { } asked) continue;
+            var labels = results[t].ProbeLabels;
+            for (int k = 0; k < asked.Count; k++)
+                if (labels[k] >= 0) probePieces.Add((asked[k], pieceOf[bases[t] + labels[k]]));
+        }
 
         // Bucket all segments by piece (counting sort), then sort each bucket by start vertex.
         long stride = (long)width + 1;
@@ -238,9 +268,33 @@ public static class MaskPolygonizer
             Geometry geometry = list.Count == 1
                 ? traced[list[0]].Polygon
                 : factory.CreateMultiPolygon(list.Select(p => traced[p].Polygon).ToArray());
-            components[i] = new TracedComponent(i + 1, pieceClass[list[0]], list.Sum(p => piecePixels[p]), geometry);
+            long key = traced[list[0]].TopLeftKey;
+            components[i] = new TracedComponent(i + 1, pieceClass[list[0]], list.Sum(p => piecePixels[p]), geometry)
+            {
+                // The top-left corner of the first piece's shell is the top-left corner of the component's first pixel.
+                PatchId = new PatchId((int)(key % stride), (int)(key / stride)),
+            };
         }
-        return components;
+        var idOfGroup = new Dictionary<int, PatchId>(groups.Count);
+        for (int i = 0; i < groups.Count; i++) idOfGroup[pieceGroupRoot[groups[i][0]]] = components[i].PatchId;
+        var owners = new Dictionary<PixelPoint, PatchId>();
+        foreach (var (pixel, piece) in probePieces)
+            if (Kept(piece)) owners[pixel] = idOfGroup[pieceGroupRoot[piece]];
+        return new PolygonizedMask(components, new PixelOwners(owners));
+    }
+
+    /// <summary>The probes of each tile (null for a tile without any), in the order given.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A probe lies outside the mask.</exception>
+    private static List<PixelPoint>?[] ProbesByTile(IReadOnlyCollection<PixelPoint> probes, int width, int height, int tw, int th, int across, int tileCount)
+    {
+        var byTile = new List<PixelPoint>?[tileCount];
+        foreach (var p in probes)
+        {
+            if (p.X < 0 || p.Y < 0 || p.X >= width || p.Y >= height)
+                throw new ArgumentOutOfRangeException(nameof(probes), $"Pixel ({p.X}, {p.Y}) lies outside the {width}×{height} mask.");
+            (byTile[p.Y / th * across + p.X / tw] ??= []).Add(p);
+        }
+        return byTile;
     }
 
     private static int TileIndex(MaskTile tile, int across) => tile.Row * across + tile.Column;

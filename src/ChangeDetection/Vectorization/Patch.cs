@@ -10,8 +10,13 @@ namespace ChangeDetection.Vectorization;
 /// </summary>
 public sealed record Patch
 {
-    /// <summary>1-based, in row-major order of the patch's first pixel.</summary>
+    /// <summary>1-based, in row-major order of the patch's first pixel: the patch's number among those built together.</summary>
     public required int Id { get; init; }
+    /// <summary>
+    /// The patch's stable identity, its component's (<see cref="TracedComponent.PatchId"/>): what the later stages key
+    /// the patch by. Unlike <see cref="Id"/> it does not depend on which other patches were kept.
+    /// </summary>
+    public PatchId PatchId { get; init; }
     /// <summary>The mask value (change class) of the patch's pixels.</summary>
     public required byte ClassValue { get; init; }
     /// <summary>Exact outline on pixel corners (x = column, y = row), before any simplification or hole filling.</summary>

@@ -77,6 +77,7 @@ public static class PatchBuilder
             built[i] = new Patch
             {
                 Id = 0,
+                PatchId = c.PatchId,
                 ClassValue = c.ClassValue,
                 PixelGeometry = c.PixelGeometry,
                 PixelCount = c.PixelCount,

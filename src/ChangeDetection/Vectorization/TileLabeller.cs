@@ -28,6 +28,8 @@ internal sealed class TileResult
     public required byte[] BottomValues { get; init; }
     public required byte[] LeftValues { get; init; }
     public required byte[] RightValues { get; init; }
+    /// <summary>The tile-local piece label of each probe asked about (in the order given), −1 where the pixel is no change.</summary>
+    public int[] ProbeLabels { get; init; } = [];
 }
 
 /// <summary>
@@ -42,7 +44,9 @@ internal static class TileLabeller
 
     // values: the tile's pixels, row-major, nodata already replaced by 0. minPixels: for 4-connectivity, a piece
     // with fewer pixels that touches no tile edge is a whole component below the caller's cut: its boundary is not kept.
-    public static TileResult Label(ReadOnlySpan<byte> values, MaskTile tile, int imageWidth, int imageHeight, bool eight, long minPixels = 0)
+    // probes: pixels of this tile (image coordinates) whose piece label the caller wants (TileResult.ProbeLabels).
+    public static TileResult Label(ReadOnlySpan<byte> values, MaskTile tile, int imageWidth, int imageHeight, bool eight, long minPixels = 0,
+        IReadOnlyList<PixelPoint>? probes = null)
     {
         int tw = tile.Window.Width, th = tile.Window.Height, ox = tile.Window.X, oy = tile.Window.Y;
         var runs = new List<Run>();
@@ -173,7 +177,29 @@ internal static class TileLabeller
             BottomValues = values.Slice((th - 1) * tw, tw).ToArray(),
             LeftValues = leftValues,
             RightValues = rightValues,
+            ProbeLabels = probes is null ? [] : ProbeLabels(probes, runs, rowStart, pieceOfRun, ox, oy),
         };
+    }
+
+    /// <summary>The piece label of each probe: the run holding it, found by binary search in its row's runs (sorted by x).</summary>
+    private static int[] ProbeLabels(IReadOnlyList<PixelPoint> probes, List<Run> runs, int[] rowStart, int[] pieceOfRun, int ox, int oy)
+    {
+        var labels = new int[probes.Count];
+        for (int k = 0; k < labels.Length; k++)
+        {
+            int x = probes[k].X - ox, r = probes[k].Y - oy;
+            int lo = rowStart[r], hi = rowStart[r + 1];
+            // The last run of the row starting at or before x.
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (runs[mid].X0 <= x) lo = mid + 1;
+                else hi = mid;
+            }
+            int j = lo - 1;
+            labels[k] = j >= rowStart[r] && x < runs[j].X1 ? pieceOfRun[j] : -1;
+        }
+        return labels;
     }
 
     /// <summary>

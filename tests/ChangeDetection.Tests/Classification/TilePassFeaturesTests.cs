@@ -23,9 +23,9 @@ public class TilePassFeaturesTests
     {
         var result = ChangeDetector.Detect(pair, mask, options);
         using var reader = GeoTiffReader.Open(mask);
-        var patches = PatchBuilder.Build(MaskPolygonizer.Polygonize(new GeoTiffMaskSource(reader)), pair.Grid,
-            new PatchOptions { MinAreaM2 = 0, SimplifyToleranceMetres = 0 });
-        return (patches, PatchFeatures.ForPatches(patches, result.Pieces, result.Threshold), result);
+        var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), PatchFeatures.Probes(result.Pieces));
+        var patches = PatchBuilder.Build(polygonized.Components, pair.Grid, new PatchOptions { MinAreaM2 = 0, SimplifyToleranceMetres = 0 });
+        return (patches, PatchFeatures.ForPatches(patches, result.Pieces, polygonized.Owners, result.Threshold), result);
     }
 
     [Test]
