@@ -44,6 +44,36 @@ public class TaskBuilderTests
     }
 
     [Test]
+    public void RecordsComeBackInJcbhOrderEachWithItsOwnOverlayClassAndTask()
+    {
+        // Listed south first: JCBH order (north first) is the reverse of the input order.
+        var south = new PatchRecord(PatchOf(1, 39_554_000, 3_824_000) with { PatchId = new PatchId(3, 9) })
+        {
+            Class = new TaskBuilder.Classification(ChangeClasses.Construction.Code, 0.9), Delivered = true,
+        };
+        var north = new PatchRecord(PatchOf(2, 39_554_000, 3_825_000) with { PatchId = new PatchId(3, 1) }) { Delivered = true };
+        var farmland = new LayerSpec("基本农田", LayerKind.PermanentBasicFarmland, "jbnt.shp");
+        var admin = new AdminDivision("410102", "中原区");
+        var overlay = new OverlayResult(
+        [
+            new PatchOverlay(new Dictionary<LayerKey, double> { [farmland.Key] = 12.5 }, admin, []),
+            new PatchOverlay(new Dictionary<LayerKey, double> { [farmland.Key] = 0 }, admin, []),
+        ], [farmland], []);
+        var built = TaskBuilder.Build([south, north], overlay, new DateOnly(2026, 4, 1), new DateOnly(2026, 7, 1), "2026Q3");
+        Assert.That(built.Select(r => r.Id), Is.EqualTo(new[] { north.Id, south.Id }));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(built.Select(r => r.Task!.JCBH), Is.EqualTo(new[] { "4101022026Q30001", "4101022026Q30002" }));
+            Assert.That(built[0].Overlay, Is.SameAs(overlay.Patches[1]), "north's overlay");
+            Assert.That(built[1].Overlay, Is.SameAs(overlay.Patches[0]), "south's overlay");
+            Assert.That(built.Select(r => r.Task!.Geometry), Is.EqualTo(new[] { north.Patch.MapGeometry, south.Patch.MapGeometry }));
+            Assert.That(built.Select(r => r.Task!.YJJBNTMJ), Is.EqualTo(new double?[] { 0, 12.5 }));
+            Assert.That(built.Select(r => r.Task!.BHLX), Is.EqualTo(new[] { ChangeClasses.Unclassified.Code, ChangeClasses.Construction.Code }));
+            Assert.That(built.Select(r => r.Task!.ZXD), Is.EqualTo(new[] { 0, 0.9 }));
+        }
+    }
+
+    [Test]
     public void PriorityIsExportedInChineseWithTheCodeBeside()
     {
         var tasks = TaskSamples.TwoProvinces();
