@@ -195,7 +195,7 @@ public static class MaskPolygonizer
         var groupPixels = new long[total];
         for (int p = 0; p < pieceCount; p++) groupPixels[pieceGroupRoot[p]] += piecePixels[p];
         bool Kept(int piece) => groupPixels[pieceGroupRoot[piece]] >= options.MinPixelCount;
-        // The final piece of every probe (−1: no change there), while the tiles' labels are at hand.
+        // The final piece of every probe on change (one on no change has none), while the tiles' labels are at hand.
         var probePieces = new List<(PixelPoint Pixel, int Piece)>(probes.Count);
         for (int t = 0; t < tiles.Length; t++)
         {
