@@ -17,7 +17,7 @@ public readonly record struct PatchDecision(TaskBuilder.Classification? Class, b
 /// (<c>cdx run</c>, jobs) and <c>cdx eval</c> apply the same ones: connected components are kept down
 /// to the smallest minimum mapping unit (<see cref="CandidateMinAreaM2"/>), classified, and each is then
 /// held to the unit of its own class; a patch called pseudo-change with at least
-/// <see cref="PseudoConfidence"/> stays in the patch layer but gets no task. Areas in m².
+/// <see cref="PseudoConfidence"/> stays in the patch layer but gets no task (<see cref="PseudoChange"/>). Areas in m².
 /// </summary>
 /// <param name="Units">Minimum mapping units per class (m²).</param>
 /// <param name="Classifier">The patch classifier, or null: every patch is <c>unclassified</c> and the default unit applies.</param>
@@ -27,11 +27,11 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     /// <summary>Releases the classifier, which these rules own.</summary>
     public void Dispose() => Classifier?.Dispose();
 
-    /// <summary>
-    /// The confidence from which a pseudo-change call drops the task when the region config gives none:
-    /// the shipped model was trained on whole-patch labels, where "more likely pseudo than not" is the call.
-    /// </summary>
-    public const double DefaultPseudoConfidence = 0.5;
+    /// <summary>The confidence from which a pseudo-change call drops the task when the region config gives none (<see cref="PseudoChangePolicy.DefaultConfidence"/>).</summary>
+    public const double DefaultPseudoConfidence = PseudoChangePolicy.DefaultConfidence;
+
+    /// <summary>Which patches give no task (<see cref="PseudoConfidence"/> as a policy).</summary>
+    public PseudoChangePolicy PseudoChange => new(PseudoConfidence);
 
     /// <summary>
     /// The rules of a run: <paramref name="modelPath"/> loaded (null: no classifier), the pseudo-change
@@ -42,7 +42,7 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     {
         // The units first: a bad unit must not leave a loaded classifier behind undisposed.
         var units = new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2);
-        double confidence = pseudoConfidence ?? DefaultPseudoConfidence;
+        double confidence = PseudoChangePolicy.Resolve(pseudoConfidence, null).Confidence;
         if (modelPath is null) return new(units, null, confidence);
         // The rules own the classifier from here (Dispose); the analyzer does not follow it into a record's constructor.
 #pragma warning disable CA2000
@@ -88,7 +88,7 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
             }
             var c = Classify(features[i]);
             bool delivered = Units.Keeps(c?.Class ?? ChangeClasses.Unclassified.Code, patches[i].AreaM2);
-            decisions[i] = new PatchDecision(c, delivered, delivered && c?.Class != ChangeClasses.Pseudo.Code);
+            decisions[i] = new PatchDecision(c, delivered, delivered && !PseudoChangePolicy.IsPseudo(c?.Class));
         }
         return decisions;
     }
@@ -104,9 +104,9 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
         if (Classifier is null) return null;
         var p = Classifier.Predict(features);
         if (!p.InDomain) return new TaskBuilder.Classification(ChangeClasses.Unclassified.Code, 0);
-        if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
+        if (!PseudoChangePolicy.IsPseudo(p.Class.Code) || PseudoChange.Drops(p))
             return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
-        var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
+        var best = p.Scores.Where(kv => !PseudoChangePolicy.IsPseudo(kv.Key)).MaxBy(kv => kv.Value);
         return new TaskBuilder.Classification(best.Key, best.Value);
     }
 }
