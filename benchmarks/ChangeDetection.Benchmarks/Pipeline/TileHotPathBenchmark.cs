@@ -36,11 +36,9 @@ public class TileHotPathBenchmark
         SyntheticRegion.Generate(_folder, new SyntheticRegionOptions { Size = 2048, Seed = 2024 });
         _pair = ScenePair.Open(Path.Combine(_folder, "before.tif"), Path.Combine(_folder, "after.tif"), new ScenePairOptions { BlockCacheBytes = 0 });
         _detector = new ChangeDetector(new ChangeDetectionOptions { Workers = 1 });
-        _model = _detector.Prepare(_pair);
-        ChangeDetector.Align(_pair, _model);
-        _store = _detector.ScoreStore(_pair, _model, Path.Combine(_folder, "scores"));
-        var histogram = _detector.Histogram(_pair, _model, _store);
-        _threshold = _detector.Threshold(_pair, histogram);
+        // The passes of 'cdx detect' up to the threshold: every tile's scores stored, as the mask pass reads them.
+        var passes = TilePasses.Open(_detector, _pair, new MemoryTileStore(), Path.Combine(_folder, "scores"));
+        (_model, _store, _threshold) = (passes.Model, passes.Scores, passes.Threshold());
         // A tile whose halo reaches into its neighbours (left, top and diagonal), as most tiles of a scene.
         _histogramTile = _detector.HistogramTiles(_pair, _model)[1, 1];
         _maskTile = _detector.MaskTiles(_pair, _model)[1, 1];

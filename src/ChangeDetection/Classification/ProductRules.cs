@@ -22,7 +22,7 @@ public sealed record CandidatePatches(IReadOnlyList<Patch> Patches, PixelOwners 
 /// (<c>cdx run</c>, jobs) and <c>cdx eval</c> apply the same ones: connected components are kept down
 /// to the smallest minimum mapping unit (<see cref="CandidateMinAreaM2"/>), classified, and each is then
 /// held to the unit of its own class; a patch called pseudo-change with at least
-/// <see cref="PseudoConfidence"/> stays in the patch layer but gets no task. Areas in m².
+/// <see cref="PseudoConfidence"/> stays in the patch layer but gets no task (<see cref="PseudoChange"/>). Areas in m².
 /// </summary>
 /// <param name="Units">Minimum mapping units per class (m²).</param>
 /// <param name="Classifier">The patch classifier, or null: every patch is <c>unclassified</c> and the default unit applies.</param>
@@ -32,11 +32,11 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     /// <summary>Releases the classifier, which these rules own.</summary>
     public void Dispose() => Classifier?.Dispose();
 
-    /// <summary>
-    /// The confidence from which a pseudo-change call drops the task when the region config gives none:
-    /// the shipped model was trained on whole-patch labels, where "more likely pseudo than not" is the call.
-    /// </summary>
-    public const double DefaultPseudoConfidence = 0.5;
+    /// <summary>The confidence from which a pseudo-change call drops the task when the region config gives none (<see cref="PseudoChangePolicy.DefaultConfidence"/>).</summary>
+    public const double DefaultPseudoConfidence = PseudoChangePolicy.DefaultConfidence;
+
+    /// <summary>Which patches give no task (<see cref="PseudoConfidence"/> as a policy).</summary>
+    public PseudoChangePolicy PseudoChange => new(PseudoConfidence);
 
     /// <summary>
     /// The rules of a run: <paramref name="modelPath"/> loaded (null: no classifier), the pseudo-change
@@ -47,7 +47,7 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     {
         // The units first: a bad unit must not leave a loaded classifier behind undisposed.
         var units = new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2);
-        double confidence = pseudoConfidence ?? DefaultPseudoConfidence;
+        double confidence = PseudoChangePolicy.Resolve(pseudoConfidence, null).Confidence;
         if (modelPath is null) return new(units, null, confidence);
         // The rules own the classifier from here (Dispose); the analyzer does not follow it into a record's constructor.
 #pragma warning disable CA2000
@@ -112,7 +112,7 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
         if (patch.AreaM2 < CandidateMinAreaM2) return new PatchDecision(null, false, false);
         var c = Classify(features);
         bool delivered = Units.Keeps(c?.Class ?? ChangeClasses.Unclassified.Code, patch.AreaM2);
-        return new PatchDecision(c, delivered, delivered && c?.Class != ChangeClasses.Pseudo.Code);
+        return new PatchDecision(c, delivered, delivered && !PseudoChangePolicy.IsPseudo(c?.Class));
     }
 
     /// <summary>
@@ -126,9 +126,9 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
         if (Classifier is null) return null;
         var p = Classifier.Predict(features);
         if (!p.InDomain) return new TaskBuilder.Classification(ChangeClasses.Unclassified.Code, 0);
-        if (p.Class.Code != ChangeClasses.Pseudo.Code || p.Confidence >= PseudoConfidence)
+        if (!PseudoChangePolicy.IsPseudo(p.Class.Code) || PseudoChange.Drops(p))
             return new TaskBuilder.Classification(p.Class.Code, p.Confidence);
-        var best = p.Scores.Where(kv => kv.Key != ChangeClasses.Pseudo.Code).MaxBy(kv => kv.Value);
+        var best = p.Scores.Where(kv => !PseudoChangePolicy.IsPseudo(kv.Key)).MaxBy(kv => kv.Value);
         return new TaskBuilder.Classification(best.Key, best.Value);
     }
 }

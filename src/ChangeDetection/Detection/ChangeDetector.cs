@@ -89,32 +89,32 @@ public sealed class ChangeDetector
         new ChangeDetector(options ?? new ChangeDetectionOptions()).Run(pair, maskPath, progress, decision);
 
     /// <summary>
-    /// Runs the three passes and writes the mask GeoTIFF to <paramref name="maskPath"/>; with a
+    /// Runs the three passes (<see cref="TilePasses"/> over a <see cref="MemoryTileStore"/>) and writes the mask GeoTIFF to <paramref name="maskPath"/>; with a
     /// <paramref name="decision"/>, the mask of every tile comes from it instead of the threshold (the scores,
     /// the threshold and the pieces' feature sums are computed all the same).
     /// </summary>
     public ChangeDetectionResult Run(ScenePair pair, string maskPath, IProgress<StageProgress>? progress = null, IChangeDecision? decision = null)
     {
         var clock = Stopwatch.StartNew();
-        var model = Prepare(pair, progress);
         // The scores wait for the mask pass next to the mask, not in the temp folder: /tmp may be memory.
-        var store = ScoreStore(pair, model, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(maskPath))!, $".{Path.GetFileName(maskPath)}.{Environment.ProcessId}.scores"));
+        var passes = TilePasses.Open(this, pair, new MemoryTileStore(),
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(maskPath))!, $".{Path.GetFileName(maskPath)}.{Environment.ProcessId}.scores"), progress);
         float threshold;
         long valid, changed;
-        List<PatchPiece> pieces;
         try
         {
-            var histogram = Histogram(pair, model, store, progress);
-            threshold = Threshold(pair, histogram);
-            (valid, changed, pieces) = WriteMask(pair, model, threshold, maskPath, store, progress, decision);
+            threshold = passes.Threshold();
+            passes.MaskPass(passes.UnfinishedMaskTiles(), threshold, decision);
+            (valid, changed) = passes.WriteMask(maskPath);
         }
         finally
         {
-            store.Delete();
+            passes.Scores.Delete();
         }
+        var model = passes.Model;
         return new ChangeDetectionResult(pair.Grid, threshold, valid, changed, model.Kernel.Bands, pair.Bands, model.SmoothRadius, maskPath, clock.Elapsed)
         {
-            Pieces = pieces,
+            Pieces = passes.Pieces(tile => $"Mask tile {tile} has no pieces.").ToList(),
             Registration = model.Registration,
         };
     }
@@ -218,22 +218,6 @@ public sealed class ChangeDetector
         for (int r = 0; r < part.Height; r++)
             plane.AsSpan((part.Y + r) * window.Width + part.X, part.Width).CopyTo(result.AsSpan(r * part.Width));
         return result;
-    }
-
-    /// <summary>Pass 2 over every tile, in parallel, keeping the scores in <paramref name="store"/>.</summary>
-    internal ScoreHistogram Histogram(ScenePair pair, DetectionModel model, TileScoreStore store, IProgress<StageProgress>? progress = null)
-    {
-        var scheme = HistogramTiles(pair, model);
-        var total = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
-        var gate = new object();
-        int done = 0;
-        Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
-        {
-            var h = TileHistogram(pair, model, tile, store);
-            lock (gate) total.Merge(h);
-            progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
-        });
-        return total;
     }
 
     /// <summary>The global threshold from the whole-scene histogram (or the fixed value).</summary>
@@ -500,28 +484,6 @@ public sealed class ChangeDetector
             m++;
         }
         return (t.Before, t.After, m);
-    }
-
-    private (long Valid, long Changed, List<PatchPiece> Pieces) WriteMask(ScenePair pair, DetectionModel model, float threshold, string maskPath, TileScoreStore store, IProgress<StageProgress>? progress, IChangeDecision? decision)
-    {
-        var scheme = MaskTiles(pair, model);
-        long valid = 0, changed = 0;
-        var pieces = new IReadOnlyList<PatchPiece>[scheme.Count];
-        int done = 0;
-        using (var writer = GeoTiffWriter.Create(maskPath, MaskFileOptions(pair.Grid)))
-        {
-            Parallel.ForEach(scheme.Tiles(), new ParallelOptions { MaxDegreeOfParallelism = Options.Workers }, tile =>
-            {
-                var (mask, tilePieces) = TileMaskAndPieces(pair, model, threshold, tile, store, decision);
-                pieces[tile.Index] = tilePieces;
-                writer.WriteWindow<byte>(tile.Core, mask);
-                var (v, c) = Count(mask);
-                Interlocked.Add(ref valid, v);
-                Interlocked.Add(ref changed, c);
-                progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), scheme.Count));
-            });
-        }
-        return (valid, changed, pieces.SelectMany(p => p).ToList());
     }
 
     /// <summary>Smooths the window already read into <paramref name="t"/> and scores it (NaN where either date has no data).</summary>

@@ -119,11 +119,8 @@ public static class ClassifiedEvaluation
     /// </summary>
     public static int RemovePseudo(string maskPath, IReadOnlyList<PairPatch> patches, PatchClassifier classifier, double confidence, string outputPath)
     {
-        var removed = patches.Where(p =>
-        {
-            var prediction = classifier.Predict(p.Features);
-            return prediction.Class.Code == ChangeClasses.Pseudo.Code && prediction.Confidence >= confidence;
-        }).Select(p => p.Patch).ToList();
+        var policy = new PseudoChangePolicy(confidence);
+        var removed = patches.Where(p => policy.Drops(classifier.Predict(p.Features))).Select(p => p.Patch).ToList();
         PatchMask.Remove(maskPath, removed, outputPath);
         return removed.Count;
     }

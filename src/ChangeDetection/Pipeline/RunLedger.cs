@@ -1,3 +1,4 @@
+using ChangeDetection.Detection;
 using Microsoft.Data.Sqlite;
 
 namespace ChangeDetection.Pipeline;
@@ -7,9 +8,10 @@ namespace ChangeDetection.Pipeline;
 /// depends on (a fingerprint of the images, bands and detection parameters) and every finished unit
 /// of that work (a stage's result for one tile). A killed run resumes from it: finished tiles are read back, not
 /// recomputed. Each record is one SQLite transaction, so a crash loses at most the tiles in
-/// flight, never half a record.
+/// flight, never half a record. It is the <see cref="ITileStore"/> of <c>cdx run</c> and of the fan-out's workers
+/// (<see cref="TilePasses"/>), which may be other processes on other machines sharing the output folder.
 /// </summary>
-internal sealed class RunLedger : IDisposable
+internal sealed class RunLedger : ITileStore, IDisposable
 {
     public const string FileName = "ledger.db";
 
@@ -111,7 +113,7 @@ internal sealed class RunLedger : IDisposable
     }
 
     /// <summary>Tiles of <paramref name="stage"/> already finished.</summary>
-    public HashSet<int> Finished(string stage)
+    public IReadOnlySet<int> Finished(string stage)
     {
         lock (_gate)
         {
@@ -139,20 +141,31 @@ internal sealed class RunLedger : IDisposable
         }
     }
 
+    /// <summary>The run value of <paramref name="key"/> (the model, the threshold, a claim), or null.</summary>
     public string? GetValue(string key)
     {
         lock (_gate) return Scalar(_db, "SELECT value FROM meta WHERE key=$v", key);
     }
 
-    public void SetValue(string key, string value)
+    /// <summary>
+    /// Records <paramref name="value"/> under <paramref name="key"/> unless a value is recorded already, across processes,
+    /// and returns the recorded one: the first writer decides for every reader.
+    /// </summary>
+    public string GetOrAddValue(string key, string value)
     {
         lock (_gate)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "INSERT OR REPLACE INTO meta(key, value) VALUES($k, $v)";
-            cmd.Parameters.AddWithValue("$k", key);
-            cmd.Parameters.AddWithValue("$v", value);
-            cmd.ExecuteNonQuery();
+            using (var insert = _db.CreateCommand())
+            {
+                insert.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES($k, $v)";
+                insert.Parameters.AddWithValue("$k", key);
+                insert.Parameters.AddWithValue("$v", value);
+                insert.ExecuteNonQuery();
+            }
+            using var read = _db.CreateCommand();
+            read.CommandText = "SELECT value FROM meta WHERE key=$k";
+            read.Parameters.AddWithValue("$k", key);
+            return (string)read.ExecuteScalar()!;
         }
     }
 
@@ -160,23 +173,7 @@ internal sealed class RunLedger : IDisposable
     /// Claims <paramref name="key"/> for <paramref name="claimant"/> once per ledger, across processes:
     /// true for the first claimant and for that same claimant again (a retry), false for any other.
     /// </summary>
-    public bool Claim(string key, string claimant)
-    {
-        lock (_gate)
-        {
-            using (var insert = _db.CreateCommand())
-            {
-                insert.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES($k, $v)";
-                insert.Parameters.AddWithValue("$k", "claim:" + key);
-                insert.Parameters.AddWithValue("$v", claimant);
-                insert.ExecuteNonQuery();
-            }
-            using var read = _db.CreateCommand();
-            read.CommandText = "SELECT value FROM meta WHERE key=$k";
-            read.Parameters.AddWithValue("$k", "claim:" + key);
-            return read.ExecuteScalar() as string == claimant;
-        }
-    }
+    public bool Claim(string key, string claimant) => GetOrAddValue("claim:" + key, claimant) == claimant;
 
     private static void Execute(SqliteConnection db, string sql)
     {

@@ -46,12 +46,12 @@ public class DetectorRegistrationTests
         Assert.That((again.AfterShiftX, again.AfterShiftY), Is.EqualTo((model.Registration.Dx, model.Registration.Dy)));
 
         // The run ledger keeps the model as JSON: a resumed run or another worker reads the same shift.
-        var back = ChangeDetection.Pipeline.ModelJson.Read(ChangeDetection.Pipeline.ModelJson.Write(model));
+        var back = ChangeDetection.Detection.ModelJson.Read(ChangeDetection.Detection.ModelJson.Write(model));
         Assert.Multiple(() =>
         {
             Assert.That(back.Registration, Is.EqualTo(model.Registration));
             Assert.That(back.RegistrationApplied, Is.True);
-            Assert.That(ChangeDetection.Pipeline.ModelJson.Read(ChangeDetection.Pipeline.ModelJson.Write(off)).RegistrationApplied, Is.False);
+            Assert.That(ChangeDetection.Detection.ModelJson.Read(ChangeDetection.Detection.ModelJson.Write(off)).RegistrationApplied, Is.False);
         });
     }
 }

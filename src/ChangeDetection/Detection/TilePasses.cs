@@ -1,0 +1,157 @@
+using ChangeDetection.IO;
+using ChangeDetection.Kernels;
+using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
+using ChangeDetection.Vectorization;
+
+namespace ChangeDetection.Detection;
+
+/// <summary>
+/// The one driver of the detector's passes over a <see cref="ITileStore"/>: the model (pass 1), the histogram of
+/// every tile's scores and the one global threshold (pass 2), the mask tiles with their pieces' feature sums
+/// (pass 3), and the mask file assembled from the stored tiles. Each pass does only what the store does not hold
+/// yet, so <c>cdx detect</c> and <c>cdx eval</c> (a <see cref="MemoryTileStore"/>), <c>cdx run</c> (the run ledger,
+/// resumed after a kill) and the fan-out's workers (the same ledger, a range of mask tiles each) run the same code.
+/// </summary>
+/// <remarks>
+/// The model and the threshold are run values: the first one recorded is the one every later pass and worker
+/// reads back, so no batch of the fan-out takes a threshold of its own.
+/// </remarks>
+internal sealed class TilePasses
+{
+    private readonly ChangeDetector _detector;
+    private readonly ScenePair _pair;
+    private readonly ITileStore _store;
+    private readonly IProgress<StageProgress>? _progress;
+    private readonly CancellationToken _cancellationToken;
+
+    private TilePasses(ChangeDetector detector, ScenePair pair, ITileStore store, DetectionModel model, string scoresFolder,
+        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    {
+        (_detector, _pair, _store, _progress, _cancellationToken) = (detector, pair, store, progress, cancellationToken);
+        Model = model;
+        MaskTiles = detector.MaskTiles(pair, model);
+        Scores = detector.ScoreStore(pair, model, scoresFolder);
+    }
+
+    /// <summary>
+    /// The passes of <paramref name="detector"/> on <paramref name="pair"/> over <paramref name="store"/>: pass 1's model
+    /// is read back from the store or made and recorded, and the pair is read with its co-registration shift from now on.
+    /// </summary>
+    /// <param name="detector">The detector whose options and per-tile work the passes use.</param>
+    /// <param name="pair">The scene pair (aligned here).</param>
+    /// <param name="store">What the passes finished before (nothing, for a new store) and where they record their work.</param>
+    /// <param name="scoresFolder">Where the histogram pass keeps each tile's scores for the mask pass (<see cref="TileScoreStore"/>).</param>
+    /// <param name="progress">Progress of every pass ("registration", "statistics", "histogram", "mask").</param>
+    /// <param name="cancellationToken">Once cancelled, no further tile starts; the tiles in flight finish into the store.</param>
+    public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!TileStages.Model.TryGet(store, out var model))
+            model = TileStages.Model.GetOrAdd(store, detector.Prepare(pair, progress));
+        ChangeDetector.Align(pair, model);
+        return new TilePasses(detector, pair, store, model, scoresFolder, progress, cancellationToken);
+    }
+
+    /// <summary>Pass 1's model, which every tile uses.</summary>
+    public DetectionModel Model { get; }
+
+    /// <summary>The histogram pass's scores, kept for the mask pass; <see cref="TileScoreStore.Delete"/> once every mask tile is stored.</summary>
+    public TileScoreStore Scores { get; }
+
+    /// <summary>The tiles of the mask pass (<see cref="ChangeDetector.MaskTiles"/>).</summary>
+    public TileScheme MaskTiles { get; }
+
+    /// <summary>
+    /// Pass 2 over every tile the store has no histogram of, in parallel (each tile's scores into <see cref="Scores"/>
+    /// before its histogram counts as finished), then the whole scene's histogram, merged in tile order.
+    /// </summary>
+    public ScoreHistogram Histogram()
+    {
+        var scheme = _detector.HistogramTiles(_pair, Model);
+        var stage = TileStages.Histogram(Model.HistogramMax);
+        var finished = stage.Finished(_store);
+        int done = finished.Count;
+        Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), Parallelism(), tile =>
+        {
+            stage.Put(_store, tile.Index, _detector.TileHistogram(_pair, Model, tile, Scores));
+            _progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
+        });
+        // Integer counts: the order of the merge only matters for clarity.
+        var total = new ScoreHistogram(_detector.Options.HistogramBins, Model.HistogramMax);
+        foreach (var tile in scheme.Tiles())
+            total.Merge(stage.Get(_store, tile.Index) ?? throw new InvalidOperationException($"Histogram tile {tile.Index} is missing from the store."));
+        return total;
+    }
+
+    /// <summary>
+    /// The run's one global threshold: the recorded one, else the rule's on the whole scene's <see cref="Histogram"/>
+    /// (pass 2 resumed first where it stopped), recorded for every later pass and worker.
+    /// </summary>
+    public float Threshold() =>
+        TileStages.Threshold.TryGet(_store, out float recorded)
+            ? recorded
+            : TileStages.Threshold.GetOrAdd(_store, _detector.Threshold(_pair, Histogram()));
+
+    /// <summary>The mask tiles the store has not finished, in tile order; only those <paramref name="where"/> accepts when given.</summary>
+    public IReadOnlyList<Tile> UnfinishedMaskTiles(Func<Tile, bool>? where = null)
+    {
+        var finished = TileStages.Mask.Finished(_store);
+        return MaskTiles.Tiles().Where(t => !finished.Contains(t.Index) && (where?.Invoke(t) ?? true)).ToList();
+    }
+
+    /// <summary>
+    /// Pass 3 over <paramref name="tiles"/>, in parallel: each tile's mask (the <paramref name="threshold"/>'s on the
+    /// stored scores, or <paramref name="decision"/>'s) and its pieces' feature sums into the store. Progress counts
+    /// every finished mask tile of the store, starting with the ones finished before.
+    /// </summary>
+    public void MaskPass(IReadOnlyList<Tile> tiles, float threshold, IChangeDecision? decision)
+    {
+        int done = TileStages.Mask.Finished(_store).Count;
+        _progress?.Report(new StageProgress("mask", done, MaskTiles.Count));
+        Parallel.ForEach(tiles, Parallelism(), tile =>
+        {
+            var (mask, pieces) = _detector.TileMaskAndPieces(_pair, Model, threshold, tile, Scores, decision);
+            // Pieces first: a tile counts as finished once its mask is in.
+            TileStages.Pieces.Put(_store, tile.Index, pieces);
+            TileStages.Mask.Put(_store, tile.Index, mask);
+            _progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), MaskTiles.Count));
+        });
+    }
+
+    /// <summary>
+    /// Writes the mask GeoTIFF from the stored tiles in tile order (the file's bytes do not depend on which tiles ran
+    /// when or where) and counts its valid and changed pixels. Every mask tile must be finished.
+    /// </summary>
+    public (long Valid, long Changed) WriteMask(string path)
+    {
+        long valid = 0, changed = 0;
+        AtomicFile.Write(path, tmp =>
+        {
+            using var writer = GeoTiffWriter.Create(tmp, _detector.MaskFileOptions(_pair.Grid));
+            foreach (var tile in MaskTiles.Tiles())
+            {
+                var mask = TileStages.Mask.Get(_store, tile.Index) ?? throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
+                if (mask.Length != tile.Core.PixelCount)
+                    throw new InvalidOperationException($"Mask tile {tile.Index} holds {mask.Length} pixels, its core {tile.Core.PixelCount}.");
+                writer.WriteWindow<byte>(tile.Core, mask);
+                var (v, c) = ChangeDetector.Count(mask);
+                valid += v;
+                changed += c;
+            }
+        });
+        return (valid, changed);
+    }
+
+    /// <summary>The pieces of change of every mask tile, in tile order (what Classification's patch features are summed from).</summary>
+    /// <param name="missing">The message when a finished tile has no pieces (a store of another version).</param>
+    public IEnumerable<PatchPiece> Pieces(Func<int, string> missing) =>
+        MaskTiles.Tiles().SelectMany(tile => TileStages.Pieces.Get(_store, tile.Index) ?? throw new ChangeDetectionException(missing(tile.Index)));
+
+    /// <summary>
+    /// A tile pass's parallelism: the detector's workers; once the token is cancelled no further tile starts, the tiles
+    /// in flight finish into the store, and the pass throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private ParallelOptions Parallelism() =>
+        new() { MaxDegreeOfParallelism = _detector.Options.Workers, CancellationToken = _cancellationToken };
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using ChangeDetection.Kernels;
+using ChangeDetection.Vectorization;
+
+namespace ChangeDetection.Detection;
+
+/// <summary>
+/// One per-tile stage of the tile passes as a <see cref="ITileStore"/> keeps it: the stage's name (the ledger's
+/// <c>results.stage</c> column) and the codec between its typed result and the stored bytes.
+/// </summary>
+internal sealed class TileStage<T>(string name, Func<T, byte[]> encode, Func<byte[], T> decode) where T : class
+{
+    public string Name => name;
+
+    /// <summary>The stored result of <paramref name="tile"/>, or null when the stage has not finished it.</summary>
+    public T? Get(ITileStore store, int tile) => store.Get(name, tile) is byte[] data ? decode(data) : null;
+
+    /// <summary>Records the result of <paramref name="tile"/> (durable when this returns, for a durable store).</summary>
+    public void Put(ITileStore store, int tile, T value) => store.Put(name, tile, encode(value));
+
+    /// <summary>The tiles this stage has finished in <paramref name="store"/>.</summary>
+    public IReadOnlySet<int> Finished(ITileStore store) => store.Finished(name);
+
+    /// <summary>The stored bytes of a value (what a durable store writes).</summary>
+    public byte[] Encode(T value) => encode(value);
+}
+
+/// <summary>One value of a whole run in a <see cref="ITileStore"/> (the ledger's <c>meta</c> table) with its text codec.</summary>
+internal sealed class RunValue<T>(string key, Func<T, string> encode, Func<string, T> decode) where T : notnull
+{
+    public string Key => key;
+
+    /// <summary>The recorded value, or false when none is.</summary>
+    public bool TryGet(ITileStore store, out T value)
+    {
+        if (store.GetValue(key) is string text)
+        {
+            value = decode(text);
+            return true;
+        }
+        value = default!;
+        return false;
+    }
+
+    /// <summary>
+    /// Records <paramref name="proposed"/> unless a value is recorded already, and returns the recorded one: whoever
+    /// records first decides for every pass and every worker. The caller's own instance comes back when its value won,
+    /// so a value that went in is used as it was made, not as it reads back.
+    /// </summary>
+    public T GetOrAdd(ITileStore store, T proposed)
+    {
+        string text = encode(proposed);
+        string recorded = store.GetOrAddValue(key, text);
+        return recorded == text ? proposed : decode(recorded);
+    }
+}
+
+/// <summary>
+/// The stages of the tile passes and their codecs, one place for what the run ledger (<c>cdx run</c>, the fan-out's
+/// workers) and the in-memory store (<c>cdx detect</c>, <c>cdx eval</c>) hold. The encodings are the ledger's
+/// format: changing one means old ledgers no longer resume (their runs are then computed again).
+/// </summary>
+internal static class TileStages
+{
+    /// <summary>A mask tile's core (row-major, core-sized; <see cref="Morphology"/> values), zlib-compressed.</summary>
+    public static TileStage<byte[]> Mask { get; } = new("mask", Compress, Decompress);
+
+    /// <summary>The pieces of change of a mask tile's core with their feature sums (<see cref="PatchPiece"/>).</summary>
+    public static TileStage<IReadOnlyList<PatchPiece>> Pieces { get; } = new("pieces", EncodePieces, DecodePieces);
+
+    /// <summary>A histogram tile's score counts: above-max count then every bin's count (int64 each), zlib-compressed.</summary>
+    /// <param name="max">The upper end of the histogram (<see cref="DetectionModel.HistogramMax"/>): not stored, the model has it.</param>
+    public static TileStage<ScoreHistogram> Histogram(float max) => new("histogram", EncodeHistogram, data => DecodeHistogram(data, max));
+
+    /// <summary>Pass 1's model (<see cref="ModelJson"/>): statistics, normalisation, histogram range, co-registration.</summary>
+    public static RunValue<DetectionModel> Model { get; } = new("model", ModelJson.Write, ModelJson.Read);
+
+    /// <summary>The global threshold taken from the whole scene's histogram (round-trip text: the same float back).</summary>
+    public static RunValue<float> Threshold { get; } = new("threshold",
+        t => t.ToString("R", CultureInfo.InvariantCulture), s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+
+    private static byte[] Compress(byte[] data)
+    {
+        using var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, CompressionLevel.Fastest)) z.Write(data);
+        return ms.ToArray();
+    }
+
+    private static byte[] Decompress(byte[] data)
+    {
+        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
+        using var result = new MemoryStream();
+        z.CopyTo(result);
+        return result.ToArray();
+    }
+
+    private static byte[] EncodePieces(IReadOnlyList<PatchPiece> pieces)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(pieces.Count);
+            foreach (var p in pieces)
+            {
+                w.Write(p.X);
+                w.Write(p.Y);
+                p.Moments.Write(w);
+            }
+        }
+        return Compress(ms.ToArray());
+    }
+
+    private static List<PatchPiece> DecodePieces(byte[] data)
+    {
+        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
+        using var r = new BinaryReader(z);
+        int count = r.ReadInt32();
+        var pieces = new List<PatchPiece>(count);
+        for (int k = 0; k < count; k++)
+        {
+            int x = r.ReadInt32(), y = r.ReadInt32();
+            pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
+        }
+        return pieces;
+    }
+
+    private static byte[] EncodeHistogram(ScoreHistogram h)
+    {
+        var counts = h.Counts;
+        var bytes = new byte[8 * (counts.Length + 1)];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0), h.AboveMax);
+        for (int i = 0; i < counts.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(8 * (i + 1)), counts[i]);
+        return Compress(bytes);
+    }
+
+    private static ScoreHistogram DecodeHistogram(byte[] data, float max)
+    {
+        var bytes = Decompress(data);
+        // The bin count is the detection setting's, which keys the ledger: the stored length gives it back.
+        var counts = new long[bytes.Length / 8 - 1];
+        for (int i = 0; i < counts.Length; i++) counts[i] = BitConverter.ToInt64(bytes, 8 * (i + 1));
+        return ScoreHistogram.FromCounts(max, counts, BitConverter.ToInt64(bytes, 0));
+    }
+}

@@ -1,0 +1,37 @@
+using ChangeDetection.PixelModel;
+using ChangeDetection.Raster;
+
+namespace ChangeDetection.Pipeline;
+
+/// <summary>
+/// The pixel model's decision for a run's mask pass, on a pair of its own: the model reads the images as it was
+/// trained (not shifted by the detector's co-registration), with the run's bands and morphology.
+/// </summary>
+internal sealed class PixelDecision : IDisposable
+{
+    private readonly ScenePair _pair;
+
+    private PixelDecision(ScenePair pair, PixelTileMask decision) => (_pair, Decision) = (pair, decision);
+
+    public PixelTileMask Decision { get; }
+
+    /// <summary>The decision of <paramref name="run"/>'s pixel model, or null when it has none.</summary>
+    public static PixelDecision? Open(RegionRun run)
+    {
+        var model = run.LoadedPixelModel();
+        if (model is null) return null;
+        var config = run.Config;
+        var pair = ScenePair.Open(config.Before.Path, config.After.Path, new ScenePairOptions { BandNumbers = config.Bands });
+        try
+        {
+            return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)));
+        }
+        catch
+        {
+            pair.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _pair.Dispose();
+}

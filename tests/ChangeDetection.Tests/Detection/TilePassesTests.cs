@@ -1,0 +1,126 @@
+using ChangeDetection.Detection;
+using ChangeDetection.Geo;
+using ChangeDetection.Kernels;
+using ChangeDetection.Pipeline;
+using ChangeDetection.Raster;
+using ChangeDetection.Tests.Raster;
+
+namespace ChangeDetection.Tests.Detection;
+
+/// <summary>The one driver of the tile passes over a store: what the store holds is never computed again.</summary>
+[TestFixture]
+public class TilePassesTests
+{
+    private static readonly GeoTransform Gt = new(39_500_000, 1, 0, 3_800_000, 0, -1);
+
+    private static readonly ChangeDetectionOptions Options = new() { TileSize = 64, Workers = 2 };
+
+    /// <summary>A 160×130 pair with one new 30×24 "building" that crosses tile seams.</summary>
+    private static ScenePair Scene(TempDir dir)
+    {
+        const int w = 160, h = 130;
+        static int Noise(int k, int c, int r, int seed) => (int)((uint)HashCode.Combine(k, c, r, seed) % 60);
+        string before = ScenePairTests.Write(dir, "before.tif", w, h, Gt, (k, c, r) => 800 + 300 * k + Noise(k, c, r, 1), names: ["blue", "green", "red", "nir"]);
+        string after = ScenePairTests.Write(dir, "after.tif", w, h, Gt, (k, c, r) =>
+            c is >= 50 and < 80 && r is >= 52 and < 76 ? 3000 - 200 * k + Noise(k, c, r, 2) : 820 + 300 * k + Noise(k, c, r, 3),
+            names: ["blue", "green", "red", "nir"]);
+        return ScenePair.Open(before, after);
+    }
+
+    [Test]
+    public void Passes_over_a_store_that_holds_every_tile_score_nothing_and_write_the_same_mask()
+    {
+        using var dir = new TempDir();
+        using var pair = Scene(dir);
+        var store = new MemoryTileStore();
+        var first = TilePasses.Open(new ChangeDetector(Options), pair, store, dir.File("scores"));
+        float threshold = first.Threshold();
+        first.MaskPass(first.UnfinishedMaskTiles(), threshold, null);
+        var counts = first.WriteMask(dir.File("first.tif"));
+
+        var again = new ChangeDetector(Options);
+        var second = TilePasses.Open(again, pair, store, dir.File("scores"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(second.Threshold(), Is.EqualTo(threshold));
+            Assert.That(second.UnfinishedMaskTiles(), Is.Empty);
+        });
+        Assert.That(second.WriteMask(dir.File("second.tif")), Is.EqualTo(counts));
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.PixelsScored, Is.Zero, "nothing scored again");
+            Assert.That(counts.Changed, Is.InRange(700, 900), "the building's 30×24 pixels, with the smoothing's rim 32×26");
+            Assert.That(File.ReadAllBytes(dir.File("second.tif")), Is.EqualTo(File.ReadAllBytes(dir.File("first.tif"))));
+        });
+
+        // cdx detect is the same passes over a store of its own: the same file, byte for byte (tiles in tile order).
+        var detected = ChangeDetector.Detect(pair, dir.File("detect.tif"), Options);
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllBytes(dir.File("detect.tif")), Is.EqualTo(File.ReadAllBytes(dir.File("first.tif"))));
+            Assert.That(detected.Threshold, Is.EqualTo(threshold));
+            Assert.That(detected.Pieces.Count, Is.EqualTo(first.Pieces(t => $"tile {t}").Count()));
+        });
+    }
+
+    /// <summary>The fan-out's batches take the threshold recorded once, never one of their own from the histogram.</summary>
+    [Test]
+    public void A_recorded_threshold_is_the_one_the_mask_pass_uses()
+    {
+        using var dir = new TempDir();
+        using var pair = Scene(dir);
+        var store = new MemoryTileStore();
+        var detector = new ChangeDetector(Options);
+        var passes = TilePasses.Open(detector, pair, store, dir.File("scores"));
+        TileStages.Threshold.GetOrAdd(store, 1e6f);
+        Assert.That(passes.Threshold(), Is.EqualTo(1e6f));
+        Assert.That(TileStages.Histogram(passes.Model.HistogramMax).Finished(store), Is.Empty, "no histogram pass for a recorded threshold");
+
+        // A batch of two tiles: only those are stored, and at that threshold they hold no change.
+        var batch = passes.UnfinishedMaskTiles(t => t.Index is 1 or 2);
+        passes.MaskPass(batch, passes.Threshold(), null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(batch.Select(t => t.Index), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(TileStages.Mask.Finished(store), Is.EquivalentTo(new[] { 1, 2 }));
+            Assert.That(passes.UnfinishedMaskTiles().Select(t => t.Index), Does.Not.Contain(1).And.Not.Contain(2));
+            Assert.That(TileStages.Mask.Get(store, 1)!.Count(Morphology.IsChange), Is.Zero);
+        });
+    }
+
+    [Test]
+    public void The_first_recorded_run_value_wins_in_memory_and_in_the_ledger()
+    {
+        using var dir = new TempDir();
+        using var ledger = RunLedger.Open(dir.Path, "f", force: false);
+        foreach (ITileStore store in new ITileStore[] { new MemoryTileStore(), ledger })
+            Assert.Multiple(() =>
+            {
+                Assert.That(store.GetValue("threshold"), Is.Null);
+                Assert.That(TileStages.Threshold.GetOrAdd(store, 2.5f), Is.EqualTo(2.5f));
+                Assert.That(TileStages.Threshold.GetOrAdd(store, 3.75f), Is.EqualTo(2.5f), "a later value does not replace it");
+                Assert.That(TileStages.Threshold.TryGet(store, out float t) ? t : float.NaN, Is.EqualTo(2.5f));
+            });
+    }
+
+    [Test]
+    public void Stage_codecs_give_back_what_went_in()
+    {
+        var store = new MemoryTileStore();
+        var histogram = new ScoreHistogram(16, 4f);
+        histogram.Add([0.1f, 0.2f, 3.9f, 7f, float.NaN]);
+        var stage = TileStages.Histogram(4f);
+        stage.Put(store, 3, histogram);
+        byte[] mask = [0, 1, 1, 255, 0, 2];
+        TileStages.Mask.Put(store, 3, mask);
+        var back = stage.Get(store, 3)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Counts.ToArray(), Is.EqualTo(histogram.Counts.ToArray()));
+            Assert.That((back.Total, back.AboveMax, back.Max), Is.EqualTo((histogram.Total, histogram.AboveMax, histogram.Max)));
+            Assert.That(TileStages.Mask.Get(store, 3), Is.EqualTo(mask));
+            Assert.That(TileStages.Mask.Get(store, 4), Is.Null);
+            Assert.That(TileStages.Mask.Finished(store), Is.EquivalentTo(new[] { 3 }));
+        });
+    }
+}
