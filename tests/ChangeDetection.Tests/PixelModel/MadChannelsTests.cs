@@ -79,7 +79,7 @@ public class MadChannelsTests
     /// recalibrated per band (gains 0.9–1.15, offsets) with its own noise, and a 16 × 16 square where NIR falls by 150 DN
     /// and SWIR1 rises by 150 DN: small next to the field's spread in every band, far outside how the bands move together.
     /// The scene's IR-MAD fit (as <see cref="PixelRadiometry.Of"/> makes it) puts every changed pixel above the 99th
-    /// percentile of the unchanged ones, while the plain change-vector magnitude of the same pixels does not.
+    /// percentile of the unchanged ones and above three times their median.
     /// </summary>
     [Test]
     public void TheScenesIrMadFitSeparatesASpectralChange()
@@ -126,20 +126,10 @@ public class MadChannelsTests
                 (Changed(c, r) ? changed : unchanged).Add(f[chiAt + r * size + c]);
         unchanged.Sort();
         float p99 = unchanged[(int)(0.99 * unchanged.Count)];
-        // The per-band change vector of the same pixels: 150 DN in two bands is within what the field's texture and
-        // the recalibration leave, so it does not separate them.
-        int cvaAt = featureNames.IndexOf("cva") * n;
-        var cvaChanged = new List<float>();
-        var cvaUnchanged = new List<float>();
-        for (int r = 0; r < size; r++)
-            for (int c = 0; c < size; c++)
-                (Changed(c, r) ? cvaChanged : cvaUnchanged).Add(f[cvaAt + r * size + c]);
-        cvaUnchanged.Sort();
         Assert.Multiple(() =>
         {
             Assert.That(changed.Min(), Is.GreaterThan(p99));
             Assert.That(changed.Min(), Is.GreaterThan(3 * unchanged[unchanged.Count / 2]), "far above the unchanged median");
-            Assert.That(cvaChanged.Min(), Is.LessThan(cvaUnchanged[(int)(0.99 * cvaUnchanged.Count)]), "the plain change vector does not separate them all");
         });
     }
 
