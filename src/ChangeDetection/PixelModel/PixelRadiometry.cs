@@ -1,4 +1,5 @@
 using ChangeDetection.Detection;
+using ChangeDetection.Kernels;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.PixelModel;
@@ -24,6 +25,12 @@ public sealed record PixelRadiometry(IReadOnlyList<SpectralBand> Bands, float[] 
     public DeepSceneStatistics? Deep { get; init; }
 
     /// <summary>
+    /// The scene's IR-MAD projection of <see cref="Bands"/> for <see cref="MadChannels"/> (null when the schema has no IR-MAD
+    /// group, the bands lack SWIR1, or the fit failed or was refused: the channels are then missing values).
+    /// </summary>
+    public ChangeProjection? Mad { get; init; }
+
+    /// <summary>
     /// Runs the detector's pass 1 on <paramref name="pair"/> (no smoothing: the features take their own
     /// neighbourhoods, and a pixel-size driven radius would flip between nominal grids) and keeps the bands
     /// <paramref name="bands"/> (all of the pair's when null).
@@ -39,12 +46,15 @@ public sealed record PixelRadiometry(IReadOnlyList<SpectralBand> Bands, float[] 
         var detector = new ChangeDetector((options ?? new ChangeDetectionOptions()) with { SmoothRadius = 0 });
         var kernel = detector.Prepare(pair).Kernel;
         var mean = BeforeMeans(pair, detector);
-        var deep = (schema ?? PixelFeatureSchema.Default).Groups.OfType<DeepChannels>().FirstOrDefault();
+        schema ??= PixelFeatureSchema.Default;
+        var deep = schema.Groups.OfType<DeepChannels>().FirstOrDefault();
+        bool mad = schema.Groups.OfType<MadChannels>().Any() && MadChannels.Applies(bands);
         return new PixelRadiometry([.. bands],
             [.. index.Select(i => kernel.Bands[i].Gain)], [.. index.Select(i => kernel.Bands[i].Offset)],
             [.. index.Select(i => kernel.Bands[i].Scale)], [.. index.Select(i => (float)mean[i])])
         {
-            Deep = deep is not null && DeepChannels.Applies(bands) ? deep.SceneStatistics(pair) : null,
+            Deep = deep is not null && deep.AppliesTo(bands) ? deep.SceneStatistics(pair) : null,
+            Mad = mad ? MadChannels.Fit(pair, bands, detector, [.. index.Select(i => kernel.Bands[i])]) : null,
         };
     }
 

@@ -50,7 +50,7 @@ public class DeepChannelsTests
             Assert.That(_deep.Names(noBlue), Is.Empty, "optional group: no channels without blue");
             Assert.That(_deep.Halo, Is.EqualTo(64), "the extractor's 58 px rounded up to the 16-pixel lattice");
             Assert.That(_deep.Halo, Is.GreaterThanOrEqualTo(new DeepFeatureOptions().Layers.Max(l => (l.ReceptiveField + 1) / 2 + l.Stride)));
-            Assert.That(PixelFeatureSchema.Default.Version, Is.EqualTo(2));
+            Assert.That(PixelFeatureSchema.Default.Version, Is.EqualTo(3));
             Assert.That(PixelFeatureSchema.Default.Groups.OfType<DeepChannels>().Count(), Is.EqualTo(1), "the default schema holds the deep group");
             Assert.That(defaultNames.TakeLast(8), Is.EqualTo(expected.Concat(["deep_stage3_euclid", "deep_stage3_cosine"])), "appended after the hand-made channels, with the stride-16 stage");
             Assert.That(PixelFeatureSchema.Default.Names(noBlue).Any(n => n.StartsWith("deep_", StringComparison.Ordinal)), Is.False);
