@@ -25,7 +25,7 @@ internal sealed class TileScoreStore
     public const byte Greening = 2;
 
     /// <summary>
-    /// Flag bit: the ground is vegetated on the after date and lost no vegetation (<see cref="VegetationGain.StaysVegetated"/>):
+    /// Flag bit: the ground is vegetated on both dates and lost no vegetation (<see cref="VegetationGain.StaysVegetated"/>):
     /// never change, left out of the threshold's histogram and of the mask.
     /// </summary>
     public const byte Vegetated = 4;
