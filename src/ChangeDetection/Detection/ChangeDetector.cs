@@ -194,20 +194,27 @@ public sealed class ChangeDetector
         int n = (int)read.PixelCount;
         var t = new TileBuffers(read, pair.Bands.Count);
         pair.Read(read, t.Before, t.After, t.Valid);
-        byte[]? flags = null;
-        if (store is not null)
-        {
-            // Greening is judged on the delivered numbers, so before smoothing overwrites them.
-            flags = new byte[n];
-            for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
-            VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, Roles(pair.Bands));
-        }
+        // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+        var flags = new byte[n];
+        for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+        var roles = Roles(pair.Bands);
+        VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, roles);
+        VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, t.Before, t.After, n, roles);
         var scores = SmoothAndScore(pair, model, read, t);
         var core = tile.CoreInRead;
+        var row = new float[core.Width];
         for (int r = 0; r < core.Height; r++)
-            histogram.Add(scores.AsSpan((core.Y + r) * read.Width + core.X, core.Width));
+        {
+            int start = (core.Y + r) * read.Width + core.X;
+            scores.AsSpan(start, core.Width).CopyTo(row);
+            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+            for (int x = 0; x < row.Length; x++)
+                if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
+            histogram.Add(row);
+        }
         if (store is not null)
-            store.Write(tile, Crop(scores, read, core), Crop(flags!, read, core));
+            store.Write(tile, Crop(scores, read, core), Crop(flags, read, core));
         return histogram;
     }
 
@@ -255,12 +262,15 @@ public sealed class ChangeDetector
                 return (decided, Pieces(pair, tile, decided, scores));
             }
             for (int i = 0; i < n; i++)
-                mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData : scores[i] > threshold ? Morphology.Change : Morphology.Background;
+                mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData
+                    : scores[i] > threshold && (flags[i] & TileScoreStore.Vegetated) == 0 ? Morphology.Change : Morphology.Background;
             foreach (var filter in Filters())
             {
                 filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
                 scratch.AsSpan(0, n).CopyTo(mask);
             }
+            // The closing fills gaps between change pixels: it must not fill them with vegetation.
+            VegetationGain.Clear(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Vegetated);
             VegetationGain.Apply(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Greening);
             var core = tile.CoreInRead;
             var coreMask = Crop(mask, read, core);

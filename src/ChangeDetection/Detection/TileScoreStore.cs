@@ -7,7 +7,7 @@ namespace ChangeDetection.Detection;
 /// The change scores of the histogram pass, kept for the mask pass so that no tile is decoded,
 /// smoothed and scored twice: one file per tile core in a scratch folder, holding the core's scores
 /// (float32, row-major; NaN where either date has no data) and one flag byte per pixel
-/// (<see cref="Valid"/>, <see cref="Greening"/>). 5 bytes a pixel on disk, never in memory at once:
+/// (<see cref="Valid"/>, <see cref="Greening"/>, <see cref="Vegetated"/>). 5 bytes a pixel on disk, never in memory at once:
 /// the mask pass reads back only the window it needs, rows at a time, from the tile and its neighbours.
 /// </summary>
 /// <remarks>
@@ -23,6 +23,12 @@ internal sealed class TileScoreStore
 
     /// <summary>Flag bit: the vegetation index rose by more than <see cref="VegetationGain.MinRise"/> (delivered digital numbers).</summary>
     public const byte Greening = 2;
+
+    /// <summary>
+    /// Flag bit: the ground is vegetated on both dates and lost no vegetation (<see cref="VegetationGain.StaysVegetated"/>):
+    /// never change, left out of the threshold's histogram and of the mask.
+    /// </summary>
+    public const byte Vegetated = 4;
 
     private const string Extension = ".scores";
 

@@ -28,7 +28,9 @@ public class TrainCommandTests
 
         // Feedback loop: the exported table, relabelled, trains a model on its own.
         var table = FeatureTable.Read(tmp.File("features.csv"));
-        Assert.That(table, Has.Count.GreaterThanOrEqualTo(20));
+        // Measured 19 (two 1024² regions): fewer than before the detector left vegetation that stays vegetation out
+        // (its seasonal patches were most of the pseudo-changes); enough for a 3-fold training of its own.
+        Assert.That(table, Has.Count.GreaterThanOrEqualTo(15));
         var (code2, stdout2, stderr2) = Cdx("train", "--labels", tmp.File("features.csv"), "--folds", "3", "--out", tmp.File("again.zip"));
         Assert.That(code2, Is.Zero, stderr2);
         Assert.That(stdout2, Does.Contain($"{table.Count} labelled patches").And.Contain("labels ").And.Not.Contain("synthetic seed"));

@@ -50,4 +50,45 @@ public class VegetationGainTests
         Assert.That(Morphology.IsChange(Morphology.NoData), Is.False);
         Assert.That(Morphology.IsChange(Morphology.Background), Is.False);
     }
+
+    [Test]
+    public void OnlyGroundVegetatedOnBothDatesWithoutLossStaysVegetated()
+    {
+        // (nir, red) of each date; NDVI = (nir − red) / (nir + red).
+        // Wheat → maize, NDVI 0.60 → 0.68: phenology, vegetated both dates.
+        Assert.That(VegetationGain.StaysVegetated(1600, 400, 2100, 400), Is.True);
+        // Trees leafing out slightly less green, 0.60 → 0.52 (a fall of 0.08 ≤ 0.1): still phenology.
+        Assert.That(VegetationGain.StaysVegetated(1600, 400, 1600, 505), Is.True);
+        // Vegetation loss of 0.15, 0.60 → 0.45, both dates still vegetated: a clearing under way, kept as change.
+        Assert.That(VegetationGain.StaysVegetated(1600, 400, 1600, 606), Is.False);
+        // Bare soil → green crop (0.09 → 0.60): greening stays change (reference data label it so).
+        Assert.That(VegetationGain.StaysVegetated(1200, 1000, 1600, 400), Is.False);
+        // Field → roof (0.60 → 0.03).
+        Assert.That(VegetationGain.StaysVegetated(1600, 400, 1060, 1000), Is.False);
+        // Pond → meadow (−0.33 → 0.60): water is not vegetation.
+        Assert.That(VegetationGain.StaysVegetated(400, 800, 1600, 400), Is.False);
+        // The limits themselves: NDVI exactly 0.3 both dates counts as vegetated.
+        Assert.That(VegetationGain.StaysVegetated(1300, 700, 1300, 700), Is.True);
+        Assert.That(VegetationGain.StaysVegetated(1300, 701, 1300, 701), Is.False);
+    }
+
+    [Test]
+    public void FlagVegetatedSetsItsBitOnlyWhereRedAndNirAllowIt()
+    {
+        // Two pixels, bands blue, green, red, nir (band stride 2): pixel 0 stays vegetated, pixel 1 becomes a roof.
+        ushort[] before = [100, 100, 200, 200, 400, 400, 1600, 1600];
+        ushort[] after = [100, 100, 200, 200, 400, 1000, 2100, 1060];
+        byte[] flags = [TileScoreStore.Valid, TileScoreStore.Valid];
+        VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, before, after, 2, Roles);
+        Assert.That(flags, Is.EqualTo(new[] { (byte)(TileScoreStore.Valid | TileScoreStore.Vegetated), TileScoreStore.Valid }));
+
+        byte[] none = [0, 0];
+        VegetationGain.FlagVegetated(none, TileScoreStore.Vegetated, before, after, 2, new BandRoles(Red: 2, Green: 1));
+        Assert.That(none, Is.EqualTo(new byte[] { 0, 0 }));
+
+        byte[] mask = [Morphology.Change, Morphology.ChangeVegetationGain, Morphology.NoData, Morphology.Change];
+        byte[] marks = [TileScoreStore.Vegetated, TileScoreStore.Vegetated, TileScoreStore.Vegetated, TileScoreStore.Greening];
+        VegetationGain.Clear(mask, marks, TileScoreStore.Vegetated);
+        Assert.That(mask, Is.EqualTo(new[] { Morphology.Background, Morphology.Background, Morphology.NoData, Morphology.Change }));
+    }
 }

