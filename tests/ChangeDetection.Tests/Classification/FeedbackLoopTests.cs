@@ -36,7 +36,7 @@ public class FeedbackLoopTests
         _features = RunPatchFeatures.Load(_run.OutputFolder);
 
         // A small synthetic training set, so that every model knows every class.
-        var samples = new[] { 1L, 2L }.SelectMany(s => SyntheticTrainingData.Build(_dir.File($"synthetic-{s}"), s, new SyntheticTrainingOptions { Size = 1024, Workers = 2 })).ToList();
+        var samples = new[] { 1L, 2L }.SelectMany(SyntheticSamples.Of).ToList();
         _synthetic = samples.Select(s => s.ToLabelled()).ToList();
         _syntheticTable = _dir.File("synthetic.csv");
         FeatureTable.Write(_syntheticTable, samples.Select(s => ($"seed{s.Seed}-patch{s.PatchId}", s.ToLabelled())));

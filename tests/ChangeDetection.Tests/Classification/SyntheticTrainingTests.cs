@@ -39,10 +39,9 @@ public class SyntheticTrainingTests
     [Category("Slow")]
     public void ModelTrainedOnTwoSyntheticRegionsClassifiesAnUnseenOne()
     {
-        using var dir = new TempDir();
-        var options = new SyntheticTrainingOptions { Size = 1024, Workers = 2 };
-        var train = new[] { 1L, 2L, 4L }.SelectMany(s => SyntheticTrainingData.Build(dir.File($"s{s}"), s, options)).ToList();
-        var test = SyntheticTrainingData.Build(dir.File("s3"), 3, options);
+        // Seeds 1 and 2 are shared with the feedback-loop fixture (SyntheticSamples: 1024 px, 2 workers).
+        var train = new[] { 1L, 2L, 4L }.SelectMany(SyntheticSamples.Of).ToList();
+        var test = SyntheticSamples.Of(3);
         Assert.That(train.Select(t => t.Label).Distinct(), Is.SupersetOf(new[] { "construction", "earthwork", "pond", "road", "solar", "vegetation", "pseudo" }));
 
         var classifierOptions = new PatchClassifierOptions { Seed = 1 };

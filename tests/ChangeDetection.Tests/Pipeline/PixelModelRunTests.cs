@@ -7,62 +7,62 @@ using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Synthetic;
 using ChangeDetection.Tests.PixelModel;
 using static ChangeDetection.Tests.Cli.CdxRunner;
+using static ChangeDetection.Tests.Pipeline.PixelModelRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
 
 /// <summary>
-/// <c>cdx run</c> with a learned pixel model: its probability decides the mask through the run's tile passes, giving the
-/// mask <c>cdx detect --pixel-model</c> and <c>cdx eval --pixel-model</c> give, whatever the tile size, after a resume too.
+/// The sample region of <see cref="RegionRunSample"/> (512², blue, green, red, NIR), the pixel model of
+/// <see cref="PixelTestModel"/>, and the run with it at tile 256 that two fixtures compare against (made once, on first use).
 /// </summary>
-[TestFixture]
-public class PixelModelRunTests
+internal static class PixelModelRunSample
 {
-    private TempDir _dir = null!;
-    private RegionConfig _config = null!;
-    private string _region = null!;
-    private string _model = null!;
+    private static readonly Lazy<RegionRunResult> Run256 = new(() => RegionRun.Run(Config, Options(SharedTempDirs.Create().File("run256"), 256)));
 
-    /// <summary>A 512² sample region (blue, green, red, NIR) and a pixel model trained on three small synthetic labelled pairs of the same bands.</summary>
-    [OneTimeSetUp]
-    public void MakeRegionAndModel()
-    {
-        _dir = new TempDir();
-        _region = _dir.File("region");
-        SyntheticRegion.Generate(_region, new SyntheticRegionOptions { Size = 512, Seed = 5 });
-        _config = RegionConfig.Load(Path.Combine(_region, "region.json"));
-        var samples = new[] { 1, 2, 3 }.Select(s => PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, $"train{s}", s), new PixelSamplingOptions { MaxPerClass = 100_000 }).Samples).ToList();
-        _model = _dir.File("pixel.zip");
-        PixelChangeModel.Train(samples).Save(_model);
-    }
+    // Not a `using static` of RegionRunSample: its Options(output, workers) would take Options(output, tileSize) calls.
+    public static string Region => RegionRunSample.SamplePath;
 
-    [OneTimeTearDown]
-    public void Clean() => _dir.Dispose();
+    public static RegionConfig Config => RegionRunSample.Config;
 
-    private RegionRunOptions Options(string output, int tileSize, int workers = 2) =>
-        new() { Output = output, TileSize = tileSize, Workers = workers, WriteMask = true, PixelModel = _model };
+    public static string Model => PixelTestModel.ModelPath;
 
-    private static byte[] Pixels(string path)
+    /// <summary>An uninterrupted run of the sample with the pixel model at tile 256 (<see cref="Options"/>).</summary>
+    public static RegionRunResult RunAtTile256 => Run256.Value;
+
+    public static RegionRunOptions Options(string output, int tileSize, int workers = 2) =>
+        new() { Output = output, TileSize = tileSize, Workers = workers, WriteMask = true, PixelModel = Model };
+
+    public static string Sha(string path) => RegionRunSample.Sha(path);
+
+    public static byte[] Pixels(string path)
     {
         using var reader = GeoTiffReader.Open(path);
         return reader.ReadBand<byte>(0);
     }
+}
 
-    private static string Sha(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
-
+/// <summary>
+/// <c>cdx run</c> with a learned pixel model: its probability decides the mask through the run's tile passes, giving the
+/// mask <c>cdx detect --pixel-model</c> and <c>cdx eval --pixel-model</c> give, whatever the tile size, after a resume too.
+/// The three tests are three fixtures, so that they run next to others: each costs seconds of ResNet-18 features.
+/// </summary>
+[TestFixture]
+public class PixelModelRunTests
+{
     [Test]
     public void RunDetectAndEvalGiveTheSameMaskAtEveryTileSize()
     {
         using var dir = new TempDir();
-        var run256 = RegionRun.Run(_config, Options(dir.File("run256"), 256));
-        var run1024 = RegionRun.Run(_config, Options(dir.File("run1024"), 1024));
-        var plain = RegionRun.Run(_config, Options(dir.File("plain"), 256) with { PixelModel = "none" });
-        string before = Path.Combine(_region, "before.tif"), after = Path.Combine(_region, "after.tif");
-        var detect = Cdx("detect", "--before", before, "--after", after, "--out", dir.File("detect.tif"), "--pixel-model", _model, "--tile", "128", "--workers", "2");
+        var run256 = RunAtTile256;
+        var run1024 = RegionRun.Run(Config, Options(dir.File("run1024"), 1024));
+        var plain = RegionRun.Run(Config, Options(dir.File("plain"), 256) with { PixelModel = "none" });
+        string before = Path.Combine(Region, "before.tif"), after = Path.Combine(Region, "after.tif");
+        var detect = Cdx("detect", "--before", before, "--after", after, "--out", dir.File("detect.tif"), "--pixel-model", Model, "--tile", "128", "--workers", "2");
         Assert.That(detect.Code, Is.Zero, detect.Err);
         Directory.CreateDirectory(dir.File("labels"));
         ChangeDetection.Tests.Evaluation.ProductEvaluationTests.WriteTruth(before, Path.Combine(dir.File("labels"), "truth.tif"));
         var eval = Cdx("eval", "--before", before, "--after", after, "--truth", Path.Combine(dir.File("labels"), "truth.tif"),
-            "--pixel-model", _model, "--keep-masks", dir.File("masks"), "--json", "--workers", "2");
+            "--pixel-model", Model, "--keep-masks", dir.File("masks"), "--json", "--workers", "2");
         Assert.That(eval.Code, Is.Zero, eval.Err);
 
         var mask = Pixels(run256.MaskPath!);
@@ -81,28 +81,37 @@ public class PixelModelRunTests
             Assert.That(Pixels(Path.Combine(dir.File("masks"), "pair_labels_mask.tif")), Is.EqualTo(mask), "cdx eval --pixel-model: the product's mask");
             Assert.That(Pixels(Path.Combine(dir.File("masks"), "pair_labels_pixel.tif")), Is.EqualTo(mask), "cdx eval --pixel-model: the pixel-model line");
             Assert.That(Enumerable.Range(0, product.Length).All(i => product[i] == 0 || product[i] == mask[i] || product[i] == 255), Is.True, "the product only removes change");
-            Assert.That(productLine.GetProperty("pixel_model").GetString(), Is.EqualTo(_model));
-            Assert.That(run256.PixelThreshold, Is.EqualTo(PixelChangeModel.Load(_model).Threshold));
-            Assert.That(parameters.GetProperty("pixel_model").GetString(), Is.EqualTo(_model), "run.json records the model");
-            Assert.That(parameters.GetProperty("pixel_model_sha256").GetString(), Is.EqualTo(Sha(_model)));
+            Assert.That(productLine.GetProperty("pixel_model").GetString(), Is.EqualTo(Model));
+            Assert.That(run256.PixelThreshold, Is.EqualTo(PixelChangeModel.Load(Model).Threshold));
+            Assert.That(parameters.GetProperty("pixel_model").GetString(), Is.EqualTo(Model), "run.json records the model");
+            Assert.That(parameters.GetProperty("pixel_model_sha256").GetString(), Is.EqualTo(Sha(Model)));
             Assert.That(parameters.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(run256.PixelThreshold!.Value).Within(1e-12));
-            Assert.That(record.GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("role").GetString() == "pixel-model").GetProperty("sha256").GetString(), Is.EqualTo(Sha(_model)));
+            Assert.That(record.GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("role").GetString() == "pixel-model").GetProperty("sha256").GetString(), Is.EqualTo(Sha(Model)));
             Assert.That(JsonDocument.Parse(File.ReadAllText(plain.RunJson)).RootElement.GetProperty("parameters").GetProperty("pixel_model").ValueKind,
                 Is.EqualTo(JsonValueKind.Null), "without a pixel model run.json says so");
         });
     }
 
+}
+
+/// <summary>A pixel-model run stopped in its mask pass resumes to the bytes of an uninterrupted one; the ledger keys on the model's bytes.</summary>
+[TestFixture]
+public class PixelModelRunResumeTests
+{
+    /// <remarks>At tile 256 (4 tiles; stopped after 2) rather than 128: every tile reads 128 pixels of context on each side
+    /// for the deep features, so 16 tiles of 128 cost about three times the network work of 4 tiles of 256, and the
+    /// uninterrupted run at 256 is the one the tile-size test already makes.</remarks>
     [Test]
     public void AStoppedRunResumesToTheSameBytesAndTheLedgerKeysOnTheModelsBytes()
     {
         using var dir = new TempDir();
-        var clean = RegionRun.Run(_config, Options(dir.File("clean"), 128));
+        var clean = RunAtTile256;
         string output = dir.File("resumed");
-        CancelAt.StopAfterMaskTiles(_config, Options(output, 128, workers: 1), 5);
-        var resumed = RegionRun.Run(_config, Options(output, 128));
+        CancelAt.StopAfterMaskTiles(Config, Options(output, 256, workers: 1), 2);
+        var resumed = RegionRun.Run(Config, Options(output, 256));
         Assert.Multiple(() =>
         {
-            Assert.That(resumed.TilesResumed, Is.EqualTo(5));
+            Assert.That(resumed.TilesResumed, Is.EqualTo(2));
             Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(clean.MaskPath!)));
             foreach (var (a, b) in resumed.Outputs.Zip(clean.Outputs).Where(x => File.Exists(x.First)))
                 Assert.That(Sha(a), Is.EqualTo(Sha(b)), Path.GetFileName(a));
@@ -110,27 +119,36 @@ public class PixelModelRunTests
 
         // The same bytes under another name resume every tile; other bytes (or none) are another run.
         string copy = dir.File("copy.zip");
-        File.Copy(_model, copy);
-        var again = RegionRun.Run(_config, Options(output, 128) with { PixelModel = copy });
+        File.Copy(Model, copy);
+        var again = RegionRun.Run(Config, Options(output, 256) with { PixelModel = copy });
         Assert.That(again.TilesResumed, Is.EqualTo(again.Tiles), "keyed on the model's SHA-256, not its path");
-        var e = Assert.Throws<ChangeDetectionException>(() => RegionRun.Run(_config, Options(output, 128) with { PixelModel = "none" }));
+        var e = Assert.Throws<ChangeDetectionException>(() => RegionRun.Run(Config, Options(output, 256) with { PixelModel = "none" }));
         Assert.That(e!.Message, Does.Contain("--force"));
     }
 
+}
+
+/// <summary>A pixel model needs its bands: a pair without them is a config error naming the file; with them it runs.</summary>
+[TestFixture]
+public class PixelModelRunConfigTests
+{
+    /// <remarks>The four-band run takes the config's tile (1024, one tile) rather than 128: whether the model runs does not
+    /// depend on the tile size, and one tile needs no context read twice for the deep features.</remarks>
     [Test]
     public void APairWithoutTheModelsBandsIsAConfigError()
     {
         using var dir = new TempDir();
-        // The region read with three of its four bands: the model needs NIR too.
-        string json = File.ReadAllText(Path.Combine(_region, "region.json"));
-        string rgbConfig = Path.Combine(_region, "region-rgb.json");
+        // A copy of the region (the shared one is read-only), read with three of its four bands: the model needs NIR too.
+        string region = Path.GetDirectoryName(RegionRunSample.CopyOfSample(dir).FilePath)!;
+        string json = File.ReadAllText(Path.Combine(region, "region.json"));
+        string rgbConfig = Path.Combine(region, "region-rgb.json");
         File.WriteAllText(rgbConfig, json.Replace("\"output\"", "\"bands\": { \"blue\": 1, \"green\": 2, \"red\": 3 }, \"pixelModel\": \"pixel.zip\", \"output\"", StringComparison.Ordinal));
-        File.Copy(_model, Path.Combine(_region, "pixel.zip"), overwrite: true);
+        File.Copy(Model, Path.Combine(region, "pixel.zip"), overwrite: true);
         var run = Cdx("run", rgbConfig, "--out", dir.File("out"));
         var validate = Cdx("validate", rgbConfig);
-        var option = Cdx("run", Path.Combine(_region, "region.json"), "--out", dir.File("out2"), "--pixel-model", _model, "--tile", "128", "--json");
+        var option = Cdx("run", Path.Combine(region, "region.json"), "--out", dir.File("out2"), "--pixel-model", Model, "--json");
         var rgb = PixelTestPairs.Write(dir, "rgb", 4, size: 48, bands: 3);
-        var detect = Cdx("detect", "--before", rgb.Before, "--after", rgb.After, "--out", dir.File("rgb.tif"), "--pixel-model", _model);
+        var detect = Cdx("detect", "--before", rgb.Before, "--after", rgb.After, "--out", dir.File("rgb.tif"), "--pixel-model", Model);
         Assert.Multiple(() =>
         {
             Assert.That(run.Code, Is.EqualTo(2), run.Err);
@@ -141,8 +159,8 @@ public class PixelModelRunTests
             Assert.That(Directory.Exists(dir.File("out")), Is.False, "refused before anything is written");
             Assert.That(option.Code, Is.Zero, "the same model on the four bands runs: " + option.Err);
             var summary = JsonDocument.Parse(option.Out).RootElement;
-            Assert.That(summary.GetProperty("pixel_model").GetString(), Is.EqualTo(_model), "--json names the pixel model");
-            Assert.That(summary.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(PixelChangeModel.Load(_model).Threshold).Within(1e-12));
+            Assert.That(summary.GetProperty("pixel_model").GetString(), Is.EqualTo(Model), "--json names the pixel model");
+            Assert.That(summary.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(PixelChangeModel.Load(Model).Threshold).Within(1e-12));
             Assert.That(detect.Code, Is.EqualTo(2), detect.Err);
             Assert.That(detect.Err, Does.Contain("missing nir").And.Contain(rgb.Before));
             Assert.That(File.Exists(dir.File("rgb.tif")), Is.False);

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ChangeDetection.Pipeline;
+using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
 
 // The deliverable set: staged and swapped in whole, run.json "running" while it is replaced, leftovers of killed runs cleaned.
-public partial class RegionRunTests
+[TestFixture]
+public class RegionRunDeliveryTests
 {
     private static JsonElement RunRecord(string output)
     {
@@ -25,11 +27,11 @@ public partial class RegionRunTests
     {
         using var dir = new TempDir();
         string output = dir.File("out");
-        RegionRun.Run(_config, Options(output));
+        RegionRun.Run(Config, Options(output));
         // What an earlier run over other inputs could have left: a province (99) this run has no task in.
         Directory.CreateDirectory(Path.Combine(output, "provinces", "99"));
         File.WriteAllText(Path.Combine(output, "provinces", "99", "manifest.json"), """{"Province":"99","TaskCount":1,"Files":[]}""");
-        var forced = RegionRun.Run(_config, Options(output) with { Force = true, WriteMask = false, Model = "none" });
+        var forced = RegionRun.Run(Config, Options(output) with { Force = true, WriteMask = false, Model = "none" });
         Assert.Multiple(() =>
         {
             Assert.That(Directory.Exists(Path.Combine(output, "provinces", "99")), Is.False, "stale province 99");
@@ -45,15 +47,15 @@ public partial class RegionRunTests
     {
         using var dir = new TempDir();
         string output = dir.File("out");
-        var first = RegionRun.Run(_config, Options(output));
+        var first = RegionRun.Run(Config, Options(output));
         var before = DeliveredSet(output);
-        CancelAt.StopAfterMaskTiles(_config, Options(output) with { Force = true, Model = "none" }, 2);
+        CancelAt.StopAfterMaskTiles(Config, Options(output) with { Force = true, Model = "none" }, 2);
         var record = RunRecord(output);
         Assert.Multiple(() =>
         {
             Assert.That(DeliveredSet(output), Is.EqualTo(before), "the previous set, untouched");
             Assert.That(record.GetProperty("status").GetString(), Is.EqualTo("running"));
-            Assert.That(record.GetProperty("config").GetProperty("path").GetString(), Is.EqualTo(_config.FilePath), "what cdx export needs");
+            Assert.That(record.GetProperty("config").GetProperty("path").GetString(), Is.EqualTo(Config.FilePath), "what cdx export needs");
             var previous = record.GetProperty("previous");
             Assert.That(previous.GetProperty("status").GetString(), Is.EqualTo("complete"));
             Assert.That(previous.GetProperty("counts").GetProperty("patches").GetInt32(), Is.EqualTo(first.Patches), "the record of the set still in the folder");
@@ -79,7 +81,7 @@ public partial class RegionRunTests
             Directory.CreateDirectory(Path.GetDirectoryName(f)!);
             File.WriteAllText(f, "left by a killed run");
         }
-        RegionRun.Run(_config, Options(output) with { Model = "none" });
+        RegionRun.Run(Config, Options(output) with { Model = "none" });
         var remaining = Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories)
             .Where(e => e.Contains(".partial", StringComparison.Ordinal) || e.Contains(".old-", StringComparison.Ordinal) || e.Contains("delivery.", StringComparison.Ordinal));
         Assert.That(remaining, Is.Empty);
@@ -92,12 +94,12 @@ public partial class RegionRunTests
     {
         using var dir = new TempDir();
         string output = dir.File("out");
-        RegionRun.Run(_config, Options(output));
+        RegionRun.Run(Config, Options(output));
         var old = DeliveredSet(output);
         string oldRecord = File.ReadAllText(Path.Combine(output, "run.json"));
 
         bool killedInExport;
-        using (var child = StartCdx("run", _config.FilePath, "--out", output, "--tile", "128", "--workers", "2", "--write-mask", "--force", "--model", "none"))
+        using (var child = StartCdx("run", Config.FilePath, "--out", output, "--tile", "128", "--workers", "2", "--write-mask", "--force", "--model", "none"))
         {
             string staging = Path.Combine(output, ".work", $"delivery.partial-{child.Id}");
             var clock = Stopwatch.StartNew();
@@ -116,8 +118,8 @@ public partial class RegionRunTests
             Assert.That(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(record.GetProperty("previous").GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(oldRecord)), Is.True, "the old record is kept whole");
         });
 
-        var resumed = RegionRun.Run(_config, Options(output) with { Model = "none" });
-        var reference = RegionRun.Run(_config, Options(dir.File("clean")) with { Model = "none" });
+        var resumed = RegionRun.Run(Config, Options(output) with { Model = "none" });
+        var reference = CleanRunWithoutModel;
         Assert.Multiple(() =>
         {
             Assert.That(resumed.TilesResumed, Is.EqualTo(resumed.Tiles), "the killed run had finished every tile");
@@ -131,15 +133,7 @@ public partial class RegionRunTests
     public void A_corrupt_block_found_mid_run_by_the_parallel_mask_pass_is_one_line_exit_2_naming_the_file()
     {
         using var dir = new TempDir();
-        string region = dir.File("region");
-        foreach (var f in Directory.GetFiles(_sample.Path, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(region, Path.GetRelativePath(_sample.Path, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(f, to);
-            File.SetLastWriteTimeUtc(to, File.GetLastWriteTimeUtc(f));
-        }
-        var config = RegionConfig.Load(Path.Combine(region, "region.json"));
+        var config = CopyOfSample(dir);
         string output = dir.File("out");
         CancelAt.StopAfterMaskTiles(config, Options(output, workers: 1) with { Model = "none" }, 1);
         ChangeDetection.Tests.Raster.CorruptTiles.BreakLastTile(config.After.Path);
@@ -161,7 +155,7 @@ public partial class RegionRunTests
     {
         using var fs = SmallFileSystem.MountOrIgnore(16 * 1024);
         string output = fs.File("out");
-        var first = ChangeDetection.Tests.Cli.CdxRunner.Cdx("run", _config.FilePath, "--out", output, "--tile", "128");
+        var first = ChangeDetection.Tests.Cli.CdxRunner.Cdx("run", Config.FilePath, "--out", output, "--tile", "128");
         Assert.That(first.Code, Is.Zero, first.Err);
         var old = DeliveredSet(output);
         string oldRecord = File.ReadAllText(Path.Combine(output, "run.json"));

@@ -1,11 +1,13 @@
 using ChangeDetection.Jobs;
 using ChangeDetection.Pipeline;
 using static ChangeDetection.Tests.Cli.CdxRunner;
+using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
 
 // The region lock: only a lock held by another run means busy; every other failure is an error naming the folder.
-public partial class RegionRunTests
+[TestFixture]
+public class RegionRunLockTests
 {
     /// <summary>An output folder whose lock file cannot be opened (a link into a folder that does not exist), as an unwritable folder would.</summary>
     private static string BrokenLockFolder(TempDir dir)
@@ -29,10 +31,12 @@ public partial class RegionRunTests
     public void A_region_job_whose_output_folder_cannot_be_written_fails_instead_of_being_skipped()
     {
         using var dir = new TempDir();
+        // The region is a copy of the shared sample: the fixtures that share it run at the same time and copy it whole.
+        var sample = CopyOfSample(dir);
         // A copy of the sample's config next to it (its relative paths still hold) with the output moved to the broken folder.
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_config.FilePath))!;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sample.FilePath))!;
         json["output"] = BrokenLockFolder(dir);
-        string region = Path.Combine(_sample.Path, $"region-{Guid.NewGuid():N}.json");
+        string region = Path.Combine(Path.GetDirectoryName(sample.FilePath)!, $"region-{Guid.NewGuid():N}.json");
         File.WriteAllText(region, json.ToJsonString());
         Assume.That(RegionConfig.Load(region).Output, Is.EqualTo(dir.File("out")), "the config points at the broken folder");
         var e = Assert.Throws<ChangeDetectionException>(() => new RegionJobs().Run(region, CancellationToken.None));
@@ -47,7 +51,7 @@ public partial class RegionRunTests
         using (var held = RegionLock.TryAcquire(output))
         {
             Assert.That(held, Is.Not.Null);
-            var (code, _, stderr) = Cdx("run", _config.FilePath, "--out", output, "--tile", "128");
+            var (code, _, stderr) = Cdx("run", Config.FilePath, "--out", output, "--tile", "128");
             Assert.Multiple(() =>
             {
                 Assert.That(code, Is.EqualTo(2), stderr);
@@ -56,7 +60,7 @@ public partial class RegionRunTests
                 Assert.That(File.Exists(Path.Combine(output, "run.json")), Is.False, "nothing written");
             });
         }
-        var (after, _, err) = Cdx("run", _config.FilePath, "--out", output, "--tile", "128", "--model", "none");
+        var (after, _, err) = Cdx("run", Config.FilePath, "--out", output, "--tile", "128", "--model", "none");
         Assert.That(after, Is.Zero, err);
     }
 }

@@ -1,46 +1,19 @@
-using System.Globalization;
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Synthetic;
 using Microsoft.Data.Sqlite;
+using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
 
 [TestFixture]
-public partial class RegionRunTests
+public class RegionRunTests
 {
-    private static TempDir _sample = null!;
-    private static RegionConfig _config = null!;
-
-    [OneTimeSetUp]
-    public void MakeSample()
-    {
-        _sample = new TempDir();
-        SyntheticRegion.Generate(_sample.Path, new SyntheticRegionOptions { Size = 512, Seed = 5 });
-        _config = RegionConfig.Load(Path.Combine(_sample.Path, "region.json"));
-    }
-
-    [OneTimeTearDown]
-    public void Cleanup() => _sample.Dispose();
-
-    private static string Sha(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
-
-    /// <summary>Every file under an output (a file, or a folder such as provinces/32) with its hash, by relative path.</summary>
-    private static Dictionary<string, string> Hashes(string output) => Directory.Exists(output)
-        ? Directory.GetFiles(output, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(output, f), Sha)
-        : new Dictionary<string, string> { [Path.GetFileName(output)] = Sha(output) };
-
-    private static RegionRunOptions Options(string output, int workers = 2) =>
-        new() { Output = output, TileSize = 128, Workers = workers, WriteMask = true };
-
     /// <summary>The kept mask is a COG (overviews, colour table) holding the pixels the run counted.</summary>
     [Test]
     public void KeptMaskIsACloudOptimizedGeoTiffWithTheRunsPixels()
     {
-        using var dir = new TempDir();
-        var run = RegionRun.Run(_config, Options(dir.File("out")));
+        var run = CleanRun;
         var layout = ChangeDetection.Raster.GeoTiff.CogLayout.Inspect(run.MaskPath!);
         using var reader = ChangeDetection.Raster.GeoTiff.GeoTiffReader.Open(run.MaskPath!);
         var (valid, changed) = ChangeDetection.Detection.ChangeDetector.Count(reader.ReadBand<byte>(0));
@@ -63,12 +36,12 @@ public partial class RegionRunTests
     public void ResumedRunEndsWithTheSameBytesAsAnUninterruptedRun()
     {
         using var dir = new TempDir();
-        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
+        var clean = CleanRun;
 
         string resumedOut = dir.File("resumed");
-        CancelAt.StopAfterMaskTiles(_config, Options(resumedOut, workers: 1), 5);
+        CancelAt.StopAfterMaskTiles(Config, Options(resumedOut, workers: 1), 5);
         Assert.That(File.Exists(Path.Combine(resumedOut, "mask.tif")), Is.False, "no output before the run completes");
-        var resumed = RegionRun.Run(_config, Options(resumedOut));
+        var resumed = RegionRun.Run(Config, Options(resumedOut));
 
         Assert.Multiple(() =>
         {
@@ -90,15 +63,15 @@ public partial class RegionRunTests
     public void RunStoppedBetweenThePassesResumesToTheSameBytes(bool loseScores)
     {
         using var dir = new TempDir();
-        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
+        var clean = CleanRun;
         Assert.That(Directory.Exists(Path.Combine(clean.OutputFolder, ".work", "scores")), Is.False, "a finished run removes its scratch scores");
 
         string resumedOut = dir.File("resumed");
-        CancelAt.StopAfterMaskTiles(_config, Options(resumedOut), 0);
+        CancelAt.StopAfterMaskTiles(Config, Options(resumedOut), 0);
         string scores = Path.Combine(resumedOut, ".work", "scores");
         Assert.That(Directory.GetFiles(scores), Has.Length.EqualTo(16), "one score file per histogram tile");
         if (loseScores) Directory.Delete(scores, recursive: true);
-        var resumed = RegionRun.Run(_config, Options(resumedOut));
+        var resumed = RegionRun.Run(Config, Options(resumedOut));
 
         Assert.Multiple(() =>
         {
@@ -115,10 +88,10 @@ public partial class RegionRunTests
     {
         using var dir = new TempDir();
         string output = dir.File("out");
-        RegionRun.Run(_config, Options(output));
-        var e = Assert.Throws<ChangeDetectionException>(() => RegionRun.Run(_config, Options(output) with { TileSize = 256 }));
+        RegionRun.Run(Config, Options(output));
+        var e = Assert.Throws<ChangeDetectionException>(() => RegionRun.Run(Config, Options(output) with { TileSize = 256 }));
         Assert.That(e!.Message, Does.Contain("--force"));
-        var forced = RegionRun.Run(_config, Options(output) with { TileSize = 256, Force = true });
+        var forced = RegionRun.Run(Config, Options(output) with { TileSize = 256, Force = true });
         Assert.That(forced.TilesResumed, Is.Zero);
     }
 
@@ -133,8 +106,8 @@ public partial class RegionRunTests
         using var dir = new TempDir();
         string output = dir.File("out");
         string layer = dir.File("farmland.geojson");
-        File.Copy(_config.Layers[0].Path, layer);
-        var config = _config with { Layers = [_config.Layers[0] with { Path = layer }] };
+        File.Copy(Config.Layers[0].Path, layer);
+        var config = Config with { Layers = [Config.Layers[0] with { Path = layer }] };
         var first = RegionRun.Run(config, Options(output));
         var before = FarmlandOverlaps(output);
 
@@ -160,14 +133,13 @@ public partial class RegionRunTests
     [Test]
     public void RunJsonRecordsTheRun()
     {
-        using var dir = new TempDir();
-        var result = RegionRun.Run(_config, Options(dir.File("out")));
+        var result = CleanRun;
         using var doc = JsonDocument.Parse(File.ReadAllText(result.RunJson));
         var root = doc.RootElement;
         Assert.Multiple(() =>
         {
             Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("complete"));
-            Assert.That(root.GetProperty("config").GetProperty("sha256").GetString(), Is.EqualTo(Sha(_config.FilePath)));
+            Assert.That(root.GetProperty("config").GetProperty("sha256").GetString(), Is.EqualTo(Sha(Config.FilePath)));
             Assert.That(root.GetProperty("threshold").GetDouble(), Is.EqualTo(result.Threshold).Within(1e-6));
             Assert.That(root.GetProperty("counts").GetProperty("tiles").GetInt32(), Is.EqualTo(16));
             Assert.That(root.GetProperty("parameters").GetProperty("tile_size").GetInt32(), Is.EqualTo(128));
@@ -187,8 +159,7 @@ public partial class RegionRunTests
     [Test]
     public void EveryPatchBecomesATaskInTheProvincePackageOfItsCounty()
     {
-        using var dir = new TempDir();
-        var result = RegionRun.Run(_config, Options(dir.File("out")) with { Model = "none" });
+        var result = CleanRunWithoutModel;
         Assert.That(result.Patches, Is.GreaterThan(0), "the sample region has changes");
         Assert.Multiple(() =>
         {
@@ -208,104 +179,6 @@ public partial class RegionRunTests
         });
     }
 
-    /// <summary>kill -9 in the middle of the mask pass, then resume: the outputs match a clean run.</summary>
-    [Test]
-    [Category("Slow")]
-    public void KilledChildProcessResumesToIdenticalOutputs()
-    {
-        using var dir = new TempDir();
-        var clean = RegionRun.Run(_config, Options(dir.File("clean")));
-
-        string output = dir.File("killed");
-        using (var child = StartCdx("run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask"))
-        {
-            string ledger = Path.Combine(output, ".work", RunLedger.FileName);
-            var clock = Stopwatch.StartNew();
-            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
-            if (!child.HasExited) child.Kill(entireProcessTree: true);
-            child.WaitForExit();
-        }
-        Assert.That(File.Exists(Path.Combine(output, "mask.tif")), Is.False, "the child was killed before it finished");
-
-        var resumed = RegionRun.Run(_config, Options(output) with { TileSize = 64 });
-        var reference = RegionRun.Run(_config, Options(dir.File("clean64")) with { TileSize = 64 });
-        Assert.Multiple(() =>
-        {
-            Assert.That(resumed.TilesResumed, Is.GreaterThanOrEqualTo(3));
-            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
-            Assert.That(resumed.ChangedPixels, Is.EqualTo(clean.ChangedPixels), "the tile size does not change the result");
-        });
-    }
-
-    /// <summary>
-    /// Ctrl+C (SIGINT) or a service manager's SIGTERM in the middle of the mask pass: the run stops cleanly (exit 130, one
-    /// line saying how to resume, no partial deliverables), and the same command resumes to the bytes of a clean run.
-    /// </summary>
-    [TestCase("INT")]
-    [TestCase("TERM")]
-    [Category("Slow")]
-    public void SignalledChildProcessStopsCleanlyAndResumesToIdenticalOutputs(string signal)
-    {
-        using var dir = new TempDir();
-        string output = dir.File("stopped");
-        var stderr = new System.Text.StringBuilder();
-        using (var child = StartCdx(stderr, "run", _config.FilePath, "--out", output, "--tile", "64", "--workers", "1", "--write-mask"))
-        {
-            string ledger = Path.Combine(output, ".work", RunLedger.FileName);
-            var clock = Stopwatch.StartNew();
-            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
-            Assert.That(child.HasExited, Is.False, "the run was still in its mask pass");
-            using (var kill = Process.Start("kill", ["-" + signal, child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
-            Assert.That(child.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the run stopped");
-            child.WaitForExit();
-            string said;
-            lock (stderr) said = stderr.ToString();
-            Assert.Multiple(() =>
-            {
-                Assert.That(child.ExitCode, Is.EqualTo(130), said);
-                Assert.That(said, Does.Contain("cdx: stopped.").And.Contain("run the same command again to resume"));
-                Assert.That(said, Does.Not.Contain("   at "), "no stack trace");
-                Assert.That(File.Exists(Path.Combine(output, "mask.tif")), Is.False, "nothing delivered from a stopped run");
-                Assert.That(Directory.GetDirectories(Path.Combine(output, ".work"), "delivery.partial*"), Is.Empty, "no staged set left behind");
-            });
-        }
-
-        var resumed = RegionRun.Run(_config, Options(output) with { TileSize = 64 });
-        var reference = RegionRun.Run(_config, Options(dir.File("clean64")) with { TileSize = 64 });
-        Assert.Multiple(() =>
-        {
-            Assert.That(resumed.TilesResumed, Is.GreaterThanOrEqualTo(3), "the tiles finished before the signal were kept");
-            Assert.That(Sha(resumed.MaskPath!), Is.EqualTo(Sha(reference.MaskPath!)));
-        });
-    }
-
-    /// <summary>Starts <c>cdx</c> as a child process; what it prints on stderr is collected in <paramref name="stderr"/> (lock it to read).</summary>
-    private static Process StartCdx(System.Text.StringBuilder stderr, params string[] args)
-    {
-        var child = StartCdx(args);
-        child.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr) stderr.AppendLine(e.Data);
-        };
-        return child;
-    }
-
-    /// <summary>Starts <c>cdx</c> (built next to the tests) as a child process, its output read and dropped.</summary>
-    private static Process StartCdx(params string[] args)
-    {
-        string cdx = Path.Combine(AppContext.BaseDirectory, "cdx.dll");
-        Assert.That(File.Exists(cdx), Is.True, $"{cdx} is built next to the tests");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(cdx);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var child = Process.Start(psi)!;
-        child.OutputDataReceived += (_, _) => { };
-        child.ErrorDataReceived += (_, _) => { };
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
-        return child;
-    }
-
     private static List<string> PatchColumns(string gpkg)
     {
         using var db = new SqliteConnection($"Data Source={gpkg};Mode=ReadOnly;Pooling=False");
@@ -316,22 +189,5 @@ public partial class RegionRunTests
         using var r = cmd.ExecuteReader();
         while (r.Read()) names.Add(r.GetString(0));
         return names;
-    }
-
-    private static long MaskTiles(string ledger)
-    {
-        if (!File.Exists(ledger)) return 0;
-        try
-        {
-            using var db = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM results WHERE stage='mask'";
-            return (long)cmd.ExecuteScalar()!;
-        }
-        catch (SqliteException)
-        {
-            return 0; // not created yet, or locked for a moment
-        }
     }
 }

@@ -1,24 +1,13 @@
 using ChangeDetection.Export;
 using ChangeDetection.Pipeline;
+using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
 
 // Re-export: the packages again from run.json and run_tasks.json, without detection or the config.
-public partial class RegionRunTests
+[TestFixture]
+public class RunExportTests
 {
-    /// <summary>A copy of the shared sample, so that a test can take its config away.</summary>
-    private static RegionConfig CopyOfSample(TempDir dir)
-    {
-        string copy = dir.File("region");
-        foreach (string f in Directory.GetFiles(_sample.Path, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(copy, Path.GetRelativePath(_sample.Path, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(f, to);
-        }
-        return RegionConfig.Load(Path.Combine(copy, "region.json"));
-    }
-
     /// <summary>Every file of provinces/ (packages, manifests, chips) by relative path and hash.</summary>
     private static Dictionary<string, string> Packages(string output) => Hashes(Path.Combine(output, ProvincePackage.ProvincesFolder));
 
@@ -86,10 +75,10 @@ public partial class RegionRunTests
     public void ReExportWithAnotherCrsOrEncodingChangesOnlyWhatWasAsked()
     {
         using var dir = new TempDir();
-        var result = RegionRun.Run(_config, Options(dir.File("out")) with { Model = "none" });
+        var result = RegionRun.Run(Config, Options(dir.File("out")) with { Model = "none" });
         string code = result.TasksByProvince.Keys.First();
         string folder = Path.Combine(result.OutputFolder, ProvincePackage.ProvincesFolder, ProvincePackage.FolderName(code));
-        string prefix = ProvincePackage.Prefix(code, _config.Quarter);
+        string prefix = ProvincePackage.Prefix(code, Config.Quarter);
         string csv = File.ReadAllText(Path.Combine(folder, prefix + "tasks.csv"));
 
         RunExport.Execute(result.OutputFolder, new RunExportOptions { ShapefileEncoding = DbfEncoding.Gbk, Crs = DeliveryCrs.Parse("gk6") });
@@ -105,9 +94,9 @@ public partial class RegionRunTests
     public void RunJsonIsATypedRecordWithTheModelByHashAndEverySettingAnExportNeeds()
     {
         using var dir = new TempDir();
-        var result = RegionRun.Run(_config, Options(dir.File("out")) with { PseudoConfidence = 0.7, DeliveryCrs = DeliveryCrs.Parse("gk6") });
+        var result = RegionRun.Run(Config, Options(dir.File("out")) with { PseudoConfidence = 0.7, DeliveryCrs = DeliveryCrs.Parse("gk6") });
         var record = ChangeDetection.Pipeline.RunRecord.Read(result.RunJson);
-        string model = _config.Model!;
+        string model = Config.Model!;
         Assert.Multiple(() =>
         {
             Assert.That(record.Status, Is.EqualTo(ChangeDetection.Pipeline.RunRecord.Complete));
@@ -117,8 +106,8 @@ public partial class RegionRunTests
             Assert.That(record.Parameters.PseudoConfidence, Is.EqualTo(0.7));
             Assert.That(record.Parameters.DeliveryCrs, Is.EqualTo("gk6"));
             Assert.That(record.Parameters.TileSize, Is.EqualTo(128));
-            Assert.That(record.Parameters.Layers!.Select(l => l.Name), Is.EqualTo(_config.Layers.Select(l => l.Name)));
-            Assert.That(record.Dates, Is.EqualTo(new RunDates(_config.Before.Date, _config.After.Date)));
+            Assert.That(record.Parameters.Layers!.Select(l => l.Name), Is.EqualTo(Config.Layers.Select(l => l.Name)));
+            Assert.That(record.Dates, Is.EqualTo(new RunDates(Config.Before.Date, Config.After.Date)));
             Assert.That(record.Counts!.TasksByProvince, Is.EqualTo(result.TasksByProvince));
             Assert.That(record.Threshold, Is.EqualTo(result.Threshold));
             Assert.That(record.ToJson(), Is.EqualTo(File.ReadAllText(result.RunJson)), "read and written in one place, nothing lost");
@@ -130,9 +119,9 @@ public partial class RegionRunTests
     {
         using var dir = new TempDir();
         string output = dir.File("out");
-        var first = RegionRun.Run(_config, Options(output));
+        var first = RegionRun.Run(Config, Options(output));
         var delivered = Packages(output);
-        CancelAt.StopAfterMaskTiles(_config, Options(output) with { Force = true, Model = "none" }, 1);
+        CancelAt.StopAfterMaskTiles(Config, Options(output) with { Force = true, Model = "none" }, 1);
         Assert.That(ChangeDetection.Pipeline.RunRecord.Read(Path.Combine(output, "run.json")).Status, Is.EqualTo(ChangeDetection.Pipeline.RunRecord.Running));
         Directory.Delete(Path.Combine(output, ProvincePackage.ProvincesFolder), recursive: true);
 

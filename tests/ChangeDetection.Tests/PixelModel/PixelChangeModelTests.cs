@@ -4,27 +4,26 @@ using ChangeDetection.Evaluation;
 using ChangeDetection.PixelModel;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
+using static ChangeDetection.Tests.PixelModel.PixelTestModel;
 
 namespace ChangeDetection.Tests.PixelModel;
 
 [TestFixture]
 public class PixelChangeModelTests
 {
-    /// <summary>Every labelled pixel of a 128² pair (fewer than this per class).</summary>
-    private static readonly PixelSamplingOptions AllPixels = new() { MaxPerClass = 100_000 };
-
     private TempDir _dir = null!;
-    private List<PixelPair> _training = null!;
+    private IReadOnlyList<PixelPair> _training = null!;
     private PixelPair _heldOut = null!;
     private PixelChangeModel _model = null!;
 
+    /// <summary>The model trained on three synthetic pairs (shared with the run fixtures) and a pair it never saw.</summary>
     [OneTimeSetUp]
     public void TrainOnThreeSyntheticPairs()
     {
         _dir = new TempDir();
-        _training = [.. new[] { 1, 2, 3 }.Select(s => PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, $"train{s}", s), AllPixels))];
+        _training = PixelTestModel.Training;
         _heldOut = PixelModelEvaluation.Prepare(PixelTestPairs.Write(_dir, "held", 10, noDataBefore: (40, 40)), AllPixels);
-        _model = PixelChangeModel.Train([.. _training.Select(p => p.Samples)]);
+        _model = PixelTestModel.Model;
     }
 
     [OneTimeTearDown]
