@@ -63,6 +63,12 @@ public sealed record ChangeDetectionResult(
 /// </summary>
 public sealed class ChangeDetector
 {
+    /// <summary>
+    /// Version of the detector's decision rules (what a tile's scores, histogram and mask are), part of the run ledger's key:
+    /// raise it whenever a change to the rules changes a mask. 2: ground vegetated on both dates is never change.
+    /// </summary>
+    internal const int RulesVersion = 2;
+
     private const int SampleWindow = 256;
 
     /// <summary>Most sample pixels the invariant-pixel fit iterates over (a 512² image's worth: plenty for 3–16 gains and offsets, and for IR-MAD's means and covariances of up to 32 values).</summary>

@@ -54,6 +54,8 @@ internal sealed record RunFingerprint(string Raster, string ConfigSha256, string
         text.Append("detection=").Append(JsonSerializer.Serialize(detection with { Workers = 1 })).Append('\n');
         // The ledger keeps per-tile feature sums: another feature schema cannot resume from it.
         text.Append("features=").Append(PatchFeatures.SchemaVersion).Append('\n');
+        // The detector's decision rules change what a tile's scores and mask are: a ledger of older rules cannot resume.
+        text.Append("detector=").Append(ChangeDetector.RulesVersion).Append('\n');
         // The bytes, not the path: a retrained model under the same name decides other masks. Absent without a
         // pixel model, so the ledgers of runs without one keep their key.
         if (pixelModelSha256 is string pixel) text.Append("pixelModel=").Append(pixel).Append('\n');
