@@ -7,10 +7,12 @@ namespace ChangeDetection.Cli.Commands;
 /// <summary>The detection options shared by <c>detect</c> and <c>eval</c> (<paramref name="command"/>, named in usage errors).</summary>
 internal sealed class DetectionOptionsBinding(string command)
 {
-    private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => ChangeDetectionOptions.DefaultTileSize };
+    // The defaults are the options record's own, so the CLI and a region config cannot disagree.
+    private static readonly ChangeDetectionOptions Defaults = new();
+    private readonly Option<int> _tile = new("--tile") { Description = "Tile edge in pixels (multiple of 16); a speed knob, results do not depend on it.", DefaultValueFactory = _ => Defaults.TileSize };
     private readonly Option<string> _threshold = new("--threshold") { Description = "auto (default: the lower of Otsu's and Kittler–Illingworth's thresholds), otsu, ki, a fixed score such as 2.5, or a percentile such as p97.", DefaultValueFactory = _ => "auto" };
-    private readonly Option<int> _open = new("--open") { Description = "Opening radius in pixels (removes specks).", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _close = new("--close") { Description = "Closing radius in pixels (fills gaps).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _open = new("--open") { Description = "Opening radius in pixels (removes specks).", DefaultValueFactory = _ => Defaults.OpenRadius };
+    private readonly Option<int> _close = new("--close") { Description = "Closing radius in pixels (fills gaps).", DefaultValueFactory = _ => Defaults.CloseRadius };
     private readonly Option<int?> _smooth = new("--smooth") { Description = "Neighbourhood mean radius in pixels applied to both dates before differencing (default: about 1 m of ground)." };
     private readonly Option<float?> _ndvi = new("--ndvi-weight") { Description = "Weight of the NDVI change term (default 1 when red and NIR exist)." };
     private readonly Option<float?> _water = new("--water-weight") { Description = "Weight of the water-index change term (default 1 when green and NIR exist)." };

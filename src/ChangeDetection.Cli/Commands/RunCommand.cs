@@ -40,7 +40,7 @@ internal static class RunCommand
                     : null,
             };
             var config = RegionConfig.Load(r.GetValue(region)!);
-            if (rule is { } overridden) config = config with { Detection = config.Detection with { Threshold = overridden } };
+            if (rule is { } overridden) config = config with { Detection = config.Detection with { Options = config.Detection.Options with { Threshold = overridden } } };
             var run = new RegionRun(config, options);
             // A confidence with nothing to be confident about would be recorded in run.json but change nothing.
             if (options.PseudoConfidence is not null && run.ModelPath is null)

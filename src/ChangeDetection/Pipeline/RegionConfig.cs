@@ -25,19 +25,14 @@ public sealed record AdminConfig(string Path, string CodeField, string NameField
     public int? Epsg { get; init; }
 }
 
-/// <summary>Detection settings of a region; sizes in pixels, areas in m².</summary>
+/// <summary>
+/// Detection settings of a region: the detector's one options record (<see cref="Detection.ChangeDetectionOptions"/>, with
+/// its defaults; sizes in pixels) as the config's <c>detection</c> object sets it, and the minimum mapping units (m²).
+/// </summary>
 public sealed record DetectionConfig
 {
-    public int TileSize { get; init; } = Detection.ChangeDetectionOptions.DefaultTileSize;
-    /// <summary>The threshold rule (<c>detection.threshold</c>), parsed when the config is read.</summary>
-    public ThresholdRule Threshold { get; init; } = ThresholdRule.Auto();
-    /// <summary>Radiometric normalisation (<c>invariant</c>, the default, or <c>meanstd</c>).</summary>
-    public Detection.RadiometricFit Normalization { get; init; } = Detection.RadiometricFit.InvariantPixels;
-    /// <summary>Read the after image shifted by its estimated misregistration (off by default; see <see cref="Detection.ChangeDetectionOptions.Register"/>).</summary>
-    public bool Register { get; init; }
-    public int OpenRadius { get; init; } = 1;
-    public int CloseRadius { get; init; } = 1;
-    public int? SmoothRadius { get; init; }
+    /// <summary>The detector's options from <c>detection.*</c>; what the config leaves out keeps the record's default.</summary>
+    public Detection.ChangeDetectionOptions Options { get; init; } = new();
     /// <summary>Minimum mapping unit per change class in m² (key "default" for any class).</summary>
     public IReadOnlyDictionary<string, double> MinAreaM2 { get; init; } = Tasks.MinimumMappingUnits.DefaultUnitsM2;
 }
@@ -171,23 +166,32 @@ public sealed record RegionConfig
         var detection = new DetectionConfig();
         if (root.TryGetProperty("detection", out var d))
         {
-            r.Keys(r.ObjectValue(d, "detection"), "detection.", "tileSize", "threshold", "minAreaM2", "open", "close", "smooth", "normalization", "register");
+            r.Keys(r.ObjectValue(d, "detection"), "detection.", "tileSize", "threshold", "minAreaM2", "open", "close", "smooth", "normalization", "register",
+                "ndviWeight", "waterWeight", "histogramBins", "statisticsWindows");
+            var o = detection.Options;
             detection = new DetectionConfig
             {
-                TileSize = r.OptionalInt(d, "tileSize", "detection.tileSize") ?? detection.TileSize,
-                Threshold = r.OptionalString(d, "threshold", "detection.threshold") is string t ? ParseThreshold(t, r) : detection.Threshold,
-                OpenRadius = r.OptionalInt(d, "open", "detection.open") ?? detection.OpenRadius,
-                CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? detection.CloseRadius,
-                SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
-                Normalization = r.OptionalString(d, "normalization", "detection.normalization") is string n
-                    ? ParseNormalization(n, r)
-                    : detection.Normalization,
-                Register = d.TryGetProperty("register", out var reg) ? reg.ValueKind switch
+                Options = o with
                 {
-                    System.Text.Json.JsonValueKind.True => true,
-                    System.Text.Json.JsonValueKind.False => false,
-                    _ => throw r.Error("detection.register", "must be true or false"),
-                } : detection.Register,
+                    TileSize = r.OptionalInt(d, "tileSize", "detection.tileSize") ?? o.TileSize,
+                    Threshold = r.OptionalString(d, "threshold", "detection.threshold") is string t ? ParseThreshold(t, r) : o.Threshold,
+                    OpenRadius = r.OptionalInt(d, "open", "detection.open") ?? o.OpenRadius,
+                    CloseRadius = r.OptionalInt(d, "close", "detection.close") ?? o.CloseRadius,
+                    SmoothRadius = r.OptionalInt(d, "smooth", "detection.smooth"),
+                    Normalization = r.OptionalString(d, "normalization", "detection.normalization") is string n
+                        ? ParseNormalization(n, r)
+                        : o.Normalization,
+                    Register = d.TryGetProperty("register", out var reg) ? reg.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.True => true,
+                        System.Text.Json.JsonValueKind.False => false,
+                        _ => throw r.Error("detection.register", "must be true or false"),
+                    } : o.Register,
+                    NdviWeight = r.OptionalFloat(d, "ndviWeight", "detection.ndviWeight"),
+                    WaterWeight = r.OptionalFloat(d, "waterWeight", "detection.waterWeight"),
+                    HistogramBins = r.OptionalInt(d, "histogramBins", "detection.histogramBins") ?? o.HistogramBins,
+                    StatisticsWindows = r.OptionalInt(d, "statisticsWindows", "detection.statisticsWindows") ?? o.StatisticsWindows,
+                },
                 MinAreaM2 = d.TryGetProperty("minAreaM2", out var m) ? r.Areas(m) : detection.MinAreaM2,
             };
         }
@@ -286,6 +290,12 @@ public sealed record RegionConfig
         {
             if (!parent.TryGetProperty(key, out var v)) return null;
             return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) ? n : throw Error(at, "must be an integer");
+        }
+
+        public float? OptionalFloat(JsonElement parent, string key, string at)
+        {
+            if (!parent.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float f) && float.IsFinite(f) ? f : throw Error(at, "must be a number");
         }
 
         public double? OptionalFraction(JsonElement parent, string key)

@@ -25,16 +25,10 @@ public sealed partial class RegionRun
     {
         Config = config;
         Options = options ?? new RegionRunOptions();
-        var d = config.Detection;
-        Detection = new ChangeDetectionOptions
+        // The config's options with the run's overrides: one record, so a new detector option needs no copying here.
+        Detection = config.Detection.Options with
         {
-            TileSize = Options.TileSize ?? d.TileSize,
-            Threshold = d.Threshold,
-            OpenRadius = d.OpenRadius,
-            CloseRadius = d.CloseRadius,
-            SmoothRadius = d.SmoothRadius,
-            Normalization = d.Normalization,
-            Register = d.Register,
+            TileSize = Options.TileSize ?? config.Detection.Options.TileSize,
             Workers = Options.Workers,
         };
         try

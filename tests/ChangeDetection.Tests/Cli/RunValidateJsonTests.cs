@@ -70,7 +70,7 @@ public sealed class RunValidateJsonTests
         var config = RegionConfig.Load(_region.RegionFile);
         Assert.Multiple(() =>
         {
-            Assert.That(RunRecord(auto)["parameters"]!["threshold_rule"]!.GetValue<string>(), Is.EqualTo(config.Detection.Threshold.ToString()));
+            Assert.That(RunRecord(auto)["parameters"]!["threshold_rule"]!.GetValue<string>(), Is.EqualTo(config.Detection.Options.Threshold.ToString()));
             Assert.That(RunRecord(p90)["parameters"]!["threshold_rule"]!.GetValue<string>(), Is.EqualTo("percentile:90"));
             Assert.That(byOption["threshold_rule"]!.GetValue<string>(), Is.EqualTo("percentile:90"));
             Assert.That(byOption["threshold"]!.GetValue<float>(), Is.Not.EqualTo(byConfig["threshold"]!.GetValue<float>()));

@@ -1,3 +1,4 @@
+using ChangeDetection.Detection;
 using ChangeDetection.Export;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
@@ -61,10 +62,34 @@ public class RegionConfigTests
             Assert.That(c.Bands![SpectralBand.Nir], Is.EqualTo(4));
             Assert.That(c.Layers.Single().Kind, Is.EqualTo("permanent-basic-farmland"));
             Assert.That(c.Admin!.CodeField, Is.EqualTo("XZQDM"));
-            Assert.That(c.Detection.TileSize, Is.EqualTo(512));
+            Assert.That(c.Detection.Options.TileSize, Is.EqualTo(512));
             Assert.That(c.Detection.MinAreaM2["construction"], Is.EqualTo(200));
             Assert.That(c.Output, Is.EqualTo(Path.Combine(_dir.Path, "out")));
         });
+    }
+
+    [Test]
+    public void EveryDetectorOptionIsReadFromTheConfigIntoTheOneOptionsRecordARunUses()
+    {
+        const string plain = "\"tileSize\": 512,";
+        var tuned = Load(Full.Replace(plain, plain + " \"ndviWeight\": 0.5, \"waterWeight\": 2, \"histogramBins\": 1024, \"statisticsWindows\": 16, \"open\": 2,", StringComparison.Ordinal));
+        var run = new RegionRun(tuned, new RegionRunOptions { Workers = 1 });
+        var defaults = new ChangeDetectionOptions();
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Detection.NdviWeight, Is.EqualTo(0.5f));
+            Assert.That(run.Detection.WaterWeight, Is.EqualTo(2f));
+            Assert.That(run.Detection.HistogramBins, Is.EqualTo(1024));
+            Assert.That(run.Detection.StatisticsWindows, Is.EqualTo(16));
+            Assert.That(run.Detection.OpenRadius, Is.EqualTo(2));
+            Assert.That(run.Detection.TileSize, Is.EqualTo(512));
+            // What the config leaves out is the options record's own default, not a second copy of it.
+            Assert.That(Load(Full).Detection.Options with { TileSize = defaults.TileSize, Threshold = defaults.Threshold }, Is.EqualTo(defaults));
+        });
+        var e = Fails(Full.Replace(plain, plain + " \"ndviWeight\": \"high\",", StringComparison.Ordinal));
+        Assert.That(e.Message, Does.Contain("detection.ndviWeight"));
+        var bins = Assert.Throws<ConfigException>(() => new RegionRun(Load(Full.Replace(plain, plain + " \"histogramBins\": 0,", StringComparison.Ordinal))))!;
+        Assert.That(bins.Message, Does.Contain("region.json"));
     }
 
     [Test]
