@@ -61,16 +61,8 @@ internal static class VegetationGain
     /// <see cref="MinRise"/>, whatever the mask will be: what <see cref="Mark"/> decides, taken before the
     /// threshold is known (<see cref="TileScoreStore"/>). Band layout as <see cref="Mark"/>.
     /// </summary>
-    public static void Flag(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles)
-    {
-        if (roles.Red is not int red || roles.Nir is not int nir) return;
-        var rb = before.Slice(red * pixels, pixels);
-        var nb = before.Slice(nir * pixels, pixels);
-        var ra = after.Slice(red * pixels, pixels);
-        var na = after.Slice(nir * pixels, pixels);
-        for (int i = 0; i < pixels; i++)
-            if (Rose(nb[i], rb[i], na[i], ra[i])) flags[i] |= bit;
-    }
+    public static unsafe void Flag(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles) =>
+        FlagWhere(flags, bit, before, after, pixels, roles, &Rose);
 
     /// <summary>
     /// NDVI from which ground counts as vegetated (crop, grass, trees). 0.3 is the usual cut between bare or
@@ -87,7 +79,12 @@ internal static class VegetationGain
     /// end with little vegetation or with a clear loss of it). Band layout as <see cref="Mark"/>; without red
     /// and NIR bands nothing is flagged.
     /// </summary>
-    public static void FlagVegetated(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles)
+    public static unsafe void FlagVegetated(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles) =>
+        FlagWhere(flags, bit, before, after, pixels, roles, &StaysVegetated);
+
+    // A function pointer rather than a delegate: the test runs per pixel of every tile, and this keeps it a direct call.
+    private static unsafe void FlagWhere(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles,
+        delegate*<ushort, ushort, ushort, ushort, bool> test)
     {
         if (roles.Red is not int red || roles.Nir is not int nir) return;
         var rb = before.Slice(red * pixels, pixels);
@@ -95,7 +92,7 @@ internal static class VegetationGain
         var ra = after.Slice(red * pixels, pixels);
         var na = after.Slice(nir * pixels, pixels);
         for (int i = 0; i < pixels; i++)
-            if (StaysVegetated(nb[i], rb[i], na[i], ra[i])) flags[i] |= bit;
+            if (test(nb[i], rb[i], na[i], ra[i])) flags[i] |= bit;
     }
 
     /// <summary>
