@@ -7,6 +7,24 @@ namespace ChangeDetection.Classification;
 /// <summary>The JSON side entry that a model zip (patch classifier, pixel model) carries next to the ML.NET model.</summary>
 internal static class ModelZip
 {
+    /// <summary>The time every entry of a saved model zip carries, so that one training gives one file (SHA-256) whenever it runs.</summary>
+    private static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Adds the JSON side entry <paramref name="entryName"/> to the ML.NET model zip at <paramref name="path"/> and stamps
+    /// every entry with one fixed time: ML.NET stamps its entries with the time of writing, which made the same training
+    /// give another file (and another model SHA-256 in <c>run.json</c>) on every run.
+    /// </summary>
+    public static void AddMetadata(string path, string entryName, Action<Stream> write)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        foreach (var existing in zip.Entries) existing.LastWriteTime = EntryTime;
+        var entry = zip.CreateEntry(entryName, CompressionLevel.Optimal);
+        entry.LastWriteTime = EntryTime;
+        using var s = entry.Open();
+        write(s);
+    }
+
     /// <summary>Reads entry <paramref name="entryName"/> of the zip at <paramref name="path"/>.</summary>
     /// <param name="path">The model zip.</param>
     /// <param name="entryName">The side entry's name in the zip.</param>

@@ -223,19 +223,13 @@ public sealed class PatchClassifier : IDisposable
         string partial = full + ".partial";
         var schema = _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>()).Schema;
         _ml.Model.Save(_model, schema, partial);
-        using (var zip = ZipFile.Open(partial, ZipArchiveMode.Update))
+        ModelZip.AddMetadata(partial, MetadataEntry, s => JsonSerializer.Serialize(s, new ModelMetadata
         {
-            var entry = zip.CreateEntry(MetadataEntry, CompressionLevel.Optimal);
-            entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            using var s = entry.Open();
-            JsonSerializer.Serialize(s, new ModelMetadata
-            {
-                SchemaVersion = PatchFeatures.SchemaVersion, FeatureCount = PatchFeatures.Length,
-                FeatureNames = [.. PatchFeatures.Names], Classes = [.. Classes], Trainer = Trainer.ToString(),
-                EnvelopeLow = Envelope?.Low.ToArray(), EnvelopeHigh = Envelope?.High.ToArray(),
-                PixelSizeMinM = PixelSizesM?.Min, PixelSizeMaxM = PixelSizesM?.Max,
-            }, MetadataJson.Default.ModelMetadata);
-        }
+            SchemaVersion = PatchFeatures.SchemaVersion, FeatureCount = PatchFeatures.Length,
+            FeatureNames = [.. PatchFeatures.Names], Classes = [.. Classes], Trainer = Trainer.ToString(),
+            EnvelopeLow = Envelope?.Low.ToArray(), EnvelopeHigh = Envelope?.High.ToArray(),
+            PixelSizeMinM = PixelSizesM?.Min, PixelSizeMaxM = PixelSizesM?.Max,
+        }, MetadataJson.Default.ModelMetadata));
         File.Move(partial, full, overwrite: true);
     }
 

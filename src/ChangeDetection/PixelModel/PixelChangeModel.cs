@@ -188,17 +188,11 @@ public sealed class PixelChangeModel
         string partial = full + ".partial";
         var inputSchema = _ml.Data.LoadFromEnumerable(Array.Empty<Row>(), _rowSchema).Schema;
         _ml.Model.Save(_model, inputSchema, partial);
-        using (var zip = ZipFile.Open(partial, ZipArchiveMode.Update))
+        Classification.ModelZip.AddMetadata(partial, MetadataEntry, s => JsonSerializer.Serialize(s, new PixelModelMetadata
         {
-            var entry = zip.CreateEntry(MetadataEntry, CompressionLevel.Optimal);
-            entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            using var s = entry.Open();
-            JsonSerializer.Serialize(s, new PixelModelMetadata
-            {
-                SchemaVersion = Schema.Version, ChannelGroups = [.. Schema.Groups.Select(g => g.Id)],
-                Bands = [.. Bands.Select(b => b.Name())], FeatureNames = [.. FeatureNames], Threshold = Threshold,
-            }, PixelModelJson.Default.PixelModelMetadata);
-        }
+            SchemaVersion = Schema.Version, ChannelGroups = [.. Schema.Groups.Select(g => g.Id)],
+            Bands = [.. Bands.Select(b => b.Name())], FeatureNames = [.. FeatureNames], Threshold = Threshold,
+        }, PixelModelJson.Default.PixelModelMetadata));
         File.Move(partial, full, overwrite: true);
     }
 

@@ -77,6 +77,20 @@ public class PatchClassifierTests
     }
 
     [Test]
+    public void EveryEntryOfASavedModelCarriesOneFixedTimeSoOneTrainingGivesOneFile()
+    {
+        // ML.NET stamps its own entries with the clock (a zip keeps the clock time, no zone); a model's SHA-256 (run.json, the run ledger's fingerprint) must
+        // not depend on when it was saved.
+        using var dir = new TempDir();
+        string path = dir.File("model.zip");
+        PatchClassifier.Train(Blobs(30, 1), new PatchClassifierOptions { NumberOfIterations = 5 }).Save(path);
+        using var zip = ZipFile.OpenRead(path);
+        Assert.That(zip.Entries, Has.Count.GreaterThan(1));
+        Assert.That(zip.Entries.Select(e => e.LastWriteTime.DateTime).Distinct(),
+            Is.EqualTo(new[] { new DateTime(2000, 1, 1) }));
+    }
+
+    [Test]
     public void ModelOfAnotherFeatureSchemaIsRefused()
     {
         using var dir = new TempDir();

@@ -108,6 +108,9 @@ public class PixelChangeModelTests
             Assert.That(loaded.Bands, Is.EqualTo(_model.Bands));
             Assert.That(loaded.FeatureNames, Is.EqualTo(_model.FeatureNames));
         });
+        using var zip = ZipFile.OpenRead(path);
+        Assert.That(zip.Entries.Select(e => e.LastWriteTime.DateTime).Distinct(),
+            Is.EqualTo(new[] { new DateTime(2000, 1, 1) }), "every entry stamped with one fixed time");
     }
 
     [TestCase("SchemaVersion", "schema")]
