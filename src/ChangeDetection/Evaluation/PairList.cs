@@ -59,8 +59,11 @@ public static class PairList
         bool hasBands = csv.Headers.Contains("before_bands") && csv.Headers.Contains("after_bands");
         if (!hasBands && (csv.Headers.Contains("before_bands") || csv.Headers.Contains("after_bands")))
             throw new ChangeDetectionException($"{csvPath}: give both 'before_bands' and 'after_bands' columns, or neither.");
+        // Counted here: the reader counts lines only when asked to (TrackLineNumbers), and a quoted note may span lines.
+        int row = 0;
         while (csv.Read())
         {
+            row++;
             string dir = csv.GetString("dir");
             string source = csv.GetString("source");
             string full = Path.GetFullPath(Path.Combine(baseDir, dir));
@@ -69,10 +72,10 @@ public static class PairList
             if (hasGroup && !string.IsNullOrWhiteSpace(csv.GetString("group"))) pair = pair with { Group = csv.GetString("group") };
             string? beforeBands = hasBands ? csv.GetString("before_bands").Trim() : null, afterBands = hasBands ? csv.GetString("after_bands").Trim() : null;
             try { pair = pair with { ExtraBands = ExtraBands(full, beforeBands, afterBands) }; }
-            catch (ChangeDetectionException e) { throw new ChangeDetectionException($"{csvPath} line {csv.LineNumber}: {e.Message}", e); }
+            catch (ChangeDetectionException e) { throw new ChangeDetectionException($"{csvPath} pair row {row}: {e.Message}", e); }
             foreach (var f in new[] { pair.Before, pair.After, pair.Truth })
                 if (!File.Exists(f))
-                    throw new ChangeDetectionException($"{csvPath} line {csv.LineNumber}: {f} not found.");
+                    throw new ChangeDetectionException($"{csvPath} pair row {row}: {f} not found.");
             pairs.Add(pair);
         }
         if (pairs.Count == 0) throw new ChangeDetectionException($"{csvPath}: lists no pairs.");

@@ -106,6 +106,9 @@ public sealed class ScenePair : IDisposable
         _u0 = u0;
         _v0 = v0;
         ShiftAfter(0, 0);
+        // A band file holds one band where an image holds several, and a 20 m band a quarter of the pixels: an eighth of the
+        // images' block cache covers as much ground.
+        long bandFileCache = options.BlockCacheBytes / 8;
         try
         {
             foreach (var e in extra)
@@ -115,8 +118,8 @@ public sealed class ScenePair : IDisposable
                 {
                     // Ownership passes to _extras (disposed by Dispose, or below when the pair cannot be made).
 #pragma warning disable CA2000
-                    eb = OpenBandFile(e.Before, e.Band, "before", b.Crs, options.BlockCacheBytes);
-                    ea = OpenBandFile(e.After, e.Band, "after", b.Crs, options.BlockCacheBytes);
+                    eb = OpenBandFile(e.Before, e.Band, "before", b.Crs, bandFileCache);
+                    ea = OpenBandFile(e.After, e.Band, "after", b.Crs, bandFileCache);
 #pragma warning restore CA2000
                     _extras.Add((Bands.ToList().IndexOf(e.Band), eb, ea));
                     eb = ea = null; // owned by the pair now
