@@ -59,11 +59,12 @@ public class BandFilesFeaturesTests
         Assert.Multiple(() =>
         {
             Assert.That(radiometry.Bands, Is.EqualTo(bands));
-            Assert.That(names, Does.Contain("z_before_rededge1").And.Contain("diff_swir1").And.Contain("mndwi_diff").And.Contain("ndbi_diff").And.Contain("cva_coarse_mean_r3"));
+            Assert.That(names, Does.Contain("diff_rededge1").And.Contain("diff_swir1").And.Contain("mndwi_diff").And.Contain("ndbi_diff").And.Contain("cva_coarse_mean_r3"));
             // The 10 m groups see blue, green, red and NIR only: no IR-MAD without SWIR1 among them.
             Assert.That(names.Any(x => x.StartsWith("mad_", StringComparison.Ordinal)), Is.False);
             Assert.That(names.Distinct().Count(), Is.EqualTo(names.Count));
-            Assert.That(float.IsFinite(V("z_before_rededge1", 10, 10)), Is.True);
+            Assert.That(float.IsFinite(V("diff_rededge1", 10, 10)), Is.True);
+            Assert.That(names.Any(x => x.StartsWith("z_before_", StringComparison.Ordinal) && x.EndsWith("swir1", StringComparison.Ordinal)), Is.False, "no 20 m levels");
             Assert.That(inside - outside, Is.GreaterThan(3), "a 2 000 DN rise in SWIR1 stands out by several before standard deviations");
             Assert.That(Math.Abs(outside), Is.LessThan(1));
         });
@@ -91,7 +92,7 @@ public class BandFilesFeaturesTests
             // The 10 m groups' channels, deep distances included, are those of the 4-band images; the coarse group follows.
             Assert.That(s2, Is.EqualTo(schema.Names(Bgrn).Concat(coarse)));
             Assert.That(s2.Any(n => n.StartsWith("deep_", StringComparison.Ordinal)), Is.True);
-            Assert.That(coarse, Has.Count.EqualTo(3 * 6 + 1 + 2 + 2 * 3));
+            Assert.That(coarse, Has.Count.EqualTo(6 + 1 + 2 + 2));
             Assert.That(s2.Distinct().Count(), Is.EqualTo(s2.Count), "names are unique");
             // Band sets without a 20 m-only band are all detail: their channels are unchanged, with no coarse group.
             Assert.That(new CoarseBandChannels().Names(Landsat), Is.Empty);
