@@ -17,8 +17,8 @@ public sealed record LabelledPair(string Source, string Name, string Directory)
     public string Truth { get; init; } = Path.Combine(Directory, "truth.tif");
 
     /// <summary>
-    /// Bands held in files of their own beside the two images (<see cref="PairList"/>: the Sentinel-2 band folders
-    /// <c>bands_1/</c>, <c>bands_2/</c> of an OSCD city). Only the learned pixel model reads them
+    /// Bands held in files of their own beside the two images (<see cref="PairList"/>: Sentinel-2 band folders such as
+    /// <c>bands_1/</c>, <c>bands_2/</c> of an OSCD city, when the pairs CSV names them). Only the learned pixel model reads them
     /// (<see cref="OpenForPixelModel"/>); the detector, the baseline and the patch classifier read the two images, as a
     /// region run does. Empty when there are none.
     /// </summary>
@@ -36,13 +36,13 @@ public sealed record LabelledPair(string Source, string Name, string Directory)
 /// <remarks>
 /// <c>before_bands</c>, <c>after_bands</c>: folders (relative to the pair's <c>dir</c>) of one GeoTIFF per Sentinel-2 band
 /// of each date, named as ESA names them (<c>…_B05.tif</c>; <see cref="SentinelBandFiles"/>), whose bands the images lack
-/// become <see cref="LabelledPair.ExtraBands"/>; <c>none</c> reads none. Empty or without the columns: <c>bands_1</c> and
-/// <c>bands_2</c> when the pair's folder holds both (the OSCD layout), else none.
+/// become <see cref="LabelledPair.ExtraBands"/>. Empty, <c>none</c> or without the columns: none. Opt-in, not found by
+/// themselves in the OSCD layout (<c>bands_1</c>, <c>bands_2</c>): on the nine OSCD cities left out one at a time, the pixel
+/// model with the 20 m bands scored a pooled F1 of 0.395 against 0.392 without them, but a mean of the cities' F1 of 0.300
+/// against 0.324 (five cities lower), so reading them is the user's call, not a default.
 /// </remarks>
 public static class PairList
 {
-    /// <summary>The band folders of each date read when the CSV names none: the OSCD dataset's layout.</summary>
-    public const string DefaultBeforeBands = "bands_1", DefaultAfterBands = "bands_2";
 
     public static IReadOnlyList<LabelledPair> Read(string csvPath)
     {
@@ -82,7 +82,7 @@ public static class PairList
         return pairs;
     }
 
-    /// <summary>The band files of a pair folder: the named folders, <c>none</c>, or by default <see cref="DefaultBeforeBands"/>/<see cref="DefaultAfterBands"/> when both exist.</summary>
+    /// <summary>The band files of a pair folder: those of the named folders; none for <c>none</c> or empty.</summary>
     internal static IReadOnlyList<BandFiles> ExtraBands(string pairDir, string? beforeBands, string? afterBands)
     {
         bool none(string? s) => string.Equals(s, "none", StringComparison.OrdinalIgnoreCase);
@@ -93,11 +93,7 @@ public static class PairList
         }
         if (string.IsNullOrEmpty(beforeBands) != string.IsNullOrEmpty(afterBands))
             throw new ChangeDetectionException("give both before_bands and after_bands for a pair, or leave both empty.");
-        if (string.IsNullOrEmpty(beforeBands))
-        {
-            string b = Path.Combine(pairDir, DefaultBeforeBands), a = Path.Combine(pairDir, DefaultAfterBands);
-            return System.IO.Directory.Exists(b) && System.IO.Directory.Exists(a) ? SentinelBandFiles.Pair(b, a) : [];
-        }
+        if (string.IsNullOrEmpty(beforeBands)) return [];
         return SentinelBandFiles.Pair(Path.GetFullPath(Path.Combine(pairDir, beforeBands)), Path.GetFullPath(Path.Combine(pairDir, afterBands!)));
     }
 }

@@ -23,15 +23,18 @@ public class PairListTests
     private static readonly string[] Sentinel2 = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"];
 
     [Test]
-    public void OscdBandFoldersAreFoundWithoutAColumn()
+    public void OscdBandFoldersAreReadWhenTheColumnsNameThem()
     {
         using var dir = new TempDir();
         PairFolder(dir, "paris", ("bands_1", Sentinel2), ("bands_2", Sentinel2));
         PairFolder(dir, "levir");
-        File.WriteAllText(dir.File("pairs.csv"), "source,pair,dir,group\noscd,paris,paris,oscd/paris\nlevir-cd,t1,levir,\n");
+        File.WriteAllText(dir.File("pairs.csv"), "source,pair,dir,group,before_bands,after_bands\noscd,paris,paris,oscd/paris,bands_1,bands_2\nlevir-cd,t1,levir,,,\n");
+        File.WriteAllText(dir.File("plain.csv"), "source,pair,dir,group\noscd,paris,paris,oscd/paris\n");
         var pairs = PairList.Read(dir.File("pairs.csv"));
         Assert.Multiple(() =>
         {
+            // Opt-in: the OSCD layout's folders are not read unless named.
+            Assert.That(PairList.Read(dir.File("plain.csv"))[0].ExtraBands, Is.Empty);
             // Every band but the 60 m ones, B02–B08 included (the images' copies win when the pair is opened).
             Assert.That(pairs[0].ExtraBands.Select(b => b.Band), Is.EqualTo(Enum.GetValues<SpectralBand>()));
             Assert.That(pairs[0].ExtraBands.First(b => b.Band == SpectralBand.Swir1).Before,
@@ -54,7 +57,7 @@ public class PairListTests
         {
             Assert.That(pairs[0].ExtraBands.Select(b => b.Band), Is.EqualTo(new[] { SpectralBand.Swir1 }));
             Assert.That(pairs[1].ExtraBands, Is.Empty);
-            Assert.That(pairs[2].ExtraBands, Has.Count.EqualTo(10));
+            Assert.That(pairs[2].ExtraBands, Is.Empty, "empty: none, even where bands_1 and bands_2 exist");
         });
     }
 

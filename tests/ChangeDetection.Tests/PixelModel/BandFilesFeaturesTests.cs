@@ -35,7 +35,7 @@ public class BandFilesFeaturesTests
             ScenePairTests.Write(dir, Path.Combine("s2", folder, "T_B11.tif"), 32, 32, gt,
                 (_, c, r) => 2500 + 7 * c - 3 * r + Noise() + (c >= 16 && c < 24 && r >= 16 && r < 24 ? raise : 0), bands: 1);
         }
-        return pair with { ExtraBands = PairList.ExtraBands(pair.Directory, null, null) };
+        return pair with { ExtraBands = PairList.ExtraBands(pair.Directory, "bands_1", "bands_2") };
     }
 
     [Test]
