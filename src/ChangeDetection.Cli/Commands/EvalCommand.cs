@@ -211,7 +211,7 @@ internal static class EvalCommand
     /// <summary>True (with a warning) when the pair lacks one of the pixel model's bands: it cannot score the pair.</summary>
     private static bool MissingBands(TextWriter stderr, LabelledPair pair, PixelModel.PixelChangeModel model, string modelPath)
     {
-        using var scene = ScenePair.Open(pair.Before, pair.After);
+        using var scene = pair.OpenForPixelModel();
         var missing = model.Bands.Where(b => !scene.Bands.Contains(b)).ToList();
         if (missing.Count == 0) return false;
         stderr.WriteLine($"cdx: warning: {pair.Source}/{pair.Name} has no {string.Join(",", missing.Select(b => b.Name()))} band; the pixel model {modelPath} does not score it.");

@@ -32,7 +32,7 @@ public static class PixelModelEvaluation
     public static PixelPair Prepare(LabelledPair pair, PixelSamplingOptions? sampling = null, IReadOnlyList<SpectralBand>? bands = null, PixelFeatureSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(pair);
-        using var scene = ScenePair.Open(pair.Before, pair.After);
+        using var scene = pair.OpenForPixelModel();
         var radiometry = PixelRadiometry.Of(scene, bands, schema: schema);
         var samples = PixelSampling.Sample(scene, pair.Truth, radiometry, schema, sampling);
         return new PixelPair(pair, radiometry.Bands, radiometry, samples);
@@ -48,7 +48,7 @@ public static class PixelModelEvaluation
         IEnumerable<SpectralBand>? common = null;
         foreach (var p in pairs)
         {
-            using var scene = ScenePair.Open(p.Before, p.After);
+            using var scene = p.OpenForPixelModel();
             common = common is null ? scene.Bands.ToList() : common.Intersect(scene.Bands).ToList();
         }
         var result = Enum.GetValues<SpectralBand>().Where(b => common?.Contains(b) == true).ToList();
@@ -67,7 +67,7 @@ public static class PixelModelEvaluation
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(model);
         string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_pixel.tif");
-        using (var scene = ScenePair.Open(pair.Before, pair.After))
+        using (var scene = pair.OpenForPixelModel())
             PixelMask.Write(scene, model, mask, tileSize, radiometry, morphology);
         return new PixelPairScore(pair, MaskEvaluation.Score(mask, pair.Truth), PixelHoldOut.Group, 0, mask);
     }
@@ -122,7 +122,7 @@ public static class PixelModelEvaluation
     /// <summary>Four models, each trained on the pair's pixels outside one quadrant (and a halo-wide margin), scoring that quadrant.</summary>
     private static PixelPairScore SpatialFolds(PixelPair p, PixelModelOptions options, PixelFeatureSchema schema, string workDir, int tileSize, MaskMorphology morphology)
     {
-        using var scene = ScenePair.Open(p.Pair.Before, p.Pair.After);
+        using var scene = p.Pair.OpenForPixelModel();
         int midX = scene.Grid.Width / 2, midY = scene.Grid.Height / 2;
         int Fold(int x, int y) => (x < midX ? 0 : 1) + (y < midY ? 0 : 2);
         // A training pixel nearer the held-out quadrant than the features' halo shares context with it: the halo of the

@@ -35,7 +35,8 @@ public static class ProductEvaluation
     /// <summary>
     /// Detects change on <paramref name="pair"/> and writes both masks into <paramref name="workDir"/>; with a
     /// <paramref name="pixelModel"/> its probability decides the mask, as in a region run with that pixel model
-    /// (read from a pair of its own, with the detector's morphology: <see cref="PixelModel.PixelTileMask"/>).
+    /// (read from a pair of its own, with the pair's <see cref="LabelledPair.ExtraBands"/> as the model was trained, and with the
+    /// detector's morphology: <see cref="PixelModel.PixelTileMask"/>); the detector reads the two images only.
     /// </summary>
     /// <exception cref="ChangeDetectionException">The pair lacks one of the pixel model's bands.</exception>
     public static ProductMasks Detect(LabelledPair pair, ChangeDetectionOptions options, ProductRules rules, string workDir, ScenePairOptions? sceneOptions = null,
@@ -47,7 +48,7 @@ public static class ProductEvaluation
         string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_mask.tif");
         string product = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_product.tif");
         using var scene = ScenePair.Open(pair.Before, pair.After, sceneOptions);
-        using var pixelScene = pixelModel is null ? null : ScenePair.Open(pair.Before, pair.After, sceneOptions);
+        using var pixelScene = pixelModel is null ? null : pair.OpenForPixelModel(sceneOptions);
         var decision = pixelScene is null ? null : new PixelModel.PixelTileMask(pixelScene, pixelModel!, PixelModel.MaskMorphology.Of(options));
         var detection = ChangeDetector.Detect(scene, mask, options, decision: decision);
         var found = rules.Candidates(mask, scene.Grid, options.Workers, PatchFeatures.Probes(detection.Pieces));

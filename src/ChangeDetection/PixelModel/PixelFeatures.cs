@@ -47,7 +47,10 @@ public sealed class PixelFeatureSchema
 {
     /// <summary>Version of the default schema; bump it when any default channel changes its values.
     /// 2: the deep feature distances (<see cref="DeepChannels"/>) joined the default for band sets with red, green and blue.
-    /// 3: the IR-MAD channels (<see cref="MadChannels"/>) joined the default for band sets with SWIR1.</summary>
+    /// 3: the IR-MAD channels (<see cref="MadChannels"/>) joined the default for band sets with SWIR1. The coarse-band group
+    /// (<see cref="CoarseBandChannels"/>) joined it without a new version: it has channels only for Sentinel-2 stacks, which no
+    /// build before it could read, and every other band set's channels are unchanged; a model saved before it is refused
+    /// all the same, by its list of group ids.</summary>
     public const int CurrentVersion = 3;
 
     public PixelFeatureSchema(int version, IReadOnlyList<IPixelChannels> groups)
@@ -65,9 +68,10 @@ public sealed class PixelFeatureSchema
     /// band sets, so the rule is the band set, never the pixel size) at strides 2, 4, 8 and 16: the stride-16 stage raised
     /// LEVIR-CD pixel-lopo F1 from 0.579 to 0.605 over strides 2–8 alone, at about twice the inference cost; and, for band
     /// sets with SWIR1, the IR-MAD channels (<see cref="MadChannels"/>): on Nanjing's 2×2 spatial folds, without the deep
-    /// channels and without morphology, 0.803 without them and 0.854 with them.
+    /// channels and without morphology, 0.803 without them and 0.854 with them; and, for Sentinel-2 stacks, the 20 m bands in a
+    /// group of their own (<see cref="CoarseBandChannels"/>; every other group sees the 10 m bands, <see cref="PixelBandSets"/>).
     /// </summary>
-    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures(), new DeepChannels(options: new Deep.DeepFeatureOptions { Layers = Deep.DeepLayer.All }, exceptSwir: true), new MadChannels()]);
+    public static PixelFeatureSchema Default { get; } = new(CurrentVersion, [new PixelFeatures(), new ShiftTolerantFeatures(), new DeepChannels(options: new Deep.DeepFeatureOptions { Layers = Deep.DeepLayer.All }, exceptSwir: true), new MadChannels(), new CoarseBandChannels()]);
 
     public int Version { get; }
     public IReadOnlyList<IPixelChannels> Groups { get; }
@@ -79,23 +83,31 @@ public sealed class PixelFeatureSchema
     /// The widest context of the groups that have channels for <paramref name="bands"/> (pixels): how far a pixel's
     /// values can see. A group without channels for the band set (the deep group on Landsat) sees nothing.
     /// </summary>
-    public int HaloFor(IReadOnlyList<SpectralBand> bands) => Groups.Where(g => g.Names(bands).Count > 0).Select(g => g.Halo).DefaultIfEmpty(0).Max();
+    public int HaloFor(IReadOnlyList<SpectralBand> bands) => Groups.Where(g => g.Names(BandsFor(g, bands)).Count > 0).Select(g => g.Halo).DefaultIfEmpty(0).Max();
 
     /// <summary>All channel names for a band set, group after group.</summary>
-    public IReadOnlyList<string> Names(IReadOnlyList<SpectralBand> bands) => [.. Groups.SelectMany(g => g.Names(bands))];
+    public IReadOnlyList<string> Names(IReadOnlyList<SpectralBand> bands) => [.. Groups.SelectMany(g => g.Names(BandsFor(g, bands)))];
+
+    /// <summary>
+    /// The bands a group sees (<see cref="PixelBandSets"/>): the coarse-band group the whole set, every other group the
+    /// detail bands (all of them but for Sentinel-2 stacks).
+    /// </summary>
+    internal static IReadOnlyList<SpectralBand> BandsFor(IPixelChannels group, IReadOnlyList<SpectralBand> bands) =>
+        group is CoarseBandChannels ? bands : PixelBandSets.Detail(bands);
 
     /// <summary>All channels of a window, channel-major (see <see cref="IPixelChannels.Compute"/>).</summary>
     public float[] Compute(PixelWindowSamples window)
     {
         ArgumentNullException.ThrowIfNull(window);
         int n = window.PixelCount;
-        var counts = Groups.Select(g => g.Names(window.Radiometry.Bands).Count).ToArray();
+        var seen = Groups.Select(g => BandsFor(g, window.Radiometry.Bands)).ToArray();
+        var counts = Groups.Select((g, k) => g.Names(seen[k]).Count).ToArray();
         var features = new float[counts.Sum() * n];
         int at = 0;
         for (int k = 0; k < Groups.Count; k++)
         {
             if (counts[k] == 0) continue;
-            Groups[k].Compute(window, features.AsSpan(at * n, counts[k] * n));
+            Groups[k].Compute(PixelBandSets.Select(window, seen[k]), features.AsSpan(at * n, counts[k] * n));
             at += counts[k];
         }
         return features;

@@ -48,13 +48,16 @@ public sealed record PixelRadiometry(IReadOnlyList<SpectralBand> Bands, float[] 
         var mean = BeforeMeans(pair, detector);
         schema ??= PixelFeatureSchema.Default;
         var deep = schema.Groups.OfType<DeepChannels>().FirstOrDefault();
-        bool mad = schema.Groups.OfType<MadChannels>().Any() && MadChannels.Applies(bands);
+        // The deep and IR-MAD groups see the detail bands only (PixelBandSets): their scene statistics are those of the detail bands.
+        var detail = PixelBandSets.Detail(bands);
+        int[] detailIndex = BandIndices(pair, detail);
+        bool mad = schema.Groups.OfType<MadChannels>().Any() && MadChannels.Applies(detail);
         return new PixelRadiometry([.. bands],
             [.. index.Select(i => kernel.Bands[i].Gain)], [.. index.Select(i => kernel.Bands[i].Offset)],
             [.. index.Select(i => kernel.Bands[i].Scale)], [.. index.Select(i => (float)mean[i])])
         {
-            Deep = deep is not null && deep.AppliesTo(bands) ? deep.SceneStatistics(pair) : null,
-            Mad = mad ? MadChannels.Fit(pair, bands, detector, [.. index.Select(i => kernel.Bands[i])]) : null,
+            Deep = deep is not null && deep.AppliesTo(detail) ? deep.SceneStatistics(pair) : null,
+            Mad = mad ? MadChannels.Fit(pair, detail, detector, [.. detailIndex.Select(i => kernel.Bands[i])]) : null,
         };
     }
 

@@ -29,6 +29,15 @@ public sealed record ScenePairOptions
 
     /// <summary>The default of <see cref="BlockCacheBytes"/>, bytes.</summary>
     public const long DefaultBlockCacheBytes = 48L << 20;
+
+    /// <summary>
+    /// Bands held in files of their own, one per date (e.g. Sentinel-2's 20 m bands next to the 10 m stack), added to the
+    /// pair's bands: each is resampled onto the pair grid through the two grids' geotransforms (<see cref="Resampling"/>,
+    /// bilinear by default: a 20 m band read at 10 m is then smooth, not 2 × 2 blocks whose edges would read as texture),
+    /// the after file with the after image's shift. A band the images already hold is read from the images.
+    /// Empty by default: the pair holds the images' bands only.
+    /// </summary>
+    public IReadOnlyList<BandFiles> ExtraBands { get; init; } = [];
 }
 
 /// <summary>
@@ -44,6 +53,10 @@ public sealed class ScenePair : IDisposable
     private readonly GeoTiffReader _after;
     private readonly int[] _beforeBands;
     private readonly int[] _afterBands;
+    /// <summary>Where each of the images' bands goes in <see cref="Bands"/>.</summary>
+    private readonly int[] _imageSlots;
+    /// <summary>The bands read from files of their own: where each goes in <see cref="Bands"/>, and its two files.</summary>
+    private readonly List<(int Slot, GeoTiffReader Before, GeoTiffReader After)> _extras = [];
     private readonly double _u0;
     private readonly double _v0;
     private readonly bool _sameScale;
@@ -71,7 +84,12 @@ public sealed class ScenePair : IDisposable
         if (!b.Crs.IsSameAs(a.Crs))
             throw new ChangeDetectionException($"{pair} are in different CRSs ({b.Crs} vs {a.Crs}); reproject the after image onto the before CRS first (gdalwarp -t_srs {b.Crs}).");
 
-        (Bands, _beforeBands, _afterBands) = MatchBands(before, after, options.BandNumbers);
+        var (imageBands, beforeBands, afterBands) = MatchBands(before, after, options.BandNumbers);
+        _beforeBands = beforeBands;
+        _afterBands = afterBands;
+        var extra = options.ExtraBands.Where(e => !imageBands.Contains(e.Band)).GroupBy(e => e.Band).Select(g => g.First()).ToList();
+        Bands = [.. Enum.GetValues<SpectralBand>().Where(s => imageBands.Contains(s) || extra.Any(e => e.Band == s))];
+        _imageSlots = [.. imageBands.Select(s => Bands.ToList().IndexOf(s))];
 
         // Columns/rows of the before grid whose pixel centres fall inside the after footprint.
         var (c0, c1) = Overlap(b.Transform.OriginX, b.Transform.PixelWidth, b.Width, a.Transform.OriginX, a.Transform.PixelWidth, a.Width);
@@ -88,6 +106,65 @@ public sealed class ScenePair : IDisposable
         _u0 = u0;
         _v0 = v0;
         ShiftAfter(0, 0);
+        // A band file holds one band where an image holds several, and a 20 m band a quarter of the pixels: an eighth of the
+        // images' block cache covers as much ground.
+        long bandFileCache = options.BlockCacheBytes / 8;
+        try
+        {
+            foreach (var e in extra)
+            {
+                GeoTiffReader? eb = null, ea = null;
+                try
+                {
+                    // Ownership passes to _extras (disposed by Dispose, or below when the pair cannot be made).
+#pragma warning disable CA2000
+                    eb = OpenBandFile(e.Before, e.Band, "before", b.Crs, bandFileCache);
+                    ea = OpenBandFile(e.After, e.Band, "after", b.Crs, bandFileCache);
+#pragma warning restore CA2000
+                    _extras.Add((Bands.ToList().IndexOf(e.Band), eb, ea));
+                    eb = ea = null; // owned by the pair now
+                }
+                finally
+                {
+                    eb?.Dispose();
+                    ea?.Dispose();
+                }
+            }
+        }
+        catch
+        {
+            DisposeExtras();
+            throw;
+        }
+    }
+
+    /// <summary>Opens one band file and checks that it can be resampled onto the pair grid (georeferenced, north-up, the pair's CRS, 8/16-bit, overlapping).</summary>
+    private GeoTiffReader OpenBandFile(string path, SpectralBand band, string role, Crs crs, long cacheBytes)
+    {
+        if (!File.Exists(path)) throw new ChangeDetectionException($"{path} ({band.Name()}, {role}): band file not found.");
+        var reader = GeoTiffReader.Open(path, cacheBytes);
+        try
+        {
+            var info = reader.Info;
+            string what = $"{path} ({band.Name()}, {role})";
+            if (!info.IsGeoreferenced || !info.Transform.IsNorthUp)
+                throw new ChangeDetectionException($"{what} has no north-up georeferencing; a band file is placed on the pair grid by its geotransform.");
+            if (!info.Crs.IsSameAs(crs))
+                throw new ChangeDetectionException($"{what} is in {info.Crs}, the pair in {crs}; reproject it first (gdalwarp -t_srs {crs}).");
+            if (info.DataType is not (RasterDataType.UInt8 or RasterDataType.UInt16 or RasterDataType.Int16))
+                throw new ChangeDetectionException($"{what} holds {info.DataType.Name()} samples; change detection reads 8- or 16-bit digital numbers.");
+            var g = Grid.Transform;
+            var (c0, c1) = Overlap(g.OriginX, g.PixelWidth, Grid.Width, info.Transform.OriginX, info.Transform.PixelWidth, info.Width);
+            var (r0, r1) = Overlap(g.OriginY, g.PixelHeight, Grid.Height, info.Transform.OriginY, info.Transform.PixelHeight, info.Height);
+            if (c1 <= c0 || r1 <= r0)
+                throw new ChangeDetectionException($"{what} does not overlap the pair grid.");
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -151,7 +228,10 @@ public sealed class ScenePair : IDisposable
     /// <summary>True when the after image is resampled (its grid differs from the before grid).</summary>
     public bool AfterResampled { get; private set; }
 
-    /// <summary>The bands both dates share, in canonical order; <see cref="Read"/> returns them in this order.</summary>
+    /// <summary>
+    /// The bands both dates share (those of both images, and the <see cref="ScenePairOptions.ExtraBands"/>), in canonical
+    /// order; <see cref="Read"/> returns them in this order.
+    /// </summary>
     public IReadOnlyList<SpectralBand> Bands { get; }
 
     public RasterInfo BeforeInfo => _before.Info;
@@ -161,10 +241,15 @@ public sealed class ScenePair : IDisposable
     {
         _before.ClearBlockCache();
         _after.ClearBlockCache();
+        foreach (var (_, b, a) in _extras)
+        {
+            b.ClearBlockCache();
+            a.ClearBlockCache();
+        }
     }
 
-    /// <summary>Blocks of both files decoded so far (not those copied from the block cache).</summary>
-    public long BlocksDecoded => _before.BlocksDecoded + _after.BlocksDecoded;
+    /// <summary>Blocks of every file decoded so far (not those copied from the block cache).</summary>
+    public long BlocksDecoded => _before.BlocksDecoded + _after.BlocksDecoded + _extras.Sum(e => e.Before.BlocksDecoded + e.After.BlocksDecoded);
     public RasterInfo AfterInfo => _after.Info;
 
     /// <summary>
@@ -178,26 +263,64 @@ public sealed class ScenePair : IDisposable
             throw new ArgumentOutOfRangeException(nameof(window), $"Window {window} is outside the {Grid.Width}×{Grid.Height} pair grid.");
         int n = window.Width * window.Height;
         valid[..n].Fill(1);
+        if (_extras.Count == 0)
+        {
+            ReadImages(window, before, after, valid);
+            return;
+        }
+        // The images' bands into their slots, then each band file resampled into its own.
+        int m = _imageSlots.Length;
+        ushort[] ib = ArrayPool<ushort>.Shared.Rent(n * m);
+        ushort[] ia = ArrayPool<ushort>.Shared.Rent(n * m);
+        try
+        {
+            ReadImages(window, ib.AsSpan(0, n * m), ia.AsSpan(0, n * m), valid);
+            for (int k = 0; k < m; k++)
+            {
+                ib.AsSpan(k * n, n).CopyTo(before.Slice(_imageSlots[k] * n, n));
+                ia.AsSpan(k * n, n).CopyTo(after.Slice(_imageSlots[k] * n, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(ib);
+            ArrayPool<ushort>.Shared.Return(ia);
+        }
+        int[] first = [0];
+        foreach (var (slot, b, a) in _extras)
+        {
+            ReadResampled(b, first, 0, 0, window, before.Slice(slot * n, n), valid);
+            ReadResampled(a, first, AfterShiftX, AfterShiftY, window, after.Slice(slot * n, n), valid);
+        }
+    }
+
+    /// <summary>The images' bands of a window (in the images' band order), validity already filled with 1.</summary>
+    private void ReadImages(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid)
+    {
         ReadUInt16(_before, window.Offset(BeforeWindow.X, BeforeWindow.Y), _beforeBands, before, valid);
         if (!AfterResampled)
         {
             ReadUInt16(_after, window.Offset(_afterDx, _afterDy), _afterBands, after, valid);
             return;
         }
-        ReadResampled(window, after, valid);
+        ReadResampled(_after, _afterBands, AfterShiftX, AfterShiftY, window, after, valid);
     }
 
-    private void ReadResampled(PixelWindow window, Span<ushort> after, Span<byte> valid)
+    /// <summary>
+    /// Bands <paramref name="bandsOf"/> of <paramref name="reader"/> resampled onto a window of the pair grid, the source
+    /// sampled at (x + <paramref name="sx"/>, y + <paramref name="sy"/>) pair-grid pixels; a pixel whose source neighbours
+    /// with weight are nodata is marked invalid.
+    /// </summary>
+    private void ReadResampled(GeoTiffReader reader, int[] bandsOf, double sx, double sy, PixelWindow window, Span<ushort> after, Span<byte> valid)
     {
         var b = Grid.Transform;
-        var a = _after.Info.Transform;
-        int aw = _after.Info.Width, ah = _after.Info.Height;
+        var a = reader.Info.Transform;
+        int aw = reader.Info.Width, ah = reader.Info.Height;
         bool bilinear = Options.Resampling == Resampling.Bilinear;
 
         // North-up grids: a column maps to one after column position, a row to one after row.
         var cols = new (int I0, int I1, float W)[window.Width];
         var rows = new (int I0, int I1, float W)[window.Height];
-        double sx = AfterShiftX, sy = AfterShiftY;
         for (int c = 0; c < cols.Length; c++)
             cols[c] = Weights((b.OriginX + (window.X + c + 0.5 + sx) * b.PixelWidth - a.OriginX) / a.PixelWidth, aw, bilinear);
         for (int r = 0; r < rows.Length; r++)
@@ -206,13 +329,13 @@ public sealed class ScenePair : IDisposable
         int sy0 = rows.Min(r => Math.Min(r.I0, r.I1)), sy1 = rows.Max(r => Math.Max(r.I0, r.I1)) + 1;
         var source = new PixelWindow(sx0, sy0, sx1 - sx0, sy1 - sy0);
 
-        int bands = _afterBands.Length, sn = source.Width * source.Height, n = window.Width * window.Height;
+        int bands = bandsOf.Length, sn = source.Width * source.Height, n = window.Width * window.Height;
         ushort[] src = ArrayPool<ushort>.Shared.Rent(sn * bands);
         byte[] srcValid = ArrayPool<byte>.Shared.Rent(sn);
         try
         {
             srcValid.AsSpan(0, sn).Fill(1);
-            ReadUInt16(_after, source, _afterBands, src, srcValid);
+            ReadUInt16(reader, source, bandsOf, src, srcValid);
             for (int r = 0; r < window.Height; r++)
             {
                 var (y0, y1, wy) = rows[r];
@@ -368,9 +491,20 @@ public sealed class ScenePair : IDisposable
         return (common, common.Select(s => b[s]).ToArray(), common.Select(s => a[s]).ToArray());
     }
 
+    private void DisposeExtras()
+    {
+        foreach (var (_, b, a) in _extras)
+        {
+            b.Dispose();
+            a.Dispose();
+        }
+        _extras.Clear();
+    }
+
     public void Dispose()
     {
         _before.Dispose();
         _after.Dispose();
+        DisposeExtras();
     }
 }

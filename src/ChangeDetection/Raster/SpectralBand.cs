@@ -4,7 +4,12 @@ namespace ChangeDetection.Raster;
 /// The spectral bands the change kernel understands, in canonical order. The names are the band
 /// descriptions GDAL writes (<c>blue</c>, <c>green</c>, …), as in the real test pairs.
 /// </summary>
-public enum SpectralBand { Blue, Green, Red, Nir, Swir1, Swir2 }
+/// <remarks>
+/// The last four are Sentinel-2's 20 m vegetation bands (B05, B06, B07 red edge at 705, 740, 783 nm; B8A narrow NIR at
+/// 865 nm), read from separate band files (<see cref="SentinelBandFiles"/>). They come after the six broad bands so that
+/// the canonical order of every band set without them is unchanged.
+/// </remarks>
+public enum SpectralBand { Blue, Green, Red, Nir, Swir1, Swir2, RedEdge1, RedEdge2, RedEdge3, NirNarrow }
 
 public static class SpectralBands
 {
@@ -15,7 +20,11 @@ public static class SpectralBands
         SpectralBand.Red => "red",
         SpectralBand.Nir => "nir",
         SpectralBand.Swir1 => "swir1",
-        _ => "swir2",
+        SpectralBand.Swir2 => "swir2",
+        SpectralBand.RedEdge1 => "rededge1",
+        SpectralBand.RedEdge2 => "rededge2",
+        SpectralBand.RedEdge3 => "rededge3",
+        _ => "nirnarrow",
     };
 
     /// <summary>Parses a band description (case-insensitive; also accepts common aliases such as "near-infrared").</summary>
@@ -27,6 +36,10 @@ public static class SpectralBands
         "nir" or "near-infrared" or "nearinfrared" or "near infrared" => SpectralBand.Nir,
         "swir1" or "swir-1" or "swir 1" => SpectralBand.Swir1,
         "swir2" or "swir-2" or "swir 2" => SpectralBand.Swir2,
+        "rededge1" or "red edge 1" or "red-edge-1" => SpectralBand.RedEdge1,
+        "rededge2" or "red edge 2" or "red-edge-2" => SpectralBand.RedEdge2,
+        "rededge3" or "red edge 3" or "red-edge-3" => SpectralBand.RedEdge3,
+        "nirnarrow" or "nir narrow" or "narrow nir" or "nir2" => SpectralBand.NirNarrow,
         _ => null,
     };
 
