@@ -55,7 +55,8 @@ public class PixelModelRunTests
         using var dir = new TempDir();
         var run256 = RunAtTile256;
         var run1024 = RegionRun.Run(Config, Options(dir.File("run1024"), 1024));
-        var plain = RegionRun.Run(Config, Options(dir.File("plain"), 256) with { PixelModel = "none" });
+        // The threshold alone: the region-run fixtures' run of the same sample without a pixel model (or classifier), made once.
+        var plain = RegionRunSample.CleanRunWithoutModel;
         string before = Path.Combine(Region, "before.tif"), after = Path.Combine(Region, "after.tif");
         var detect = Cdx("detect", "--before", before, "--after", after, "--out", dir.File("detect.tif"), "--pixel-model", Model, "--tile", "128", "--workers", "2");
         Assert.That(detect.Code, Is.Zero, detect.Err);
