@@ -110,7 +110,7 @@ public class ClassifiedEvaluationTests
     }
 
     /// <summary>
-    /// The measured outcome of the patch classifier on the real pairs (needs ../shared/data/real): trained
+    /// The measured outcome of the patch classifier on the real OSCD and LEVIR-CD pairs (needs ../shared/data/real): trained
     /// leave-one-pair-out, never on the pair it scores, it raises pixel F1 on LEVIR-CD over the kernel alone and costs
     /// OSCD at most 0.02.
     /// </summary>
@@ -118,7 +118,18 @@ public class ClassifiedEvaluationTests
     [Category("Slow")]
     public void LeaveOnePairOutClassifierRaisesF1OnOscdAndLevir()
     {
-        string csv = Path.Combine(SharedData.RequireDir("real"), "pairs.csv");
+        // The OSCD and LEVIR-CD pairs of pairs.csv, the two sources the claim is about: the Landsat pair (Nanjing, 800² × 6
+        // bands) only cost seconds here. Measured without it: OSCD 0.354 kernel alone, 0.353 with the classifier; LEVIR-CD
+        // 0.277 and 0.294 (with it: 0.354 / 0.342 and 0.277 / 0.294).
+        string real = SharedData.RequireDir("real");
+        using var dir = new TempDir();
+        string csv = dir.File("pairs.csv");
+        var rows = File.ReadAllLines(Path.Combine(real, "pairs.csv"));
+        var header = rows[0].Split(',');
+        int source = Array.IndexOf(header, "source"), folder = Array.IndexOf(header, "dir");
+        File.WriteAllLines(csv, rows.Take(1).Concat(rows.Skip(1).Where(r => r.Split(',')[source] is "oscd" or "levir-cd")
+            .Select(r => string.Join(',', r.Split(',').Select((cell, i) => i == folder ? Path.Combine(real, cell) : cell)))));
+        Assert.That(File.ReadAllLines(csv).Skip(1).Select(r => r.Split(',')[source]).Distinct(), Is.EquivalentTo(new[] { "oscd", "levir-cd" }));
         var (code, stdout, stderr) = Tests.Cli.CdxRunner.Cdx("eval", "--pairs", csv, "--classifier", "lopo", "--json", "--skip-pixel-lopo");
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Not.Contain("pixel-lopo"), "--skip-pixel-lopo leaves the pixel model out");
@@ -131,7 +142,7 @@ public class ClassifiedEvaluationTests
         {
             // OSCD: the detector now leaves vegetation that stays vegetation out (VegetationGain.StaysVegetated), most of the
             // pseudo-change the classifier used to remove there (kernel alone 0.335 → 0.354; with the classifier 0.366 before,
-            // 0.342 now): the classifier no longer adds on OSCD, and must not cost much.
+            // 0.342 now, 0.353 trained without the Landsat pair): the classifier no longer adds on OSCD, and must not cost much.
             Assert.That(totals[("oscd", "on")], Is.GreaterThan(totals[("oscd", "off")] - 0.02), "oscd");
             Assert.That(totals[("levir-cd", "on")], Is.GreaterThan(totals[("levir-cd", "off")]), "levir-cd");
         });

@@ -7,7 +7,8 @@ using Hangfire.States;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>A region job whose config is wrong fails at once, before raster work, and is not retried.</summary>
-[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
+// Runs next to other fixtures (not [NonParallelizable]): its storage is its own SQLite file, it sets nothing process-wide,
+// and it waits up to 30 s for a job that fails at once.
 public sealed class ConfigErrorJobTests
 {
     [Test]

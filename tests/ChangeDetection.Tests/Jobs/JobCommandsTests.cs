@@ -4,7 +4,7 @@ using static ChangeDetection.Tests.Cli.CdxRunner;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary><c>cdx enqueue</c>, <c>cdx jobs</c> and the argument checks of <c>cdx serve</c> / <c>cdx worker</c>.</summary>
-[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
+// Runs next to other fixtures (not [NonParallelizable]): no server, each test's storage is its own SQLite file.
 public sealed class JobCommandsTests
 {
     [Test]

@@ -14,7 +14,9 @@ using Microsoft.Extensions.Hosting;
 namespace ChangeDetection.Tests.Jobs;
 
 /// <summary>The hosts of <c>cdx serve</c> and <c>cdx worker</c>, in-process on real sockets (loopback) and real SQLite storage.</summary>
-[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
+// Alone ([NonParallelizable]): a test sets a Kestrel endpoint in the process environment, which a web host built at the same
+// time in another fixture (the review page's) would pick up, and the hosts point Hangfire's global storage at their own.
+[NonParallelizable]
 public sealed class JobsHostTests
 {
     private static JobStorageSpec Spec(TempDir dir) =>
@@ -215,7 +217,7 @@ public sealed class JobsHostTests
     public async Task A_worker_host_runs_an_enqueued_region()
     {
         using var dir = new TempDir();
-        SyntheticRegion.Generate(dir.File("region"), new SyntheticRegionOptions { Size = 512, Seed = 11 });
+        SyntheticRegion.Generate(dir.File("region"), new SyntheticRegionOptions { Size = 256, Seed = 11 });
         var spec = Spec(dir);
         string id = RegionJobs.Enqueue(new BackgroundJobClient(spec.Open()), dir.File("region/region.json"));
         using var host = JobsHost.BuildWorker(new JobsHostOptions { Storage = spec, WorkerCount = 1 });

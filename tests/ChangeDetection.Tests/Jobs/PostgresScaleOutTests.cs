@@ -21,7 +21,9 @@ namespace ChangeDetection.Tests.Jobs;
 /// </summary>
 [Category("Slow")]
 [Category("PostgreSQL")]
-[NonParallelizable] // Hangfire servers poll on wall-clock intervals and wait with timeouts: alone, they stay well inside them.
+// Runs next to other fixtures (not [NonParallelizable]): its database and worker processes are its own, it sets nothing
+// process-wide, and its waits (20 to 60 s) are for steps that take seconds; most of its time is the workers' start and
+// the lost-job timeout, wall-clock waits during which the other fixture of the pair uses the cores.
 public sealed class PostgresScaleOutTests
 {
     public const string Variable = "CDX_TEST_POSTGRES";

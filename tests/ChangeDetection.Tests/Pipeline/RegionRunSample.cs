@@ -58,12 +58,15 @@ internal static class RegionRunSample
         : new Dictionary<string, string> { [Path.GetFileName(output)] = Sha(output) };
 
     /// <summary>A copy of the shared sample in <c>dir/region</c> (modification times kept), for a test that changes the region or writes next to its config.</summary>
-    public static RegionConfig CopyOfSample(TempDir dir)
+    public static RegionConfig CopyOfSample(TempDir dir) => CopyOf(SamplePath, dir);
+
+    /// <summary>A copy of the region in <paramref name="sample"/> in <c>dir/region</c> (modification times kept).</summary>
+    public static RegionConfig CopyOf(string sample, TempDir dir)
     {
         string copy = dir.File("region");
-        foreach (string f in Directory.GetFiles(SamplePath, "*", SearchOption.AllDirectories))
+        foreach (string f in Directory.GetFiles(sample, "*", SearchOption.AllDirectories))
         {
-            string to = Path.Combine(copy, Path.GetRelativePath(SamplePath, f));
+            string to = Path.Combine(copy, Path.GetRelativePath(sample, f));
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
             File.Copy(f, to);
             File.SetLastWriteTimeUtc(to, File.GetLastWriteTimeUtc(f));

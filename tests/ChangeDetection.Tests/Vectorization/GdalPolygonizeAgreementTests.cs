@@ -72,10 +72,14 @@ public class GdalPolygonizeAgreementTests
         var byEnvelope = ours.GroupBy(g => g.EnvelopeInternal).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var g in gdal)
         {
-            Assert.That(byEnvelope.TryGetValue(g.EnvelopeInternal, out var candidates), Is.True, $"no polygon of ours with the envelope of {g}");
+            Assert.That(byEnvelope.TryGetValue(g.EnvelopeInternal, out var candidates), Is.True, () => $"no polygon of ours with the envelope of {g}");
             var fixedG = g.IsValid ? g : GeometryFixer.Fix(g);
-            int match = candidates!.FindIndex(o => OverlayNGRobust.Overlay(o, fixedG, SpatialFunction.SymDifference).IsEmpty);
-            Assert.That(match, Is.GreaterThanOrEqualTo(0), $"no polygon of ours equals GDAL's {g}");
+            // Identical vertices once normalised (the usual case) already mean an empty symmetric difference; the overlay,
+            // seconds over the thousands of polygons of the checkerboard and noise masks, decides the rest.
+            var normalized = fixedG.Normalized();
+            int match = candidates!.FindIndex(o => o.Normalized().EqualsExact(normalized));
+            if (match < 0) match = candidates.FindIndex(o => OverlayNGRobust.Overlay(o, fixedG, SpatialFunction.SymDifference).IsEmpty);
+            Assert.That(match, Is.GreaterThanOrEqualTo(0), () => $"no polygon of ours equals GDAL's {g}");
             candidates.RemoveAt(match);
         }
         Assert.That(byEnvelope.Values.Sum(l => l.Count), Is.Zero, "every polygon of ours matched");
