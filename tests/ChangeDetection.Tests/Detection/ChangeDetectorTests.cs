@@ -204,6 +204,43 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// The statistics sample is a fixed number of windows whatever the scene's size, and on a scene that holds a
+    /// whole window per lattice cell each window starts on the 256-pixel lattice (one 256² block per band and date).
+    /// </summary>
+    [TestCase(4096, 4096)]
+    [TestCase(30_000, 2_048)]
+    [TestCase(2_048, 9_000)]
+    public void SampleWindowsOfALargeSceneLieOnTheBlockLattice(int width, int height)
+    {
+        var grid = new GeoGrid(width, height, Gt, new Crs(4527));
+        var windows = new ChangeDetector(new ChangeDetectionOptions()).SampleWindows(grid).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(windows, Has.Count.EqualTo(64));
+            Assert.That(windows.Distinct().Count(), Is.EqualTo(64));
+            Assert.That(windows.Select(w => (w.X % 256, w.Y % 256, w.Width, w.Height)).Distinct(), Is.EqualTo(new[] { (0, 0, 256, 256) }));
+            Assert.That(windows.All(w => grid.Bounds.Contains(w)), Is.True);
+            // Spread over the whole scene, not bunched in a corner.
+            Assert.That(windows.Min(w => w.X), Is.LessThan(width / 8));
+            Assert.That(windows.Max(w => w.Right), Is.GreaterThan(width - width / 8));
+            Assert.That(windows.Max(w => w.Bottom), Is.GreaterThan(height - height / 8));
+        });
+    }
+
+    /// <summary>An axis shorter than a window per lattice cell keeps the centred placement (every labelled pair's, up to 1 180 px).</summary>
+    [Test]
+    public void SampleWindowsOfASmallSceneAreCentredInTheirCells()
+    {
+        var grid = new GeoGrid(1070, 1180, Gt, new Crs(4527));
+        var windows = new ChangeDetector(new ChangeDetectionOptions()).SampleWindows(grid).ToList();
+        var centred = new List<PixelWindow>();
+        for (int j = 0; j < 8; j++)
+            for (int i = 0; i < 8; i++)
+                centred.Add(new PixelWindow((int)((1070 - 256) * ((i + 0.5) / 8)), (int)((1180 - 256) * ((j + 0.5) / 8)), 256, 256));
+        Assert.That(windows, Is.EqualTo(centred.Distinct()));
+    }
+
     [TestCase(0.5, false, 2)]
     [TestCase(1.0, false, 1)]
     [TestCase(10.0, false, 0)]
