@@ -295,46 +295,63 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// The pieces of change of a tile's core: the imagery is read as delivered over the change's bounding
-    /// box and one pixel around it (the features' gradients and nodata-neighbour test look one pixel out),
-    /// with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
+    /// The pieces of change of a tile's core, each with the feature sums of its pixels: the imagery is read as
+    /// delivered over each piece's bounding box and one pixel around it (the features' gradients and nodata-neighbour
+    /// test look one pixel out), with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
     /// </summary>
+    /// <remarks>
+    /// One read per piece rather than one over the bounding box of all the core's change: a tile with a few scattered
+    /// pieces (most tiles of a scene with a few percent of change) then decodes only the blocks under its pieces,
+    /// not nearly every block of the tile again; neighbouring pieces' reads share blocks through the pair's block
+    /// cache. The sums are the same: every read is per pixel whatever its window, a neighbour one pixel out of a piece
+    /// lies in its window unless it lies outside the grid, and each piece adds its pixels in row order as before.
+    /// </remarks>
     private static List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
     {
         var core = tile.Core;
-        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
-        for (int y = 0; y < core.Height; y++)
-            for (int x = 0; x < core.Width; x++)
-                if (Morphology.IsChange(coreMask[y * core.Width + x]))
-                {
-                    x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
-                    y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
-                }
-        if (x1 < 0) return [];
-        var window = new PixelWindow(core.X + x0, core.Y + y0, x1 - x0 + 1, y1 - y0 + 1).Expand(1, new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height));
-        var t = new TileBuffers(window, pair.Bands.Count);
-        pair.Read(window, t.Before, t.After, t.Valid);
-        var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), t.Before, t.After, t.Valid,
-            Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
-        return Pieces(view, tile, coreMask);
-    }
-
-    private static List<PatchPiece> Pieces(in PixelView view, Tile tile, byte[] coreMask)
-    {
-        var core = tile.Core.Offset(-view.Window.X, -view.Window.Y);
+        var grid = new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height);
+        var layout = BandLayout.Of(pair.Bands);
         var result = new List<PatchPiece>();
         // One set of pieces per kind of change: a piece never spans two mask values, as no patch does.
         foreach (byte value in new[] { Morphology.Change, Morphology.ChangeVegetationGain })
         {
             var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, value);
-            var moments = new PatchMoments[count];
-            for (int k = 0; k < count; k++) moments[k] = new PatchMoments();
-            for (int y = 0; y < core.Height; y++)
-                for (int x = 0; x < core.Width; x++)
-                    if (labels[y * core.Width + x] is int l and >= 0) moments[l].Add(view, core.X + x, core.Y + y);
-            for (int k = 0; k < count; k++) result.Add(new PatchPiece(tile.Core.X + first[k].X, tile.Core.Y + first[k].Y, moments[k]));
+            if (count == 0) continue;
+            var boxes = PieceBoxes(labels, core.Width, core.Height, count);
+            for (int k = 0; k < count; k++)
+            {
+                var box = boxes[k];
+                var window = box.Offset(core.X, core.Y).Expand(1, grid);
+                var t = new TileBuffers(window, pair.Bands.Count);
+                pair.Read(window, t.Before, t.After, t.Valid);
+                var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, layout, t.Before, t.After, t.Valid,
+                    Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
+                var moments = new PatchMoments();
+                int dx = core.X - window.X, dy = core.Y - window.Y;
+                for (int y = box.Y; y < box.Bottom; y++)
+                    for (int x = box.X; x < box.Right; x++)
+                        if (labels[y * core.Width + x] == k) moments.Add(view, x + dx, y + dy);
+                result.Add(new PatchPiece(core.X + first[k].X, core.Y + first[k].Y, moments));
+            }
         }
         return result;
+    }
+
+    /// <summary>The bounding box of each of the <paramref name="count"/> labelled pieces (core coordinates).</summary>
+    private static PixelWindow[] PieceBoxes(int[] labels, int width, int height, int count)
+    {
+        var x0 = new int[count]; var y0 = new int[count]; var x1 = new int[count]; var y1 = new int[count];
+        Array.Fill(x0, int.MaxValue); Array.Fill(y0, int.MaxValue); Array.Fill(x1, -1); Array.Fill(y1, -1);
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                if (labels[y * width + x] is int l and >= 0)
+                {
+                    x0[l] = Math.Min(x0[l], x); x1[l] = Math.Max(x1[l], x);
+                    y0[l] = Math.Min(y0[l], y); y1[l] = Math.Max(y1[l], y);
+                }
+        var boxes = new PixelWindow[count];
+        for (int k = 0; k < count; k++) boxes[k] = new PixelWindow(x0[k], y0[k], x1[k] - x0[k] + 1, y1[k] - y0[k] + 1);
+        return boxes;
     }
 
     private IEnumerable<MorphologyFilter> Filters()

@@ -173,6 +173,41 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// The mask pass reads the imagery again only under each piece of change (its box and one pixel around it), not
+    /// over the box of all the tile's change: with one tile holding both buildings and no block cache, it decodes the
+    /// blocks (16² here) under the two buildings and the speck only, fewer than the blocks of the box around them.
+    /// </summary>
+    [Test]
+    public void TheMaskPassDecodesOnlyTheBlocksUnderThePieces()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        var options = new ChangeDetectionOptions { TileSize = 512, OpenRadius = 1, CloseRadius = 1, SmoothRadius = 1, Workers = 1 };
+        using var pair = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 0 });
+        var detector = new ChangeDetector(options);
+        var passes = TilePasses.Open(detector, pair, new MemoryTileStore(), dir.File("scores"));
+        float threshold = passes.Threshold();
+        long before = pair.BlocksDecoded;
+        passes.MaskPass(passes.UnfinishedMaskTiles(), threshold, null);
+        long decoded = pair.BlocksDecoded - before;
+        var pieces = passes.Pieces(tile => $"tile {tile}").ToList();
+        passes.Scores.Delete();
+        // Blocks of 16² under a box grown by a margin (the change's edge moves a little with smoothing and morphology).
+        static int Blocks(int x0, int x1, int y0, int y1, int margin) =>
+            ((x1 + margin) / 16 - (x0 - margin) / 16 + 1) * ((y1 + margin) / 16 - (y0 - margin) / 16 + 1);
+        // The speck, smoothed into a 3 × 3 blob, survives an opening of radius 1: a third piece.
+        int underBuildings = Blocks(60, 99, 50, 89, 4) + Blocks(180, 259, 120, 139, 4) + Blocks(150, 150, 200, 200, 4);
+        int underBoth = Blocks(60, 259, 50, 200, 0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(pieces, Has.Count.EqualTo(3), "the two buildings and the speck");
+            Assert.That(decoded, Is.GreaterThan(0));
+            Assert.That(decoded, Is.LessThanOrEqualTo(2 * 4 * underBuildings), "4 bands of both dates under the buildings");
+            Assert.That(2 * 4 * underBuildings, Is.LessThan(2 * 4 * underBoth), "the test tells the two reads apart");
+        });
+    }
+
     [Test]
     public void MaskCarriesThePairGridAndNoData()
     {
