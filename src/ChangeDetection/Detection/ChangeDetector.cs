@@ -138,8 +138,8 @@ public sealed class ChangeDetector
         var (kernel, sampleScores) = Normalise(pair, smooth, progress);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
-        Array.Sort(sampleScores);
-        float p999 = sampleScores.Length == 0 ? 1 : sampleScores[Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999))];
+        // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
+        float p999 = sampleScores.Length == 0 ? 1 : OrderStatistic.Select(sampleScores, Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999)));
         return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration, RegistrationApplied = Options.Register };
     }
 
@@ -163,7 +163,11 @@ public sealed class ChangeDetector
     {
         pair.ShiftAfter(0, 0);
         var windows = CoRegistration.SpreadWindows(pair.Grid);
-        var shift = CoRegistration.EstimateGlobal(pair, windows);
+        // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
+        var estimates = new ShiftEstimate[windows.Count];
+        Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
+            i => estimates[i] = CoRegistration.EstimateWindow(pair, windows[i]));
+        var shift = CoRegistration.EstimateGlobal(estimates);
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
         if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
@@ -291,46 +295,63 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// The pieces of change of a tile's core: the imagery is read as delivered over the change's bounding
-    /// box and one pixel around it (the features' gradients and nodata-neighbour test look one pixel out),
-    /// with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
+    /// The pieces of change of a tile's core, each with the feature sums of its pixels: the imagery is read as
+    /// delivered over each piece's bounding box and one pixel around it (the features' gradients and nodata-neighbour
+    /// test look one pixel out), with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
     /// </summary>
+    /// <remarks>
+    /// One read per piece rather than one over the bounding box of all the core's change: a tile with a few scattered
+    /// pieces (most tiles of a scene with a few percent of change) then decodes only the blocks under its pieces,
+    /// not nearly every block of the tile again; neighbouring pieces' reads share blocks through the pair's block
+    /// cache. The sums are the same: every read is per pixel whatever its window, a neighbour one pixel out of a piece
+    /// lies in its window unless it lies outside the grid, and each piece adds its pixels in row order as before.
+    /// </remarks>
     private static List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
     {
         var core = tile.Core;
-        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
-        for (int y = 0; y < core.Height; y++)
-            for (int x = 0; x < core.Width; x++)
-                if (Morphology.IsChange(coreMask[y * core.Width + x]))
-                {
-                    x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
-                    y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
-                }
-        if (x1 < 0) return [];
-        var window = new PixelWindow(core.X + x0, core.Y + y0, x1 - x0 + 1, y1 - y0 + 1).Expand(1, new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height));
-        var t = new TileBuffers(window, pair.Bands.Count);
-        pair.Read(window, t.Before, t.After, t.Valid);
-        var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), t.Before, t.After, t.Valid,
-            Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
-        return Pieces(view, tile, coreMask);
-    }
-
-    private static List<PatchPiece> Pieces(in PixelView view, Tile tile, byte[] coreMask)
-    {
-        var core = tile.Core.Offset(-view.Window.X, -view.Window.Y);
+        var grid = new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height);
+        var layout = BandLayout.Of(pair.Bands);
         var result = new List<PatchPiece>();
         // One set of pieces per kind of change: a piece never spans two mask values, as no patch does.
         foreach (byte value in new[] { Morphology.Change, Morphology.ChangeVegetationGain })
         {
             var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, value);
-            var moments = new PatchMoments[count];
-            for (int k = 0; k < count; k++) moments[k] = new PatchMoments();
-            for (int y = 0; y < core.Height; y++)
-                for (int x = 0; x < core.Width; x++)
-                    if (labels[y * core.Width + x] is int l and >= 0) moments[l].Add(view, core.X + x, core.Y + y);
-            for (int k = 0; k < count; k++) result.Add(new PatchPiece(tile.Core.X + first[k].X, tile.Core.Y + first[k].Y, moments[k]));
+            if (count == 0) continue;
+            var boxes = PieceBoxes(labels, core.Width, core.Height, count);
+            for (int k = 0; k < count; k++)
+            {
+                var box = boxes[k];
+                var window = box.Offset(core.X, core.Y).Expand(1, grid);
+                var t = new TileBuffers(window, pair.Bands.Count);
+                pair.Read(window, t.Before, t.After, t.Valid);
+                var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, layout, t.Before, t.After, t.Valid,
+                    Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
+                var moments = new PatchMoments();
+                int dx = core.X - window.X, dy = core.Y - window.Y;
+                for (int y = box.Y; y < box.Bottom; y++)
+                    for (int x = box.X; x < box.Right; x++)
+                        if (labels[y * core.Width + x] == k) moments.Add(view, x + dx, y + dy);
+                result.Add(new PatchPiece(core.X + first[k].X, core.Y + first[k].Y, moments));
+            }
         }
         return result;
+    }
+
+    /// <summary>The bounding box of each of the <paramref name="count"/> labelled pieces (core coordinates).</summary>
+    private static PixelWindow[] PieceBoxes(int[] labels, int width, int height, int count)
+    {
+        var x0 = new int[count]; var y0 = new int[count]; var x1 = new int[count]; var y1 = new int[count];
+        Array.Fill(x0, int.MaxValue); Array.Fill(y0, int.MaxValue); Array.Fill(x1, -1); Array.Fill(y1, -1);
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                if (labels[y * width + x] is int l and >= 0)
+                {
+                    x0[l] = Math.Min(x0[l], x); x1[l] = Math.Max(x1[l], x);
+                    y0[l] = Math.Min(y0[l], y); y1[l] = Math.Max(y1[l], y);
+                }
+        var boxes = new PixelWindow[count];
+        for (int k = 0; k < count; k++) boxes[k] = new PixelWindow(x0[k], y0[k], x1[k] - x0[k] + 1, y1[k] - y0[k] + 1);
+        return boxes;
     }
 
     private IEnumerable<MorphologyFilter> Filters()
@@ -407,7 +428,12 @@ public sealed class ChangeDetector
         return new BandRoles(Red: Find(SpectralBand.Red), Nir: Find(SpectralBand.Nir), Green: Find(SpectralBand.Green), Swir1: Find(SpectralBand.Swir1));
     }
 
-    /// <summary>Sample windows on a regular lattice over the grid (deterministic, tile-size independent).</summary>
+    /// <summary>
+    /// Sample windows on a regular lattice over the grid, <see cref="ChangeDetectionOptions.StatisticsWindows"/> of them
+    /// (deterministic, tile-size independent, and as many on a 30 000² scene as on a 3 000² one: the statistics pass is a
+    /// fixed cost). Along an axis that holds at least one whole window per lattice cell, each window starts on a multiple
+    /// of the window size (<see cref="LatticeOrigin"/>); on a smaller axis the windows are centred in their cells and may overlap.
+    /// </summary>
     internal IEnumerable<PixelWindow> SampleWindows(GeoGrid grid)
     {
         int perSide = Math.Max(1, (int)Math.Sqrt(Options.StatisticsWindows));
@@ -416,11 +442,27 @@ public sealed class ChangeDetector
         for (int j = 0; j < perSide; j++)
             for (int i = 0; i < perSide; i++)
             {
-                int x = (int)((grid.Width - w) * ((i + 0.5) / perSide));
-                int y = (int)((grid.Height - h) * ((j + 0.5) / perSide));
-                var win = new PixelWindow(x, y, w, h);
+                var win = new PixelWindow(LatticeOrigin(grid.Width, w, i, perSide), LatticeOrigin(grid.Height, h, j, perSide), w, h);
                 if (seen.Add(win)) yield return win;
             }
+    }
+
+    /// <summary>
+    /// Where window <paramref name="i"/> of <paramref name="perSide"/> starts along an axis of <paramref name="size"/> pixels
+    /// (<paramref name="window"/> pixels wide). When the axis holds at least <paramref name="perSide"/> whole windows, the
+    /// window is snapped to the cell of the <paramref name="window"/>-pixel lattice nearest below the centred position:
+    /// GeoTIFFs are tiled in 256² blocks (GDAL's default; 512² in COGs, of which a 256-aligned window covers a quarter),
+    /// so a snapped window decodes one block per band and date instead of the four a window straddling block edges
+    /// decodes; at 4096² the unsnapped lattice decoded 95 % of the scene's blocks, twice. Smaller axes (every labelled
+    /// pair: the largest is 1 180 px) keep the centred placement, whose windows overlap and are read as one union.
+    /// </summary>
+    internal static int LatticeOrigin(int size, int window, int i, int perSide)
+    {
+        int cells = size / window;
+        // cells ≥ perSide: cells · (i + ½) / perSide steps by at least one cell, so the windows stay distinct, and stays
+        // below cells − ½, so the last window ends inside the axis.
+        if (cells >= perSide) return window * (int)(cells * ((i + 0.5) / perSide));
+        return (int)((size - window) * ((i + 0.5) / perSide));
     }
 
     private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
@@ -436,13 +478,13 @@ public sealed class ChangeDetector
         // k fixed by the lattice (never by the tile size): at most MaxFitSamples pixels.
         var fit = new FitSample(bands, windows.Sum(w => w.PixelCount));
         int done = 0;
-        foreach (var win in windows)
+        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (win, samples) =>
         {
-            var (before, after, count) = ValidSamples(source, win, smooth);
+            var (before, after, count) = samples;
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
-        }
+        });
         // IR-MAD's sample counts every pixel once: on a scene smaller than the lattice the windows overlap (up to
         // 32-fold on 512²), and a sample taken window by window weighs the centre of the scene many times over its
         // edges (on the labelled Landsat pair that alone cost 0.015 F1: 0.789 against 0.804). Then it reads the union of the windows, once.
@@ -469,17 +511,43 @@ public sealed class ChangeDetector
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null,
             projection: projection);
 
-        // The sample's scores size the histogram. The windows are read again rather than kept:
-        // a few dozen small reads cost less than holding every sampled band in memory.
+        // The sample's scores size the histogram. The windows are read again rather than kept (a few dozen small
+        // reads cost less than holding every sampled band in memory), last window first: the pair's block caches
+        // then still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band
+        // scene (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
+        // Only one order statistic of the scores is used, so their order does not change the result.
         var scores = new List<float>();
-        foreach (var win in windows)
+        var reversed = Enumerable.Reverse(windows).ToList();
+        ForEachWindow(reversed, win =>
         {
             var (before, after, count) = ValidSamples(source, win, smooth);
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
-            scores.AddRange(s);
-        }
+            return s;
+        }, (_, s) => scores.AddRange(s));
         return (kernel, scores.ToArray());
+    }
+
+    /// <summary>
+    /// Applies <paramref name="work"/> (a window's read and arithmetic) to <paramref name="windows"/> in parallel batches of
+    /// <see cref="ChangeDetectionOptions.Workers"/>, and <paramref name="consume"/> to the results one at a time in window
+    /// order: the sums the statistics accumulate then do not depend on the thread timing, and at most one batch of
+    /// windows' buffers is alive at a time.
+    /// </summary>
+    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<PixelWindow, T> consume)
+    {
+        int batch = Math.Max(1, Options.Workers);
+        var results = new T[batch];
+        for (int start = 0; start < windows.Count; start += batch)
+        {
+            int count = Math.Min(batch, windows.Count - start);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = batch }, k => results[k] = work(windows[start + k]));
+            for (int k = 0; k < count; k++)
+            {
+                consume(windows[start + k], results[k]);
+                results[k] = default!;
+            }
+        }
     }
 
     /// <summary>The pixels of a window valid in both dates, compacted to the front of each band (band stride = window pixels).</summary>

@@ -109,7 +109,9 @@ internal sealed class TilePasses
     {
         int done = TileStages.Mask.Finished(_store).Count;
         _progress?.Report(new StageProgress("mask", done, MaskTiles.Count));
-        Parallel.ForEach(tiles, Parallelism(), tile =>
+        // Last tile first: the pair's block caches still hold the blocks the histogram pass decoded last, which the
+        // pieces' reads of the last tiles need again. Each tile's result does not depend on the order.
+        Parallel.ForEach(tiles.Reverse(), Parallelism(), tile =>
         {
             var (mask, pieces) = _detector.TileMaskAndPieces(_pair, Model, threshold, tile, Scores, decision);
             // Pieces first: a tile counts as finished once its mask is in.

@@ -173,6 +173,41 @@ public class ChangeDetectorTests
         });
     }
 
+    /// <summary>
+    /// The mask pass reads the imagery again only under each piece of change (its box and one pixel around it), not
+    /// over the box of all the tile's change: with one tile holding both buildings and no block cache, it decodes the
+    /// blocks (16² here) under the two buildings and the speck only, fewer than the blocks of the box around them.
+    /// </summary>
+    [Test]
+    public void TheMaskPassDecodesOnlyTheBlocksUnderThePieces()
+    {
+        using var dir = new TempDir();
+        var (b, a) = Scene(dir);
+        var options = new ChangeDetectionOptions { TileSize = 512, OpenRadius = 1, CloseRadius = 1, SmoothRadius = 1, Workers = 1 };
+        using var pair = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 0 });
+        var detector = new ChangeDetector(options);
+        var passes = TilePasses.Open(detector, pair, new MemoryTileStore(), dir.File("scores"));
+        float threshold = passes.Threshold();
+        long before = pair.BlocksDecoded;
+        passes.MaskPass(passes.UnfinishedMaskTiles(), threshold, null);
+        long decoded = pair.BlocksDecoded - before;
+        var pieces = passes.Pieces(tile => $"tile {tile}").ToList();
+        passes.Scores.Delete();
+        // Blocks of 16² under a box grown by a margin (the change's edge moves a little with smoothing and morphology).
+        static int Blocks(int x0, int x1, int y0, int y1, int margin) =>
+            ((x1 + margin) / 16 - (x0 - margin) / 16 + 1) * ((y1 + margin) / 16 - (y0 - margin) / 16 + 1);
+        // The speck, smoothed into a 3 × 3 blob, survives an opening of radius 1: a third piece.
+        int underBuildings = Blocks(60, 99, 50, 89, 4) + Blocks(180, 259, 120, 139, 4) + Blocks(150, 150, 200, 200, 4);
+        int underBoth = Blocks(60, 259, 50, 200, 0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(pieces, Has.Count.EqualTo(3), "the two buildings and the speck");
+            Assert.That(decoded, Is.GreaterThan(0));
+            Assert.That(decoded, Is.LessThanOrEqualTo(2 * 4 * underBuildings), "4 bands of both dates under the buildings");
+            Assert.That(2 * 4 * underBuildings, Is.LessThan(2 * 4 * underBoth), "the test tells the two reads apart");
+        });
+    }
+
     [Test]
     public void MaskCarriesThePairGridAndNoData()
     {
@@ -202,6 +237,43 @@ public class ChangeDetectorTests
             Assert.That(result.Threshold, Is.EqualTo(1e6f));
             Assert.That(result.ChangedPixels, Is.Zero);
         });
+    }
+
+    /// <summary>
+    /// The statistics sample is a fixed number of windows whatever the scene's size, and on a scene that holds a
+    /// whole window per lattice cell each window starts on the 256-pixel lattice (one 256² block per band and date).
+    /// </summary>
+    [TestCase(4096, 4096)]
+    [TestCase(30_000, 2_048)]
+    [TestCase(2_048, 9_000)]
+    public void SampleWindowsOfALargeSceneLieOnTheBlockLattice(int width, int height)
+    {
+        var grid = new GeoGrid(width, height, Gt, new Crs(4527));
+        var windows = new ChangeDetector(new ChangeDetectionOptions()).SampleWindows(grid).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(windows, Has.Count.EqualTo(64));
+            Assert.That(windows.Distinct().Count(), Is.EqualTo(64));
+            Assert.That(windows.Select(w => (w.X % 256, w.Y % 256, w.Width, w.Height)).Distinct(), Is.EqualTo(new[] { (0, 0, 256, 256) }));
+            Assert.That(windows.All(w => grid.Bounds.Contains(w)), Is.True);
+            // Spread over the whole scene, not bunched in a corner.
+            Assert.That(windows.Min(w => w.X), Is.LessThan(width / 8));
+            Assert.That(windows.Max(w => w.Right), Is.GreaterThan(width - width / 8));
+            Assert.That(windows.Max(w => w.Bottom), Is.GreaterThan(height - height / 8));
+        });
+    }
+
+    /// <summary>An axis shorter than a window per lattice cell keeps the centred placement (every labelled pair's, up to 1 180 px).</summary>
+    [Test]
+    public void SampleWindowsOfASmallSceneAreCentredInTheirCells()
+    {
+        var grid = new GeoGrid(1070, 1180, Gt, new Crs(4527));
+        var windows = new ChangeDetector(new ChangeDetectionOptions()).SampleWindows(grid).ToList();
+        var centred = new List<PixelWindow>();
+        for (int j = 0; j < 8; j++)
+            for (int i = 0; i < 8; i++)
+                centred.Add(new PixelWindow((int)((1070 - 256) * ((i + 0.5) / 8)), (int)((1180 - 256) * ((j + 0.5) / 8)), 256, 256));
+        Assert.That(windows, Is.EqualTo(centred.Distinct()));
     }
 
     [TestCase(0.5, false, 2)]

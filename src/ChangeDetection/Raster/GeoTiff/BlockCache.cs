@@ -17,12 +17,19 @@ internal sealed class BlockCache(long capacityBytes)
     public long CapacityBytes { get; } = capacityBytes;
 
     /// <summary>Copies block <paramref name="index"/> into <paramref name="into"/> when it is held (its length must match).</summary>
-    public bool TryCopy(int index, Span<byte> into)
+    public bool TryCopy(int index, Span<byte> into) => TryCopy(index, into.Length, 0, into);
+
+    /// <summary>
+    /// Copies bytes <paramref name="offset"/> .. <paramref name="offset"/> + <paramref name="into"/>.Length of block
+    /// <paramref name="index"/> into <paramref name="into"/> when the block is held with <paramref name="length"/> bytes:
+    /// a read of a few rows of a block (a small window) copies those rows, not the whole block.
+    /// </summary>
+    public bool TryCopy(int index, int length, int offset, Span<byte> into)
     {
         lock (_gate)
         {
-            if (!_byIndex.TryGetValue(index, out var node) || node.Value.Length != into.Length) return false;
-            node.Value.Data.AsSpan(0, node.Value.Length).CopyTo(into);
+            if (!_byIndex.TryGetValue(index, out var node) || node.Value.Length != length) return false;
+            node.Value.Data.AsSpan(offset, into.Length).CopyTo(into);
             _recent.Remove(node);
             _recent.AddFirst(node);
             return true;

@@ -338,13 +338,13 @@ public sealed class GeoTiffReader : IDisposable
                     {
                         for (int k = 0; k < bands.Length; k++)
                         {
-                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block);
+                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, part.Bottom - blockWindow.Y);
                             CopyOut(block, rowBytes, 1, 0, blockWindow, part, window, dest, k);
                         }
                     }
                     else
                     {
-                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block);
+                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, part.Bottom - blockWindow.Y);
                         for (int k = 0; k < bands.Length; k++)
                             CopyOut(block, rowBytes, samplesInBlock, bands[k], blockWindow, part, window, dest, k);
                     }
@@ -397,11 +397,14 @@ public sealed class GeoTiffReader : IDisposable
         for (int i = 0, s = first; i < dst.Length; i++, s += stride) dst[i] = src[s];
     }
 
-    /// <summary>Block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>: from the cache, else decoded.</summary>
-    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer)
+    /// <summary>
+    /// Block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>: from the cache, else
+    /// decoded. Only rows <paramref name="fromRow"/> .. <paramref name="toRow"/> − 1 are needed: a cached block copies just those.
+    /// </summary>
+    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
-        if (_cache is not null && _cache.TryCopy(index, into)) return;
+        if (_cache is not null && _cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
         Decode(index, rows, rowBytes, buffer);
         _cache?.Add(index, into);
     }
