@@ -83,7 +83,10 @@ public sealed class TileFanOutTests
             var clock = Stopwatch.StartNew();
             while (monitor.SucceededListCount() < 6 && monitor.FailedCount() == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
                 Thread.Sleep(100);
-            Thread.Sleep(500); // a second join would show up now
+            // A second join would be enqueued with the first (both follow the last batch): wait until nothing is queued or
+            // running, so that it has succeeded or failed by the time the counts below are read.
+            while ((monitor.ProcessingCount() > 0 || monitor.EnqueuedCount("default") > 0) && clock.Elapsed < TimeSpan.FromSeconds(60))
+                Thread.Sleep(50);
             Assert.That(monitor.FailedCount(), Is.Zero, () => string.Join("\n", monitor.FailedJobs(0, 5).Select(j => j.Value.ExceptionMessage)));
             server.SendStop();
         }
