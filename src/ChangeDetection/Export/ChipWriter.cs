@@ -183,6 +183,15 @@ public static partial class ChipWriter
         return Spread(x) | Spread(y) << 1;
     }
 
+    /// <summary>
+    /// The pair of <paramref name="source"/> without block caches, for the scene sample: its windows never share a block,
+    /// and an uncached read inflates a block only down to the last row it needs (a window centred in its block: ~56 %).
+    /// Chips keep the cache: neighbouring chips share blocks (580 chips on a 4096² scene of 256² band-interleaved
+    /// blocks decoded 1 288 blocks with it, 4 648 without).
+    /// </summary>
+    private static ScenePair OpenUncached(ChipSource source) =>
+        ScenePair.Open(source.BeforeImage, source.AfterImage, (source.PairOptions ?? new ScenePairOptions()) with { BlockCacheBytes = 0 });
+
     /// <summary>A pixel coordinate as a long, kept within a grid's width of the grid (NaN: the grid's origin).</summary>
     private static long Pixel(double value, int extent) =>
         double.IsNaN(value) ? 0 : (long)Math.Clamp(value, -(double)extent, 2.0 * extent);
@@ -261,7 +270,7 @@ public static partial class ChipWriter
     public static StretchLimits[] SceneLimits(ChipSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var pair = ScenePair.Open(source.BeforeImage, source.AfterImage, source.PairOptions);
+        using var pair = OpenUncached(source);
         return SceneLimits(pair, BandsForColour(pair.Bands));
     }
 
