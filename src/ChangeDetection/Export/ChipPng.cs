@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -86,7 +87,12 @@ internal static class ChipPng
     private static void Sub(ReadOnlySpan<byte> row, Span<byte> into)
     {
         row[..3].CopyTo(into);
-        for (int i = 3; i < row.Length; i++) into[i] = (byte)(row[i] - row[i - 3]);
+        int i = 3;
+        // Bytes wrap around in the vector subtraction as in the scalar one (mod 256).
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<byte>.Count <= row.Length; i += Vector<byte>.Count)
+                (new Vector<byte>(row[i..]) - new Vector<byte>(row[(i - 3)..])).CopyTo(into[i..]);
+        for (; i < row.Length; i++) into[i] = (byte)(row[i] - row[i - 3]);
     }
 
     private static void WriteChunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
