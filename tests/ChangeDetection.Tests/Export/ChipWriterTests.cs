@@ -176,6 +176,42 @@ public class ChipWriterTests
     }
 
     /// <summary>The pixels of <paramref name="text"/> drawn at (x, y) with glyph scale <paramref name="s"/> are white, the gaps black.</summary>
+    /// <summary>
+    /// SHA-256 of a PNG's decoded pixels (width, height, then R, G, B row by row): the chip as seen, whatever
+    /// bytes the encoder chose.
+    /// </summary>
+    internal static string DecodedPixelsSha256(string png)
+    {
+        using var image = Image.Load<Rgb24>(png);
+        var bytes = new List<byte>(8 + image.Width * image.Height * 3);
+        bytes.AddRange(BitConverter.GetBytes(image.Width));
+        bytes.AddRange(BitConverter.GetBytes(image.Height));
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                bytes.AddRange([image[x, y].R, image[x, y].G, image[x, y].B]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.ToArray()));
+    }
+
+    /// <summary>
+    /// The chips' decoded pixels are pinned to those of the ImageSharp-encoded chips of 3 December 2026 (before
+    /// the chip writer's own PNG encoder and the faster colouring): enlarged with labels, and reduced (a decimated
+    /// read). Only the PNG bytes may change, never what an inspector sees.
+    /// </summary>
+    [TestCase(false, 256, "ee7cef843338ae88 6ca72d55f0ba3848 967feb814e516074 c7dd3597947b7e12")]
+    [TestCase(true, 256, "bdd1e2fba0edf462 fff9acd2f0491552 fb2dcdfb67e876c3 457b93afa9a1a746")]
+    [TestCase(true, 1024, "0adacbd262406ea5 132502a84d94f444 80040aeb31cc5536 856cb60cc307b477")]
+    [TestCase(false, -40, "a7728a4553773956 84170a9501aa9468 78c7f1caf335d5c6 4f172307d270e644")]
+    [TestCase(true, -40, "33e21dc14f0574d3 12f0562e93180ca9 ebc857bd03f965a7 b371c01fd0508880")]
+    public void ChipPixelsAreThoseOfTheImageSharpChips(bool labels, int side, string expected)
+    {
+        string folder = _dir.File($"pinned-{labels}-{side}");
+        var options = side > 0 ? new ChipOptions { DrawLabels = labels, MinSidePixels = side } : new ChipOptions { DrawLabels = labels, MaxSidePixels = -side };
+        var written = ChipWriter.Write(folder, [_dark, _bright], TaskSamples.Gk39, _source, options);
+        Assert.That(written, Has.Count.EqualTo(4));
+        string all = string.Join(" ", written.Select(n => DecodedPixelsSha256(Path.Combine(folder, n))[..16]));
+        Assert.That(all, Is.EqualTo(expected));
+    }
+
     [Test]
     public void GivenSceneLimitsAreUsedInsteadOfReadingTheScene()
     {

@@ -144,6 +144,21 @@ public class ProvincePackageTests
         Assert.That(differing, Is.GreaterThan(_tasks.Count / 2), "changed patches look different at the two dates");
     }
 
+    /// <summary>
+    /// The decoded pixels of every chip of the synthetic region's packages, pinned to those of the ImageSharp-encoded
+    /// chips of 3 December 2026 (see <see cref="ChipWriterTests.ChipPixelsAreThoseOfTheImageSharpChips"/>): real
+    /// imagery, both provinces, labels, outlines.
+    /// </summary>
+    [Test]
+    public void ChipPixelsAreThoseOfTheImageSharpChips()
+    {
+        var hashes = _results.OrderBy(r => r.Province, StringComparer.Ordinal)
+            .SelectMany(r => Directory.GetFiles(Path.Combine(r.Folder, "chips")).Order(StringComparer.Ordinal))
+            .Select(ChipWriterTests.DecodedPixelsSha256);
+        string all = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join(" ", hashes))));
+        Assert.That(all, Is.EqualTo("80b218a6fc69122eed54adcd105a6772a4118abb5f09e6a413ff036c649ec523"));
+    }
+
     [Test]
     public void FrameHasAMarginOfAtLeast32PixelsOr20Percent()
     {

@@ -334,17 +334,18 @@ public sealed class GeoTiffReader : IDisposable
                     var blockWindow = new PixelWindow(bx * bw, by * bh, bw, bh);
                     var part = blockWindow.Intersect(window);
                     int rows = Math.Min(bh, Info.Height - by * bh);
+                    int needed = part.Bottom - blockWindow.Y;
                     if (bandPlanes)
                     {
                         for (int k = 0; k < bands.Length; k++)
                         {
-                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, part.Bottom - blockWindow.Y);
+                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed);
                             CopyOut(block, rowBytes, 1, 0, blockWindow, part, window, dest, k);
                         }
                     }
                     else
                     {
-                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, part.Bottom - blockWindow.Y);
+                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed);
                         for (int k = 0; k < bands.Length; k++)
                             CopyOut(block, rowBytes, samplesInBlock, bands[k], blockWindow, part, window, dest, k);
                     }
@@ -398,20 +399,29 @@ public sealed class GeoTiffReader : IDisposable
     }
 
     /// <summary>
-    /// Block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>: from the cache, else
-    /// decoded. Only rows <paramref name="fromRow"/> .. <paramref name="toRow"/> − 1 are needed: a cached block copies just those.
+    /// Block <paramref name="index"/> (its first <paramref name="rows"/> rows) into <paramref name="buffer"/>: from the cache,
+    /// else decoded. Only rows <paramref name="fromRow"/> .. <paramref name="toRow"/> − 1 are needed: a cached block copies
+    /// just those; without a cache only the first <paramref name="toRow"/> rows are decoded (a DEFLATE stream is inflated
+    /// from the top, and a window that ends in the block's upper part, a chip or a sample window, need not inflate the rest).
+    /// With a cache the whole block is decoded, since it is kept for reads of its other rows.
     /// </summary>
     private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
-        if (_cache is not null && _cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
-        Decode(index, rows, rowBytes, buffer);
-        _cache?.Add(index, into);
+        if (_cache is null)
+        {
+            Decode(index, rows, _compression is 1 or 8 or 32946 ? Math.Clamp(toRow, 1, rows) : rows, rowBytes, buffer);
+            return;
+        }
+        if (_cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
+        Decode(index, rows, rows, rowBytes, buffer);
+        _cache.Add(index, into);
     }
 
-    private void Decode(int index, int rows, int rowBytes, byte[] buffer)
+    /// <summary>Decodes the first <paramref name="decoded"/> of the block's <paramref name="rows"/> rows (all of them but for uncompressed and DEFLATE blocks).</summary>
+    private void Decode(int index, int rows, int decoded, int rowBytes, byte[] buffer)
     {
-        int expected = rows * rowBytes;
+        int expected = decoded * rowBytes;
         Interlocked.Increment(ref _blocksDecoded);
         long offset = _offsets[index], count = _byteCounts[index];
         string what = Info.Tiled ? $"tile {index}" : $"strip {index}";
@@ -434,10 +444,10 @@ public sealed class GeoTiffReader : IDisposable
         if (_compression is 8 or 32946 && !_bigEndian)
         {
             InflateBlock(offset, (int)count, buffer.AsSpan(0, expected), what);
-            ApplyPredictor(buffer.AsSpan(0, expected), rows, rowBytes);
+            ApplyPredictor(buffer.AsSpan(0, expected), decoded, rowBytes);
             return;
         }
-        DecodeWithLibTiff(index, expected, buffer, what);
+        DecodeWithLibTiff(index, rows * rowBytes, buffer, what);
     }
 
     private void ReadExactly(long offset, Span<byte> into, string what)
