@@ -56,4 +56,8 @@ internal static partial class Native
 
     [LibraryImport("libc.so.6", EntryPoint = "munmap", SetLastError = true)]
     internal static partial int Munmap(nint address, nuint length);
+
+    /// <summary>kill(2): a signal sent at once, without starting a <c>kill</c> process.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
 }

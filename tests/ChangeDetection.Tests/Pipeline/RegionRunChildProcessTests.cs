@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using ChangeDetection.Pipeline;
+using ChangeDetection.Tests.Kernels;
 using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
@@ -9,6 +9,9 @@ namespace ChangeDetection.Tests.Pipeline;
 [TestFixture]
 public class RegionRunChildProcessTests
 {
+    // Linux signal numbers (x86-64 and arm64).
+    private const int SigInt = 2, SigTerm = 15, SigCont = 18, SigStop = 19;
+
     /// <summary>kill -9 in the middle of the mask pass, then resume: the outputs match a clean run.</summary>
     [Test]
     [Category("Slow")]
@@ -54,9 +57,15 @@ public class RegionRunChildProcessTests
         {
             string ledger = Path.Combine(output, ".work", RunLedger.FileName);
             var clock = Stopwatch.StartNew();
-            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(20);
-            Assert.That(child.HasExited, Is.False, "the run was still in its mask pass");
-            using (var kill = Process.Start("kill", ["-" + signal, child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            while (!child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && MaskTiles(ledger) < 3) Thread.Sleep(5);
+            // The mask pass of 64 small tiles takes a fraction of a second: freeze the child at once (kill(2), no helper
+            // process), check it is still in its mask pass, queue the signal and let it go on, so that the signal always
+            // arrives during the mask pass and not, on a fast machine, after the run has finished.
+            Assert.That(Native.Kill(child.Id, SigStop), Is.Zero, "SIGSTOP sent");
+            Assert.That(child.HasExited, Is.False, "the run was still going");
+            Assert.That(MaskTiles(ledger), Is.LessThan(64), "the run was still in its mask pass");
+            Assert.That(Native.Kill(child.Id, signal == "INT" ? SigInt : SigTerm), Is.Zero, "SIG" + signal + " sent");
+            Assert.That(Native.Kill(child.Id, SigCont), Is.Zero, "SIGCONT sent");
             Assert.That(child.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the run stopped");
             child.WaitForExit();
             string said;
