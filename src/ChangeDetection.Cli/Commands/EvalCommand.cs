@@ -205,7 +205,8 @@ internal static class EvalCommand
             results.Add((pair, s.Score));
             if (!json) stderr.WriteLine($"{pair.Source}/{pair.Name}: pixel model F1 {s.Score.F1:0.000}");
         }
-        return new Scored("pixel-model", results, new Dictionary<string, object?> { ["pixel_model"] = modelPath, ["threshold"] = Math.Round(model.Threshold, 4) });
+        return new Scored("pixel-model", results, new Dictionary<string, object?> { ["pixel_model"] = modelPath, ["threshold"] = Math.Round(model.Threshold, 4),
+            ["threshold_rule"] = model.ThresholdRule == PixelModel.PixelThresholdRule.Scene ? "scene" : "model" });
     }
 
     /// <summary>True (with a warning) when the pair lacks one of the pixel model's bands: it cannot score the pair.</summary>
@@ -228,6 +229,7 @@ internal static class EvalCommand
             {
                 ["holdout"] = s.HoldOut == PixelHoldOut.Group ? "group" : "spatial-2x2-folds",
                 ["training_pixels"] = s.TrainingPixels,
+                ["threshold"] = Math.Round(s.Threshold, 4),
             }),
         };
     }

@@ -161,7 +161,7 @@ internal static class TrainCommand
         var model = PixelModel.PixelChangeModel.Train(samples, new PixelModel.PixelModelOptions { Seed = seed });
         model.Save(modelPath);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"pixel model: {modelPath} (feature schema {model.Schema.Version}, bands {string.Join(",", model.Bands.Select(b => b.Name()))}, {model.FeatureNames.Count} features, threshold {model.Threshold:0.000})"));
+            $"pixel model: {modelPath} (feature schema {model.Schema.Version}, bands {string.Join(",", model.Bands.Select(b => b.Name()))}, {model.FeatureNames.Count} features, {(model.ThresholdRule == PixelModel.PixelThresholdRule.Scene ? $"threshold per scene (plug-in expected F1; fallback {model.Threshold:0.000})" : $"threshold {model.Threshold:0.000}")})"));
     }
 
     private static string Source(long[] seeds, int size, string? labels, string? pairs, IReadOnlyList<FeedbackExamples> feedback) =>

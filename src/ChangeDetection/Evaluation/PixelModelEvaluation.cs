@@ -19,7 +19,11 @@ public enum PixelHoldOut
 }
 
 /// <summary>One pair's pixel-model score.</summary>
-public sealed record PixelPairScore(LabelledPair Pair, ChangeScore Score, PixelHoldOut HoldOut, int TrainingPixels, string MaskPath);
+public sealed record PixelPairScore(LabelledPair Pair, ChangeScore Score, PixelHoldOut HoldOut, int TrainingPixels, string MaskPath)
+{
+    /// <summary>The probability threshold the mask used (the first fold's model with <see cref="PixelHoldOut.SpatialFolds"/>).</summary>
+    public double Threshold { get; init; }
+}
 
 /// <summary>
 /// Trains and scores the learned pixel model on labelled pairs: a model from a pair list (<c>cdx train
@@ -67,9 +71,10 @@ public static class PixelModelEvaluation
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(model);
         string mask = Path.Combine(workDir, $"{pair.Source}_{pair.Name}_pixel.tif");
+        PixelMaskResult written;
         using (var scene = pair.OpenForPixelModel())
-            PixelMask.Write(scene, model, mask, tileSize, radiometry, morphology);
-        return new PixelPairScore(pair, MaskEvaluation.Score(mask, pair.Truth), PixelHoldOut.Group, 0, mask);
+            written = PixelMask.Write(scene, model, mask, tileSize, radiometry, morphology);
+        return new PixelPairScore(pair, MaskEvaluation.Score(mask, pair.Truth), PixelHoldOut.Group, 0, mask) { Threshold = written.Threshold };
     }
 
     /// <summary>
@@ -103,7 +108,7 @@ public static class PixelModelEvaluation
                 foreach (var p in group)
                 {
                     var s = Score(p.Pair, model, workDir, tileSize, p.Radiometry, shape);
-                    log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: pixel model trained on {others.Count} pairs of other groups ({n} pixels), threshold {model.Threshold:0.000}: F1 {s.Score.F1:0.000}");
+                    log?.Invoke($"{p.Pair.Source}/{p.Pair.Name}: pixel model trained on {others.Count} pairs of other groups ({n} pixels), threshold {s.Threshold:0.000} ({(model.ThresholdRule == PixelThresholdRule.Scene ? "the scene's" : "the model's")}): F1 {s.Score.F1:0.000}");
                     results.Add(s with { TrainingPixels = n });
                 }
                 continue;
@@ -146,8 +151,8 @@ public static class PixelModelEvaluation
             models.Add(Train([train], options, schema, $"{p.Pair.Source}/{p.Pair.Name} fold {fold}"));
         }
         string mask = Path.Combine(workDir, $"{p.Pair.Source}_{p.Pair.Name}_pixel.tif");
-        PixelMask.Write(scene, models, Fold, mask, tileSize, p.Radiometry, morphology);
-        return new PixelPairScore(p.Pair, MaskEvaluation.Score(mask, p.Pair.Truth), PixelHoldOut.SpatialFolds, pixels / 4, mask);
+        var written = PixelMask.Write(scene, models, Fold, mask, tileSize, p.Radiometry, morphology);
+        return new PixelPairScore(p.Pair, MaskEvaluation.Score(mask, p.Pair.Truth), PixelHoldOut.SpatialFolds, pixels / 4, mask) { Threshold = written.Threshold };
     }
 
     private static PixelChangeModel Train(IReadOnlyList<PixelSamples> samples, PixelModelOptions options, PixelFeatureSchema schema, string what)

@@ -9,7 +9,11 @@ namespace ChangeDetection.PixelModel;
 /// <param name="MaskPath">The mask GeoTIFF (uint8 on the pair grid: 1 change, 2 change where the vegetation index rose, 0 none, 255 no data in either date).</param>
 /// <param name="ValidPixels">Pixels valid in both dates.</param>
 /// <param name="ChangedPixels">Pixels marked change (1 or 2) after the morphology.</param>
-public sealed record PixelMaskResult(string MaskPath, long ValidPixels, long ChangedPixels);
+public sealed record PixelMaskResult(string MaskPath, long ValidPixels, long ChangedPixels)
+{
+    /// <summary>The probability threshold used (of the first model when several decide), see <see cref="PixelTileMask.Threshold"/>.</summary>
+    public double Threshold { get; init; }
+}
 
 /// <summary>The morphology of a change mask: opening, then closing, radii in pixels (the detector's <c>--open</c>, <c>--close</c>).</summary>
 /// <param name="OpenRadius">Opening radius (pixels, 0: none).</param>
@@ -38,17 +42,19 @@ public readonly record struct MaskMorphology(int OpenRadius, int CloseRadius)
 
 /// <summary>
 /// The change decision of a learned pixel model (issue 13, part 5: its probability replaces Otsu): every pixel's
-/// calibrated probability of change, probability &gt; the model's threshold → change, then the detector's morphology
+/// calibrated probability of change, probability &gt; the threshold (the scene's or the model's, below) → change, then the detector's morphology
 /// (<see cref="MaskMorphology"/>) and its greening split (<see cref="VegetationGain"/>, on the delivered digital
 /// numbers), so the mask has the detector's classes. Nodata in either date is never change.
 /// </summary>
 /// <remarks>
-/// <para>The threshold is the model's own (<see cref="PixelChangeModel.Threshold"/>): chosen when the model was trained,
-/// as the threshold of best F1 on calibrated probabilities of pixels held out of the trees, at the training pairs'
-/// class balance. F1 rewards calling change below even odds when change is rare, and the choice is made from the
-/// model's training pixels, never from the scene scored: no constant is tuned to a pair.</para>
+/// <para>The threshold follows the model's <see cref="PixelChangeModel.ThresholdRule"/>: under
+/// <see cref="PixelThresholdRule.Scene"/> (the default of a newly trained model) the plug-in threshold of expected F1 on
+/// the probabilities of this pair (<see cref="ProbabilityHistogram.PlugInThreshold"/>, one pass over the whole grid before
+/// the first tile is decided; no labels, no constant tuned to a pair); under <see cref="PixelThresholdRule.Model"/> the
+/// model's own, chosen when it was trained as the threshold of best F1 on calibrated probabilities of pixels held out of
+/// the trees, at the training pairs' class balance.</para>
 /// <para>Tile independence: each pixel's features and probability depend only on pixels within the schema's halo,
-/// and the morphology reads its own halo, so the mask of a core is the same whatever the tile size. Probabilities are
+/// the scene threshold is computed over the whole grid in fixed blocks, and the morphology reads its own halo, so the mask of a core is the same whatever the tile size. Probabilities are
 /// computed in blocks of at most <see cref="MaxBlock"/>² pixels, which bounds the feature memory and does not change
 /// any value.</para>
 /// <para>Reads <see cref="Pair"/> as the model was trained: a pair of its own (not shifted by the detector's
@@ -67,8 +73,16 @@ public sealed class PixelTileMask : IChangeDecision
     /// <summary>Pixels handed to ML.NET at once: its rows copy the features, so they go in batches, not a block at a time.</summary>
     private const int RowBatch = 1 << 16;
 
+    /// <summary>
+    /// Largest grid (pixels) whose probabilities the scene-threshold pass keeps for the mask pass (4 B a pixel: 64 MB at
+    /// most, e.g. an 8 192² scene at half that); a larger grid has them computed again in the mask pass rather than held,
+    /// so memory stays bounded by the tile size and not the scene size.
+    /// </summary>
+    internal const long MaxCachedPixels = 1L << 24;
+
     private readonly IReadOnlyList<PixelChangeModel> _models;
     private readonly Func<int, int, int> _modelOf;
+    private readonly Lazy<(double[] Thresholds, float[]? Probabilities)> _scene;
     private readonly int[] _bandIndex;
     private readonly BandRoles _roles;
 
@@ -102,6 +116,7 @@ public sealed class PixelTileMask : IChangeDecision
         Morphology = morphology;
         Radiometry = radiometry;
         _roles = ChangeDetector.Roles(pair.Bands);
+        _scene = new Lazy<(double[], float[]?)>(SceneThresholds, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The pair the probabilities are computed on.</summary>
@@ -112,8 +127,44 @@ public sealed class PixelTileMask : IChangeDecision
     /// <summary>The normalisation of the pair the features use (fitted once per pair).</summary>
     public PixelRadiometry Radiometry { get; }
 
-    /// <summary>The probability threshold of the first model (all of them for a single model).</summary>
-    public double Threshold => _models[0].Threshold;
+    /// <summary>
+    /// The probability threshold of the first model (all of them for a single model) on this pair: the model's own, or
+    /// under <see cref="PixelThresholdRule.Scene"/> the one its probabilities on this pair give (computed on first use,
+    /// over the whole pair).
+    /// </summary>
+    public double Threshold => ThresholdOf(0);
+
+    /// <summary>The probability threshold of model <paramref name="index"/> on this pair (see <see cref="Threshold"/>).</summary>
+    public double ThresholdOf(int index) => _models[index].ThresholdRule == PixelThresholdRule.Model ? _models[index].Threshold : _scene.Value.Thresholds[index];
+
+    /// <summary>
+    /// Each model's threshold on the pair: for a <see cref="PixelThresholdRule.Scene"/> model the plug-in threshold of
+    /// expected F1 over the probabilities of the pixels it decides (its own threshold when they hold no probability
+    /// mass). One pass over the grid in fixed blocks, so the result does not depend on the tiles asked for later; the
+    /// probabilities are kept for the mask pass when the grid is small (<see cref="MaxCachedPixels"/>).
+    /// </summary>
+    private (double[] Thresholds, float[]? Probabilities) SceneThresholds()
+    {
+        int w = Pair.Grid.Width, h = Pair.Grid.Height;
+        var histograms = _models.Select(_ => new ProbabilityHistogram()).ToArray();
+        float[]? all = (long)w * h <= MaxCachedPixels ? new float[(long)w * h] : null;
+        if (_models.Any(m => m.ThresholdRule == PixelThresholdRule.Scene))
+            foreach (var block in Blocks(new PixelWindow(0, 0, w, h)))
+            {
+                var (p, _) = BlockProbabilities(block);
+                for (int y = block.Y; y < block.Bottom; y++)
+                    for (int x = block.X; x < block.Right; x++)
+                    {
+                        float q = p[(y - block.Y) * block.Width + (x - block.X)];
+                        histograms[_modelOf(x, y)].Add(q);
+                        if (all is not null) all[(long)y * w + x] = q;
+                    }
+            }
+        else all = null;
+        var thresholds = _models.Select((m, i) => m.ThresholdRule == PixelThresholdRule.Scene && histograms[i].PlugInThreshold() is { } t
+            ? t.Threshold : m.Threshold).ToArray();
+        return (thresholds, all);
+    }
 
     public byte[] CoreMask(Tile tile)
     {
@@ -156,23 +207,57 @@ public sealed class PixelTileMask : IChangeDecision
     /// <summary>Change (probability above the threshold), background or nodata, and the greening flag, of every pixel of <paramref name="block"/>, into <paramref name="area"/>-sized planes.</summary>
     private void Decide(PixelWindow block, PixelWindow area, byte[] raw, byte[] flags)
     {
+        var thresholds = _models.Select((_, i) => ThresholdOf(i)).ToArray();
+        var cached = _models.Any(m => m.ThresholdRule == PixelThresholdRule.Scene) ? _scene.Value.Probabilities : null;
+        var (p, greening) = cached is null ? BlockProbabilities(block) : (null, Greening(block));
+        int w = Pair.Grid.Width;
+        for (int y = block.Y; y < block.Bottom; y++)
+            for (int x = block.X; x < block.Right; x++)
+            {
+                int b = (y - block.Y) * block.Width + (x - block.X), a = (y - area.Y) * area.Width + (x - area.X);
+                flags[a] = greening[b];
+                float q = cached is null ? p![b] : cached[(long)y * w + x];
+                raw[a] = float.IsNaN(q) ? Kernels.Morphology.NoData
+                    : q > thresholds[_modelOf(x, y)] ? Kernels.Morphology.Change : Kernels.Morphology.Background;
+            }
+    }
+
+    /// <summary>The greening flag of every pixel of <paramref name="block"/> (block-sized), from the delivered digital numbers.</summary>
+    private byte[] Greening(PixelWindow block)
+    {
+        int n = (int)block.PixelCount, nb = Pair.Bands.Count;
+        var before = new ushort[n * nb];
+        var after = new ushort[n * nb];
+        Pair.Read(block, before, after, new byte[n]);
+        var greening = new byte[n];
+        VegetationGain.Flag(greening, TileScoreStore.Greening, before, after, n, _roles);
+        return greening;
+    }
+
+    /// <summary>
+    /// The calibrated probability of change of every pixel of <paramref name="block"/> (block-sized, row-major; NaN where
+    /// either date has no data) and its greening flag, each pixel by the model <c>modelOf</c> picks for it.
+    /// </summary>
+    internal (float[] Probability, byte[] Greening) BlockProbabilities(PixelWindow block)
+    {
         var first = _models[0];
         var read = block.Expand(first.Schema.Halo, new PixelWindow(0, 0, Pair.Grid.Width, Pair.Grid.Height));
         var (window, before, after) = PixelSampling.ReadWindowAndBands(Pair, read, Radiometry, _bandIndex);
         int n = window.PixelCount;
-        var greening = new byte[n];
-        VegetationGain.Flag(greening, TileScoreStore.Greening, before, after, n, _roles);
+        var greeningRead = new byte[n];
+        VegetationGain.Flag(greeningRead, TileScoreStore.Greening, before, after, n, _roles);
         var features = first.Schema.Compute(window);
         int f = first.FeatureNames.Count;
-        var pixels = Enumerable.Range(0, _models.Count).Select(_ => new List<(int Read, int Area)>()).ToArray();
+        var probability = new float[block.PixelCount];
+        var greening = new byte[block.PixelCount];
+        var pixels = Enumerable.Range(0, _models.Count).Select(_ => new List<(int Read, int Block)>()).ToArray();
         for (int y = block.Y; y < block.Bottom; y++)
             for (int x = block.X; x < block.Right; x++)
             {
-                int i = (y - read.Y) * read.Width + (x - read.X), a = (y - area.Y) * area.Width + (x - area.X);
-                flags[a] = greening[i];
-                if (window.Valid[i] == 0) { raw[a] = Kernels.Morphology.NoData; continue; }
-                raw[a] = Kernels.Morphology.Background;
-                pixels[_modelOf(x, y)].Add((i, a));
+                int i = (y - read.Y) * read.Width + (x - read.X), b = (y - block.Y) * block.Width + (x - block.X);
+                greening[b] = greeningRead[i];
+                if (window.Valid[i] == 0) { probability[b] = float.NaN; continue; }
+                pixels[_modelOf(x, y)].Add((i, b));
             }
         for (int m = 0; m < _models.Count; m++)
         {
@@ -184,10 +269,10 @@ public sealed class PixelTileMask : IChangeDecision
                 for (int j = 0; j < count; j++)
                     for (int k = 0; k < f; k++) rows[j * f + k] = features[k * n + list[start + j].Read];
                 var p = _models[m].Probabilities(rows, count);
-                for (int j = 0; j < count; j++)
-                    if (p[j] > _models[m].Threshold) raw[list[start + j].Area] = Kernels.Morphology.Change;
+                for (int j = 0; j < count; j++) probability[list[start + j].Block] = p[j];
             }
         }
+        return (probability, greening);
     }
 }
 
@@ -230,6 +315,6 @@ public static class PixelMask
             Interlocked.Add(ref valid, v);
             Interlocked.Add(ref changed, c);
         });
-        return new PixelMaskResult(maskPath, valid, changed);
+        return new PixelMaskResult(maskPath, valid, changed) { Threshold = decision.Threshold };
     }
 }

@@ -155,4 +155,65 @@ public class PixelChangeModelTests
         var e = Assert.Throws<ChangeDetectionException>(() => PixelChangeModel.Train([_training[0].Samples, rgb.Samples]));
         Assert.That(e!.Message, Does.Contain("one model per band set"));
     }
+
+    /// <summary>
+    /// A model trained with the default options thresholds each pair on its own probabilities: the mask (without
+    /// morphology) is exactly probability &gt; the plug-in threshold of the pair's probabilities, at every tile size.
+    /// </summary>
+    [Test]
+    public void TheSceneRuleThresholdsAPairOnItsOwnProbabilities()
+    {
+        using var scene = ScenePair.Open(_heldOut.Pair.Before, _heldOut.Pair.After);
+        var none = new MaskMorphology(0, 0);
+        var decision = new PixelTileMask(scene, _model, none);
+        var all = new PixelWindow(0, 0, scene.Grid.Width, scene.Grid.Height);
+        var (p, _) = decision.BlockProbabilities(all);
+        var histogram = new ProbabilityHistogram();
+        foreach (float q in p) histogram.Add(q);
+        double expected = histogram.PlugInThreshold()!.Value.Threshold;
+        var masks = new[] { 32, 1024 }.Select(t =>
+        {
+            string path = _dir.File($"scene-rule-{t}.tif");
+            PixelMask.Write(scene, _model, path, t, morphology: none);
+            using var reader = GeoTiffReader.Open(path);
+            return reader.ReadBand<byte>(0);
+        }).ToList();
+        var wanted = p.Select(q => float.IsNaN(q) ? (byte)255 : q > expected ? (byte)1 : (byte)0).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(_model.ThresholdRule, Is.EqualTo(PixelThresholdRule.Scene), "the default rule");
+            Assert.That(decision.Threshold, Is.EqualTo(expected));
+            Assert.That(masks[0].Select(v => v == 2 ? (byte)1 : v), Is.EqualTo(wanted), "tile 32: probability > the scene's threshold");
+            Assert.That(masks[1], Is.EqualTo(masks[0]), "tile 1024 vs 32");
+            Assert.That(wanted.Count(v => v == 1), Is.InRange(100, wanted.Length / 2), "some change, not everything");
+        });
+    }
+
+    /// <summary>The rule is saved with the model; a model saved without one (before the rule existed) keeps its own threshold everywhere.</summary>
+    [Test]
+    public void TheRuleIsSavedAndAnOlderModelKeepsItsOwnThreshold()
+    {
+        string path = _dir.File("rule.zip");
+        _model.Save(path);
+        var loaded = PixelChangeModel.Load(path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry(PixelChangeModel.MetadataEntry)!;
+            JsonNode meta;
+            using (var s = entry.Open()) meta = JsonNode.Parse(s)!;
+            meta.AsObject().Remove("ThresholdRule");
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry(PixelChangeModel.MetadataEntry).Open());
+            w.Write(meta.ToJsonString());
+        }
+        var older = PixelChangeModel.Load(path);
+        using var scene = ScenePair.Open(_heldOut.Pair.Before, _heldOut.Pair.After);
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.ThresholdRule, Is.EqualTo(PixelThresholdRule.Scene));
+            Assert.That(older.ThresholdRule, Is.EqualTo(PixelThresholdRule.Model));
+            Assert.That(new PixelTileMask(scene, older, MaskMorphology.Default).Threshold, Is.EqualTo(_model.Threshold));
+            Assert.That(new PixelTileMask(scene, loaded, MaskMorphology.Default).Threshold, Is.Not.EqualTo(_model.Threshold), "the scene's own threshold");
+        });
+    }
 }
