@@ -26,7 +26,7 @@ internal static class DetectCommand
             var pixel = r.GetValue(pixelModel) is string given && given != RegionConfig.PixelModelNone ? PixelModel.PixelChangeModel.Load(Path.GetFullPath(given)) : null;
             using var pair = ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!);
             // A pair without the model's bands is refused here, before anything is written.
-            var decision = pixel is null ? null : new PixelModel.PixelTileMask(pair, pixel, PixelModel.MaskMorphology.Of(options));
+            var decision = pixel is null ? null : new PixelModel.PixelTileMask(pair, pixel, PixelModel.MaskMorphology.Of(options)) { SceneWorkers = options.Workers };
             // Written under a temporary name and renamed: killed or failed mid-way, the old mask stays whole.
             string maskPath = Path.GetFullPath(r.GetValue(output)!);
             ChangeDetectionResult? result = null;

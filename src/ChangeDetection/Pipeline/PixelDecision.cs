@@ -24,7 +24,7 @@ internal sealed class PixelDecision : IDisposable
         var pair = ScenePair.Open(config.Before.Path, config.After.Path, new ScenePairOptions { BandNumbers = config.Bands });
         try
         {
-            return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)));
+            return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)) { SceneWorkers = run.Detection.Workers });
         }
         catch
         {

@@ -42,8 +42,8 @@ public readonly record struct MaskMorphology(int OpenRadius, int CloseRadius)
 
 /// <summary>
 /// The change decision of a learned pixel model (issue 13, part 5: its probability replaces Otsu): every pixel's
-/// calibrated probability of change, probability &gt; the threshold (the scene's or the model's, below) → change, then the detector's morphology
-/// (<see cref="MaskMorphology"/>) and its greening split (<see cref="VegetationGain"/>, on the delivered digital
+/// calibrated probability of change, probability &gt; the threshold (the scene's or the model's, below) → change, then
+/// the detector's morphology (<see cref="MaskMorphology"/>) and its greening split (<see cref="VegetationGain"/>, on the delivered digital
 /// numbers), so the mask has the detector's classes. Nodata in either date is never change.
 /// </summary>
 /// <remarks>
@@ -54,7 +54,8 @@ public readonly record struct MaskMorphology(int OpenRadius, int CloseRadius)
 /// model's own, chosen when it was trained as the threshold of best F1 on calibrated probabilities of pixels held out of
 /// the trees, at the training pairs' class balance.</para>
 /// <para>Tile independence: each pixel's features and probability depend only on pixels within the schema's halo,
-/// the scene threshold is computed over the whole grid in fixed blocks, and the morphology reads its own halo, so the mask of a core is the same whatever the tile size. Probabilities are
+/// the scene threshold is computed over the whole grid in fixed blocks, and the morphology reads its own halo, so the
+/// mask of a core is the same whatever the tile size. Probabilities are
 /// computed in blocks of at most <see cref="MaxBlock"/>² pixels, which bounds the feature memory and does not change
 /// any value.</para>
 /// <para>Reads <see cref="Pair"/> as the model was trained: a pair of its own (not shifted by the detector's
@@ -119,6 +120,12 @@ public sealed class PixelTileMask : IChangeDecision
         _scene = new Lazy<(double[], float[]?)>(SceneThresholds, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>
+    /// Blocks computed at once in the scene-threshold pass (<see cref="PixelThresholdRule.Scene"/>), as the mask pass's
+    /// workers: each holds one block's features. The threshold does not depend on it.
+    /// </summary>
+    public int SceneWorkers { get; init; } = 1;
+
     /// <summary>The pair the probabilities are computed on.</summary>
     public ScenePair Pair { get; }
 
@@ -147,20 +154,33 @@ public sealed class PixelTileMask : IChangeDecision
     {
         int w = Pair.Grid.Width, h = Pair.Grid.Height;
         var histograms = _models.Select(_ => new ProbabilityHistogram()).ToArray();
-        float[]? all = (long)w * h <= MaxCachedPixels ? new float[(long)w * h] : null;
+        float[]? all = null;
         if (_models.Any(m => m.ThresholdRule == PixelThresholdRule.Scene))
-            foreach (var block in Blocks(new PixelWindow(0, 0, w, h)))
-            {
-                var (p, _) = BlockProbabilities(block);
-                for (int y = block.Y; y < block.Bottom; y++)
-                    for (int x = block.X; x < block.Right; x++)
-                    {
-                        float q = p[(y - block.Y) * block.Width + (x - block.X)];
-                        histograms[_modelOf(x, y)].Add(q);
-                        if (all is not null) all[(long)y * w + x] = q;
-                    }
-            }
-        else all = null;
+        {
+            if ((long)w * h <= MaxCachedPixels) all = new float[(long)w * h];
+            var gate = new object();
+            // Each worker fills histograms of its own, merged at its end: counts, fixed-point sums, minima and maxima
+            // add up to the same histogram in any order.
+            Parallel.ForEach(Blocks(new PixelWindow(0, 0, w, h)), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, SceneWorkers) },
+                () => _models.Select(_ => new ProbabilityHistogram()).ToArray(),
+                (block, _, local) =>
+                {
+                    var (p, _) = BlockProbabilities(block);
+                    for (int y = block.Y; y < block.Bottom; y++)
+                        for (int x = block.X; x < block.Right; x++)
+                        {
+                            float q = p[(y - block.Y) * block.Width + (x - block.X)];
+                            local[_modelOf(x, y)].Add(q);
+                            if (all is not null) all[(long)y * w + x] = q;
+                        }
+                    return local;
+                },
+                local =>
+                {
+                    lock (gate)
+                        for (int i = 0; i < local.Length; i++) histograms[i].Merge(local[i]);
+                });
+        }
         var thresholds = _models.Select((m, i) => m.ThresholdRule == PixelThresholdRule.Scene && histograms[i].PlugInThreshold() is { } t
             ? t.Threshold : m.Threshold).ToArray();
         return (thresholds, all);

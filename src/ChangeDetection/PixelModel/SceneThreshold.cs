@@ -30,8 +30,15 @@ internal sealed class ProbabilityHistogram
     /// </summary>
     public const int Bins = 1 << 16;
 
+    /// <summary>
+    /// Sums are kept in fixed point (units of 2⁻³², integers), so that they add up to the same value in any order: a
+    /// histogram filled by several threads gives the same threshold, bit for bit, as one filled in order. A bin holds
+    /// up to 2³¹ pixels at probability 1 before it could overflow (a 46 000² scene in one bin).
+    /// </summary>
+    private const double SumUnit = 4294967296.0;
+
     private readonly long[] _count = new long[Bins];
-    private readonly double[] _sum = new double[Bins];
+    private readonly long[] _sum = new long[Bins];
     private readonly float[] _min = new float[Bins];
     private readonly float[] _max = new float[Bins];
 
@@ -51,7 +58,7 @@ internal sealed class ProbabilityHistogram
         p = Math.Clamp(p, 0f, 1f);
         int b = Math.Min(Bins - 1, (int)(p * Bins));
         _count[b]++;
-        _sum[b] += p;
+        _sum[b] += (long)Math.Round(p * SumUnit);
         if (p < _min[b]) _min[b] = p;
         if (p > _max[b]) _max[b] = p;
         Count++;
@@ -84,19 +91,20 @@ internal sealed class ProbabilityHistogram
     /// <returns>The threshold and the F1 it expects; null when the scene holds no probability mass (no pixel, or all 0).</returns>
     public (double Threshold, double ExpectedF1)? PlugInThreshold()
     {
-        double total = 0;
-        for (int b = 0; b < Bins; b++) total += _sum[b];
-        if (Count == 0 || total <= 0) return null;
-        double selectedSum = 0, bestF1 = -1;
-        long selected = 0;
+        long totalUnits = 0;
+        for (int b = 0; b < Bins; b++) totalUnits += _sum[b];
+        if (Count == 0 || totalUnits <= 0) return null;
+        double total = totalUnits / SumUnit;
+        double bestF1 = -1;
+        long selected = 0, selectedUnits = 0;
         int bestBin = -1;
         // Sweep from the highest bin down: each step calls change one more bin.
         for (int b = Bins - 1; b >= 0; b--)
         {
             if (_count[b] == 0) continue;
             selected += _count[b];
-            selectedSum += _sum[b];
-            double f1 = 2 * selectedSum / (selected + total);
+            selectedUnits += _sum[b];
+            double f1 = 2 * (selectedUnits / SumUnit) / (selected + total);
             if (f1 > bestF1) (bestF1, bestBin) = (f1, b);
         }
         int below = bestBin - 1;
