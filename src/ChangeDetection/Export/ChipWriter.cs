@@ -96,8 +96,12 @@ public static partial class ChipWriter
     /// Writes the chips of <paramref name="tasks"/> into <paramref name="folder"/> (created if needed)
     /// and returns the file names written. Tasks outside the pair's footprint get no chip.
     /// </summary>
+    /// <remarks><paramref name="progress"/> is told after each task's chips (stage <c>chips</c>, tasks done of <paramref name="tasks"/>), on the
+    /// thread that wrote them; <paramref name="cancellationToken"/> stops the chips between tasks: no task starts after it, those in flight finish.</remarks>
     /// <exception cref="ChangeDetectionException">The images cannot be read, or their CRS is not <paramref name="crs"/>.</exception>
-    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<VerificationTask> tasks, Crs crs, ChipSource source, ChipOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the folder holds some of the chips.</exception>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<VerificationTask> tasks, Crs crs, ChipSource source, ChipOptions? options = null,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(crs);
         ArgumentNullException.ThrowIfNull(source);
@@ -115,11 +119,13 @@ public static partial class ChipWriter
         // follow each other and find their blocks in the pair's block cache instead of inflating them again.
         var frames = ordered.Select(t => FrameOf(t.Geometry, pair.Grid, options)).ToArray();
         var names = new string[ordered.Count][];
-        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        int done = 0;
+        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
         {
             var t = ordered[i];
             if (frames[i] is not ChipFrame frame) { names[i] = []; return; }
             names[i] = WriteChips(folder, t, frame, pair, rgb, tables, options);
+            progress?.Report(new StageProgress("chips", Interlocked.Increment(ref done), ordered.Count));
         });
         return names.SelectMany(n => n).ToList();
     }
