@@ -122,6 +122,32 @@ public class ChangeDetectorTests
     }
 
     /// <summary>
+    /// The statistics pass keeps its smoothed sample windows for the histogram range's scores instead of reading them again;
+    /// read again (no budget for kept samples), the model is the same to the last bit: the small scene whose 64 windows
+    /// overlap (read as one union), and a 640² scene whose 4 windows are read one by one.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(640)]
+    public void KeptAndReReadSampleWindowsGiveTheSameModel(int size)
+    {
+        using var dir = new TempDir();
+        var (b, a) = size == 0 ? Scene(dir) : (
+            ScenePairTests.Write(dir, "before.tif", size, size, Gt, (k, c, r) => c == 7 ? 0 : 800 + 300 * k + Noise(k, c, r, 1), names: ["blue", "green", "red", "nir"], nodata: 0),
+            ScenePairTests.Write(dir, "after.tif", size, size, Gt, (k, c, r) => (c - 300) * (c - 300) + (r - 200) * (r - 200) < 2500 ? 3000 - 200 * k : 900 + 330 * k + Noise(k, c, r, 3), names: ["blue", "green", "red", "nir"], nodata: 0));
+        var options = new ChangeDetectionOptions { StatisticsWindows = size == 0 ? 64 : 4 };
+        string Model(long keptBytes)
+        {
+            using var pair = ScenePair.Open(b, a);
+            var detector = new ChangeDetector(options) { KeptSampleBytes = keptBytes };
+            var model = detector.Prepare(pair);
+            return ModelJson.Write(model);
+        }
+        string kept = Model(long.MaxValue), reread = Model(0);
+        Assert.That(kept, Is.EqualTo(reread));
+        Assert.That(kept, Does.Contain("\"histogram_max\""));
+    }
+
+    /// <summary>
     /// One decode, smoothing and score per tile: the mask pass thresholds the scores the histogram pass
     /// stored, so a whole run scores exactly the histogram tiles' read windows, and leaves no scratch behind.
     /// </summary>
