@@ -162,7 +162,7 @@ public sealed class ChangeDetector
     private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
     {
         pair.ShiftAfter(0, 0);
-        var windows = CoRegistration.SpreadWindows(pair.Grid);
+        var windows = RegistrationWindows(pair.Grid);
         // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
         var estimates = new ShiftEstimate[windows.Count];
         Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
@@ -171,6 +171,26 @@ public sealed class ChangeDetector
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
         if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
+    }
+
+    /// <summary>
+    /// The registration's windows: <see cref="CoRegistration.SpreadWindows(GeoGrid, CoRegistrationOptions?)"/>, each moved along an
+    /// axis where the statistics sample lies on the block lattice (<see cref="LatticeOrigin"/>: 2 048 px and more) to the nearest
+    /// sample window's position. They then read the blocks the sample windows read next, from the pair's block caches (without
+    /// the registration applied, the after image's too), instead of four straddled blocks per band and date of their own (at
+    /// 8192², 256 of the pass's 768 block decodes). Smaller axes (every labelled pair) keep the spread placement.
+    /// </summary>
+    internal IReadOnlyList<PixelWindow> RegistrationWindows(GeoGrid grid)
+    {
+        int perSide = Math.Max(1, (int)Math.Sqrt(Options.StatisticsWindows));
+        int Snap(int size, int origin, int length)
+        {
+            if (length != SampleWindow || size / SampleWindow < perSide) return origin;
+            return Enumerable.Range(0, perSide).Select(i => LatticeOrigin(size, SampleWindow, i, perSide)).MinBy(o => Math.Abs(o - origin));
+        }
+        return CoRegistration.SpreadWindows(grid)
+            .Select(w => new PixelWindow(Snap(grid.Width, w.X, w.Width), Snap(grid.Height, w.Y, w.Height), w.Width, w.Height))
+            .Distinct().ToList();
     }
 
     /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>
@@ -477,14 +497,18 @@ public sealed class ChangeDetector
         // The invariant-pixel fit iterates over its sample, so it takes every k-th valid pixel,
         // k fixed by the lattice (never by the tile size): at most MaxFitSamples pixels.
         var fit = new FitSample(bands, windows.Sum(w => w.PixelCount));
+        // The smoothed samples are kept for the scores below when they fit the budget (64 MiB for 64 windows of a 4-band
+        // pair), rather than read and smoothed a second time: that second reading was as costly as the first.
+        var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count)[windows.Count] : null;
         int done = 0;
-        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (win, samples) =>
+        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (i, win, samples) =>
         {
             var (before, after, count) = samples;
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
+            if (kept is not null) kept[i] = samples;
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
-        });
+        }, all: kept is not null);
         // IR-MAD's sample counts every pixel once: on a scene smaller than the lattice the windows overlap (up to
         // 32-fold on 512²), and a sample taken window by window weighs the centre of the scene many times over its
         // edges (on the labelled Landsat pair that alone cost 0.015 F1: 0.789 against 0.804). Then it reads the union of the windows, once.
@@ -511,11 +535,12 @@ public sealed class ChangeDetector
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null,
             projection: projection);
 
-        // The sample's scores size the histogram. The windows are read again rather than kept (a few dozen small
-        // reads cost less than holding every sampled band in memory), last window first: the pair's block caches
-        // then still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band
-        // scene (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
-        // Only one order statistic of the scores is used, so their order does not change the result.
+        // The sample's scores size the histogram. Only one order statistic of them is used, so their order does not
+        // change the result: the kept windows are scored in parallel, each into its own part of one array.
+        if (kept is not null) return (kernel, KeptScores(windows, kept, kernel));
+        // Over the budget (many bands), the windows are read again, last window first: the pair's block caches then
+        // still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band scene
+        // (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
         var scores = new List<float>();
         var reversed = Enumerable.Reverse(windows).ToList();
         ForEachWindow(reversed, win =>
@@ -524,27 +549,52 @@ public sealed class ChangeDetector
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
             return s;
-        }, (_, s) => scores.AddRange(s));
+        }, (_, _, s) => scores.AddRange(s), all: false);
         return (kernel, scores.ToArray());
     }
 
     /// <summary>
-    /// Applies <paramref name="work"/> (a window's read and arithmetic) to <paramref name="windows"/> in parallel batches of
-    /// <see cref="ChangeDetectionOptions.Workers"/>, and <paramref name="consume"/> to the results one at a time in window
-    /// order: the sums the statistics accumulate then do not depend on the thread timing, and at most one batch of
-    /// windows' buffers is alive at a time.
+    /// The most bytes of smoothed sample pixels the statistics pass keeps between its fit and its scores (both dates, every
+    /// band, 2 bytes a value): 64 windows of 256² of a 6-band pair (96 MiB); with more bands, the windows are read again.
+    /// A test sets it to 0 to check that both ways give the same model.
     /// </summary>
-    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<PixelWindow, T> consume)
+    internal long KeptSampleBytes { get; init; } = 96L << 20;
+
+    private static long SampleBytes(IReadOnlyList<PixelWindow> windows, int bands) => windows.Sum(w => w.PixelCount) * bands * 2 * sizeof(ushort);
+
+    /// <summary>The scores of the kept sample windows (their valid pixels), window after window in one array.</summary>
+    private float[] KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count)[] kept, ChangeKernelOptions kernel)
     {
-        int batch = Math.Max(1, Options.Workers);
+        var offsets = new int[kept.Length + 1];
+        for (int i = 0; i < kept.Length; i++) offsets[i + 1] = offsets[i] + kept[i].Count;
+        var scores = new float[offsets[^1]];
+        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers) }, i =>
+        {
+            var (before, after, count) = kept[i];
+            if (count > 0) ChangeKernel.Compute(before, after, count, (int)windows[i].PixelCount, kernel, scores.AsSpan(offsets[i], count));
+            kept[i] = default;
+        });
+        return scores;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="work"/> (a window's read and arithmetic) to <paramref name="windows"/> on
+    /// <see cref="ChangeDetectionOptions.Workers"/> threads, and <paramref name="consume"/> (given the window's index) to the
+    /// results one at a time in window order: the sums the statistics accumulate then do not depend on the thread timing.
+    /// With <paramref name="all"/> the windows run as one parallel loop (the caller keeps every result anyway); else in
+    /// batches of the worker count, so that at most one batch of windows' buffers is alive at a time.
+    /// </summary>
+    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all)
+    {
+        int workers = Math.Max(1, Options.Workers), batch = all ? Math.Max(1, windows.Count) : workers;
         var results = new T[batch];
         for (int start = 0; start < windows.Count; start += batch)
         {
             int count = Math.Min(batch, windows.Count - start);
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = batch }, k => results[k] = work(windows[start + k]));
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, k => results[k] = work(windows[start + k]));
             for (int k = 0; k < count; k++)
             {
-                consume(windows[start + k], results[k]);
+                consume(start + k, windows[start + k], results[k]);
                 results[k] = default!;
             }
         }

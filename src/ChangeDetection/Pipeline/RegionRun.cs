@@ -138,9 +138,22 @@ public sealed partial class RegionRun
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        using var rules = ProductRules();
+        // The classifier's model loads (ML.NET: about a second) on another thread while the pieces are read back.
+        var loading = Task.Run(() => ProductRules());
+        IReadOnlyCollection<PixelPoint> probes;
+        try
+        {
+            probes = PatchFeatures.Probes(LedgerPieces(passes, ledger, cancellationToken));
+        }
+        catch
+        {
+            // The pieces' error is the one to report; the model, loaded or not, is let go.
+            try { loading.GetAwaiter().GetResult().Dispose(); } catch { }
+            throw;
+        }
+        using var rules = loading.GetAwaiter().GetResult();
         // The polygonizer says which patch holds each piece of the mask pass (by its first pixel).
-        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, PatchFeatures.Probes(LedgerPieces(passes, ledger, cancellationToken)), cancellationToken);
+        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, probes, cancellationToken);
         progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
