@@ -197,35 +197,63 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
+    /// <remarks>
+    /// The tile's planes (both dates' bands, validity, flags, scores: ~40 MB for a 1 024² tile with its halo, 4 bands) come
+    /// from the shared array pool and go back to it, rather than fresh large-object arrays per tile that the collector
+    /// must zero, then find and compact: at 8192² that was ~2.6 GB of large arrays a pass.
+    /// </remarks>
     internal ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
     {
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
         var read = tile.Read;
-        int n = (int)read.PixelCount;
-        var t = new TileBuffers(read, pair.Bands.Count);
-        pair.Read(read, t.Before, t.After, t.Valid);
-        // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
-        var flags = new byte[n];
-        for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
-        var roles = Roles(pair.Bands);
-        VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, roles);
-        VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, t.Before, t.After, n, roles);
-        var scores = SmoothAndScore(pair, model, read, t);
-        var core = tile.CoreInRead;
-        var row = new float[core.Width];
-        for (int r = 0; r < core.Height; r++)
+        int n = (int)read.PixelCount, bandCount = pair.Bands.Count;
+        ushort[] beforeArray = ArrayPool<ushort>.Shared.Rent(n * bandCount);
+        ushort[] afterArray = ArrayPool<ushort>.Shared.Rent(n * bandCount);
+        byte[] validArray = ArrayPool<byte>.Shared.Rent(n);
+        byte[] flagsArray = ArrayPool<byte>.Shared.Rent(n);
+        float[] scoresArray = ArrayPool<float>.Shared.Rent(n);
+        try
         {
-            int start = (core.Y + r) * read.Width + core.X;
-            scores.AsSpan(start, core.Width).CopyTo(row);
-            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
-            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-            for (int x = 0; x < row.Length; x++)
-                if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
-            histogram.Add(row);
+            var before = beforeArray.AsSpan(0, n * bandCount);
+            var after = afterArray.AsSpan(0, n * bandCount);
+            var valid = validArray.AsSpan(0, n);
+            var flags = flagsArray.AsSpan(0, n);
+            var scores = scoresArray.AsSpan(0, n);
+            pair.Read(read, before, after, valid);
+            // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+            for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            var roles = Roles(pair.Bands);
+            VegetationGain.Flag(flags, TileScoreStore.Greening, before, after, n, roles);
+            VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, before, after, n, roles);
+            Interlocked.Add(ref _pixelsScored, n);
+            BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            for (int i = 0; i < n; i++)
+                if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+            var core = tile.CoreInRead;
+            var row = new float[core.Width];
+            for (int r = 0; r < core.Height; r++)
+            {
+                int start = (core.Y + r) * read.Width + core.X;
+                scores.Slice(start, core.Width).CopyTo(row);
+                // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+                // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+                for (int x = 0; x < row.Length; x++)
+                    if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
+                histogram.Add(row);
+            }
+            store?.Write(tile, scores, flags, read.Width);
+            return histogram;
         }
-        if (store is not null)
-            store.Write(tile, Crop(scores, read, core), Crop(flags, read, core));
-        return histogram;
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(beforeArray);
+            ArrayPool<ushort>.Shared.Return(afterArray);
+            ArrayPool<byte>.Shared.Return(validArray);
+            ArrayPool<byte>.Shared.Return(flagsArray);
+            ArrayPool<float>.Shared.Return(scoresArray);
+        }
     }
 
     /// <summary>The <paramref name="part"/> of a row-major <paramref name="window"/>-sized plane (part in window coordinates).</summary>
@@ -568,24 +596,6 @@ public sealed class ChangeDetector
             m++;
         }
         return (t.Before, t.After, m);
-    }
-
-    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it (NaN where either date has no data).</summary>
-    private float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
-    {
-        Interlocked.Add(ref _pixelsScored, window.PixelCount);
-        Smooth(pair.Bands.Count, window, t, model.SmoothRadius);
-        return ScoreSmoothed(model.Kernel, window, t);
-    }
-
-    private static float[] ScoreSmoothed(ChangeKernelOptions kernel, PixelWindow window, TileBuffers t)
-    {
-        int n = (int)window.PixelCount;
-        var scores = new float[n];
-        ChangeKernel.Compute(t.Before, t.After, n, n, kernel, scores);
-        for (int i = 0; i < n; i++)
-            if (t.Valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
-        return scores;
     }
 
     private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)
