@@ -223,8 +223,7 @@ public sealed class ChangeDetector
             // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
             for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
             var roles = Roles(pair.Bands);
-            VegetationGain.Flag(flags, TileScoreStore.Greening, before, after, n, roles);
-            VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, before, after, n, roles);
+            VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
             BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
             BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);

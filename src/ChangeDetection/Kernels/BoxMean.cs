@@ -63,7 +63,7 @@ internal static class BoxMean
                 {
                     var row = band.Slice(y * width, width);
                     var v = valid.Slice(y * width, width);
-                    for (int x = 0; x < width; x++) pad[radius + x] = v[x] != 0 ? row[x] : 0;
+                    Masked(row, v, pad[radius..], vectors);
                     RowSums(pad, radius, horizontal.AsSpan(y * width, width), vectors);
                 }
                 ColumnMeans(horizontal.AsSpan(0, n), counts.AsSpan(0, n), band, width, height, radius, column.AsSpan(0, width), vectors);
@@ -76,6 +76,30 @@ internal static class BoxMean
             ArrayPool<int>.Shared.Return(padded);
             ArrayPool<int>.Shared.Return(column);
         }
+    }
+
+    /// <summary><paramref name="into"/>[x] = <paramref name="row"/>[x] where <paramref name="valid"/>[x] ≠ 0, else 0.</summary>
+    private static void Masked(ReadOnlySpan<ushort> row, ReadOnlySpan<byte> valid, Span<int> into, bool vectors)
+    {
+        int x = 0;
+        if (vectors)
+        {
+            // A vector of validity bytes covers two vectors of uint16 values and four of int sums.
+            int u = Vector<ushort>.Count, i32 = Vector<int>.Count;
+            for (; x <= row.Length - Vector<byte>.Count; x += Vector<byte>.Count)
+            {
+                Vector.Widen(new Vector<byte>(valid[x..]), out Vector<ushort> v0, out Vector<ushort> v1);
+                var m0 = new Vector<ushort>(row[x..]) & ~Vector.Equals(v0, Vector<ushort>.Zero);
+                var m1 = new Vector<ushort>(row[(x + u)..]) & ~Vector.Equals(v1, Vector<ushort>.Zero);
+                Vector.Widen(m0, out Vector<uint> a, out Vector<uint> b);
+                Vector.Widen(m1, out Vector<uint> c, out Vector<uint> d);
+                Vector.AsVectorInt32(a).CopyTo(into[x..]);
+                Vector.AsVectorInt32(b).CopyTo(into[(x + i32)..]);
+                Vector.AsVectorInt32(c).CopyTo(into[(x + 2 * i32)..]);
+                Vector.AsVectorInt32(d).CopyTo(into[(x + 3 * i32)..]);
+            }
+        }
+        for (; x < row.Length; x++) into[x] = valid[x] != 0 ? row[x] : 0;
     }
 
     /// <summary>
