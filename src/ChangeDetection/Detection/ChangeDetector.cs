@@ -78,7 +78,21 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
+        // Two planes of a size per worker (before and after; validity and flags): what the tiles in flight hold.
+        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
+        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 2 * options.Workers);
+        _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
     }
+
+    /// <summary>The largest array the detector's plane pools keep (2³⁰ elements, the pools' own limit).</summary>
+    private const int MaxPlaneLength = 1 << 30;
+
+    // The histogram tiles' planes, pooled per detector rather than in the shared pools: those keep arrays per thread as well
+    // as per core, and the tile passes' thread-pool threads change over a run, so the shared pools held several sets of
+    // ~40 MB planes (peak RSS at 8192² 385 → 544 MiB); these keep at most one set per worker and go with the detector.
+    private readonly ArrayPool<ushort> _ushortPlanes;
+    private readonly ArrayPool<byte> _bytePlanes;
+    private readonly ArrayPool<float> _floatPlanes;
 
     public ChangeDetectionOptions Options { get; }
 
@@ -199,7 +213,7 @@ public sealed class ChangeDetector
     /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
     /// <remarks>
     /// The tile's planes (both dates' bands, validity, flags, scores: ~40 MB for a 1 024² tile with its halo, 4 bands) come
-    /// from the shared array pool and go back to it, rather than fresh large-object arrays per tile that the collector
+    /// from the detector's pools and go back to them, rather than fresh large-object arrays per tile that the collector
     /// must zero, then find and compact: at 8192² that was ~2.6 GB of large arrays a pass.
     /// </remarks>
     internal ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
@@ -207,11 +221,11 @@ public sealed class ChangeDetector
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
         var read = tile.Read;
         int n = (int)read.PixelCount, bandCount = pair.Bands.Count;
-        ushort[] beforeArray = ArrayPool<ushort>.Shared.Rent(n * bandCount);
-        ushort[] afterArray = ArrayPool<ushort>.Shared.Rent(n * bandCount);
-        byte[] validArray = ArrayPool<byte>.Shared.Rent(n);
-        byte[] flagsArray = ArrayPool<byte>.Shared.Rent(n);
-        float[] scoresArray = ArrayPool<float>.Shared.Rent(n);
+        ushort[] beforeArray = _ushortPlanes.Rent(n * bandCount);
+        ushort[] afterArray = _ushortPlanes.Rent(n * bandCount);
+        byte[] validArray = _bytePlanes.Rent(n);
+        byte[] flagsArray = _bytePlanes.Rent(n);
+        float[] scoresArray = _floatPlanes.Rent(n);
         try
         {
             var before = beforeArray.AsSpan(0, n * bandCount);
@@ -247,11 +261,11 @@ public sealed class ChangeDetector
         }
         finally
         {
-            ArrayPool<ushort>.Shared.Return(beforeArray);
-            ArrayPool<ushort>.Shared.Return(afterArray);
-            ArrayPool<byte>.Shared.Return(validArray);
-            ArrayPool<byte>.Shared.Return(flagsArray);
-            ArrayPool<float>.Shared.Return(scoresArray);
+            _ushortPlanes.Return(beforeArray);
+            _ushortPlanes.Return(afterArray);
+            _bytePlanes.Return(validArray);
+            _bytePlanes.Return(flagsArray);
+            _floatPlanes.Return(scoresArray);
         }
     }
 

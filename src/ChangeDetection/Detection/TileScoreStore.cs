@@ -35,6 +35,10 @@ internal sealed class TileScoreStore
 
     private readonly Action<int> _recompute;
 
+    // A file's bytes on their way out or in: pooled per store (a few per core), not in the shared pool, which also keeps
+    // arrays per thread, and the tile passes' threads change over a run.
+    private readonly System.Buffers.ArrayPool<byte> _buffers = System.Buffers.ArrayPool<byte>.Create(1 << 30, Environment.ProcessorCount);
+
     /// <param name="folder">The scratch folder (created).</param>
     /// <param name="cores">The tiles whose cores the files hold (the histogram pass's tiling; the halo is ignored).</param>
     /// <param name="recompute">Writes the file of one tile again (by tile index) when it is missing.</param>
@@ -64,7 +68,7 @@ internal sealed class TileScoreStore
         int n = checked((int)tile.Core.PixelCount);
         if (readWidth != tile.Read.Width || scores.Length < tile.Read.PixelCount || flags.Length < tile.Read.PixelCount)
             throw new ArgumentException($"Tile {tile.Index} reads {tile.Read.Width}×{tile.Read.Height} pixels, got planes of {scores.Length} scores and {flags.Length} flags, {readWidth} wide.");
-        byte[] file = System.Buffers.ArrayPool<byte>.Shared.Rent(5 * n);
+        byte[] file = _buffers.Rent(5 * n);
         try
         {
             var scoresOut = MemoryMarshal.Cast<byte, float>(file.AsSpan(0, 4 * n));
@@ -83,7 +87,7 @@ internal sealed class TileScoreStore
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(file);
+            _buffers.Return(file);
         }
     }
 
@@ -135,7 +139,7 @@ internal sealed class TileScoreStore
     private void ReadRows(SafeFileHandle file, Tile tile, PixelWindow part, long first, long n, PixelWindow window, Span<float> scores, Span<byte> flags)
     {
         int count = checked((int)part.PixelCount);
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(5 * count);
+        byte[] buffer = _buffers.Rent(5 * count);
         try
         {
             var partScores = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, 4 * count));
@@ -151,7 +155,7 @@ internal sealed class TileScoreStore
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            _buffers.Return(buffer);
         }
     }
 
