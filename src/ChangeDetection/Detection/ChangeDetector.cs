@@ -299,13 +299,14 @@ public sealed class ChangeDetector
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
-        var scores = new float[n];
+        // The tile's scores (4 MB at 1024² + halo) from the detector's pool, as the histogram pass's planes.
+        float[] scores = _floatPlanes.Rent(n);
         byte[] flags = ArrayPool<byte>.Shared.Rent(n);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
         try
         {
-            store.Read(read, scores, flags.AsSpan(0, n));
+            store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
             if (decision is not null)
             {
                 // The scores still give the pieces their feature sums, in the units the classifier was trained on.
@@ -329,6 +330,7 @@ public sealed class ChangeDetector
         }
         finally
         {
+            _floatPlanes.Return(scores);
             ArrayPool<byte>.Shared.Return(flags);
             ArrayPool<byte>.Shared.Return(mask);
             ArrayPool<byte>.Shared.Return(scratch);
