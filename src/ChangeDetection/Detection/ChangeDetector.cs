@@ -78,7 +78,21 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
+        // Two planes of a size per worker (before and after; validity and flags): what the tiles in flight hold.
+        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
+        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 2 * options.Workers);
+        _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
     }
+
+    /// <summary>The largest array the detector's plane pools keep (2³⁰ elements, the pools' own limit).</summary>
+    private const int MaxPlaneLength = 1 << 30;
+
+    // The histogram tiles' planes, pooled per detector rather than in the shared pools: those keep arrays per thread as well
+    // as per core, and the tile passes' thread-pool threads change over a run, so the shared pools held several sets of
+    // ~40 MB planes (peak RSS at 8192² 385 → 544 MiB); these keep at most one set per worker and go with the detector.
+    private readonly ArrayPool<ushort> _ushortPlanes;
+    private readonly ArrayPool<byte> _bytePlanes;
+    private readonly ArrayPool<float> _floatPlanes;
 
     public ChangeDetectionOptions Options { get; }
 
@@ -217,35 +231,62 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
+    /// <remarks>
+    /// The tile's planes (both dates' bands, validity, flags, scores: ~40 MB for a 1 024² tile with its halo, 4 bands) come
+    /// from the detector's pools and go back to them, rather than fresh large-object arrays per tile that the collector
+    /// must zero, then find and compact: at 8192² that was ~2.6 GB of large arrays a pass.
+    /// </remarks>
     internal ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
     {
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
         var read = tile.Read;
-        int n = (int)read.PixelCount;
-        var t = new TileBuffers(read, pair.Bands.Count);
-        pair.Read(read, t.Before, t.After, t.Valid);
-        // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
-        var flags = new byte[n];
-        for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
-        var roles = Roles(pair.Bands);
-        VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, roles);
-        VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, t.Before, t.After, n, roles);
-        var scores = SmoothAndScore(pair, model, read, t);
-        var core = tile.CoreInRead;
-        var row = new float[core.Width];
-        for (int r = 0; r < core.Height; r++)
+        int n = (int)read.PixelCount, bandCount = pair.Bands.Count;
+        ushort[] beforeArray = _ushortPlanes.Rent(n * bandCount);
+        ushort[] afterArray = _ushortPlanes.Rent(n * bandCount);
+        byte[] validArray = _bytePlanes.Rent(n);
+        byte[] flagsArray = _bytePlanes.Rent(n);
+        float[] scoresArray = _floatPlanes.Rent(n);
+        try
         {
-            int start = (core.Y + r) * read.Width + core.X;
-            scores.AsSpan(start, core.Width).CopyTo(row);
-            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
-            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-            for (int x = 0; x < row.Length; x++)
-                if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
-            histogram.Add(row);
+            var before = beforeArray.AsSpan(0, n * bandCount);
+            var after = afterArray.AsSpan(0, n * bandCount);
+            var valid = validArray.AsSpan(0, n);
+            var flags = flagsArray.AsSpan(0, n);
+            var scores = scoresArray.AsSpan(0, n);
+            pair.Read(read, before, after, valid);
+            // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+            for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            var roles = Roles(pair.Bands);
+            VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
+            Interlocked.Add(ref _pixelsScored, n);
+            BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            for (int i = 0; i < n; i++)
+                if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+            var core = tile.CoreInRead;
+            var row = new float[core.Width];
+            for (int r = 0; r < core.Height; r++)
+            {
+                int start = (core.Y + r) * read.Width + core.X;
+                scores.Slice(start, core.Width).CopyTo(row);
+                // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+                // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+                for (int x = 0; x < row.Length; x++)
+                    if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
+                histogram.Add(row);
+            }
+            store?.Write(tile, scores, flags, read.Width);
+            return histogram;
         }
-        if (store is not null)
-            store.Write(tile, Crop(scores, read, core), Crop(flags, read, core));
-        return histogram;
+        finally
+        {
+            _ushortPlanes.Return(beforeArray);
+            _ushortPlanes.Return(afterArray);
+            _bytePlanes.Return(validArray);
+            _bytePlanes.Return(flagsArray);
+            _floatPlanes.Return(scoresArray);
+        }
     }
 
     /// <summary>The <paramref name="part"/> of a row-major <paramref name="window"/>-sized plane (part in window coordinates).</summary>
@@ -278,13 +319,14 @@ public sealed class ChangeDetector
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
-        var scores = new float[n];
+        // The tile's scores (4 MB at 1024² + halo) from the detector's pool, as the histogram pass's planes.
+        float[] scores = _floatPlanes.Rent(n);
         byte[] flags = ArrayPool<byte>.Shared.Rent(n);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
         try
         {
-            store.Read(read, scores, flags.AsSpan(0, n));
+            store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
             if (decision is not null)
             {
                 // The scores still give the pieces their feature sums, in the units the classifier was trained on.
@@ -308,6 +350,7 @@ public sealed class ChangeDetector
         }
         finally
         {
+            _floatPlanes.Return(scores);
             ArrayPool<byte>.Shared.Return(flags);
             ArrayPool<byte>.Shared.Return(mask);
             ArrayPool<byte>.Shared.Return(scratch);
@@ -618,24 +661,6 @@ public sealed class ChangeDetector
             m++;
         }
         return (t.Before, t.After, m);
-    }
-
-    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it (NaN where either date has no data).</summary>
-    private float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
-    {
-        Interlocked.Add(ref _pixelsScored, window.PixelCount);
-        Smooth(pair.Bands.Count, window, t, model.SmoothRadius);
-        return ScoreSmoothed(model.Kernel, window, t);
-    }
-
-    private static float[] ScoreSmoothed(ChangeKernelOptions kernel, PixelWindow window, TileBuffers t)
-    {
-        int n = (int)window.PixelCount;
-        var scores = new float[n];
-        ChangeKernel.Compute(t.Before, t.After, n, n, kernel, scores);
-        for (int i = 0; i < n; i++)
-            if (t.Valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
-        return scores;
     }
 
     private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)
