@@ -10,7 +10,8 @@ namespace ChangeDetection;
 internal static class LargestFirst
 {
     /// <summary>Runs <paramref name="body"/> for 0 … <paramref name="count"/> − 1 on <paramref name="workers"/> threads, costliest first.</summary>
-    public static void For(int count, Func<int, long> cost, int workers, Action<int> body)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: no item starts after it, those in flight finish.</exception>
+    public static void For(int count, Func<int, long> cost, int workers, Action<int> body, CancellationToken cancellationToken = default)
     {
         var costs = new long[count];
         var order = new int[count];
@@ -22,6 +23,6 @@ internal static class LargestFirst
         // Costliest first, ties in index order, so the schedule itself repeats.
         Array.Sort(order, (a, b) => costs[a] != costs[b] ? costs[b].CompareTo(costs[a]) : a.CompareTo(b));
         var partitioner = Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering);
-        Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, body);
+        Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellationToken }, body);
     }
 }

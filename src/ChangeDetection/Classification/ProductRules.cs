@@ -12,7 +12,7 @@ namespace ChangeDetection.Classification;
 /// </summary>
 public readonly record struct PatchDecision(TaskBuilder.Classification? Class, bool Delivered, bool Task);
 
-/// <summary>The candidate patches of a mask (<see cref="ProductRules.Candidates(string, GeoGrid, int, IReadOnlyCollection{PixelPoint})"/>) and the owners of the probed pixels.</summary>
+/// <summary>The candidate patches of a mask (<see cref="ProductRules.Candidates(string, GeoGrid, int, IReadOnlyCollection{PixelPoint}, CancellationToken)"/>) and the owners of the probed pixels.</summary>
 /// <param name="Patches">In row-major order of their first pixel (<see cref="Patch.PatchId"/>).</param>
 /// <param name="Owners">The <see cref="Patch.PatchId"/> of the component holding each probed pixel.</param>
 public sealed record CandidatePatches(IReadOnlyList<Patch> Patches, PixelOwners Owners);
@@ -68,14 +68,15 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     /// <see cref="Candidates(string, GeoGrid, int)"/>, and the patch holding each pixel of <paramref name="probes"/>
     /// (the first pixels of the tile pass's pieces, <see cref="PatchFeatures.Probes"/>) as the polygonizer labelled it.
     /// </summary>
-    public CandidatePatches Candidates(string maskPath, GeoGrid grid, int workers, IReadOnlyCollection<PixelPoint> probes)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per mask tile, piece traced and patch built).</exception>
+    public CandidatePatches Candidates(string maskPath, GeoGrid grid, int workers, IReadOnlyCollection<PixelPoint> probes, CancellationToken cancellationToken = default)
     {
         using var reader = GeoTiffReader.Open(maskPath);
         var options = new PatchOptions { MinAreaM2 = CandidateMinAreaM2 };
         // Specks the builder would drop are not traced at all: a noisy mask has hundreds of thousands of them.
         var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), probes,
-            new PolygonizeOptions { MaxDegreeOfParallelism = workers, MinPixelCount = PatchBuilder.PixelsAlwaysDropped(grid, options) });
-        return new CandidatePatches(PatchBuilder.Build(polygonized.Components, grid, options, workers), polygonized.Owners);
+            new PolygonizeOptions { MaxDegreeOfParallelism = workers, MinPixelCount = PatchBuilder.PixelsAlwaysDropped(grid, options), CancellationToken = cancellationToken });
+        return new CandidatePatches(PatchBuilder.Build(polygonized.Components, grid, options, workers, cancellationToken), polygonized.Owners);
     }
 
     /// <summary>

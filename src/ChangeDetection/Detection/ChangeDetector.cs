@@ -78,7 +78,21 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
+        // Two planes of a size per worker (before and after; validity and flags): what the tiles in flight hold.
+        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
+        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 2 * options.Workers);
+        _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
     }
+
+    /// <summary>The largest array the detector's plane pools keep (2³⁰ elements, the pools' own limit).</summary>
+    private const int MaxPlaneLength = 1 << 30;
+
+    // The histogram tiles' planes, pooled per detector rather than in the shared pools: those keep arrays per thread as well
+    // as per core, and the tile passes' thread-pool threads change over a run, so the shared pools held several sets of
+    // ~40 MB planes (peak RSS at 8192² 385 → 544 MiB); these keep at most one set per worker and go with the detector.
+    private readonly ArrayPool<ushort> _ushortPlanes;
+    private readonly ArrayPool<byte> _bytePlanes;
+    private readonly ArrayPool<float> _floatPlanes;
 
     public ChangeDetectionOptions Options { get; }
 
@@ -162,7 +176,7 @@ public sealed class ChangeDetector
     private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
     {
         pair.ShiftAfter(0, 0);
-        var windows = CoRegistration.SpreadWindows(pair.Grid);
+        var windows = RegistrationWindows(pair.Grid);
         // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
         var estimates = new ShiftEstimate[windows.Count];
         Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
@@ -171,6 +185,26 @@ public sealed class ChangeDetector
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
         if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
+    }
+
+    /// <summary>
+    /// The registration's windows: <see cref="CoRegistration.SpreadWindows(GeoGrid, CoRegistrationOptions?)"/>, each moved along an
+    /// axis where the statistics sample lies on the block lattice (<see cref="LatticeOrigin"/>: 2 048 px and more) to the nearest
+    /// sample window's position. They then read the blocks the sample windows read next, from the pair's block caches (without
+    /// the registration applied, the after image's too), instead of four straddled blocks per band and date of their own (at
+    /// 8192², 256 of the pass's 768 block decodes). Smaller axes (every labelled pair) keep the spread placement.
+    /// </summary>
+    internal IReadOnlyList<PixelWindow> RegistrationWindows(GeoGrid grid)
+    {
+        int perSide = Math.Max(1, (int)Math.Sqrt(Options.StatisticsWindows));
+        int Snap(int size, int origin, int length)
+        {
+            if (length != SampleWindow || size / SampleWindow < perSide) return origin;
+            return Enumerable.Range(0, perSide).Select(i => LatticeOrigin(size, SampleWindow, i, perSide)).MinBy(o => Math.Abs(o - origin));
+        }
+        return CoRegistration.SpreadWindows(grid)
+            .Select(w => new PixelWindow(Snap(grid.Width, w.X, w.Width), Snap(grid.Height, w.Y, w.Height), w.Width, w.Height))
+            .Distinct().ToList();
     }
 
     /// <summary>The tiles of pass 2 (histogram): cores with the smoothing halo.</summary>
@@ -197,35 +231,62 @@ public sealed class ChangeDetector
     }
 
     /// <summary>Pass 2 for one tile: the scores of its core, kept in <paramref name="store"/> when one is given.</summary>
+    /// <remarks>
+    /// The tile's planes (both dates' bands, validity, flags, scores: ~40 MB for a 1 024² tile with its halo, 4 bands) come
+    /// from the detector's pools and go back to them, rather than fresh large-object arrays per tile that the collector
+    /// must zero, then find and compact: at 8192² that was ~2.6 GB of large arrays a pass.
+    /// </remarks>
     internal ScoreHistogram TileHistogram(ScenePair pair, DetectionModel model, Tile tile, TileScoreStore? store = null)
     {
         var histogram = new ScoreHistogram(Options.HistogramBins, model.HistogramMax);
         var read = tile.Read;
-        int n = (int)read.PixelCount;
-        var t = new TileBuffers(read, pair.Bands.Count);
-        pair.Read(read, t.Before, t.After, t.Valid);
-        // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
-        var flags = new byte[n];
-        for (int i = 0; i < n; i++) flags[i] = t.Valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
-        var roles = Roles(pair.Bands);
-        VegetationGain.Flag(flags, TileScoreStore.Greening, t.Before, t.After, n, roles);
-        VegetationGain.FlagVegetated(flags, TileScoreStore.Vegetated, t.Before, t.After, n, roles);
-        var scores = SmoothAndScore(pair, model, read, t);
-        var core = tile.CoreInRead;
-        var row = new float[core.Width];
-        for (int r = 0; r < core.Height; r++)
+        int n = (int)read.PixelCount, bandCount = pair.Bands.Count;
+        ushort[] beforeArray = _ushortPlanes.Rent(n * bandCount);
+        ushort[] afterArray = _ushortPlanes.Rent(n * bandCount);
+        byte[] validArray = _bytePlanes.Rent(n);
+        byte[] flagsArray = _bytePlanes.Rent(n);
+        float[] scoresArray = _floatPlanes.Rent(n);
+        try
         {
-            int start = (core.Y + r) * read.Width + core.X;
-            scores.AsSpan(start, core.Width).CopyTo(row);
-            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
-            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-            for (int x = 0; x < row.Length; x++)
-                if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
-            histogram.Add(row);
+            var before = beforeArray.AsSpan(0, n * bandCount);
+            var after = afterArray.AsSpan(0, n * bandCount);
+            var valid = validArray.AsSpan(0, n);
+            var flags = flagsArray.AsSpan(0, n);
+            var scores = scoresArray.AsSpan(0, n);
+            pair.Read(read, before, after, valid);
+            // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+            for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            var roles = Roles(pair.Bands);
+            VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
+            Interlocked.Add(ref _pixelsScored, n);
+            BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            for (int i = 0; i < n; i++)
+                if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+            var core = tile.CoreInRead;
+            var row = new float[core.Width];
+            for (int r = 0; r < core.Height; r++)
+            {
+                int start = (core.Y + r) * read.Width + core.X;
+                scores.Slice(start, core.Width).CopyTo(row);
+                // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+                // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+                for (int x = 0; x < row.Length; x++)
+                    if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
+                histogram.Add(row);
+            }
+            store?.Write(tile, scores, flags, read.Width);
+            return histogram;
         }
-        if (store is not null)
-            store.Write(tile, Crop(scores, read, core), Crop(flags, read, core));
-        return histogram;
+        finally
+        {
+            _ushortPlanes.Return(beforeArray);
+            _ushortPlanes.Return(afterArray);
+            _bytePlanes.Return(validArray);
+            _bytePlanes.Return(flagsArray);
+            _floatPlanes.Return(scoresArray);
+        }
     }
 
     /// <summary>The <paramref name="part"/> of a row-major <paramref name="window"/>-sized plane (part in window coordinates).</summary>
@@ -258,13 +319,14 @@ public sealed class ChangeDetector
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
-        var scores = new float[n];
+        // The tile's scores (4 MB at 1024² + halo) from the detector's pool, as the histogram pass's planes.
+        float[] scores = _floatPlanes.Rent(n);
         byte[] flags = ArrayPool<byte>.Shared.Rent(n);
         byte[] mask = ArrayPool<byte>.Shared.Rent(n);
         byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
         try
         {
-            store.Read(read, scores, flags.AsSpan(0, n));
+            store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
             if (decision is not null)
             {
                 // The scores still give the pieces their feature sums, in the units the classifier was trained on.
@@ -288,6 +350,7 @@ public sealed class ChangeDetector
         }
         finally
         {
+            _floatPlanes.Return(scores);
             ArrayPool<byte>.Shared.Return(flags);
             ArrayPool<byte>.Shared.Return(mask);
             ArrayPool<byte>.Shared.Return(scratch);
@@ -477,14 +540,18 @@ public sealed class ChangeDetector
         // The invariant-pixel fit iterates over its sample, so it takes every k-th valid pixel,
         // k fixed by the lattice (never by the tile size): at most MaxFitSamples pixels.
         var fit = new FitSample(bands, windows.Sum(w => w.PixelCount));
+        // The smoothed samples are kept for the scores below when they fit the budget (64 MiB for 64 windows of a 4-band
+        // pair), rather than read and smoothed a second time: that second reading was as costly as the first.
+        var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count)[windows.Count] : null;
         int done = 0;
-        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (win, samples) =>
+        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (i, win, samples) =>
         {
             var (before, after, count) = samples;
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
+            if (kept is not null) kept[i] = samples;
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
-        });
+        }, all: kept is not null);
         // IR-MAD's sample counts every pixel once: on a scene smaller than the lattice the windows overlap (up to
         // 32-fold on 512²), and a sample taken window by window weighs the centre of the scene many times over its
         // edges (on the labelled Landsat pair that alone cost 0.015 F1: 0.789 against 0.804). Then it reads the union of the windows, once.
@@ -511,11 +578,12 @@ public sealed class ChangeDetector
             ndviWeight: roles.HasNdvi ? Options.NdviWeight : null, waterWeight: roles.HasWaterIndex ? Options.WaterWeight : null,
             projection: projection);
 
-        // The sample's scores size the histogram. The windows are read again rather than kept (a few dozen small
-        // reads cost less than holding every sampled band in memory), last window first: the pair's block caches
-        // then still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band
-        // scene (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
-        // Only one order statistic of the scores is used, so their order does not change the result.
+        // The sample's scores size the histogram. Only one order statistic of them is used, so their order does not
+        // change the result: the kept windows are scored in parallel, each into its own part of one array.
+        if (kept is not null) return (kernel, KeptScores(windows, kept, kernel));
+        // Over the budget (many bands), the windows are read again, last window first: the pair's block caches then
+        // still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band scene
+        // (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
         var scores = new List<float>();
         var reversed = Enumerable.Reverse(windows).ToList();
         ForEachWindow(reversed, win =>
@@ -524,27 +592,52 @@ public sealed class ChangeDetector
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
             return s;
-        }, (_, s) => scores.AddRange(s));
+        }, (_, _, s) => scores.AddRange(s), all: false);
         return (kernel, scores.ToArray());
     }
 
     /// <summary>
-    /// Applies <paramref name="work"/> (a window's read and arithmetic) to <paramref name="windows"/> in parallel batches of
-    /// <see cref="ChangeDetectionOptions.Workers"/>, and <paramref name="consume"/> to the results one at a time in window
-    /// order: the sums the statistics accumulate then do not depend on the thread timing, and at most one batch of
-    /// windows' buffers is alive at a time.
+    /// The most bytes of smoothed sample pixels the statistics pass keeps between its fit and its scores (both dates, every
+    /// band, 2 bytes a value): 64 windows of 256² of a 6-band pair (96 MiB); with more bands, the windows are read again.
+    /// A test sets it to 0 to check that both ways give the same model.
     /// </summary>
-    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<PixelWindow, T> consume)
+    internal long KeptSampleBytes { get; init; } = 96L << 20;
+
+    private static long SampleBytes(IReadOnlyList<PixelWindow> windows, int bands) => windows.Sum(w => w.PixelCount) * bands * 2 * sizeof(ushort);
+
+    /// <summary>The scores of the kept sample windows (their valid pixels), window after window in one array.</summary>
+    private float[] KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count)[] kept, ChangeKernelOptions kernel)
     {
-        int batch = Math.Max(1, Options.Workers);
+        var offsets = new int[kept.Length + 1];
+        for (int i = 0; i < kept.Length; i++) offsets[i + 1] = offsets[i] + kept[i].Count;
+        var scores = new float[offsets[^1]];
+        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers) }, i =>
+        {
+            var (before, after, count) = kept[i];
+            if (count > 0) ChangeKernel.Compute(before, after, count, (int)windows[i].PixelCount, kernel, scores.AsSpan(offsets[i], count));
+            kept[i] = default;
+        });
+        return scores;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="work"/> (a window's read and arithmetic) to <paramref name="windows"/> on
+    /// <see cref="ChangeDetectionOptions.Workers"/> threads, and <paramref name="consume"/> (given the window's index) to the
+    /// results one at a time in window order: the sums the statistics accumulate then do not depend on the thread timing.
+    /// With <paramref name="all"/> the windows run as one parallel loop (the caller keeps every result anyway); else in
+    /// batches of the worker count, so that at most one batch of windows' buffers is alive at a time.
+    /// </summary>
+    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all)
+    {
+        int workers = Math.Max(1, Options.Workers), batch = all ? Math.Max(1, windows.Count) : workers;
         var results = new T[batch];
         for (int start = 0; start < windows.Count; start += batch)
         {
             int count = Math.Min(batch, windows.Count - start);
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = batch }, k => results[k] = work(windows[start + k]));
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, k => results[k] = work(windows[start + k]));
             for (int k = 0; k < count; k++)
             {
-                consume(windows[start + k], results[k]);
+                consume(start + k, windows[start + k], results[k]);
                 results[k] = default!;
             }
         }
@@ -568,24 +661,6 @@ public sealed class ChangeDetector
             m++;
         }
         return (t.Before, t.After, m);
-    }
-
-    /// <summary>Smooths the window already read into <paramref name="t"/> and scores it (NaN where either date has no data).</summary>
-    private float[] SmoothAndScore(ScenePair pair, DetectionModel model, PixelWindow window, TileBuffers t)
-    {
-        Interlocked.Add(ref _pixelsScored, window.PixelCount);
-        Smooth(pair.Bands.Count, window, t, model.SmoothRadius);
-        return ScoreSmoothed(model.Kernel, window, t);
-    }
-
-    private static float[] ScoreSmoothed(ChangeKernelOptions kernel, PixelWindow window, TileBuffers t)
-    {
-        int n = (int)window.PixelCount;
-        var scores = new float[n];
-        ChangeKernel.Compute(t.Before, t.After, n, n, kernel, scores);
-        for (int i = 0; i < n; i++)
-            if (t.Valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
-        return scores;
     }
 
     private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)

@@ -82,6 +82,73 @@ internal static class VegetationGain
     public static unsafe void FlagVegetated(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles) =>
         FlagWhere(flags, bit, before, after, pixels, roles, &StaysVegetated);
 
+    /// <summary>
+    /// <see cref="Flag"/> with <paramref name="greening"/> and <see cref="FlagVegetated"/> with <paramref name="vegetated"/> in
+    /// one pass: each date's NDVI is taken once per pixel (the two tests share it), with vectors when the hardware has
+    /// them. The same IEEE single-precision operations as <see cref="Ndvi(ushort, ushort)"/>, <see cref="Rose"/> and
+    /// <see cref="StaysVegetated"/> (exact int-to-float conversions, one division, one subtraction, the same comparisons),
+    /// so the flags are those of the two separate passes, bit for bit; the internal overload without vectors is the scalar twin.
+    /// </summary>
+    public static void FlagGreeningAndVegetated(Span<byte> flags, byte greening, byte vegetated, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after,
+        int pixels, BandRoles roles) =>
+        FlagGreeningAndVegetated(flags, greening, vegetated, before, after, pixels, roles, System.Numerics.Vector.IsHardwareAccelerated);
+
+    /// <summary>As the public overload; <paramref name="vectors"/> false runs the scalar twin.</summary>
+    internal static void FlagGreeningAndVegetated(Span<byte> flags, byte greening, byte vegetated, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after,
+        int pixels, BandRoles roles, bool vectors)
+    {
+        if (roles.Red is not int red || roles.Nir is not int nir) return;
+        var rb = before.Slice(red * pixels, pixels);
+        var nb = before.Slice(nir * pixels, pixels);
+        var ra = after.Slice(red * pixels, pixels);
+        var na = after.Slice(nir * pixels, pixels);
+        int i = 0;
+        if (vectors)
+        {
+            int half = System.Numerics.Vector<int>.Count;
+            Span<int> bits = stackalloc int[2 * half];
+            for (; i <= pixels - System.Numerics.Vector<ushort>.Count; i += System.Numerics.Vector<ushort>.Count)
+            {
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(nb[i..]), out var nb0, out var nb1);
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(rb[i..]), out var rb0, out var rb1);
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(na[i..]), out var na0, out var na1);
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(ra[i..]), out var ra0, out var ra1);
+                FlagBits(nb0, rb0, na0, ra0, greening, vegetated).CopyTo(bits);
+                FlagBits(nb1, rb1, na1, ra1, greening, vegetated).CopyTo(bits[half..]);
+                for (int k = 0; k < bits.Length; k++) flags[i + k] |= (byte)bits[k];
+            }
+        }
+        for (; i < pixels; i++)
+        {
+            float b = Ndvi(nb[i], rb[i]), a = Ndvi(na[i], ra[i]);
+            if (a - b > MinRise) flags[i] |= greening;
+            if (b >= MinVegetation && a >= MinVegetation && a - b >= -MinRise) flags[i] |= vegetated;
+        }
+    }
+
+    /// <summary>The flag bits of a vector of pixels (uint16 values widened): <see cref="Rose"/> and <see cref="StaysVegetated"/> per lane.</summary>
+    private static System.Numerics.Vector<int> FlagBits(System.Numerics.Vector<uint> nirBefore, System.Numerics.Vector<uint> redBefore,
+        System.Numerics.Vector<uint> nirAfter, System.Numerics.Vector<uint> redAfter, byte greening, byte vegetated)
+    {
+        var b = NdviOf(System.Numerics.Vector.AsVectorInt32(nirBefore), System.Numerics.Vector.AsVectorInt32(redBefore));
+        var a = NdviOf(System.Numerics.Vector.AsVectorInt32(nirAfter), System.Numerics.Vector.AsVectorInt32(redAfter));
+        var rise = a - b;
+        var minVegetation = new System.Numerics.Vector<float>(MinVegetation);
+        var rose = System.Numerics.Vector.GreaterThan(rise, new System.Numerics.Vector<float>(MinRise));
+        var stays = System.Numerics.Vector.GreaterThanOrEqual(b, minVegetation)
+                    & System.Numerics.Vector.GreaterThanOrEqual(a, minVegetation)
+                    & System.Numerics.Vector.GreaterThanOrEqual(rise, new System.Numerics.Vector<float>(-MinRise));
+        return (rose & new System.Numerics.Vector<int>(greening)) | (stays & new System.Numerics.Vector<int>(vegetated));
+    }
+
+    /// <summary><see cref="Ndvi(ushort, ushort)"/> per lane: (nir − red) / (nir + red) in single precision, 0 where both are 0.</summary>
+    private static System.Numerics.Vector<float> NdviOf(System.Numerics.Vector<int> nir, System.Numerics.Vector<int> red)
+    {
+        var sum = nir + red;
+        var ndvi = System.Numerics.Vector.ConvertToSingle(nir - red) / System.Numerics.Vector.ConvertToSingle(sum);
+        return System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(sum, System.Numerics.Vector<int>.Zero), System.Numerics.Vector<float>.Zero, ndvi);
+    }
+
     // A function pointer rather than a delegate: the test runs per pixel of every tile, and this keeps it a direct call.
     private static unsafe void FlagWhere(Span<byte> flags, byte bit, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int pixels, BandRoles roles,
         delegate*<ushort, ushort, ushort, ushort, bool> test)

@@ -96,8 +96,12 @@ public static partial class ChipWriter
     /// Writes the chips of <paramref name="tasks"/> into <paramref name="folder"/> (created if needed)
     /// and returns the file names written. Tasks outside the pair's footprint get no chip.
     /// </summary>
+    /// <remarks><paramref name="progress"/> is told after each task's chips (stage <c>chips</c>, tasks done of <paramref name="tasks"/>), on the
+    /// thread that wrote them; <paramref name="cancellationToken"/> stops the chips between tasks: no task starts after it, those in flight finish.</remarks>
     /// <exception cref="ChangeDetectionException">The images cannot be read, or their CRS is not <paramref name="crs"/>.</exception>
-    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<VerificationTask> tasks, Crs crs, ChipSource source, ChipOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the folder holds some of the chips.</exception>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<VerificationTask> tasks, Crs crs, ChipSource source, ChipOptions? options = null,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(crs);
         ArgumentNullException.ThrowIfNull(source);
@@ -115,11 +119,13 @@ public static partial class ChipWriter
         // follow each other and find their blocks in the pair's block cache instead of inflating them again.
         var frames = ordered.Select(t => FrameOf(t.Geometry, pair.Grid, options)).ToArray();
         var names = new string[ordered.Count][];
-        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        int done = 0;
+        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
         {
             var t = ordered[i];
             if (frames[i] is not ChipFrame frame) { names[i] = []; return; }
             names[i] = WriteChips(folder, t, frame, pair, rgb, tables, options);
+            progress?.Report(new StageProgress("chips", Interlocked.Increment(ref done), ordered.Count));
         });
         return names.SelectMany(n => n).ToList();
     }
@@ -219,9 +225,10 @@ public static partial class ChipWriter
 
     /// <summary>
     /// Stretch limits of the colour bands (<paramref name="rgb"/>): the 2nd and 98th percentile of the valid
-    /// pixels of both dates pooled, over a 16 × 16 grid of windows (up to 32 × 32 px each, centred in their cell)
-    /// spread evenly over the scene. Windows rather than whole rows keep the read to a few blocks per window on a
-    /// province-size scene; a small scene is read whole. The same pair gives the same limits on every call.
+    /// pixels of both dates pooled, over a 16 × 16 grid of windows (up to 32 × 32 px each, one per cell, placed by
+    /// <see cref="StretchSampleWindows(int, int, int, int, int, int)"/>) spread evenly over the scene. Windows rather than whole rows keep the read
+    /// to one block per window and band on a province-size scene; a small scene is read whole. The same pair gives
+    /// the same limits on every call.
     /// </summary>
     public static StretchLimits[] SceneLimits(ScenePair pair, int[] rgb)
     {
@@ -230,8 +237,7 @@ public static partial class ChipWriter
         int bands = pair.Bands.Count, width = pair.Grid.Width, height = pair.Grid.Height;
         var histograms = rgb.Select(_ => new long[65536]).ToArray();
         var counts = new long[rgb.Length];
-        int nx = Math.Min(SampleGrid, width), ny = Math.Min(SampleGrid, height);
-        var windows = (from x in Cells(width, nx) from y in Cells(height, ny) select Centred(x, y)).ToArray();
+        var windows = StretchSampleWindows(pair);
         // Each window decodes a few blocks of both files: read them on every core, count under a lock
         // (integer counts: the limits do not depend on the order).
         var gate = new Lock();
@@ -274,11 +280,46 @@ public static partial class ChipWriter
         return SceneLimits(pair, BandsForColour(pair.Bands));
     }
 
-    /// <summary>The sample window of a cell: at most <see cref="SampleWindow"/> pixels a side, centred in the cell.</summary>
-    private static PixelWindow Centred((int Start, int End) x, (int Start, int End) y)
+    /// <summary>The stretch sample's windows on <paramref name="pair"/>'s grid, aligned to the before image's blocks (<see cref="StretchSampleWindows(int, int, int, int, int, int)"/>).</summary>
+    internal static PixelWindow[] StretchSampleWindows(ScenePair pair) =>
+        StretchSampleWindows(pair.Grid.Width, pair.Grid.Height, pair.BeforeInfo.BlockWidth, pair.BeforeInfo.BlockHeight, pair.BeforeWindow.X, pair.BeforeWindow.Y);
+
+    /// <summary>
+    /// The stretch sample: one window per cell of a 16 × 16 grid over a <paramref name="width"/> × <paramref name="height"/>
+    /// scene (fewer cells on a scene under 16 px a side), at most <see cref="SampleWindow"/> pixels a side, each placed by
+    /// <see cref="Place"/> on the image's blocks (<paramref name="blockWidth"/> × <paramref name="blockHeight"/>, whose
+    /// lattice starts at pixel −<paramref name="blockX"/>, −<paramref name="blockY"/> of the pair grid).
+    /// </summary>
+    internal static PixelWindow[] StretchSampleWindows(int width, int height, int blockWidth, int blockHeight, int blockX = 0, int blockY = 0)
     {
-        int w = Math.Min(SampleWindow, x.End - x.Start), h = Math.Min(SampleWindow, y.End - y.Start);
-        return new PixelWindow(x.Start + (x.End - x.Start - w) / 2, y.Start + (y.End - y.Start - h) / 2, w, h);
+        int nx = Math.Min(SampleGrid, width), ny = Math.Min(SampleGrid, height);
+        return (from x in Cells(width, nx)
+                from y in Cells(height, ny)
+                let w = Math.Min(SampleWindow, x.End - x.Start)
+                let h = Math.Min(SampleWindow, y.End - y.Start)
+                select new PixelWindow(Place(x, w, blockWidth, blockX), Place(y, h, blockHeight, blockY), w, h)).ToArray();
+    }
+
+    /// <summary>
+    /// Where a sample window of <paramref name="length"/> pixels starts in <paramref name="cell"/>: at the block edge nearest
+    /// to the cell's centred position when the window then still lies in the cell, else centred. A window centred in its
+    /// cell straddled four blocks on the usual 8192² scene of 256² blocks (cells of 512 px, windows at 240..272), and the
+    /// 256 windows inflated about as much as the whole scene; starting on a block edge, a window lies in one block per band
+    /// and date, of which an uncached read inflates only the rows down to the window's last (32 of 256). A cell no longer
+    /// than the window (a scene up to 512 px a side: read whole) keeps its window, and so does a scene whose cells hold no
+    /// block edge with room for the window.
+    /// </summary>
+    private static int Place((int Start, int End) cell, int length, int block, int blockOrigin)
+    {
+        int centred = cell.Start + (cell.End - cell.Start - length) / 2;
+        if (block <= 0) return centred;
+        // The image's block edges below and above the centred start, in pair-grid pixels (k · block − blockOrigin); the nearer first.
+        long below = (long)(centred + blockOrigin) / block * block - blockOrigin, above = below + block;
+        var (first, second) = centred - below <= above - centred ? (below, above) : (above, below);
+        foreach (long edge in new[] { first, second })
+            if (edge >= cell.Start && edge + length <= cell.End)
+                return (int)edge;
+        return centred;
     }
 
     /// <summary>The extent split into <paramref name="n"/> near-equal cells, as [start, end) pairs.</summary>

@@ -60,7 +60,12 @@ public static class ProvincePackage
     public static string Prefix(string province, string? quarter) => quarter is null ? "" : $"{province}_{quarter}_";
 
     /// <summary>Writes one package per province of <paramref name="tasks"/> (which must carry their JCBH) in <paramref name="crs"/>.</summary>
-    public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null)
+    /// <remarks><paramref name="progress"/> is told as tasks are packaged (stage <c>export</c>, tasks done of <paramref name="tasks"/>): after each
+    /// task's chips, and after each province. <paramref name="cancellationToken"/> stops the export between provinces and chips; the province
+    /// being written is dropped (its scratch folder deleted), the folders already swapped in stay.</remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(crs);
@@ -73,8 +78,10 @@ public static class ProvincePackage
         if (options.Chips is ChipSource source && options.ChipOptions?.SceneLimits is null && tasks.Count > 0)
             options = options with { ChipOptions = (options.ChipOptions ?? new ChipOptions()) with { SceneLimits = ChipWriter.SceneLimits(source) } };
         var results = new List<ProvincePackageResult>();
+        int packaged = 0;
         foreach (var group in tasks.GroupBy(t => t.Province, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var list = group.ToList();
             string final = Path.Combine(root, FolderName(group.Key));
             string scratch = $"{final}.partial-{Environment.ProcessId}";
@@ -84,7 +91,10 @@ public static class ProvincePackage
             {
                 if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
                 Directory.CreateDirectory(scratch);
-                var manifest = WriteFolder(scratch, group.Key, prefix, list, crs, options);
+                var chipProgress = progress is null ? null : new TasksDone(progress, packaged, tasks.Count);
+                var manifest = WriteFolder(scratch, group.Key, prefix, list, crs, options, chipProgress, cancellationToken);
+                // Nothing half-written is swapped in: the last moment to stop before this province's folder is replaced.
+                cancellationToken.ThrowIfCancellationRequested();
                 if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
                 if (Directory.Exists(final)) Directory.Move(final, old);
                 Directory.Move(scratch, final);
@@ -92,6 +102,8 @@ public static class ProvincePackage
                 string bare = Path.Combine(root, group.Key);
                 if (bare != final && Directory.Exists(bare)) Directory.Delete(bare, recursive: true);
                 results.Add(new ProvincePackageResult(group.Key, final, list.Count, manifest, prefix));
+                packaged += list.Count;
+                progress?.Report(new StageProgress("export", packaged, tasks.Count));
             }
             finally
             {
@@ -109,7 +121,14 @@ public static class ProvincePackage
         return quarters.Count == 1 && TaskNumbering.IsQuarter(quarters[0]) ? quarters[0] : null;
     }
 
-    private static PackageManifest WriteFolder(string folder, string province, string prefix, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions options)
+    /// <summary>Reports a province's chips as tasks of the whole export: those of the provinces before it, plus its own.</summary>
+    private sealed class TasksDone(IProgress<StageProgress> export, int before, int total) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => export.Report(new StageProgress("export", before + value.Done, total));
+    }
+
+    private static PackageManifest WriteFolder(string folder, string province, string prefix, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions options,
+        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         string File(string name) => Path.Combine(folder, prefix + name);
         var delivered = DeliveredTasks.Of(tasks, crs, options.Crs, $"province {province}");
@@ -121,7 +140,7 @@ public static class ProvincePackage
         KmlTaskWriter.Write(File("tasks.kml"), delivered.ForLonLat, crs, $"核查任务 {province}");
         FieldDictionaryWriter.Write(File("fields.csv"), TaskFields.For(tasks));
         if (options.Chips is ChipSource chips)
-            ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions);
+            ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions, progress, cancellationToken);
         var header = new PackageManifest(province, tasks.Count, [])
         {
             ProvinceName = Provinces.NameOf(province), Run = options.Run, Crs = delivered.Crs.ToString(), Layers = options.Layers,

@@ -123,7 +123,17 @@ internal sealed class MorphologyFilter
     /// treating its edges as image edges. For a tile, pass the tile grown by <see cref="Halo"/>
     /// (clipped to the image) and keep the inner region.
     /// </summary>
-    public void Apply(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination)
+    public void Apply(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination) =>
+        Apply(source, width, height, destination, System.Numerics.Vector.IsHardwareAccelerated);
+
+    /// <summary>
+    /// As <see cref="Apply(ReadOnlySpan{byte}, int, int, Span{byte})"/>; <paramref name="vectors"/> false runs the scalar twin
+    /// (running counts). With vectors and r ≤ <see cref="MaxVectorRadius"/>, each pass is the minimum (erosion) or maximum
+    /// (dilation) of 2r + 1 shifted rows of 0/1 bytes, a vector at a time: the row pass over a copy padded with r neutral
+    /// values (1 for an erosion, 0 for a dilation), which is the clipped window's result; the column pass over the rows
+    /// inside the image. The same pixels as the counts, which the tests check.
+    /// </summary>
+    internal void Apply(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination, bool vectors)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfNegative(height);
@@ -134,7 +144,8 @@ internal sealed class MorphologyFilter
 
         byte[] a = ArrayPool<byte>.Shared.Rent(n);
         byte[] b = ArrayPool<byte>.Shared.Rent(n);
-        int[] columnCounts = ArrayPool<int>.Shared.Rent(width);
+        // Column counts for the running-count passes; for the min/max passes, a padded row (as many bytes suffice).
+        int[] columnCounts = ArrayPool<int>.Shared.Rent(width + 2 * Math.Min(Radius, MaxVectorRadius));
         try
         {
             var current = a.AsSpan(0, n);
@@ -142,8 +153,15 @@ internal sealed class MorphologyFilter
             for (int i = 0; i < n; i++) current[i] = source[i] == Morphology.Change ? (byte)1 : (byte)0;
             if (Radius > 0)
             {
+                bool minMax = vectors && Radius <= MaxVectorRadius;
                 foreach (bool dilate in _steps)
                 {
+                    if (minMax)
+                    {
+                        RowPassMinMax(current, scratch, width, height, Radius, dilate, columnCounts);
+                        ColumnPassMinMax(scratch, current, width, height, Radius, dilate);
+                        continue;
+                    }
                     RowPass(current, scratch, width, height, Radius, dilate);
                     ColumnPass(scratch, current, width, height, Radius, dilate, columnCounts.AsSpan(0, width));
                 }
@@ -211,6 +229,63 @@ internal sealed class MorphologyFilter
     }
 
     /// <summary>Each row: output 1 where the clipped window [x−r, x+r] holds any 1 (dilation) or only 1s (erosion).</summary>
+    /// <summary>Largest radius whose passes take the minimum or maximum of 2r + 1 shifted rows (vectors); wider ones keep running counts.</summary>
+    private const int MaxVectorRadius = 4;
+
+    private static void RowPassMinMax(ReadOnlySpan<byte> source, Span<byte> destination, int width, int height, int r, bool dilate, int[] scratch)
+    {
+        var padded = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan()).Slice(0, width + 2 * r);
+        byte neutral = dilate ? (byte)0 : (byte)1;
+        padded[..r].Fill(neutral);
+        padded[(r + width)..].Fill(neutral);
+        int taps = 2 * r + 1, step = System.Numerics.Vector<byte>.Count;
+        for (int y = 0; y < height; y++)
+        {
+            source.Slice(y * width, width).CopyTo(padded[r..]);
+            var outRow = destination.Slice(y * width, width);
+            int x = 0;
+            for (; x <= width - step; x += step)
+            {
+                var acc = new System.Numerics.Vector<byte>(padded[x..]);
+                for (int d = 1; d < taps; d++)
+                {
+                    var next = new System.Numerics.Vector<byte>(padded[(x + d)..]);
+                    acc = dilate ? System.Numerics.Vector.Max(acc, next) : System.Numerics.Vector.Min(acc, next);
+                }
+                acc.CopyTo(outRow[x..]);
+            }
+            for (; x < width; x++)
+            {
+                byte acc = padded[x];
+                for (int d = 1; d < taps; d++) acc = dilate ? Math.Max(acc, padded[x + d]) : Math.Min(acc, padded[x + d]);
+                outRow[x] = acc;
+            }
+        }
+    }
+
+    private static void ColumnPassMinMax(ReadOnlySpan<byte> source, Span<byte> destination, int width, int height, int r, bool dilate)
+    {
+        int step = System.Numerics.Vector<byte>.Count;
+        for (int y = 0; y < height; y++)
+        {
+            int y0 = Math.Max(0, y - r), y1 = Math.Min(height - 1, y + r);
+            var outRow = destination.Slice(y * width, width);
+            source.Slice(y0 * width, width).CopyTo(outRow);
+            for (int yy = y0 + 1; yy <= y1; yy++)
+            {
+                var row = source.Slice(yy * width, width);
+                int x = 0;
+                for (; x <= width - step; x += step)
+                {
+                    var a = new System.Numerics.Vector<byte>(outRow[x..]);
+                    var b = new System.Numerics.Vector<byte>(row[x..]);
+                    (dilate ? System.Numerics.Vector.Max(a, b) : System.Numerics.Vector.Min(a, b)).CopyTo(outRow[x..]);
+                }
+                for (; x < width; x++) outRow[x] = dilate ? Math.Max(outRow[x], row[x]) : Math.Min(outRow[x], row[x]);
+            }
+        }
+    }
+
     private static void RowPass(ReadOnlySpan<byte> source, Span<byte> destination, int width, int height, int r, bool dilate)
     {
         for (int y = 0; y < height; y++)

@@ -39,21 +39,22 @@ internal static class OverlayStage
     /// <param name="admin">The division layer, or null (every patch gets <paramref name="withoutAdmin"/>, without a warning).</param>
     /// <param name="withoutAdmin">The division of every patch when there is no division layer (the region's own); null: <see cref="AdminDivision.Unknown"/>.</param>
     /// <param name="workers">Threads overlaying patches at once; null: all cores. The result does not depend on it.</param>
+    /// <param name="cancellationToken">Stops the overlay between patches (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed.</exception>
     public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin, AdminDivision? withoutAdmin = null,
-        int? workers = null)
+        int? workers = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(imageCrs);
         var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table, s.Epsg))).ToArray();
         var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table, admin.Epsg);
-        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin, workers);
+        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin, workers, cancellationToken);
     }
 
     /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
     /// <remarks>Patches are overlaid in parallel (<paramref name="workers"/>, null: all cores), the largest first; each patch's result is its own.</remarks>
     public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin,
-        AdminDivision? withoutAdmin = null, int? workers = null)
+        AdminDivision? withoutAdmin = null, int? workers = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patchesInImageCrs);
         ArgumentNullException.ThrowIfNull(imageCrs);
@@ -90,7 +91,7 @@ internal static class OverlayStage
                 else patchWarnings.Add($"patch {p + 1} lies outside every administrative division; code {AdminDivision.UnknownCode} ({AdminDivision.UnknownName}).");
             }
             results[p] = new PatchOverlay(overlaps, division, patchWarnings);
-        });
+        }, cancellationToken);
         return new OverlayResult(results, layers.Select(l => l.Spec).ToArray(), warnings);
     }
 }

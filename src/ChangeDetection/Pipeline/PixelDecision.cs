@@ -5,7 +5,8 @@ namespace ChangeDetection.Pipeline;
 
 /// <summary>
 /// The pixel model's decision for a run's mask pass, on a pair of its own: the model reads the images as it was
-/// trained (not shifted by the detector's co-registration), with the run's bands and morphology.
+/// trained (not shifted by the detector's co-registration), with the run's bands, its band files
+/// (<see cref="RegionConfig.ExtraBands"/>) and morphology.
 /// </summary>
 internal sealed class PixelDecision : IDisposable
 {
@@ -21,7 +22,7 @@ internal sealed class PixelDecision : IDisposable
         var model = run.LoadedPixelModel();
         if (model is null) return null;
         var config = run.Config;
-        var pair = ScenePair.Open(config.Before.Path, config.After.Path, new ScenePairOptions { BandNumbers = config.Bands });
+        var pair = ScenePair.Open(config.Before.Path, config.After.Path, run.PixelPairOptions);
         try
         {
             return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)) { SceneWorkers = run.Detection.Workers });

@@ -78,6 +78,15 @@ public sealed record RegionConfig
     /// <c>"pixelModel": "none"</c> (no model is shipped: the detector's threshold decides).
     /// </summary>
     public string? PixelModel { get; init; }
+    /// <summary>
+    /// Bands held in files of their own, one GeoTIFF per band and date (<c>"beforeBands"</c>, <c>"afterBands"</c>: a folder of
+    /// Sentinel-2 band files named as ESA names them, such as an OSCD city's <c>bands_1/</c> and <c>bands_2/</c>, or a list of
+    /// such files and folders), in canonical band order. Only the pixel model reads them (<see cref="RegionRun"/>), resampled
+    /// onto the pair grid (<see cref="ScenePairOptions.ExtraBands"/>), as <c>cdx train</c> and <c>cdx eval</c> read the
+    /// <c>before_bands</c>, <c>after_bands</c> columns of a pairs CSV; the detector and the patch classifier read the two
+    /// images. Empty without the keys or with <c>"none"</c>.
+    /// </summary>
+    public IReadOnlyList<BandFiles> ExtraBands { get; init; } = [];
     /// <summary>The CRS of the packages' Shapefile and GeoPackage (<c>"deliveryCrs"</c>); null: <see cref="Export.DeliveryCrs.Default"/>.</summary>
     public Export.DeliveryCrs? DeliveryCrs { get; init; }
 
@@ -106,7 +115,8 @@ public sealed record RegionConfig
         var r = new Reader(path, dir);
         if (root.ValueKind != JsonValueKind.Object)
             throw new ConfigException($"{path}: a region config must be a JSON object with \"region\", \"quarter\", \"before\" and \"after\", not a {root.ValueKind.ToString().ToLowerInvariant()}.");
-        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pixelModel", "pseudoConfidence", "deliveryCrs");
+        r.Keys(root, "", "region", "quarter", "before", "after", "bands", "layers", "admin", "detection", "output", "model", "pixelModel", "pseudoConfidence", "deliveryCrs",
+            "beforeBands", "afterBands");
 
         var region = r.Object(root, "region");
         r.Keys(region, "region.", "code", "name");
@@ -212,6 +222,7 @@ public sealed record RegionConfig
             Output = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, output)),
             Model = r.Model(root),
             PixelModel = r.OptionalString(root, "pixelModel", "pixelModel") is null or PixelModelNone ? null : r.File(root, "pixelModel", "pixelModel"),
+            ExtraBands = r.BandFiles(root),
             PseudoConfidence = r.PseudoConfidence(root),
             DeliveryCrs = r.OptionalString(root, "deliveryCrs", "deliveryCrs") is string crs ? ParseDeliveryCrs(crs, r) : null,
         };
@@ -219,6 +230,9 @@ public sealed record RegionConfig
 
     /// <summary>The <c>pixelModel</c> (and <c>--pixel-model</c>) word for no pixel model.</summary>
     public const string PixelModelNone = "none";
+
+    /// <summary>The <c>beforeBands</c>, <c>afterBands</c> word (both, as in a pairs CSV) for no band files.</summary>
+    public const string BandFilesNone = "none";
 
     /// <summary>The quarter (<c>YYYYQn</c>) a date falls in.</summary>
     public static string QuarterOf(DateOnly date) => $"{date.Year:D4}Q{(date.Month - 1) / 3 + 1}";
@@ -350,6 +364,61 @@ public sealed record RegionConfig
             };
             if (code is int c && Geo.CrsRegistry.IsKnown(c)) return c;
             throw Error(at, $"is {v.GetRawText()}; give an EPSG code the pipeline knows, e.g. \"EPSG:4527\" (CGCS2000 3° Gauss–Krüger zones 4513–4554, 4490, 4326, UTM 326xx/327xx)");
+        }
+
+        /// <summary>
+        /// The optional <c>beforeBands</c> and <c>afterBands</c>, given together: each a folder, a band file or an array of
+        /// them, relative to the config (<see cref="SentinelBandFiles.OfDate"/>); both <c>"none"</c>: none. Every band
+        /// of one date needs its file in the other: a file named and then not read would be a silent surprise.
+        /// </summary>
+        public IReadOnlyList<BandFiles> BandFiles(JsonElement root)
+        {
+            bool hasBefore = root.TryGetProperty("beforeBands", out var b), hasAfter = root.TryGetProperty("afterBands", out var a);
+            if (hasBefore != hasAfter)
+                throw Error(hasBefore ? "afterBands" : "beforeBands", $"is missing: give the band files of both dates, \"beforeBands\" and \"afterBands\", or neither");
+            if (!hasBefore) return [];
+            static bool None(JsonElement e) => e.ValueKind == JsonValueKind.String && e.GetString() == BandFilesNone;
+            if (None(b) || None(a))
+                return None(b) && None(a) ? [] : throw Error(None(b) ? "afterBands" : "beforeBands", $"names band files, and the other date says \"{BandFilesNone}\"; give both or \"{BandFilesNone}\" in both");
+            var before = BandDate(b, "beforeBands");
+            var after = BandDate(a, "afterBands");
+            try
+            {
+                return SentinelBandFiles.Match(before, after, "\"beforeBands\"", "\"afterBands\"");
+            }
+            catch (ChangeDetectionException e)
+            {
+                throw new ConfigException($"{path}: {e.Message}", e);
+            }
+        }
+
+        /// <summary>One date's band files: a string (folder or file) or an array of them, each relative to the config and existing.</summary>
+        private IReadOnlyDictionary<SpectralBand, string> BandDate(JsonElement v, string key)
+        {
+            var paths = new List<string>();
+            if (v.ValueKind == JsonValueKind.Array)
+            {
+                int i = 0;
+                foreach (var item in v.EnumerateArray()) paths.Add(BandPath(item, $"{key}[{i++}]"));
+                if (paths.Count == 0) throw Error(key, "is an empty array; give a folder or band files, or \"none\" in both beforeBands and afterBands");
+            }
+            else paths.Add(BandPath(v, key));
+            try
+            {
+                return SentinelBandFiles.OfDate(paths);
+            }
+            catch (ChangeDetectionException e)
+            {
+                throw Error(key, e.Message.TrimEnd('.'));
+            }
+        }
+
+        private string BandPath(JsonElement v, string at)
+        {
+            if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
+                throw Error(at, "must be a folder or a band file (a non-empty string), or an array of them");
+            string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, v.GetString()!));
+            return System.IO.File.Exists(full) || Directory.Exists(full) ? full : throw Error(at, $"names {full}, which does not exist");
         }
 
         public SceneConfig Scene(JsonElement root, string key)

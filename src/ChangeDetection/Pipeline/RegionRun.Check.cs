@@ -32,7 +32,7 @@ public sealed partial class RegionRun
             var warnings = new List<string>();
             if (ModelPath is string model) PatchClassifier.Check(model);
             using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
-            CheckPixelModel(pair);
+            CheckPixelModel(pair, warnings);
             var footprint = PreparedGeometryFactory.Prepare(Footprint(pair.Grid));
             foreach (var spec in LayerSpecs())
                 CheckFootprint(PolygonLayerReader.Read(spec.Path, pair.Grid.Crs, spec.Table, spec.Epsg), $"layer '{spec.Name}'", footprint, warnings);
@@ -55,16 +55,34 @@ public sealed partial class RegionRun
         }
     }
 
-    /// <summary>The pixel model loads, and the pair has every band it was trained on.</summary>
-    private void CheckPixelModel(ScenePair pair)
+    /// <summary>
+    /// The options of the pair the pixel model reads: the config's band numbers and its band files
+    /// (<see cref="RegionConfig.ExtraBands"/>), which only the pixel model reads.
+    /// </summary>
+    internal ScenePairOptions PixelPairOptions => new() { BandNumbers = Config.Bands, ExtraBands = Config.ExtraBands };
+
+    /// <summary>
+    /// The pixel model loads, and the pair with the config's band files has every band it was trained on (the band files
+    /// are opened here, so a file off the pair's CRS or not georeferenced is found before any raster work). Band files
+    /// with no pixel model to read them are a warning: they change nothing.
+    /// </summary>
+    private void CheckPixelModel(ScenePair imagePair, List<string> warnings)
     {
-        if (LoadedPixelModel() is not { } model) return;
+        if (LoadedPixelModel() is not { } model)
+        {
+            if (Config.ExtraBands.Count > 0)
+                warnings.Add($"{Config.FilePath}: \"beforeBands\" and \"afterBands\" are read by a pixel model only, and this run has none, so they are not read.");
+            return;
+        }
+        using var withFiles = Config.ExtraBands.Count > 0 ? ScenePair.Open(Config.Before.Path, Config.After.Path, PixelPairOptions) : null;
+        var pair = withFiles ?? imagePair;
         var missing = model.Bands.Where(b => !pair.Bands.Contains(b)).ToList();
         if (missing.Count == 0) return;
         static string Names(IEnumerable<SpectralBand> bands) => string.Join(",", bands.Select(b => b.Name()));
         string setting = Options.PixelModel is null ? $"{Config.FilePath}: \"pixelModel\"" : "--pixel-model";
+        string files = withFiles is null ? "" : " with the band files of \"beforeBands\" and \"afterBands\"";
         throw new ConfigException(
-            $"{setting} {PixelModelPath} needs the bands {Names(model.Bands)}, and {Config.Before.Path} and {Config.After.Path} share only {Names(pair.Bands)} (missing {Names(missing)}); give their numbers in \"bands\", a pixel model trained on this sensor's bands, or \"pixelModel\": \"none\".");
+            $"{setting} {PixelModelPath} needs the bands {Names(model.Bands)}, and {Config.Before.Path} and {Config.After.Path}{files} share only {Names(pair.Bands)} (missing {Names(missing)}); give their numbers in \"bands\", their files in \"beforeBands\" and \"afterBands\" (Sentinel-2 band files named as ESA names them), a pixel model trained on this sensor's bands, or \"pixelModel\": \"none\".");
     }
 
     /// <summary>The protected layers of the config, as the overlay reads them.</summary>

@@ -138,23 +138,39 @@ public sealed partial class RegionRun
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        using var rules = ProductRules();
+        // The classifier's model loads (ML.NET: about a second) on another thread while the pieces are read back.
+        var loading = Task.Run(() => ProductRules());
+        IReadOnlyCollection<PixelPoint> probes;
+        try
+        {
+            probes = PatchFeatures.Probes(LedgerPieces(passes, ledger, cancellationToken));
+        }
+        catch
+        {
+            // The pieces' error is the one to report; the model, loaded or not, is let go.
+            try { loading.GetAwaiter().GetResult().Dispose(); } catch { }
+            throw;
+        }
+        using var rules = loading.GetAwaiter().GetResult();
         // The polygonizer says which patch holds each piece of the mask pass (by its first pixel).
-        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, PatchFeatures.Probes(LedgerPieces(passes, ledger)));
+        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, probes, cancellationToken);
         progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
-        var features = PatchFeatureVectors(passes, ledger, candidates, threshold);
+        var features = PatchFeatureVectors(passes, ledger, candidates, threshold, cancellationToken);
         timings["features"] = stage.Elapsed.TotalSeconds;
 
+        cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
         var patches = rules.Classify(candidates.Patches.Select(p => new PatchRecord(p) { Features = features[p.PatchId] }).ToList())
             .Where(r => r.Delivered).ToList();
         timings["classify"] = stage.Elapsed.TotalSeconds;
 
+        cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(r => r.Patch.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers);
+        var overlay = OverlayStage.Run(patches.Select(r => r.Patch.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers,
+            cancellationToken);
         // From here in JCBH order, each with its task fields.
         var numbered = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
         var records = numbered.Select(r => r.Task!).ToList();
@@ -176,6 +192,7 @@ public sealed partial class RegionRun
             staged.Add(Path.Combine(staging, Delivery.MaskName));
         }
         staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));
+        cancellationToken.ThrowIfCancellationRequested();
         staged.Add(WritePatchFeatures(staging, numbered));
         RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
         staged.Add(Path.Combine(staging, RunTasks.FileName));
@@ -193,8 +210,10 @@ public sealed partial class RegionRun
             },
             Grid = new RunGrid(pair.Grid.Width, pair.Grid.Height, pair.Grid.Crs.Epsg, pair.Grid.Transform.ToArray()),
         };
-        // The packages come from the record and the tasks alone, as 'cdx export' makes them again.
-        var packages = RunExport.Write(staging, tasks, pair.Grid.Crs, record, new RunExportOptions { Province = Options.Province });
+        // The packages come from the record and the tasks alone, as 'cdx export' makes them again. Stopped inside (between
+        // provinces, files and chips), the staging folder is dropped with the delivery: the folder keeps its previous set.
+        cancellationToken.ThrowIfCancellationRequested();
+        var packages = RunExport.Write(staging, tasks, pair.Grid.Crs, record, new RunExportOptions { Province = Options.Province }, progress, cancellationToken);
         staged.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();
@@ -232,12 +251,21 @@ public sealed partial class RegionRun
     /// piece of change (kept in the ledger with the tile's mask), each piece joined to the patch the polygonizer found
     /// holding it: the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
-    private static IReadOnlyDictionary<PatchId, float[]> PatchFeatureVectors(TilePasses passes, RunLedger ledger, CandidatePatches candidates, float threshold) =>
-        PatchFeatures.ByPatch(candidates.Patches, LedgerPieces(passes, ledger), candidates.Owners, threshold);
+    private static IReadOnlyDictionary<PatchId, float[]> PatchFeatureVectors(TilePasses passes, RunLedger ledger, CandidatePatches candidates, float threshold,
+        CancellationToken cancellationToken) =>
+        PatchFeatures.ByPatch(candidates.Patches, LedgerPieces(passes, ledger, cancellationToken), candidates.Owners, threshold);
 
-    /// <summary>The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at once).</summary>
-    private static IEnumerable<PatchPiece> LedgerPieces(TilePasses passes, RunLedger ledger) =>
-        passes.Pieces(tile => $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.");
+    /// <summary>
+    /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
+    /// once); <paramref name="cancellationToken"/> is checked per piece, so a stop is seen inside the ledger's long read.
+    /// </summary>
+    private static IEnumerable<PatchPiece> LedgerPieces(TilePasses passes, RunLedger ledger, CancellationToken cancellationToken) =>
+        passes.Pieces(tile => $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.")
+            .Select(piece =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return piece;
+            });
 
     /// <summary>
     /// The product rules of this run: the config's minimum mapping units, the model (loaded once per

@@ -33,7 +33,8 @@ public static class RunExport
 {
     /// <summary>Writes the packages of the run in <paramref name="outputFolder"/> again, under its lock, swapped in whole.</summary>
     /// <exception cref="ChangeDetectionException">No finished run there, or its images changed since (chips would not match): one line naming the file.</exception>
-    public static RunExportResult Execute(string outputFolder, RunExportOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: nothing is swapped in, the folder keeps its packages.</exception>
+    public static RunExportResult Execute(string outputFolder, RunExportOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new RunExportOptions();
         string output = Path.GetFullPath(outputFolder);
@@ -47,7 +48,8 @@ public static class RunExport
         var (before, after) = (Scene(record, "before", recordPath), Scene(record, "after", recordPath));
         using var pair = ScenePair.Open(before.Path, after.Path, record.PairOptions());
         using var delivery = Delivery.Begin(output);
-        var packages = Write(delivery.Staging, tasks, pair.Grid.Crs, record, options);
+        var packages = Write(delivery.Staging, tasks, pair.Grid.Crs, record, options, cancellationToken: cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         delivery.Commit(mergeProvinces: options.Province is not null, packagesOnly: true);
         return new RunExportResult(output, record, packages.Select(p => p with { Folder = delivery.FinalPath(p.Folder) }).ToList());
     }
@@ -56,7 +58,9 @@ public static class RunExport
     /// The province packages of <paramref name="tasks"/> into <paramref name="folder"/>/provinces, with the
     /// settings <paramref name="record"/> holds unless <paramref name="options"/> change them.
     /// </summary>
-    internal static IReadOnlyList<ProvincePackageResult> Write(string folder, IReadOnlyList<VerificationTask> tasks, Geo.Crs imageCrs, RunRecord record, RunExportOptions options)
+    /// <remarks><paramref name="progress"/> and <paramref name="cancellationToken"/> as <see cref="ProvincePackage.Write"/> takes them.</remarks>
+    internal static IReadOnlyList<ProvincePackageResult> Write(string folder, IReadOnlyList<VerificationTask> tasks, Geo.Crs imageCrs, RunRecord record, RunExportOptions options,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var p = record.Parameters;
         var selected = options.Province is string code ? tasks.Where(t => t.Province == code).ToList() : tasks;
@@ -68,7 +72,7 @@ public static class RunExport
             Chips = new ChipSource(record.Input("before")!.Path, record.Input("after")!.Path, record.PairOptions()),
             LastChange = record.Dates?.After.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             Layers = p.Layers ?? [],
-        });
+        }, progress, cancellationToken);
     }
 
     /// <summary>The record of the set the folder holds (<see cref="RunRecord.ReadDelivered"/>), with what export needs.</summary>

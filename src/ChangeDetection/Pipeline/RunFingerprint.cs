@@ -37,7 +37,8 @@ internal sealed record RunFingerprint(string Raster, string ConfigSha256, string
     /// <summary>
     /// The key of the ledger: only what its raster work (detection model, histogram, mask tiles, their
     /// feature sums) depends on — the two images, the bands, the detection parameters with the tile grid,
-    /// the feature schema and the pixel model's SHA-256 (when one decides the mask). A changed layer, admin layer, classifier model, minimum mapping unit or
+    /// the feature schema and the pixel model's SHA-256 with the band files it reads (<see cref="RegionConfig.ExtraBands"/>),
+    /// when one decides the mask. A changed layer, admin layer, classifier model, minimum mapping unit or
     /// export setting is not in it: the next run resumes every mask tile and re-does only the vector stages.
     /// </summary>
     private static string RasterKey(RegionConfig config, ChangeDetectionOptions detection, string? pixelModelSha256)
@@ -59,6 +60,16 @@ internal sealed record RunFingerprint(string Raster, string ConfigSha256, string
         // The bytes, not the path: a retrained model under the same name decides other masks. Absent without a
         // pixel model, so the ledgers of runs without one keep their key.
         if (pixelModelSha256 is string pixel) text.Append("pixelModel=").Append(pixel).Append('\n');
+        // The band files feed the pixel model alone: other files (or none) decide other masks; without a pixel model
+        // they are not read and do not key the ledger, so a run with the detector's threshold keeps its key.
+        if (pixelModelSha256 is not null)
+            foreach (var band in config.ExtraBands)
+                foreach (var (role, path) in new[] { ("before", band.Before), ("after", band.After) })
+                {
+                    var file = new FileInfo(path);
+                    text.Append("band:").Append(band.Band.Name()).Append(':').Append(role).Append('=').Append(path).Append('|')
+                        .Append(file.Length).Append('|').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+                }
         return Sha256(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
@@ -70,6 +81,7 @@ internal sealed record RunFingerprint(string Raster, string ConfigSha256, string
         if (config.Admin is { } a) files.Add(("admin", a.Path, null));
         if (modelPath is string m) files.Add(("model", m, modelSha256));
         if (pixelModelPath is string pm) files.Add(("pixel-model", pm, pixelModelSha256));
+        files.AddRange(config.ExtraBands.SelectMany(b => new[] { ($"before-band:{b.Band.Name()}", b.Before, (string?)null), ($"after-band:{b.Band.Name()}", b.After, (string?)null) }));
         return files.Select(f => new RunInput(f.Role, f.Path, new FileInfo(f.Path).Length, File.GetLastWriteTimeUtc(f.Path).ToString("O"), f.Sha256)).ToList();
     }
 

@@ -9,7 +9,20 @@ namespace ChangeDetection.Raster;
 /// <param name="Band">The band both files hold.</param>
 /// <param name="Before">Path of the before date's file (band 1 is read).</param>
 /// <param name="After">Path of the after date's file (band 1 is read).</param>
-public sealed record BandFiles(SpectralBand Band, string Before, string After);
+public sealed record BandFiles(SpectralBand Band, string Before, string After)
+{
+    /// <summary>
+    /// The band files of both dates from folders and files of Sentinel-2 bands named as ESA names them
+    /// (<see cref="SentinelBandFiles.OfDate"/>), in canonical band order; every band needs its file in both dates.
+    /// </summary>
+    /// <param name="before">The before date's folders and files.</param>
+    /// <param name="after">The after date's folders and files.</param>
+    /// <param name="beforeName">What the before paths are called in a message (an option or key).</param>
+    /// <param name="afterName">What the after paths are called in a message.</param>
+    /// <exception cref="ChangeDetectionException">A path is missing or not a band file, two files hold one band, or a band has one date only.</exception>
+    public static IReadOnlyList<BandFiles> Of(IEnumerable<string> before, IEnumerable<string> after, string beforeName, string afterName) =>
+        SentinelBandFiles.Match(SentinelBandFiles.OfDate(before), SentinelBandFiles.OfDate(after), beforeName, afterName);
+}
 
 /// <summary>
 /// Finds the band files of a Sentinel-2 tile cut into one GeoTIFF per band, as ESA names them and as the OSCD
@@ -56,6 +69,54 @@ internal static partial class SentinelBandFiles
         var before = Folder(beforeDir);
         var after = Folder(afterDir);
         return [.. Enum.GetValues<SpectralBand>().Where(b => before.ContainsKey(b) && after.ContainsKey(b)).Select(b => new BandFiles(b, before[b], after[b]))];
+    }
+
+    /// <summary>
+    /// The band files of one date from folders (each file named as ESA names a band is taken, others are passed over, as
+    /// <see cref="Pair"/> does) and single files (each must be so named), by band.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">A path does not exist, a file is not named as a band read, two files
+    /// hold one band, or no band file is found; the message names the file or folder.</exception>
+    public static IReadOnlyDictionary<SpectralBand, string> OfDate(IEnumerable<string> paths)
+    {
+        var found = new Dictionary<SpectralBand, string>();
+        var given = new List<string>();
+        foreach (string path in paths)
+        {
+            given.Add(path);
+            if (Directory.Exists(path))
+            {
+                foreach (var (band, file) in Folder(path)) Add(band, file);
+                continue;
+            }
+            if (!File.Exists(path)) throw new ChangeDetectionException($"{path}: band file or folder not found.");
+            Add(BandOf(path) ?? throw new ChangeDetectionException(
+                $"{path}: not named as ESA names a Sentinel-2 band file ('…_B05.tif', '…_B8A.tif'; read: {string.Join(", ", Codes.Keys)})."), path);
+        }
+        if (found.Count == 0)
+            throw new ChangeDetectionException($"{string.Join(", ", given)}: no Sentinel-2 band file named as ESA names them ('…_B05.tif', '…_B8A.tif'; read: {string.Join(", ", Codes.Keys)}).");
+        return found;
+
+        void Add(SpectralBand band, string file)
+        {
+            if (!found.TryAdd(band, file))
+                throw new ChangeDetectionException($"{file}: a second file of band {band.Name()} (the first: {found[band]}); keep one file per band.");
+        }
+    }
+
+    /// <summary>
+    /// The band files of both dates, in canonical order: every band of one date must have its file in the other
+    /// (<paramref name="beforeName"/>, <paramref name="afterName"/> name the two in the message).
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">A band has a file for one date only.</exception>
+    public static IReadOnlyList<BandFiles> Match(IReadOnlyDictionary<SpectralBand, string> before, IReadOnlyDictionary<SpectralBand, string> after,
+        string beforeName, string afterName)
+    {
+        foreach (var (have, lack, haveName, lackName) in new[] { (before, after, beforeName, afterName), (after, before, afterName, beforeName) })
+            foreach (var (band, file) in have)
+                if (!lack.ContainsKey(band))
+                    throw new ChangeDetectionException($"{lackName} has no file of band {band.Name()}, which {haveName} has ({file}); give every band for both dates.");
+        return [.. Enum.GetValues<SpectralBand>().Where(before.ContainsKey).Select(b => new BandFiles(b, before[b], after[b]))];
     }
 
     private static Dictionary<SpectralBand, string> Folder(string dir)

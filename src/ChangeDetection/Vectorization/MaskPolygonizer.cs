@@ -19,6 +19,8 @@ public sealed record PolygonizeOptions
     public int? TileSize { get; init; }
     /// <summary>Worker threads for the tile pass; null = all cores.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
+    /// <summary>Stops the polygonizer between tiles and between pieces traced (<see cref="OperationCanceledException"/>); none by default.</summary>
+    public CancellationToken CancellationToken { get; init; }
     /// <summary>
     /// Components of fewer pixels are not traced and not returned (0: every component). For callers that drop them
     /// anyway (<see cref="PatchBuilder.PixelsAlwaysDropped"/>): a scene of noisy change holds hundreds of thousands of
@@ -94,7 +96,7 @@ public static class MaskPolygonizer
         var tileProbes = ProbesByTile(probes, width, height, tw, th, across, tiles.Length);
 
         var results = new TileResult[tiles.Length];
-        var po = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
+        var po = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = options.CancellationToken };
         Parallel.For(0, tiles.Length, po, t =>
         {
             var tile = tiles[t];

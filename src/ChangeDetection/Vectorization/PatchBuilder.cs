@@ -33,7 +33,9 @@ public sealed record PatchOptions
 /// </summary>
 public static class PatchBuilder
 {
-    public static IReadOnlyList<Patch> Build(IReadOnlyList<TracedComponent> components, GeoGrid grid, PatchOptions? options = null, int? maxDegreeOfParallelism = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per component).</exception>
+    public static IReadOnlyList<Patch> Build(IReadOnlyList<TracedComponent> components, GeoGrid grid, PatchOptions? options = null, int? maxDegreeOfParallelism = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(components);
         options ??= new PatchOptions();
@@ -90,7 +92,7 @@ public static class PatchBuilder
                 HoleCount = HoleCount(delivered),
                 Simplified = simplified,
             };
-        });
+        }, cancellationToken);
         var patches = new List<Patch>(components.Count);
         foreach (var p in built)
             if (p is not null) patches.Add(p with { Id = patches.Count + 1 });

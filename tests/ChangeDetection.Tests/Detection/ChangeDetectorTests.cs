@@ -122,6 +122,54 @@ public class ChangeDetectorTests
     }
 
     /// <summary>
+    /// On a scene whose statistics sample lies on the block lattice the registration's 9 windows are sample windows (their
+    /// blocks are read once for both); on a smaller scene (every labelled pair) they are the evenly spread ones, as before.
+    /// </summary>
+    [Test]
+    public void RegistrationWindowsAreSampleWindowsOnALargeScene()
+    {
+        var detector = new ChangeDetector(new ChangeDetectionOptions());
+        GeoGrid Grid(int w, int h) => new(w, h, Gt, ChangeDetection.Tests.Tasks.TaskSamples.Gk39);
+        var large = Grid(8192, 6144);
+        var registration = detector.RegistrationWindows(large);
+        Assert.That(registration, Has.Count.EqualTo(9));
+        Assert.That(registration, Is.SubsetOf(detector.SampleWindows(large).ToList()));
+        var spread = ChangeDetection.Registration.CoRegistration.SpreadWindows(large);
+        for (int i = 0; i < 9; i++)
+            Assert.That(Math.Max(Math.Abs(registration[i].X - spread[i].X), Math.Abs(registration[i].Y - spread[i].Y)), Is.LessThan(512), "near the spread window");
+        var narrow = Grid(2047, 3000);
+        Assert.That(detector.RegistrationWindows(narrow).Select(w => w.X), Is.EqualTo(ChangeDetection.Registration.CoRegistration.SpreadWindows(narrow).Select(w => w.X)),
+            "an axis under 2 048 px keeps the spread placement");
+        Assert.That(detector.RegistrationWindows(Grid(1180, 900)), Is.EqualTo(ChangeDetection.Registration.CoRegistration.SpreadWindows(Grid(1180, 900))));
+    }
+
+    /// <summary>
+    /// The statistics pass keeps its smoothed sample windows for the histogram range's scores instead of reading them again;
+    /// read again (no budget for kept samples), the model is the same to the last bit: the small scene whose 64 windows
+    /// overlap (read as one union), and a 640² scene whose 4 windows are read one by one.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(640)]
+    public void KeptAndReReadSampleWindowsGiveTheSameModel(int size)
+    {
+        using var dir = new TempDir();
+        var (b, a) = size == 0 ? Scene(dir) : (
+            ScenePairTests.Write(dir, "before.tif", size, size, Gt, (k, c, r) => c == 7 ? 0 : 800 + 300 * k + Noise(k, c, r, 1), names: ["blue", "green", "red", "nir"], nodata: 0),
+            ScenePairTests.Write(dir, "after.tif", size, size, Gt, (k, c, r) => (c - 300) * (c - 300) + (r - 200) * (r - 200) < 2500 ? 3000 - 200 * k : 900 + 330 * k + Noise(k, c, r, 3), names: ["blue", "green", "red", "nir"], nodata: 0));
+        var options = new ChangeDetectionOptions { StatisticsWindows = size == 0 ? 64 : 4 };
+        string Model(long keptBytes)
+        {
+            using var pair = ScenePair.Open(b, a);
+            var detector = new ChangeDetector(options) { KeptSampleBytes = keptBytes };
+            var model = detector.Prepare(pair);
+            return ModelJson.Write(model);
+        }
+        string kept = Model(long.MaxValue), reread = Model(0);
+        Assert.That(kept, Is.EqualTo(reread));
+        Assert.That(kept, Does.Contain("\"histogram_max\""));
+    }
+
+    /// <summary>
     /// One decode, smoothing and score per tile: the mask pass thresholds the scores the histogram pass
     /// stored, so a whole run scores exactly the histogram tiles' read windows, and leaves no scratch behind.
     /// </summary>

@@ -91,4 +91,47 @@ public class VegetationGainTests
         VegetationGain.Clear(mask, marks, TileScoreStore.Vegetated);
         Assert.That(mask, Is.EqualTo(new[] { Morphology.Background, Morphology.Background, Morphology.NoData, Morphology.Change }));
     }
+
+    /// <summary>
+    /// The one-pass flags (vector path and scalar twin) are those of <see cref="VegetationGain.Flag"/> and
+    /// <see cref="VegetationGain.FlagVegetated"/> run one after the other, bit for bit: random digital numbers with zeros
+    /// (NDVI 0 where both bands are 0), saturation and values near the limits, on pixel counts around every vector length.
+    /// </summary>
+    [Test]
+    public void OnePassFlagsEqualTheTwoSeparatePasses()
+    {
+        var random = new Random(18);
+        foreach (int pixels in new[] { 1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 65, 1000 })
+        {
+            var before = new ushort[4 * pixels];
+            var after = new ushort[4 * pixels];
+            foreach (var plane in new[] { before, after })
+                for (int i = 0; i < plane.Length; i++)
+                    plane[i] = random.Next(6) switch
+                    {
+                        0 => 0,
+                        1 => ushort.MaxValue,
+                        // Red and NIR pairs around NDVI 0.3 (1300 / 700) and small numbers.
+                        2 => (ushort)(700 + random.Next(3)),
+                        3 => (ushort)(1300 + random.Next(3)),
+                        4 => (ushort)random.Next(4),
+                        _ => (ushort)random.Next(65536),
+                    };
+            var flags = new byte[pixels];
+            for (int i = 0; i < pixels; i++) flags[i] = (byte)random.Next(2);
+            var expected = (byte[])flags.Clone();
+            VegetationGain.Flag(expected, TileScoreStore.Greening, before, after, pixels, Roles);
+            VegetationGain.FlagVegetated(expected, TileScoreStore.Vegetated, before, after, pixels, Roles);
+            var scalar = (byte[])flags.Clone();
+            var vector = (byte[])flags.Clone();
+            VegetationGain.FlagGreeningAndVegetated(scalar, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, pixels, Roles, vectors: false);
+            VegetationGain.FlagGreeningAndVegetated(vector, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, pixels, Roles, vectors: true);
+            Assert.Multiple(() =>
+            {
+                Assert.That(scalar, Is.EqualTo(expected), $"scalar, {pixels} pixels");
+                Assert.That(vector, Is.EqualTo(expected), $"vector, {pixels} pixels");
+                Assert.That(expected.Any(f => (f & TileScoreStore.Vegetated) != 0) || pixels < 1000, Is.True, "the sample holds vegetated pixels");
+            });
+        }
+    }
 }

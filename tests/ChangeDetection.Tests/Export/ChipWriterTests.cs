@@ -212,6 +212,69 @@ public class ChipWriterTests
         Assert.That(all, Is.EqualTo(expected));
     }
 
+    /// <summary>
+    /// On a province-size scene of 256² blocks (8192², cells of 512 px) every window of the stretch sample lies in one block
+    /// of the image (the centred windows, at 240..272 in their cells, straddled four), inside its own cell, at the top of
+    /// its block; also when the pair grid starts inside a block of the image.
+    /// </summary>
+    [TestCase(0, 0)]
+    [TestCase(100, 37)]
+    public void StretchSampleWindowsLieInOneBlockOnALargeScene(int blockX, int blockY)
+    {
+        const int size = 8192, block = 256, cell = size / 16;
+        var windows = ChipWriter.StretchSampleWindows(size, size, block, block, blockX, blockY);
+        Assert.That(windows, Has.Length.EqualTo(256));
+        Assert.That(windows.Distinct().Count(), Is.EqualTo(256));
+        foreach (var w in windows)
+        {
+            Assert.That((w.Width, w.Height), Is.EqualTo((32, 32)));
+            Assert.That((w.X + blockX) / block, Is.EqualTo((w.Right - 1 + blockX) / block), $"{w}: one block across");
+            Assert.That((w.Y + blockY) / block, Is.EqualTo((w.Bottom - 1 + blockY) / block), $"{w}: one block down");
+            Assert.That(w.X / cell, Is.EqualTo((w.Right - 1) / cell), $"{w}: inside one cell across");
+            Assert.That(w.Y / cell, Is.EqualTo((w.Bottom - 1) / cell), $"{w}: inside one cell down");
+        }
+        Assert.That(windows.Count(w => (w.Y + blockY) % block == 0), Is.EqualTo(256), "each window at its block's top: an uncached read inflates 32 of its 256 rows");
+    }
+
+    /// <summary>A scene up to 16 windows a side keeps the sample it had (the windows fill their cells: the scene is read whole).</summary>
+    [TestCase(512, 256)]
+    [TestCase(512, 48)]
+    [TestCase(Size, 16)]
+    public void StretchSampleOfASmallSceneIsTheWholeScene(int size, int block)
+    {
+        int cell = size / 16;
+        var windows = ChipWriter.StretchSampleWindows(size, size, block, block);
+        var expected = from x in Enumerable.Range(0, 16) from y in Enumerable.Range(0, 16) select new PixelWindow(x * cell, y * cell, cell, cell);
+        Assert.That(windows, Is.EqualTo(expected));
+    }
+
+    /// <summary>
+    /// The stretch sample of a 768² 3-band scene of 32² blocks, read without a block cache, decodes one block per window,
+    /// band and date (1 536), where windows centred in their 48-px cells (8..40, 56..88, …) decoded four (6 144).
+    /// </summary>
+    [Test]
+    public void StretchSampleDecodesOneBlockPerWindowBandAndDate()
+    {
+        const int size = 768, bands = 3;
+        string Image(string name, int offset)
+        {
+            string path = _dir.File(name);
+            var data = new ushort[size * size * bands];
+            for (int i = 0; i < data.Length; i++) data[i] = (ushort)(1000 + offset + i % 977);
+            using var writer = ChangeDetection.Raster.GeoTiff.GeoTiffWriter.Create(path, new ChangeDetection.Raster.GeoTiff.GeoTiffWriterOptions
+            {
+                Width = size, Height = size, BandCount = bands, DataType = RasterDataType.UInt16, Transform = Gt, Crs = TaskSamples.Gk39,
+                BandNames = ["red", "green", "blue"], TileSize = 32,
+            });
+            writer.WriteWindow(new PixelWindow(0, 0, size, size), data.AsSpan());
+            return path;
+        }
+        using var pair = ScenePair.Open(Image("wide-before.tif", 0), Image("wide-after.tif", 300), new ScenePairOptions { BlockCacheBytes = 0 });
+        var limits = ChipWriter.SceneLimits(pair, [0, 1, 2]);
+        Assert.That(pair.BlocksDecoded, Is.EqualTo(256 * bands * 2));
+        Assert.That(limits[0].High, Is.GreaterThan(limits[0].Low + 500), "both dates pooled");
+    }
+
     [Test]
     public void GivenSceneLimitsAreUsedInsteadOfReadingTheScene()
     {

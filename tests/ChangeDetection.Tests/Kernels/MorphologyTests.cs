@@ -79,6 +79,30 @@ public class MorphologyTests
         Assert.That(result, Is.EqualTo(Reference(mask, width, height, radius, op)));
     }
 
+    /// <summary>
+    /// The min/max passes over shifted rows (vectors, r ≤ 4) against the running counts (the scalar twin) and the brute
+    /// force, on widths around every vector length's remainder, heights below and above the window, and r = 5 (counts
+    /// on both paths).
+    /// </summary>
+    [Test]
+    public void VectorMinMaxEqualsTheRunningCounts([Values] MorphologyOperation op, [Values(1, 2, 4, 5)] int radius)
+    {
+        foreach (var (width, height) in new[] { (1, 1), (31, 3), (32, 9), (33, 2), (64, 17), (65, 40), (130, 11) })
+        {
+            var mask = RandomMask(width, height, width * 7 + height + radius);
+            var scalar = new byte[mask.Length];
+            var vector = new byte[mask.Length];
+            var filter = new MorphologyFilter(op, radius);
+            filter.Apply(mask, width, height, scalar, vectors: false);
+            filter.Apply(mask, width, height, vector, vectors: true);
+            Assert.Multiple(() =>
+            {
+                Assert.That(scalar, Is.EqualTo(Reference(mask, width, height, radius, op)), $"{width}×{height}");
+                Assert.That(vector, Is.EqualTo(scalar), $"{width}×{height}");
+            });
+        }
+    }
+
     [Test]
     public void TiledEqualsWholeImage(
         [Values] MorphologyOperation op, [Values(1, 2, 3)] int radius, [Values(64, 37)] int tileSize)

@@ -69,6 +69,7 @@ public class SampleConfigTests
             Assert.That(config.PseudoConfidence, Is.EqualTo(0.5));
             Assert.That(config.DeliveryCrs, Is.Not.Null);
             Assert.That(config.PixelModel, Is.Null, "\"pixelModel\": \"none\"");
+            Assert.That(config.ExtraBands, Is.Empty, "\"beforeBands\": \"none\"");
         });
     }
 }

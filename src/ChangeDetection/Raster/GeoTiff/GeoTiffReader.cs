@@ -443,7 +443,9 @@ public sealed class GeoTiffReader : IDisposable
         }
         if (_compression is 8 or 32946 && !_bigEndian)
         {
-            InflateBlock(offset, (int)count, buffer.AsSpan(0, expected), what);
+            // A whole block may go to libdeflate, which inflates the whole stream: the buffer holds a whole block
+            // (an edge tile's stream holds all its rows, more than the rows inside the image).
+            InflateBlock(offset, (int)count, buffer.AsSpan(0, expected), decoded == rows ? buffer : null, what);
             ApplyPredictor(buffer.AsSpan(0, expected), decoded, rowBytes);
             return;
         }
@@ -462,12 +464,19 @@ public sealed class GeoTiffReader : IDisposable
         }
     }
 
-    private void InflateBlock(long offset, int count, Span<byte> into, string what)
+    /// <summary>
+    /// Inflates the block at <paramref name="offset"/> into <paramref name="into"/>; with <paramref name="whole"/> (a
+    /// buffer that holds the whole stream's output, <paramref name="into"/> its start) through <see cref="LibDeflate"/>
+    /// when it can, else, or when it refuses the stream, with <see cref="ZLibStream"/>, which stops after
+    /// <paramref name="into"/>.Length bytes and says what is wrong with a corrupt stream.
+    /// </summary>
+    private void InflateBlock(long offset, int count, Span<byte> into, byte[]? whole, string what)
     {
         byte[] compressed = ArrayPool<byte>.Shared.Rent(count);
         try
         {
             ReadExactly(offset, compressed.AsSpan(0, count), what);
+            if (whole is not null && LibDeflate.TryInflate(compressed.AsSpan(0, count), whole) >= into.Length) return;
             int got;
             try
             {
