@@ -81,6 +81,14 @@ internal static class TileStages
     public static RunValue<float> Threshold { get; } = new("threshold",
         t => t.ToString("R", CultureInfo.InvariantCulture), s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// The learned pixel model's probability threshold the mask pass used (its scene threshold, a whole-scene pass of its
+    /// own, or its fixed one): recorded once, so a resumed run, the fan-out's batches and <c>run.json</c> use and report
+    /// the same value without computing the scene's probabilities again.
+    /// </summary>
+    public static RunValue<double> PixelThreshold { get; } = new("pixel-threshold",
+        t => t.ToString("R", CultureInfo.InvariantCulture), s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+
     private static byte[] Compress(byte[] data)
     {
         using var ms = new MemoryStream();

@@ -1,3 +1,4 @@
+using ChangeDetection.Detection;
 using ChangeDetection.PixelModel;
 using ChangeDetection.Raster;
 
@@ -16,8 +17,12 @@ internal sealed class PixelDecision : IDisposable
 
     public PixelTileMask Decision { get; }
 
-    /// <summary>The decision of <paramref name="run"/>'s pixel model, or null when it has none.</summary>
-    public static PixelDecision? Open(RegionRun run)
+    /// <summary>
+    /// The decision of <paramref name="run"/>'s pixel model, or null when it has none, with its threshold recorded in
+    /// <paramref name="store"/> (the run's ledger) before any mask tile uses it: the first pass computes it (the scene
+    /// threshold's whole-scene pass) and records it, a resumed run or another batch of the fan-out reads it back.
+    /// </summary>
+    public static PixelDecision? Open(RegionRun run, ITileStore store)
     {
         var model = run.LoadedPixelModel();
         if (model is null) return null;
@@ -25,7 +30,13 @@ internal sealed class PixelDecision : IDisposable
         var pair = ScenePair.Open(config.Before.Path, config.After.Path, run.PixelPairOptions);
         try
         {
-            return new PixelDecision(pair, new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection)) { SceneWorkers = run.Detection.Workers });
+            var decision = new PixelTileMask(pair, model, MaskMorphology.Of(run.Detection))
+            {
+                SceneWorkers = run.Detection.Workers,
+                RecordedThresholds = TileStages.PixelThreshold.TryGet(store, out double recorded) ? [recorded] : null,
+            };
+            TileStages.PixelThreshold.GetOrAdd(store, decision.Threshold);
+            return new PixelDecision(pair, decision);
         }
         catch
         {

@@ -51,7 +51,7 @@ public sealed partial class RegionRun
         var passes = OpenPasses(session.Ledger, session.Pair, progress, cancellationToken);
         float threshold = passes.Threshold();
         var todo = passes.UnfinishedMaskTiles(t => t.Index >= first && t.Index < first + count);
-        using (var pixel = todo.Count > 0 ? PixelDecision.Open(this) : null)
+        using (var pixel = todo.Count > 0 ? PixelDecision.Open(this, session.Ledger) : null)
             passes.MaskPass(todo, threshold, pixel?.Decision);
         int total = TileStages.Mask.Finished(session.Ledger).Count;
         bool claimed = total == passes.MaskTiles.Count && session.Ledger.Claim(JoinClaim, claimant);

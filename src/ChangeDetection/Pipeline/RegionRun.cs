@@ -123,12 +123,13 @@ public sealed partial class RegionRun
         var scheme = passes.MaskTiles;
         var todo = passes.UnfinishedMaskTiles();
         int resumed = scheme.Count - todo.Count;
-        using (var pixel = todo.Count > 0 ? PixelDecision.Open(this) : null)
+        using (var pixel = todo.Count > 0 ? PixelDecision.Open(this, ledger) : null)
             passes.MaskPass(todo, threshold, pixel?.Decision);
         // Every mask tile is in the ledger now: the scores are not needed again, even to resume,
         // and no later stage reads the imagery through this pair's block caches.
         passes.Scores.Delete();
         pair.ClearBlockCaches();
+        double? pixelThreshold = PixelThreshold(ledger);
         timings["mask"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -207,6 +208,7 @@ public sealed partial class RegionRun
                 Registration = new RunRegistration(model.Registration.Dx, model.Registration.Dy, model.Registration.Status.ToString(), model.Registration.Windows,
                     model.Registration.Confident, model.Registration.Agreeing, model.Registration.Reason),
                 RegistrationApplied = model.RegistrationApplied,
+                PixelThreshold = pixelThreshold,
             },
             Grid = new RunGrid(pair.Grid.Width, pair.Grid.Height, pair.Grid.Crs.Epsg, pair.Grid.Transform.ToArray()),
         };
@@ -225,7 +227,7 @@ public sealed partial class RegionRun
             Patches = patches.Count,
             PseudoPatches = records.Count - tasks.Count,
             PixelModel = PixelModelPath,
-            PixelThreshold = LoadedPixelModel()?.Threshold,
+            PixelThreshold = pixelThreshold,
             TasksByProvince = tasks.GroupBy(t => t.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Warnings = warnings,
         };
@@ -312,6 +314,15 @@ public sealed partial class RegionRun
     private TilePasses OpenPasses(RunLedger ledger, ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken) =>
         TilePasses.Open(new ChangeDetector(Detection), pair, ledger, Path.Combine(OutputFolder, ".work", "scores"), progress, cancellationToken);
 
+    /// <summary>
+    /// The pixel model's threshold the mask pass used: the one recorded in the ledger (its scene threshold), the model's
+    /// fixed one for a ledger from before the record; null without a pixel model.
+    /// </summary>
+    private double? PixelThreshold(ITileStore ledger) =>
+        LoadedPixelModel() is not { } pixel ? null
+        : TileStages.PixelThreshold.TryGet(ledger, out double recorded) ? recorded
+        : pixel.Threshold;
+
     /// <summary>This run's ledger key, models' hashes and input records (<see cref="RunFingerprint"/>).</summary>
     private RunFingerprint Fingerprint() => RunFingerprint.Of(Config, Detection, ModelPath, PixelModelPath);
 
@@ -332,7 +343,8 @@ public sealed partial class RegionRun
         PseudoConfidence = PseudoConfidence,
         PixelModel = PixelModelPath,
         PixelModelSha256 = fingerprint.PixelModelSha256,
-        PixelThreshold = LoadedPixelModel()?.Threshold,
+        // Under the scene rule the threshold is known only once the mask pass has run (the final record has it).
+        PixelThreshold = LoadedPixelModel() is { ThresholdRule: PixelThresholdRule.Model } fixedRule ? fixedRule.Threshold : null,
         DeliveryCrs = DeliveryCrsSetting.ToString(),
         ShapefileEncoding = ShapefileEncodings.Name(Options.ShapefileEncoding),
         Layers = Config.Layers.Select(l => new ManifestLayer(l.Name, l.Kind, new Overlay.LayerSpec(l.Name, l.Kind, l.Path) { Field = l.Field }.TaskField)).ToList(),

@@ -126,6 +126,12 @@ public sealed class PixelTileMask : IChangeDecision
     /// </summary>
     public int SceneWorkers { get; init; } = 1;
 
+    /// <summary>
+    /// Every model's threshold as recorded by an earlier pass of the same run (e.g. in its ledger), or null: given, the
+    /// scene-threshold pass is not run again and every tile's probabilities are computed in its own tile.
+    /// </summary>
+    public IReadOnlyList<double>? RecordedThresholds { get; init; }
+
     /// <summary>The pair the probabilities are computed on.</summary>
     public ScenePair Pair { get; }
 
@@ -152,6 +158,12 @@ public sealed class PixelTileMask : IChangeDecision
     /// </summary>
     private (double[] Thresholds, float[]? Probabilities) SceneThresholds()
     {
+        if (RecordedThresholds is { } recorded)
+        {
+            if (recorded.Count != _models.Count)
+                throw new InvalidOperationException($"{recorded.Count} recorded pixel thresholds for {_models.Count} models.");
+            return ([.. recorded], null);
+        }
         int w = Pair.Grid.Width, h = Pair.Grid.Height;
         var histograms = _models.Select(_ => new ProbabilityHistogram()).ToArray();
         float[]? all = null;

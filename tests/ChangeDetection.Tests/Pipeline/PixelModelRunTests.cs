@@ -4,6 +4,7 @@ using ChangeDetection.Evaluation;
 using ChangeDetection.PixelModel;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster.GeoTiff;
+using ChangeDetection.Raster;
 using ChangeDetection.Synthetic;
 using ChangeDetection.Tests.PixelModel;
 using static ChangeDetection.Tests.Cli.CdxRunner;
@@ -83,7 +84,11 @@ public class PixelModelRunTests
         var parameters = record.GetProperty("parameters");
         var productLine = eval.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
             .First(l => l.GetProperty("method").GetString() == "product");
-        TestContext.Out.WriteLine($"pixel model: {run256.ChangedPixels} of {run256.ValidPixels} px changed; threshold alone: {plain.ChangedPixels}");
+        // The threshold the pixel model applies on this pair (its scene rule's, from its own probabilities), computed apart from the run.
+        double sceneThreshold;
+        using (var pair = ScenePair.Open(before, after))
+            sceneThreshold = new PixelTileMask(pair, PixelChangeModel.Load(Model), MaskMorphology.Default).Threshold;
+        TestContext.Out.WriteLine($"pixel model: {run256.ChangedPixels} of {run256.ValidPixels} px changed; threshold alone: {plain.ChangedPixels}; pixel threshold {sceneThreshold}");
         Assert.Multiple(() =>
         {
             Assert.That(run256.ChangedPixels, Is.GreaterThan(0), "the model finds change in the sample");
@@ -94,7 +99,9 @@ public class PixelModelRunTests
             Assert.That(Pixels(Path.Combine(dir.File("masks"), "pair_labels_pixel.tif")), Is.EqualTo(mask), "cdx eval --pixel-model: the pixel-model line");
             Assert.That(Enumerable.Range(0, product.Length).All(i => product[i] == 0 || product[i] == mask[i] || product[i] == 255), Is.True, "the product only removes change");
             Assert.That(productLine.GetProperty("pixel_model").GetString(), Is.EqualTo(Model));
-            Assert.That(run256.PixelThreshold, Is.EqualTo(PixelChangeModel.Load(Model).Threshold));
+            Assert.That(run256.PixelThreshold, Is.EqualTo(sceneThreshold), "the threshold the mask pass applied, not the model's training-time one");
+            Assert.That(run1024.PixelThreshold, Is.EqualTo(sceneThreshold), "the same at tile 1024");
+            Assert.That(detect.Out, Does.Contain($"probability > {sceneThreshold.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"), "cdx detect prints the same");
             Assert.That(parameters.GetProperty("pixel_model").GetString(), Is.EqualTo(Model), "run.json records the model");
             Assert.That(parameters.GetProperty("pixel_model_sha256").GetString(), Is.EqualTo(Sha(Model)));
             Assert.That(parameters.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(run256.PixelThreshold!.Value).Within(1e-12));
@@ -172,7 +179,9 @@ public class PixelModelRunConfigTests
             Assert.That(option.Code, Is.Zero, "the same model on the four bands runs: " + option.Err);
             var summary = JsonDocument.Parse(option.Out).RootElement;
             Assert.That(summary.GetProperty("pixel_model").GetString(), Is.EqualTo(Model), "--json names the pixel model");
-            Assert.That(summary.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(PixelChangeModel.Load(Model).Threshold).Within(1e-12));
+            var recorded = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("out2"), "run.json"))).RootElement.GetProperty("parameters").GetProperty("pixel_threshold");
+            Assert.That(summary.GetProperty("pixel_threshold").GetDouble(), Is.EqualTo(recorded.GetDouble()).Within(1e-12), "--json and run.json report the same threshold");
+            Assert.That(recorded.GetDouble(), Is.GreaterThan(0).And.LessThan(1));
             Assert.That(detect.Code, Is.EqualTo(2), detect.Err);
             Assert.That(detect.Err, Does.Contain("missing nir").And.Contain(rgb.Before));
             Assert.That(File.Exists(dir.File("rgb.tif")), Is.False);
