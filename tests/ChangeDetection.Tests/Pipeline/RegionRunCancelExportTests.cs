@@ -36,13 +36,6 @@ public class RegionRunCancelExportTests
         public void Dispose() => _source.Dispose();
     }
 
-    /// <summary>The deliverable set by relative path and hash, run.json and the scratch folder .work aside.</summary>
-    private static Dictionary<string, string> DeliveredSet(string output) =>
-        Directory.GetFiles(output, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(output, f))
-            .Where(f => !f.StartsWith(".work", StringComparison.Ordinal) && f != "run.json")
-            .ToDictionary(f => f, f => Sha(Path.Combine(output, f)));
-
     [Test]
     public void A_run_stopped_in_its_export_keeps_the_previous_set_and_resumes_to_the_bytes_of_an_uninterrupted_run()
     {
@@ -51,7 +44,7 @@ public class RegionRunCancelExportTests
         var clean = CleanRun;
         // The previous set: the same region without a classifier (the same ledger key: only the vector stages differ).
         RegionRun.Run(Config, Options(output) with { Model = "none" });
-        var old = DeliveredSet(output);
+        var old = RegionRunDeliveryTests.DeliveredSet(output);
 
         using var stop = new StopInExport();
         Assert.Throws<OperationCanceledException>(() => RegionRun.Run(Config, Options(output), stop, stop.Token));
@@ -66,7 +59,7 @@ public class RegionRunCancelExportTests
                 Assert.That(reports, Is.Not.Empty, "the export reports its tasks");
                 Assert.That(reports[0].Total, Is.EqualTo(clean.TasksByProvince.Values.Sum()), "of every task of the run");
                 Assert.That(reports.Any(r => r.Done >= r.Total), Is.False, "stopped inside the export, before its last task was packaged");
-                Assert.That(DeliveredSet(output), Is.EqualTo(old), "the previous set, whole");
+                Assert.That(RegionRunDeliveryTests.DeliveredSet(output), Is.EqualTo(old), "the previous set, whole");
                 Assert.That(leftovers, Is.Empty, "no staged or half-written delivery left");
                 Assert.That(record.RootElement.GetProperty("status").GetString(), Is.EqualTo("running"), "run.json does not claim a new complete set");
             });

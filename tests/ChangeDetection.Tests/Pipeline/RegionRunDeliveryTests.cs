@@ -16,7 +16,7 @@ public class RegionRunDeliveryTests
     }
 
     /// <summary>The deliverable set by relative path and hash (patches, features, mask, provinces/), run.json and the scratch folder .work aside.</summary>
-    private static Dictionary<string, string> DeliveredSet(string output) =>
+    internal static Dictionary<string, string> DeliveredSet(string output) =>
         Directory.GetFiles(output, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(output, f))
             .Where(f => !f.StartsWith(".work", StringComparison.Ordinal) && f != "run.json")
