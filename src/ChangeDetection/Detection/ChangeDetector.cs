@@ -78,9 +78,10 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
-        // Two planes of a size per worker (before and after; validity and flags): what the tiles in flight hold.
+        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after; validity and flags.
+        // Mask: flags, mask and morphology scratch).
         _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
-        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 2 * options.Workers);
+        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 3 * options.Workers);
         _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
     }
 
@@ -319,11 +320,11 @@ public sealed class ChangeDetector
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
-        // The tile's scores (4 MB at 1024² + halo) from the detector's pool, as the histogram pass's planes.
+        // The tile's planes (4 MB of scores at 1024² + halo) from the detector's pools, as the histogram pass's.
         float[] scores = _floatPlanes.Rent(n);
-        byte[] flags = ArrayPool<byte>.Shared.Rent(n);
-        byte[] mask = ArrayPool<byte>.Shared.Rent(n);
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(n);
+        byte[] flags = _bytePlanes.Rent(n);
+        byte[] mask = _bytePlanes.Rent(n);
+        byte[] scratch = _bytePlanes.Rent(n);
         try
         {
             store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
@@ -351,9 +352,9 @@ public sealed class ChangeDetector
         finally
         {
             _floatPlanes.Return(scores);
-            ArrayPool<byte>.Shared.Return(flags);
-            ArrayPool<byte>.Shared.Return(mask);
-            ArrayPool<byte>.Shared.Return(scratch);
+            _bytePlanes.Return(flags);
+            _bytePlanes.Return(mask);
+            _bytePlanes.Return(scratch);
         }
     }
 
