@@ -39,7 +39,9 @@ internal static class ExportCommand
             {
                 throw Usage.Error(Name, e.Message);
             }
-            var result = RunExport.Execute(dir, new RunExportOptions { Province = code, ShapefileEncoding = dbf, Crs = delivery });
+            // Ctrl+C or SIGTERM stops the export as it stops a run's: between chips and provinces, nothing swapped in.
+            var options = new RunExportOptions { Province = code, ShapefileEncoding = dbf, Crs = delivery };
+            var result = Interrupt.Run(stderr, stop => RunExport.Execute(dir, options, stop), Interrupt.ExportMessage);
             if (code is not null && !result.TasksByProvince.ContainsKey(code))
                 stdout.WriteLine($"province {code} has no verification tasks in this run: nothing written for it.");
             Summarise(stdout, result);

@@ -209,6 +209,20 @@ public static partial class ChipWriter
         return r >= 0 && g >= 0 && b >= 0 ? [r, g, b] : [0, 0, 0];
     }
 
+    /// <summary>
+    /// The distinct bands a chip shows (<paramref name="rgb"/> without repeats: the pair bands read), and where each of
+    /// red, green and blue lies among them. Reading only these leaves the other bands' blocks undecoded (a quarter of a
+    /// 4-band image's inflation). A pixel is then dark grey when a shown band is nodata in either date; nodata in a band
+    /// not shown (e.g. NIR) no longer greys it: a nodata value is a band's own (GDAL sets it per band), and the bands
+    /// shown hold data there. Chips of images without nodata, or whose nodata pixels are nodata in every band (the
+    /// fill outside a footprint), are unchanged byte for byte.
+    /// </summary>
+    internal static (int[] Read, int[] Shown) ColourSlots(int[] rgb)
+    {
+        var read = rgb.Distinct().ToArray();
+        return (read, rgb.Select(r => Array.IndexOf(read, r)).ToArray());
+    }
+
     private static int IndexOf(IReadOnlyList<SpectralBand> bands, SpectralBand band)
     {
         for (int i = 0; i < bands.Count; i++) if (bands[i] == band) return i;
@@ -224,8 +238,8 @@ public static partial class ChipWriter
     private const int SampleWindow = 32;
 
     /// <summary>
-    /// Stretch limits of the colour bands (<paramref name="rgb"/>): the 2nd and 98th percentile of the valid
-    /// pixels of both dates pooled, over a 16 × 16 grid of windows (up to 32 × 32 px each, one per cell, placed by
+    /// Stretch limits of the colour bands (<paramref name="rgb"/>): the 2nd and 98th percentile of the pixels valid in
+    /// those bands (<see cref="ColourSlots"/>) of both dates pooled, over a 16 × 16 grid of windows (up to 32 × 32 px each, one per cell, placed by
     /// <see cref="StretchSampleWindows(int, int, int, int, int, int)"/>) spread evenly over the scene. Windows rather than whole rows keep the read
     /// to one block per window and band on a province-size scene; a small scene is read whole. The same pair gives
     /// the same limits on every call.
@@ -234,7 +248,9 @@ public static partial class ChipWriter
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(rgb);
-        int bands = pair.Bands.Count, width = pair.Grid.Width, height = pair.Grid.Height;
+        // The bands shown only, as the chips read them (ColourSlots): their validity is the chips'.
+        var (read, shown) = ColourSlots(rgb);
+        int bands = read.Length;
         var histograms = rgb.Select(_ => new long[65536]).ToArray();
         var counts = new long[rgb.Length];
         var windows = StretchSampleWindows(pair);
@@ -247,12 +263,12 @@ public static partial class ChipWriter
             var b = new ushort[m * bands];
             var a = new ushort[m * bands];
             var v = new byte[m];
-            pair.Read(window, b, a, v);
+            pair.ReadBands(window, read, b, a, v);
             lock (gate)
             {
                 for (int k = 0; k < rgb.Length; k++)
                 {
-                    int off = rgb[k] * m;
+                    int off = shown[k] * m;
                     for (int i = 0; i < m; i++)
                     {
                         if (v[i] == 0) continue;
@@ -351,17 +367,19 @@ public static partial class ChipWriter
     /// <summary>Both dates of <paramref name="frame"/> coloured into <paramref name="before"/> and <paramref name="after"/> (at least Width × Height each), the outline drawn over them.</summary>
     private static void Render(ScenePair pair, ChipFrame frame, int[] rgb, byte[][] tables, Geometry geometry, Span<Rgb24> before, Span<Rgb24> after)
     {
-        int bands = pair.Bands.Count;
+        // Only the bands shown are read (each once: a grey chip shows one band three times); see ColourSlots.
+        var (read, shown) = ColourSlots(rgb);
+        int bands = read.Length;
         int n = checked(frame.SampledWidth * frame.SampledHeight);
         ushort[] b = ArrayPool<ushort>.Shared.Rent(checked(n * bands)), a = ArrayPool<ushort>.Shared.Rent(checked(n * bands));
         byte[] valid = ArrayPool<byte>.Shared.Rent(n);
         try
         {
-            if (frame.Step == 1) pair.Read(frame.Window, b.AsSpan(0, n * bands), a.AsSpan(0, n * bands), valid.AsSpan(0, n));
-            else ReadReduced(pair, frame, b, a, valid);
+            if (frame.Step == 1) pair.ReadBands(frame.Window, read, b.AsSpan(0, n * bands), a.AsSpan(0, n * bands), valid.AsSpan(0, n));
+            else ReadReduced(pair, frame, read, b, a, valid);
             var outline = OutlineMask(geometry, pair.Grid.Transform, frame);
-            Colour(b, valid, n, rgb, tables, frame, outline, before);
-            Colour(a, valid, n, rgb, tables, frame, outline, after);
+            Colour(b, valid, n, shown, tables, frame, outline, before);
+            Colour(a, valid, n, shown, tables, frame, outline, after);
         }
         finally
         {
@@ -384,10 +402,10 @@ public static partial class ChipWriter
     /// Every <see cref="ChipFrame.Step"/>-th pixel of the window (the first of each step × step cell), read in
     /// bands of whole cells of at most about <see cref="ReadChunkPixels"/> image pixels.
     /// </summary>
-    private static void ReadReduced(ScenePair pair, ChipFrame frame, ushort[] before, ushort[] after, byte[] valid)
+    private static void ReadReduced(ScenePair pair, ChipFrame frame, int[] read, ushort[] before, ushort[] after, byte[] valid)
     {
         var w = frame.Window;
-        int step = frame.Step, sw = frame.SampledWidth, sh = frame.SampledHeight, bands = pair.Bands.Count;
+        int step = frame.Step, sw = frame.SampledWidth, sh = frame.SampledHeight, bands = read.Length;
         long n = (long)sw * sh;
         int cellRows = (int)Math.Max(1, ReadChunkPixels / ((long)w.Width * step));
         var b = new ushort[checked((long)w.Width * step * cellRows * bands)];
@@ -399,7 +417,7 @@ public static partial class ChipWriter
             int top = w.Y + sy0 * step, height = Math.Min(rows * step, w.Y + w.Height - top);
             var chunk = new PixelWindow(w.X, top, w.Width, height);
             long m = chunk.PixelCount;
-            pair.Read(chunk, b.AsSpan(0, (int)(m * bands)), a.AsSpan(0, (int)(m * bands)), v.AsSpan(0, (int)m));
+            pair.ReadBands(chunk, read, b.AsSpan(0, (int)(m * bands)), a.AsSpan(0, (int)(m * bands)), v.AsSpan(0, (int)m));
             for (int r = 0; r < rows; r++)
             {
                 for (int sx = 0; sx < sw; sx++)

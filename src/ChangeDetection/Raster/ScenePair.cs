@@ -294,16 +294,85 @@ public sealed class ScenePair : IDisposable
         }
     }
 
-    /// <summary>The images' bands of a window (in the images' band order), validity already filled with 1.</summary>
-    private void ReadImages(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid)
+    /// <summary>
+    /// Reads some of the bands of a window: <paramref name="bands"/> (distinct indices into <see cref="Bands"/>) into
+    /// <paramref name="before"/> and <paramref name="after"/>, band-sequential in the order given, row-major, window-sized;
+    /// <paramref name="valid"/> 1 where both dates hold data in every band read, 0 elsewhere (nodata in a band not read does
+    /// not count: it is that band's nodata, and the others hold data there). Reads no block of the bands not asked for
+    /// (on a band-interleaved file). Thread-safe.
+    /// </summary>
+    public void ReadBands(PixelWindow window, ReadOnlySpan<int> bands, Span<ushort> before, Span<ushort> after, Span<byte> valid)
     {
-        ReadUInt16(_before, window.Offset(BeforeWindow.X, BeforeWindow.Y), _beforeBands, before, valid);
+        if (!Grid.Bounds.Contains(window) || window.IsEmpty)
+            throw new ArgumentOutOfRangeException(nameof(window), $"Window {window} is outside the {Grid.Width}×{Grid.Height} pair grid.");
+        for (int j = 0; j < bands.Length; j++)
+        {
+            if ((uint)bands[j] >= (uint)Bands.Count)
+                throw new ArgumentOutOfRangeException(nameof(bands), $"Band index {bands[j]} is outside 0..{Bands.Count - 1} of the pair.");
+            if (bands[..j].Contains(bands[j]))
+                throw new ArgumentException($"Band index {bands[j]} is asked for twice.", nameof(bands));
+        }
+        int n = window.Width * window.Height;
+        valid[..n].Fill(1);
+        // The images' bands among those asked for, in the order asked (their output slots j); the rest are band files.
+        var beforeBands = new List<int>(bands.Length);
+        var afterBands = new List<int>(bands.Length);
+        var slots = new List<int>(bands.Length);
+        for (int j = 0; j < bands.Length; j++)
+        {
+            int k = Array.IndexOf(_imageSlots, bands[j]);
+            if (k < 0) continue;
+            beforeBands.Add(_beforeBands[k]);
+            afterBands.Add(_afterBands[k]);
+            slots.Add(j);
+        }
+        int m = slots.Count;
+        if (m > 0)
+        {
+            // Slots 0..m-1 in order: read straight into place; else through a pooled buffer.
+            bool inPlace = slots[^1] == m - 1;
+            ushort[]? ib = inPlace ? null : ArrayPool<ushort>.Shared.Rent(n * m);
+            ushort[]? ia = inPlace ? null : ArrayPool<ushort>.Shared.Rent(n * m);
+            try
+            {
+                ReadImages(window, [.. beforeBands], [.. afterBands], inPlace ? before[..(n * m)] : ib.AsSpan(0, n * m), inPlace ? after[..(n * m)] : ia.AsSpan(0, n * m), valid);
+                if (!inPlace)
+                    for (int k = 0; k < m; k++)
+                    {
+                        ib.AsSpan(k * n, n).CopyTo(before.Slice(slots[k] * n, n));
+                        ia.AsSpan(k * n, n).CopyTo(after.Slice(slots[k] * n, n));
+                    }
+            }
+            finally
+            {
+                if (ib is not null) ArrayPool<ushort>.Shared.Return(ib);
+                if (ia is not null) ArrayPool<ushort>.Shared.Return(ia);
+            }
+        }
+        int[] first = [0];
+        for (int j = 0; j < bands.Length; j++)
+            foreach (var (slot, b, a) in _extras)
+            {
+                if (slot != bands[j]) continue;
+                ReadResampled(b, first, 0, 0, window, before.Slice(j * n, n), valid);
+                ReadResampled(a, first, AfterShiftX, AfterShiftY, window, after.Slice(j * n, n), valid);
+            }
+    }
+
+    /// <summary>The images' bands of a window (in the images' band order), validity already filled with 1.</summary>
+    private void ReadImages(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid) =>
+        ReadImages(window, _beforeBands, _afterBands, before, after, valid);
+
+    /// <summary>Bands <paramref name="beforeBands"/> and <paramref name="afterBands"/> (the same bands in each file's numbering) of a window, validity already filled with 1.</summary>
+    private void ReadImages(PixelWindow window, int[] beforeBands, int[] afterBands, Span<ushort> before, Span<ushort> after, Span<byte> valid)
+    {
+        ReadUInt16(_before, window.Offset(BeforeWindow.X, BeforeWindow.Y), beforeBands, before, valid);
         if (!AfterResampled)
         {
-            ReadUInt16(_after, window.Offset(_afterDx, _afterDy), _afterBands, after, valid);
+            ReadUInt16(_after, window.Offset(_afterDx, _afterDy), afterBands, after, valid);
             return;
         }
-        ReadResampled(_after, _afterBands, AfterShiftX, AfterShiftY, window, after, valid);
+        ReadResampled(_after, afterBands, AfterShiftX, AfterShiftY, window, after, valid);
     }
 
     /// <summary>
