@@ -8,17 +8,17 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace ChangeDetection.Export;
 
 /// <summary>
-/// The chips' PNG encoder: 8-bit truecolour (colour type 2), not interlaced, one IDAT chunk compressed by .NET's
-/// zlib (zlib-ng) at level <see cref="ZlibLevel"/>. ImageSharp's managed encoder was most of a task's export time
-/// (its deflate alone several times zlib-ng's). Rows are filtered for what chips are: a row equal to the one above
-/// (an enlarged chip repeats each image row 2–8 times) takes filter Up and becomes zeros; any other row takes Sub
-/// (the left neighbour's difference), which also zeroes the repeats of an enlarged pixel. PNG is lossless, so the
-/// decoded pixels are those given, whichever filter or level.
+/// The chips' PNG encoder: 8-bit truecolour (colour type 2), not interlaced, one IDAT chunk compressed in one call by
+/// libdeflate at its level 1 (<see cref="PngDeflate"/>), or without it by .NET's zlib (zlib-ng) at level <see cref="ZlibLevel"/>.
+/// ImageSharp's managed encoder was most of a task's export time (its deflate alone several times zlib-ng's). Rows are
+/// filtered for what chips are: a row equal to the one above (an enlarged chip repeats each image row 2–8 times) takes
+/// filter Up and becomes zeros; any other row takes Sub (the left neighbour's difference), which also zeroes the repeats of
+/// an enlarged pixel. PNG is lossless, so the decoded pixels are those given, whichever filter, compressor or level.
 /// </summary>
 internal static class ChipPng
 {
     /// <summary>
-    /// zlib level 2: zlib-ng's fast strategy with dynamic Huffman codes (its level 1, deflate_quick, uses static codes
+    /// zlib level 2 (without libdeflate): zlib-ng's fast strategy with dynamic Huffman codes (its level 1, deflate_quick, uses static codes
     /// only). With it the chips came out 2 % smaller than ImageSharp's at BestSpeed (benchmarks/RESULTS.md).
     /// </summary>
     internal const int ZlibLevel = 2;
@@ -35,7 +35,10 @@ internal static class ChipPng
     }
 
     /// <summary>Writes <paramref name="pixels"/> (row-major, at least <paramref name="width"/> × <paramref name="height"/>) as a PNG to <paramref name="output"/>.</summary>
-    public static void Write(Stream output, ReadOnlySpan<Rgb24> pixels, int width, int height)
+    public static void Write(Stream output, ReadOnlySpan<Rgb24> pixels, int width, int height) => Write(output, pixels, width, height, libDeflate: true);
+
+    /// <summary>As <see cref="Write(Stream, ReadOnlySpan{Rgb24}, int, int)"/>; <paramref name="libDeflate"/> false: zlib-ng and the managed CRC-32 even when libdeflate is there (for tests).</summary>
+    internal static void Write(Stream output, ReadOnlySpan<Rgb24> pixels, int width, int height, bool libDeflate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -52,38 +55,63 @@ internal static class ChipPng
         ihdr[10] = 0; // deflate
         ihdr[11] = 0; // adaptive filtering
         ihdr[12] = 0; // not interlaced
-        WriteChunk(output, "IHDR"u8, ihdr);
+        WriteChunk(output, "IHDR"u8, ihdr, libDeflate);
 
-        // The compressed stream is gathered first: one IDAT chunk needs its length before its data.
-        using var idat = new PooledBuffer(Math.Max(1024, rowBytes * height / 4));
-        byte[] line = ArrayPool<byte>.Shared.Rent(rowBytes + 1);
+        // The rows are filtered into one buffer and compressed in one call (libdeflate, PngDeflate), else through
+        // ZLibStream; either way the whole stream is gathered first: one IDAT chunk needs its length before its data.
+        int filteredLength = checked((rowBytes + 1) * height);
+        byte[] filtered = ArrayPool<byte>.Shared.Rent(filteredLength);
         try
         {
-            using (var z = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = ZlibLevel }, leaveOpen: true))
+            Filter(bytes, rowBytes, height, filtered);
+            if ((libDeflate ? PngDeflate.TryCompress(filtered.AsSpan(0, filteredLength)) : null) is { } compressed)
             {
-                for (int y = 0; y < height; y++)
+                var (data, length) = compressed;
+                try
                 {
-                    var row = bytes.Slice(y * rowBytes, rowBytes);
-                    if (y > 0 && row.SequenceEqual(bytes.Slice((y - 1) * rowBytes, rowBytes)))
-                    {
-                        line[0] = FilterUp;
-                        line.AsSpan(1, rowBytes).Clear();
-                    }
-                    else
-                    {
-                        line[0] = FilterSub;
-                        Sub(row, line.AsSpan(1, rowBytes));
-                    }
-                    z.Write(line, 0, rowBytes + 1);
+                    WriteChunk(output, "IDAT"u8, data.AsSpan(0, length), libDeflate);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(data);
                 }
             }
-            WriteChunk(output, "IDAT"u8, idat.Written);
+            else
+            {
+                using var idat = new PooledBuffer(Math.Max(1024, rowBytes * height / 4));
+                using (var z = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = ZlibLevel }, leaveOpen: true))
+                    z.Write(filtered, 0, filteredLength);
+                WriteChunk(output, "IDAT"u8, idat.Written, libDeflate);
+            }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(line);
+            ArrayPool<byte>.Shared.Return(filtered);
         }
-        WriteChunk(output, "IEND"u8, []);
+        WriteChunk(output, "IEND"u8, [], libDeflate);
+    }
+
+    /// <summary>
+    /// The PNG rows of <paramref name="bytes"/> (<paramref name="height"/> rows of <paramref name="rowBytes"/>), each a filter
+    /// byte and the filtered row, into <paramref name="into"/>: Up (zeros) for a row equal to the one above, else Sub.
+    /// </summary>
+    private static void Filter(ReadOnlySpan<byte> bytes, int rowBytes, int height, byte[] into)
+    {
+        for (int y = 0; y < height; y++)
+        {
+            var row = bytes.Slice(y * rowBytes, rowBytes);
+            var line = into.AsSpan(y * (rowBytes + 1), rowBytes + 1);
+            if (y > 0 && row.SequenceEqual(bytes.Slice((y - 1) * rowBytes, rowBytes)))
+            {
+                line[0] = FilterUp;
+                line[1..].Clear();
+            }
+            else
+            {
+                line[0] = FilterSub;
+                Sub(row, line[1..]);
+            }
+        }
     }
 
     /// <summary>PNG filter Sub on one RGB row: each byte minus the same channel of the pixel to its left (mod 256).</summary>
@@ -98,14 +126,16 @@ internal static class ChipPng
         for (; i < row.Length; i++) into[i] = (byte)(row[i] - row[i - 3]);
     }
 
-    private static void WriteChunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    private static void WriteChunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data, bool libDeflate)
     {
         Span<byte> word = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
         output.Write(word);
         output.Write(type);
         output.Write(data);
-        uint crc = Crc32.Append(Crc32.Append(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu;
+        uint crc = (libDeflate ? PngDeflate.Crc32(0, type) : null) is uint start
+            ? PngDeflate.Crc32(start, data)!.Value
+            : Crc32.Append(Crc32.Append(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu;
         BinaryPrimitives.WriteUInt32BigEndian(word, crc);
         output.Write(word);
     }

@@ -25,16 +25,19 @@ public class ChipPngTests
         return pixels;
     }
 
-    [TestCase(1, 1)]
-    [TestCase(1, 7)]
-    [TestCase(7, 1)]
-    [TestCase(33, 17)]
-    [TestCase(372, 372)]
-    public void DecodesToThePixelsWritten(int width, int height)
+    [TestCase(1, 1, true)]
+    [TestCase(1, 7, true)]
+    [TestCase(7, 1, true)]
+    [TestCase(33, 17, true)]
+    [TestCase(372, 372, true)]
+    [TestCase(1, 1, false)]
+    [TestCase(33, 17, false)]
+    [TestCase(372, 372, false)]
+    public void DecodesToThePixelsWritten(int width, int height, bool libDeflate)
     {
         var pixels = Pixels(width, height, width * 31 + height);
         using var stream = new MemoryStream();
-        ChipPng.Write(stream, pixels, width, height);
+        ChipPng.Write(stream, pixels, width, height, libDeflate);
         stream.Position = 0;
         using var image = Image.Load<Rgb24>(stream, out var format);
         Assert.That(format.Name, Is.EqualTo("PNG"));
@@ -55,6 +58,24 @@ public class ChipPngTests
         // IEND's CRC-32 is the same in every PNG: AE 42 60 82 (the CRC of the bytes "IEND").
         Assert.That(bytes[^12..], Is.EqualTo(new byte[] { 0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82 }));
         Assert.That(ChipPng.Crc32.Append(0xFFFFFFFFu, "123456789"u8) ^ 0xFFFFFFFFu, Is.EqualTo(0xCBF43926u), "the CRC-32 check value");
+    }
+
+    /// <summary>libdeflate (when installed, as on CI) compresses the chips: its stream differs from zlib-ng's, its CRCs are the managed ones.</summary>
+    [Test]
+    public void LibDeflateCompressesWhenInstalled()
+    {
+        if (!PngDeflate.Available) Assert.Ignore("libdeflate.so.0 is not installed (apt-get install libdeflate0).");
+        var pixels = Pixels(300, 200, 5);
+        using var fast = new MemoryStream();
+        using var zlib = new MemoryStream();
+        ChipPng.Write(fast, pixels, 300, 200, libDeflate: true);
+        ChipPng.Write(zlib, pixels, 300, 200, libDeflate: false);
+        Assert.That(fast.ToArray(), Is.Not.EqualTo(zlib.ToArray()), "another compressor");
+        Assert.That(PngDeflate.Crc32(0, "123456789"u8), Is.EqualTo(0xCBF43926u), "the CRC-32 check value");
+        Assert.That(PngDeflate.Crc32(0xCBF43926u, []), Is.EqualTo(0xCBF43926u), "nothing more: the CRC so far (IEND has no data)");
+        var data = new byte[100_003];
+        new Random(3).NextBytes(data);
+        Assert.That(PngDeflate.Crc32(PngDeflate.Crc32(0, data.AsSpan(0, 777))!.Value, data.AsSpan(777)), Is.EqualTo(ChipPng.Crc32.Append(0xFFFFFFFFu, data) ^ 0xFFFFFFFFu), "continued, as the managed one");
     }
 
     [Test]
