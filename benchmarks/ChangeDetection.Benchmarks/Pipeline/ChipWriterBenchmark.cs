@@ -98,7 +98,7 @@ public class ChipWriterBenchmark
     [Benchmark(Description = "read of one chip window, both dates")]
     public void ReadWindow() => _pair.Read(_window, _before, _after, _valid);
 
-    [Benchmark(Description = "PNG encoding of one chip (ChipPng: zlib-ng level 2, Up/Sub rows)")]
+    [Benchmark(Description = "PNG encoding of one chip (ChipPng: libdeflate level 1, Up/Sub rows)")]
     public long EncodeChipPng()
     {
         using var stream = new MemoryStream();
