@@ -60,7 +60,8 @@ public readonly record struct ChipFrame(PixelWindow Window, int Scale, int Step 
 /// chip and both dates, so a tone difference between the two chips is a difference on the ground (or in
 /// radiometry), not of the stretch. The patch outline is drawn in yellow, and the JCBH, the date and a
 /// scale bar in white on black (<see cref="ChipLabel"/>). Pixels without data in either date are dark
-/// grey. PNGs are encoded by <see cref="ChipPng"/> (zlib-ng).
+/// grey (nodata in a band shown; only those bands are read, see <see cref="ColourSlots"/>). PNGs are encoded by
+/// <see cref="ChipPng"/> (libdeflate, else zlib-ng).
 /// </summary>
 public static partial class ChipWriter
 {
