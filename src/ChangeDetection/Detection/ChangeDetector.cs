@@ -337,19 +337,24 @@ public sealed class ChangeDetector
                 var decided = decision.CoreMask(tile);
                 return (decided, Pieces(pair, tile, decided, scores));
             }
-            for (int i = 0; i < n; i++)
-                mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData
-                    : scores[i] > threshold && (flags[i] & TileScoreStore.Vegetated) == 0 ? Morphology.Change : Morphology.Background;
+            MaskKernels.Threshold(scores.AsSpan(0, n), flags.AsSpan(0, n), threshold, TileScoreStore.Valid, TileScoreStore.Vegetated, mask.AsSpan(0, n));
+            // Each filter writes the other plane: the planes swap roles instead of copying the result back.
+            byte[] current = mask, other = scratch;
             foreach (var filter in Filters())
             {
-                filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
-                scratch.AsSpan(0, n).CopyTo(mask);
+                filter.Apply(current.AsSpan(0, n), read.Width, read.Height, other.AsSpan(0, n));
+                (current, other) = (other, current);
             }
-            // The closing fills gaps between change pixels: it must not fill them with vegetation.
-            VegetationGain.Clear(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Vegetated);
-            VegetationGain.Apply(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Greening);
+            // The closing fills gaps between change pixels: it must not fill them with vegetation. The rules are per pixel,
+            // so they run on the core only, as it is cut out.
             var core = tile.CoreInRead;
-            var coreMask = Crop(mask, read, core);
+            var coreMask = new byte[core.PixelCount];
+            for (int r = 0; r < core.Height; r++)
+            {
+                int from = (core.Y + r) * read.Width + core.X;
+                MaskKernels.Vegetation(current.AsSpan(from, core.Width), flags.AsSpan(from, core.Width),
+                    TileScoreStore.Vegetated, TileScoreStore.Greening, coreMask.AsSpan(r * core.Width, core.Width));
+            }
             return (coreMask, Pieces(pair, tile, coreMask, scores));
         }
         finally
