@@ -7,25 +7,10 @@ namespace ChangeDetection.Detection;
 /// <summary>
 /// The change scores of the histogram pass, kept for the mask pass so that no tile is decoded,
 /// smoothed and scored twice: one file per tile core in a scratch folder, holding the core's scores
-/// (float32, row-major; NaN where either date has no data) and the flags of each pixel
-/// (<see cref="Valid"/>, <see cref="Greening"/>, <see cref="Vegetated"/>), never in memory at once:
+/// (float32, row-major; NaN where either date has no data) and one flag byte per pixel
+/// (<see cref="Valid"/>, <see cref="Greening"/>, <see cref="Vegetated"/>). 5 bytes a pixel on disk, never in memory at once:
 /// the mask pass reads back only the window it needs, rows at a time, from the tile and its neighbours.
 /// </summary>
-/// <remarks>
-/// <para>
-/// Two layouts, both lossless for what the mask pass reads. <b>Packed</b> (4⅛ bytes a pixel, the usual one): the scores'
-/// bits with the sign bit carrying <see cref="Greening"/> (a valid pixel's score is a root of squares plus index terms
-/// that are never negative, so the sign is always clear), NaN for a pixel without data in both dates (its validity),
-/// then one bit a pixel for <see cref="Vegetated"/>. The greening and vegetated bits of a pixel without data are not
-/// kept: the mask is no data there and the pieces never include it, whatever they say. <b>Plain</b> (5 bytes a pixel):
-/// the scores, then the flag bytes; written for a tile where the packed layout would lose something (a valid pixel with
-/// a NaN or negative score, a pixel without data with a score), which the kernel never gives.
-/// </para>
-/// <para>
-/// Why packed: the store's bytes are the histogram pass's largest write (335 MB at 8192² plain), and writing fresh
-/// file pages costs this machine several seconds of system time; the mask pass then reads them all back.
-/// </para>
-/// </remarks>
 /// <remarks>
 /// Files are written to a temporary name and renamed, so a killed run leaves whole files or none.
 /// A missing file (a run resumed from a ledger whose scratch folder was removed, a store emptied by
@@ -47,11 +32,6 @@ internal sealed class TileScoreStore
     public const byte Vegetated = 4;
 
     private const string Extension = ".scores";
-
-    // The packed layout's files: another name, so that a file's layout never depends on its length alone.
-    private const string PackedExtension = ".packed";
-
-    private const uint SignBit = 0x8000_0000u;
 
     private readonly Action<int> _recompute;
 
@@ -78,11 +58,6 @@ internal sealed class TileScoreStore
 
     private string FileOf(int tile) => Path.Combine(Folder, tile.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + Extension);
 
-    private string PackedFileOf(int tile) => Path.Combine(Folder, tile.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + PackedExtension);
-
-    /// <summary>Bytes of a packed file of <paramref name="n"/> pixels: the scores, then one vegetated bit a pixel.</summary>
-    private static long PackedLength(long n) => 4 * n + (n + 7) / 8;
-
     /// <summary>
     /// Stores the core of <paramref name="tile"/>: its scores and flags cut from planes of the tile's read window
     /// (<see cref="Tile.Read"/>, row-major, <paramref name="readWidth"/> wide), in one write.
@@ -97,92 +72,22 @@ internal sealed class TileScoreStore
         try
         {
             var scoresOut = MemoryMarshal.Cast<byte, float>(file.AsSpan(0, 4 * n));
-            bool packed = true;
-            var vegetated = file.AsSpan(4 * n, (n + 7) / 8);
-            vegetated.Clear();
+            var flagsOut = file.AsSpan(4 * n, n);
             for (int r = 0; r < core.Height; r++)
             {
                 int from = (core.Y + r) * readWidth + core.X, to = r * core.Width;
                 scores.Slice(from, core.Width).CopyTo(scoresOut[to..]);
-                if (packed) packed = Pack(scoresOut.Slice(to, core.Width), flags.Slice(from, core.Width), vegetated, to);
+                flags.Slice(from, core.Width).CopyTo(flagsOut[to..]);
             }
-            string path = PackedFileOf(tile.Index);
-            long length = PackedLength(n);
-            if (!packed)
-            {
-                // The plain layout: the scores again (packing changed some), then the flag bytes.
-                var flagsOut = file.AsSpan(4 * n, n);
-                for (int r = 0; r < core.Height; r++)
-                {
-                    int from = (core.Y + r) * readWidth + core.X, to = r * core.Width;
-                    scores.Slice(from, core.Width).CopyTo(scoresOut[to..]);
-                    flags.Slice(from, core.Width).CopyTo(flagsOut[to..]);
-                }
-                path = FileOf(tile.Index);
-                length = 5L * n;
-            }
+            string path = FileOf(tile.Index);
             string tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-            using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: length))
-                RandomAccess.Write(handle, file.AsSpan(0, (int)length), 0);
+            using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: 5L * n))
+                RandomAccess.Write(handle, file.AsSpan(0, 5 * n), 0);
             File.Move(tmp, path, overwrite: true);
-            // A file of the other layout (an earlier run's) must not be read instead.
-            File.Delete(packed ? FileOf(tile.Index) : PackedFileOf(tile.Index));
         }
         finally
         {
             _buffers.Return(file);
-        }
-    }
-
-    /// <summary>
-    /// Packs one row in place: each valid pixel's score gets <see cref="Greening"/> in its sign bit and its
-    /// <see cref="Vegetated"/> bit set in <paramref name="vegetated"/> (bit <paramref name="first"/> + x); a pixel without data
-    /// keeps NaN. False when the row holds what the packed layout cannot say (the caller then writes the plain one).
-    /// </summary>
-    private static bool Pack(Span<float> row, ReadOnlySpan<byte> flags, Span<byte> vegetated, int first)
-    {
-        var bits = MemoryMarshal.Cast<float, uint>(row);
-        for (int x = 0; x < bits.Length; x++)
-        {
-            byte f = flags[x];
-            uint b = bits[x];
-            bool nan = (b & ~SignBit) > 0x7F80_0000u;
-            if ((f & Valid) == 0)
-            {
-                if (!nan) return false;
-                bits[x] = 0x7FC0_0000u;
-                continue;
-            }
-            if (nan || (b & SignBit) != 0) return false;
-            if ((f & Greening) != 0) bits[x] = b | SignBit;
-            if ((f & Vegetated) != 0) vegetated[(first + x) >> 3] |= (byte)(1 << ((first + x) & 7));
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Unpacks the pixels of <paramref name="scores"/> in place: the scores lose the sign bit, the flags are rebuilt from it, from
-    /// NaN (no data) and from the vegetated bits (<paramref name="vegetated"/>, starting at bit <paramref name="bit"/>).
-    /// </summary>
-    private static void Unpack(Span<float> scores, Span<byte> flags, ReadOnlySpan<byte> vegetated, long bit)
-    {
-        var bits = MemoryMarshal.Cast<float, uint>(scores);
-        for (int x = 0; x < bits.Length; x++, bit++)
-        {
-            uint b = bits[x];
-            if ((b & ~SignBit) > 0x7F80_0000u)
-            {
-                flags[x] = 0;
-                continue;
-            }
-            byte f = Valid;
-            if ((b & SignBit) != 0)
-            {
-                f |= Greening;
-                bits[x] = b & ~SignBit;
-            }
-            if ((vegetated[(int)(bit >> 3)] & (1 << (int)(bit & 7))) != 0) f |= Vegetated;
-            flags[x] = f;
         }
     }
 
@@ -203,64 +108,35 @@ internal sealed class TileScoreStore
             for (int col = c0; col <= c1; col++)
             {
                 var tile = Cores[col, row];
-                var (file, packed) = Open(tile);
-                using var owned = file;
+                using var file = Open(tile);
                 var part = tile.Core.Intersect(window);
                 long n = tile.Core.PixelCount;
                 long first = (long)(part.Y - tile.Core.Y) * tile.Core.Width + (part.X - tile.Core.X);
                 int to = (part.Y - window.Y) * window.Width + (part.X - window.X);
-                // Plain files: the flag bytes follow the scores. Packed: the scores only, the flags rebuilt below.
-                var flagsFrom = packed ? default : flags;
                 if (part.Width == tile.Core.Width && part.Width == window.Width)
                 {
                     // Whole rows of the core into whole rows of the window: one contiguous run each way.
                     ReadExactly(file, MemoryMarshal.AsBytes(scores.Slice(to, checked((int)part.PixelCount))), 4 * first, tile);
-                    if (!packed) ReadExactly(file, flags.Slice(to, checked((int)part.PixelCount)), 4 * n + first, tile);
+                    ReadExactly(file, flags.Slice(to, checked((int)part.PixelCount)), 4 * n + first, tile);
+                    continue;
                 }
-                else if (part.Width == tile.Core.Width) ReadRows(file, tile, part, first, n, window, scores, flagsFrom, packed);
-                else
+                if (part.Width == tile.Core.Width)
                 {
-                    for (int y = part.Y; y < part.Bottom; y++)
-                    {
-                        long at = (long)(y - tile.Core.Y) * tile.Core.Width + (part.X - tile.Core.X);
-                        int into = (y - window.Y) * window.Width + (part.X - window.X);
-                        ReadExactly(file, MemoryMarshal.AsBytes(scores.Slice(into, part.Width)), 4 * at, tile);
-                        if (!packed) ReadExactly(file, flags.Slice(into, part.Width), 4 * n + at, tile);
-                    }
+                    ReadRows(file, tile, part, first, n, window, scores, flags);
+                    continue;
                 }
-                if (packed) UnpackPart(file, tile, part, first, window, scores, flags);
+                for (int y = part.Y; y < part.Bottom; y++)
+                {
+                    long at = (long)(y - tile.Core.Y) * tile.Core.Width + (part.X - tile.Core.X);
+                    int into = (y - window.Y) * window.Width + (part.X - window.X);
+                    ReadExactly(file, MemoryMarshal.AsBytes(scores.Slice(into, part.Width)), 4 * at, tile);
+                    ReadExactly(file, flags.Slice(into, part.Width), 4 * n + at, tile);
+                }
             }
-    }
-
-    /// <summary>
-    /// The flags of a packed file's <paramref name="part"/> (already read into <paramref name="scores"/>): the vegetated bits
-    /// from the first to the last pixel of the part in one read, then each row unpacked in place.
-    /// </summary>
-    private void UnpackPart(SafeFileHandle file, Tile tile, PixelWindow part, long first, PixelWindow window, Span<float> scores, Span<byte> flags)
-    {
-        long n = tile.Core.PixelCount, width = tile.Core.Width;
-        long last = first + (part.Height - 1) * width + part.Width - 1;
-        long b0 = first >> 3, b1 = last >> 3;
-        int count = checked((int)(b1 - b0 + 1));
-        byte[] buffer = _buffers.Rent(count);
-        try
-        {
-            var vegetated = buffer.AsSpan(0, count);
-            ReadExactly(file, vegetated, 4 * n + b0, tile);
-            for (int r = 0; r < part.Height; r++)
-            {
-                int into = (part.Y + r - window.Y) * window.Width + (part.X - window.X);
-                Unpack(scores.Slice(into, part.Width), flags.Slice(into, part.Width), vegetated, first + r * width - 8 * b0);
-            }
-        }
-        finally
-        {
-            _buffers.Return(buffer);
-        }
     }
 
     /// <summary>A part of whole core rows into a wider window: one read per plane into a pooled buffer, then row copies.</summary>
-    private void ReadRows(SafeFileHandle file, Tile tile, PixelWindow part, long first, long n, PixelWindow window, Span<float> scores, Span<byte> flags, bool packed)
+    private void ReadRows(SafeFileHandle file, Tile tile, PixelWindow part, long first, long n, PixelWindow window, Span<float> scores, Span<byte> flags)
     {
         int count = checked((int)part.PixelCount);
         byte[] buffer = _buffers.Rent(5 * count);
@@ -269,12 +145,12 @@ internal sealed class TileScoreStore
             var partScores = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, 4 * count));
             var partFlags = buffer.AsSpan(4 * count, count);
             ReadExactly(file, buffer.AsSpan(0, 4 * count), 4 * first, tile);
-            if (!packed) ReadExactly(file, partFlags, 4 * n + first, tile);
+            ReadExactly(file, partFlags, 4 * n + first, tile);
             for (int r = 0; r < part.Height; r++)
             {
                 int into = (part.Y + r - window.Y) * window.Width + (part.X - window.X);
                 partScores.Slice(r * part.Width, part.Width).CopyTo(scores[into..]);
-                if (!packed) partFlags.Slice(r * part.Width, part.Width).CopyTo(flags[into..]);
+                partFlags.Slice(r * part.Width, part.Width).CopyTo(flags[into..]);
             }
         }
         finally
@@ -289,34 +165,23 @@ internal sealed class TileScoreStore
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
     }
 
-    /// <summary>The stored file of <paramref name="tile"/> (made again when neither layout's is whole) and whether it is packed.</summary>
-    private (SafeFileHandle File, bool Packed) Open(Tile tile)
+    private SafeFileHandle Open(Tile tile)
     {
-        long n = tile.Core.PixelCount;
-        string? path = Whole(tile, n);
-        if (path is null)
+        string path = FileOf(tile.Index);
+        long expected = 5 * tile.Core.PixelCount;
+        if (!File.Exists(path) || new FileInfo(path).Length != expected)
         {
             Directory.CreateDirectory(Folder);
             _recompute(tile.Index);
-            path = Whole(tile, n) ?? FileOf(tile.Index);
         }
         try
         {
-            return (File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path.EndsWith(PackedExtension, StringComparison.Ordinal));
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ChangeDetectionException($"{path}: the stored scores of tile {tile.Index} vanished while the mask pass ran (was the run's .work folder removed?). Run again to resume.");
         }
-    }
-
-    /// <summary>The file of <paramref name="tile"/> that exists with its layout's length (packed first), or null.</summary>
-    private string? Whole(Tile tile, long n)
-    {
-        string packed = PackedFileOf(tile.Index), plain = FileOf(tile.Index);
-        if (File.Exists(packed) && new FileInfo(packed).Length == PackedLength(n)) return packed;
-        if (File.Exists(plain) && new FileInfo(plain).Length == 5 * n) return plain;
-        return null;
     }
 
     private void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Tile tile)
