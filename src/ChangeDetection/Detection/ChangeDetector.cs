@@ -83,6 +83,7 @@ public sealed class ChangeDetector
         _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
         _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 3 * options.Workers);
         _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
+        _intPlanes = ArrayPool<int>.Create(MaxPlaneLength, options.Workers);
     }
 
     /// <summary>The largest array the detector's plane pools keep (2³⁰ elements, the pools' own limit).</summary>
@@ -94,6 +95,8 @@ public sealed class ChangeDetector
     private readonly ArrayPool<ushort> _ushortPlanes;
     private readonly ArrayPool<byte> _bytePlanes;
     private readonly ArrayPool<float> _floatPlanes;
+    // The mask pass's piece labels (a core's worth of ints), pooled for the same reason.
+    private readonly ArrayPool<int> _intPlanes;
 
     public ChangeDetectionOptions Options { get; }
 
@@ -334,19 +337,24 @@ public sealed class ChangeDetector
                 var decided = decision.CoreMask(tile);
                 return (decided, Pieces(pair, tile, decided, scores));
             }
-            for (int i = 0; i < n; i++)
-                mask[i] = (flags[i] & TileScoreStore.Valid) == 0 ? Morphology.NoData
-                    : scores[i] > threshold && (flags[i] & TileScoreStore.Vegetated) == 0 ? Morphology.Change : Morphology.Background;
+            MaskKernels.Threshold(scores.AsSpan(0, n), flags.AsSpan(0, n), threshold, TileScoreStore.Valid, TileScoreStore.Vegetated, mask.AsSpan(0, n));
+            // Each filter writes the other plane: the planes swap roles instead of copying the result back.
+            byte[] current = mask, other = scratch;
             foreach (var filter in Filters())
             {
-                filter.Apply(mask.AsSpan(0, n), read.Width, read.Height, scratch.AsSpan(0, n));
-                scratch.AsSpan(0, n).CopyTo(mask);
+                filter.Apply(current.AsSpan(0, n), read.Width, read.Height, other.AsSpan(0, n));
+                (current, other) = (other, current);
             }
-            // The closing fills gaps between change pixels: it must not fill them with vegetation.
-            VegetationGain.Clear(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Vegetated);
-            VegetationGain.Apply(mask.AsSpan(0, n), flags.AsSpan(0, n), TileScoreStore.Greening);
+            // The closing fills gaps between change pixels: it must not fill them with vegetation. The rules are per pixel,
+            // so they run on the core only, as it is cut out.
             var core = tile.CoreInRead;
-            var coreMask = Crop(mask, read, core);
+            var coreMask = new byte[core.PixelCount];
+            for (int r = 0; r < core.Height; r++)
+            {
+                int from = (core.Y + r) * read.Width + core.X;
+                MaskKernels.Vegetation(current.AsSpan(from, core.Width), flags.AsSpan(from, core.Width),
+                    TileScoreStore.Vegetated, TileScoreStore.Greening, coreMask.AsSpan(r * core.Width, core.Width));
+            }
             return (coreMask, Pieces(pair, tile, coreMask, scores));
         }
         finally
@@ -370,21 +378,22 @@ public sealed class ChangeDetector
     /// cache. The sums are the same: every read is per pixel whatever its window, a neighbour one pixel out of a piece
     /// lies in its window unless it lies outside the grid, and each piece adds its pixels in row order as before.
     /// </remarks>
-    private static List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
+    private List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
     {
         var core = tile.Core;
         var grid = new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height);
         var layout = BandLayout.Of(pair.Bands);
         var result = new List<PatchPiece>();
-        // One set of pieces per kind of change: a piece never spans two mask values, as no patch does.
-        foreach (byte value in new[] { Morphology.Change, Morphology.ChangeVegetationGain })
+        int[] labelPlane = _intPlanes.Rent((int)core.PixelCount);
+        try
         {
-            var (labels, count, first) = PieceLabeller.Label(coreMask, core.Width, core.Height, value);
-            if (count == 0) continue;
-            var boxes = PieceBoxes(labels, core.Width, core.Height, count);
-            for (int k = 0; k < count; k++)
+            // One set of pieces per kind of change (a piece never spans two mask values, as no patch does): all the
+            // change pieces, then all the greening ones, each kind in row-major order of first pixels.
+            var labels = PieceLabeller.LabelRuns(coreMask, core.Width, core.Height, PieceValues, labelPlane);
+            for (int k = 0; k < labels.Pieces.Count; k++)
             {
-                var box = boxes[k];
+                var piece = labels.Pieces[k];
+                var box = piece.Box;
                 var window = box.Offset(core.X, core.Y).Expand(1, grid);
                 var t = new TileBuffers(window, pair.Bands.Count);
                 pair.Read(window, t.Before, t.After, t.Valid);
@@ -394,29 +403,19 @@ public sealed class ChangeDetector
                 int dx = core.X - window.X, dy = core.Y - window.Y;
                 for (int y = box.Y; y < box.Bottom; y++)
                     for (int x = box.X; x < box.Right; x++)
-                        if (labels[y * core.Width + x] == k) moments.Add(view, x + dx, y + dy);
-                result.Add(new PatchPiece(core.X + first[k].X, core.Y + first[k].Y, moments));
+                        if (coreMask[y * core.Width + x] == piece.Value && labels.PieceAt(x, y) == k) moments.Add(view, x + dx, y + dy);
+                result.Add(new PatchPiece(core.X + piece.FirstX, core.Y + piece.FirstY, moments));
             }
+        }
+        finally
+        {
+            _intPlanes.Return(labelPlane);
         }
         return result;
     }
 
-    /// <summary>The bounding box of each of the <paramref name="count"/> labelled pieces (core coordinates).</summary>
-    private static PixelWindow[] PieceBoxes(int[] labels, int width, int height, int count)
-    {
-        var x0 = new int[count]; var y0 = new int[count]; var x1 = new int[count]; var y1 = new int[count];
-        Array.Fill(x0, int.MaxValue); Array.Fill(y0, int.MaxValue); Array.Fill(x1, -1); Array.Fill(y1, -1);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                if (labels[y * width + x] is int l and >= 0)
-                {
-                    x0[l] = Math.Min(x0[l], x); x1[l] = Math.Max(x1[l], x);
-                    y0[l] = Math.Min(y0[l], y); y1[l] = Math.Max(y1[l], y);
-                }
-        var boxes = new PixelWindow[count];
-        for (int k = 0; k < count; k++) boxes[k] = new PixelWindow(x0[k], y0[k], x1[k] - x0[k] + 1, y1[k] - y0[k] + 1);
-        return boxes;
-    }
+    /// <summary>The mask values whose pieces carry feature sums, in the order the pieces are listed.</summary>
+    private static ReadOnlySpan<byte> PieceValues => [Morphology.Change, Morphology.ChangeVegetationGain];
 
     private IEnumerable<MorphologyFilter> Filters()
     {

@@ -150,7 +150,7 @@ internal sealed class MorphologyFilter
         {
             var current = a.AsSpan(0, n);
             var scratch = b.AsSpan(0, n);
-            for (int i = 0; i < n; i++) current[i] = source[i] == Morphology.Change ? (byte)1 : (byte)0;
+            ToBinary(source[..n], current, vectors);
             if (Radius > 0)
             {
                 bool minMax = vectors && Radius <= MaxVectorRadius;
@@ -166,7 +166,7 @@ internal sealed class MorphologyFilter
                     ColumnPass(scratch, current, width, height, Radius, dilate, columnCounts.AsSpan(0, width));
                 }
             }
-            for (int i = 0; i < n; i++) destination[i] = source[i] == Morphology.NoData ? Morphology.NoData : current[i];
+            RestoreNoData(source[..n], current, destination[..n], vectors);
         }
         finally
         {
@@ -174,6 +174,32 @@ internal sealed class MorphologyFilter
             ArrayPool<byte>.Shared.Return(b);
             ArrayPool<int>.Shared.Return(columnCounts);
         }
+    }
+
+    /// <summary>1 where <paramref name="source"/> holds <see cref="Morphology.Change"/>, else 0 (nodata and any other value are background).</summary>
+    private static void ToBinary(ReadOnlySpan<byte> source, Span<byte> binary, bool vectors)
+    {
+        int i = 0;
+        if (vectors)
+        {
+            var change = new System.Numerics.Vector<byte>(Morphology.Change);
+            for (int step = System.Numerics.Vector<byte>.Count; i <= source.Length - step; i += step)
+                (System.Numerics.Vector.Equals(new System.Numerics.Vector<byte>(source[i..]), change) & System.Numerics.Vector<byte>.One).CopyTo(binary[i..]);
+        }
+        for (; i < source.Length; i++) binary[i] = source[i] == Morphology.Change ? (byte)1 : (byte)0;
+    }
+
+    /// <summary>The filtered 0/1 <paramref name="binary"/>, with <see cref="Morphology.NoData"/> wherever <paramref name="source"/> holds it.</summary>
+    private static void RestoreNoData(ReadOnlySpan<byte> source, ReadOnlySpan<byte> binary, Span<byte> destination, bool vectors)
+    {
+        int i = 0;
+        if (vectors)
+        {
+            var noData = new System.Numerics.Vector<byte>(Morphology.NoData);
+            for (int step = System.Numerics.Vector<byte>.Count; i <= source.Length - step; i += step)
+                (new System.Numerics.Vector<byte>(binary[i..]) | System.Numerics.Vector.Equals(new System.Numerics.Vector<byte>(source[i..]), noData)).CopyTo(destination[i..]);
+        }
+        for (; i < source.Length; i++) destination[i] = source[i] == Morphology.NoData ? Morphology.NoData : binary[i];
     }
 
     /// <summary>
