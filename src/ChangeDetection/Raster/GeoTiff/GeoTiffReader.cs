@@ -382,17 +382,21 @@ public sealed class GeoTiffReader : IDisposable
                     // below will read this block's last rows as its own halo.
                     int below = window.Bottom - blockWindow.Bottom;
                     bool tailWanted = below >= 0 && below <= EdgeRows(bh);
+                    // The window comes from the block row above: if it needs only this block's first rows, it is a tile's
+                    // bottom halo, whose tile below decodes the block whole later. (A small window inside the block, a
+                    // patch's, decodes it whole for the cache: the patches beside it read the same block.)
+                    bool fromAbove = window.Y < blockWindow.Y;
                     if (bandPlanes)
                     {
                         for (int k = 0; k < bands.Length; k++)
                         {
-                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted);
+                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
                             CopyOut(block, rowBytes, 1, 0, blockWindow, part, window, dest, k);
                         }
                     }
                     else
                     {
-                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted);
+                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
                         for (int k = 0; k < bands.Length; k++)
                             CopyOut(block, rowBytes, samplesInBlock, bands[k], blockWindow, part, window, dest, k);
                     }
@@ -451,10 +455,12 @@ public sealed class GeoTiffReader : IDisposable
     /// just those; without a cache only the first <paramref name="toRow"/> rows are decoded (a DEFLATE stream is inflated
     /// from the top, and a window that ends in the block's upper part, a chip or a sample window, need not inflate the rest).
     /// With a cache the whole block is decoded, since it is kept for reads of its other rows, except when the cache cannot
-    /// hold the file and only the block's first or last few rows are needed (a tile's halo): see <see cref="DecodeEdge"/>.
+    /// hold the file and only the block's first or last few rows are needed by a window that reaches into it from above or
+    /// below (a tile's halo): see <see cref="DecodeEdge"/>.
     /// <paramref name="tailWanted"/>: the read goes on just below this block, so the next read down will want its last rows.
+    /// <paramref name="fromAbove"/>: the read starts in the block row above.
     /// </summary>
-    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted)
+    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted, bool fromAbove)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
         if (_cache is null)
@@ -465,7 +471,7 @@ public sealed class GeoTiffReader : IDisposable
             return;
         }
         if (_cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
-        if (DecodeEdge(index, rows, rowBytes, buffer, fromRow, toRow)) return;
+        if (DecodeEdge(index, rows, rowBytes, buffer, fromRow, toRow, fromAbove)) return;
         Decode(index, rows, rows, rowBytes, buffer);
         _cache.Add(index, into);
         if (_tails is not null && tailWanted)
@@ -483,15 +489,14 @@ public sealed class GeoTiffReader : IDisposable
     /// inflated from its start: a few rows cost a few rows' work) and kept in <see cref="_heads"/> for the tiles beside it,
     /// whose halos reach the same rows. The bytes are those a whole decode gives, so every read is the same.
     /// </summary>
-    private bool DecodeEdge(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow)
+    private bool DecodeEdge(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool fromAbove)
     {
         if (_heads is null || _tails is null) return false;
         int edge = Math.Min(rows, EdgeRows(Info.BlockHeight));
         var need = buffer.AsSpan(fromRow * rowBytes, (toRow - fromRow) * rowBytes);
         if (fromRow >= rows - edge && _tails.TryCopyWithin(index, (fromRow - (rows - edge)) * rowBytes, need)) return true;
-        if (toRow > edge || toRow >= rows) return false;
         if (_heads.TryCopyWithin(index, fromRow * rowBytes, need)) return true;
-        if (!CanDecodePrefix) return false;
+        if (!fromAbove || toRow > edge || toRow >= rows || !CanDecodePrefix) return false;
         Interlocked.Increment(ref _blockPrefixesDecoded);
         Decode(index, rows, toRow, rowBytes, buffer);
         _heads.Add(index, buffer.AsSpan(0, toRow * rowBytes));
