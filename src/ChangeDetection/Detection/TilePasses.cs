@@ -72,6 +72,9 @@ internal sealed class TilePasses
         var stage = TileStages.Histogram(Model.HistogramMax);
         var finished = stage.Finished(_store);
         int done = finished.Count;
+        // Row by row: a tile's halo reads the first or last rows of the blocks of the tile rows above and below from the
+        // readers' kept block edges, and the blocks it shares with the tile beside it from their block caches (GeoTiffReader).
+        // Measured at 8192² (1024-px tiles, 2 workers), walking a band of columns per worker decoded no fewer blocks.
         Parallel.ForEach(scheme.Tiles().Where(t => !finished.Contains(t.Index)), Parallelism(), tile =>
         {
             stage.Put(_store, tile.Index, _detector.TileHistogram(_pair, Model, tile, Scores));

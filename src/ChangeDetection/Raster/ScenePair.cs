@@ -250,6 +250,9 @@ public sealed class ScenePair : IDisposable
 
     /// <summary>Blocks of every file decoded so far (not those copied from the block cache).</summary>
     public long BlocksDecoded => _before.BlocksDecoded + _after.BlocksDecoded + _extras.Sum(e => e.Before.BlocksDecoded + e.After.BlocksDecoded);
+
+    /// <summary>Of <see cref="BlocksDecoded"/>, the blocks of which only the first rows were inflated (<see cref="GeoTiffReader.BlockPrefixesDecoded"/>).</summary>
+    public long BlockPrefixesDecoded => _before.BlockPrefixesDecoded + _after.BlockPrefixesDecoded + _extras.Sum(e => e.Before.BlockPrefixesDecoded + e.After.BlockPrefixesDecoded);
     public RasterInfo AfterInfo => _after.Info;
 
     /// <summary>

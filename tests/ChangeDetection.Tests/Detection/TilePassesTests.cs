@@ -3,6 +3,7 @@ using ChangeDetection.Geo;
 using ChangeDetection.Kernels;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
+using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Tests.Raster;
 
 namespace ChangeDetection.Tests.Detection;
@@ -60,6 +61,90 @@ public class TilePassesTests
             Assert.That(File.ReadAllBytes(dir.File("detect.tif")), Is.EqualTo(File.ReadAllBytes(dir.File("first.tif"))));
             Assert.That(detected.Threshold, Is.EqualTo(threshold));
             Assert.That(detected.Pieces.Count, Is.EqualTo(first.Pieces(t => $"tile {t}").Count()));
+        });
+    }
+
+    /// <summary>
+    /// A 512² 4-band pair in 32² blocks (band-interleaved DEFLATE, as GDAL writes), with a building across tile seams,
+    /// read through block caches that hold less than a third of a file: the case of every big scene.
+    /// </summary>
+    private static (string Before, string After) BlockScene(TempDir dir)
+    {
+        const int w = 512, h = 512;
+        static int Noise(int k, int c, int r, int seed) => (int)((uint)HashCode.Combine(k, c, r, seed) % 60);
+        string Write(string name, Func<int, int, int, int> f)
+        {
+            var data = new ushort[w * h * 4];
+            for (int k = 0; k < 4; k++)
+                for (int r = 0; r < h; r++)
+                    for (int c = 0; c < w; c++)
+                        data[k * w * h + r * w + c] = (ushort)f(k, c, r);
+            string path = dir.File(name);
+            using var writer = GeoTiffWriter.Create(path, new GeoTiffWriterOptions
+            {
+                Width = w, Height = h, BandCount = 4, DataType = RasterDataType.UInt16, Transform = Gt,
+                Crs = new Crs(4527), BandNames = ["blue", "green", "red", "nir"], TileSize = 32,
+            });
+            writer.WriteWindow(new PixelWindow(0, 0, w, h), data.AsSpan());
+            return path;
+        }
+        string before = Write("before.tif", (k, c, r) => 800 + 300 * k + Noise(k, c, r, 1));
+        string after = Write("after.tif", (k, c, r) =>
+            c is >= 100 and < 160 && r is >= 110 and < 150 ? 3000 - 200 * k + Noise(k, c, r, 2) : 820 + 300 * k + Noise(k, c, r, 3));
+        return (before, after);
+    }
+
+    /// <summary>
+    /// The histogram pass decodes each input block whole once, though every 128-px tile reads a 4-px halo over its eight
+    /// neighbours' blocks and the block caches (768 KiB a date, the files 2 MiB) cannot hold a row of tiles until the row
+    /// below: the tile below reads the kept last rows of the blocks above, and the first 4 rows of the blocks below a tile
+    /// are inflated alone, once each (the halo share: 3 seams between the 4 rows of tiles × 16 blocks across × 4 bands a
+    /// date). With two workers, two neighbouring tiles running at once may both decode the two block columns at their
+    /// seam (and those columns' first rows). The mask is the same as without any cache, with a cache that holds the files, and with tiles of 64 and 256 px.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    public void The_histogram_pass_decodes_each_block_once_with_caches_smaller_than_the_scene(int workers)
+    {
+        using var dir = new TempDir();
+        var (b, a) = BlockScene(dir);
+        var options = new ChangeDetectionOptions { TileSize = 128, SmoothRadius = 4, OpenRadius = 1, CloseRadius = 1, Workers = workers };
+        const int blocks = 16 * 16 * 4, halo = 3 * 16 * 4;
+        using var pair = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 768 << 10 });
+        var passes = TilePasses.Open(new ChangeDetector(options), pair, new MemoryTileStore(), dir.File("scores"));
+        pair.ClearBlockCaches();
+        var (decoded, prefixes) = (pair.BlocksDecoded, pair.BlockPrefixesDecoded);
+        var histogram = passes.Histogram();
+        long whole = pair.BlocksDecoded - decoded - (pair.BlockPrefixesDecoded - prefixes);
+        prefixes = pair.BlockPrefixesDecoded - prefixes;
+        passes.Scores.Delete();
+
+        using var uncached = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 0 });
+        using var held = ScenePair.Open(b, a);
+        var masks = new[] { (pair, "small.tif"), (uncached, "uncached.tif"), (held, "held.tif") }
+            .Select(p => { ChangeDetector.Detect(p.Item1, dir.File(p.Item2), options); return ChangeDetectorTests.ReadMask(dir.File(p.Item2)); }).ToList();
+        // Other tile sizes through the small caches: their halos cross other blocks' edges, and the mask stays the same.
+        foreach (int size in new[] { 64, 256 })
+        {
+            using var other = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 768 << 10 });
+            ChangeDetector.Detect(other, dir.File($"tile{size}.tif"), options with { TileSize = size });
+            masks.Add(ChangeDetectorTests.ReadMask(dir.File($"tile{size}.tif")));
+        }
+        // At most: the 3 seams between the 4 columns of tiles, each 2 block columns of 16 blocks down, 4 bands, and their first rows.
+        int seam = workers == 1 ? 0 : 3 * 2 * 16 * 4, seamHalo = workers == 1 ? 0 : 3 * 2 * 3 * 4;
+        Assert.Multiple(() =>
+        {
+            Assert.That(histogram.Total, Is.EqualTo(512 * 512));
+            if (workers == 1)
+            {
+                Assert.That(whole, Is.EqualTo(2 * blocks), "each block of both dates decoded whole once");
+                Assert.That(prefixes, Is.EqualTo(2 * halo), "the first rows of the blocks below each row of tiles, once");
+            }
+            Assert.That(whole, Is.InRange(2 * blocks, 2 * (blocks + seam)));
+            Assert.That(prefixes, Is.InRange(2 * halo, 2 * (halo + seamHalo)));
+            Assert.That(uncached.BlocksDecoded, Is.GreaterThan(4 * blocks), "the test tells the reads apart: without a cache the halos decode blocks again");
+            for (int i = 1; i < masks.Count; i++) Assert.That(masks[i], Is.EqualTo(masks[0]), $"mask {i}");
+            Assert.That(masks[0].Count(Morphology.IsChange), Is.InRange(60 * 40, 70 * 50), "the 60×40 building, with the smoothing's rim");
         });
     }
 

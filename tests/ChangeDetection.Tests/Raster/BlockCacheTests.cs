@@ -21,4 +21,28 @@ public class BlockCacheTests
             Assert.That(cache.TryCopy(8, 256, 0, part), Is.False, "not held");
         });
     }
+
+    /// <summary>The first or last rows kept of a block serve any read within them, and a longer run of first rows replaces a shorter one.</summary>
+    [Test]
+    public void CopiesWithinWhatIsHeldAndKeepsTheLongerEdge()
+    {
+        var cache = new BlockCache(1 << 20);
+        var rows = Enumerable.Range(0, 64).Select(i => (byte)(i + 1)).ToArray();
+        cache.Add(3, rows.AsSpan(0, 16));
+        var part = new byte[8];
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.TryCopyWithin(3, 8, part), Is.True);
+            Assert.That(part, Is.EqualTo(rows.Skip(8).Take(8).ToArray()));
+            Assert.That(cache.TryCopyWithin(3, 12, part), Is.False, "beyond what is held");
+            Assert.That(cache.TryCopyWithin(4, 0, part), Is.False, "not held");
+        });
+        cache.Add(3, rows.AsSpan(0, 32));
+        cache.Add(3, rows.AsSpan(0, 8));
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.TryCopyWithin(3, 24, part), Is.True, "the longer edge replaced the shorter, and a shorter one did not replace it");
+            Assert.That(part, Is.EqualTo(rows.Skip(24).Take(8).ToArray()));
+        });
+    }
 }

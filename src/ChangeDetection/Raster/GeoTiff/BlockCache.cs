@@ -36,6 +36,23 @@ internal sealed class BlockCache(long capacityBytes)
         }
     }
 
+    /// <summary>
+    /// Copies bytes <paramref name="offset"/> .. <paramref name="offset"/> + <paramref name="into"/>.Length of what is held
+    /// for <paramref name="index"/> when it holds that many bytes, whatever their total: for the first or last rows of a
+    /// block kept by <see cref="GeoTiffReader"/> for the halos of the tiles beside it, where a read may need fewer rows than held.
+    /// </summary>
+    public bool TryCopyWithin(int index, int offset, Span<byte> into)
+    {
+        lock (_gate)
+        {
+            if (!_byIndex.TryGetValue(index, out var node) || offset < 0 || offset + into.Length > node.Value.Length) return false;
+            node.Value.Data.AsSpan(offset, into.Length).CopyTo(into);
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return true;
+        }
+    }
+
     /// <summary>Lets go of every block held (the arrays go to the garbage collector).</summary>
     public void Clear()
     {
@@ -47,13 +64,22 @@ internal sealed class BlockCache(long capacityBytes)
         }
     }
 
-    /// <summary>Keeps a copy of block <paramref name="index"/>, evicting the least recently used blocks beyond the capacity.</summary>
+    /// <summary>
+    /// Keeps a copy of block <paramref name="index"/>, evicting the least recently used blocks beyond the capacity. What is
+    /// held for the index already stays, unless it is shorter (fewer first rows of a block than these).
+    /// </summary>
     public void Add(int index, ReadOnlySpan<byte> block)
     {
         if (block.Length > CapacityBytes) return;
         lock (_gate)
         {
-            if (_byIndex.ContainsKey(index)) return;
+            if (_byIndex.TryGetValue(index, out var held))
+            {
+                if (held.Value.Length >= block.Length) return;
+                _recent.Remove(held);
+                _byIndex.Remove(index);
+                _bytes -= held.Value.Data.Length;
+            }
             byte[]? reuse = null;
             while (_bytes + block.Length > CapacityBytes && _recent.Last is { } last)
             {

@@ -40,7 +40,20 @@ public sealed class GeoTiffReader : IDisposable
     private readonly string? _unsupported;
     private int _disposed;
     private long _blocksDecoded;
+    private long _blockPrefixesDecoded;
     private BlockCache? _cache;
+    /// <summary>The first rows of blocks inflated alone, for the halos that reach into them (<see cref="DecodeBlock"/>); null while <see cref="_cache"/> holds the whole file.</summary>
+    private BlockCache? _heads;
+    /// <summary>The last rows of blocks decoded whole, for the halo of the window below (<see cref="DecodeBlock"/>); null while <see cref="_cache"/> holds the whole file.</summary>
+    private BlockCache? _tails;
+
+    /// <summary>
+    /// The most rows of a block that a halo read takes from its first or last rows (<see cref="_heads"/>, <see cref="_tails"/>):
+    /// the smoothing halo (at most 16 px, 4 by default: a wider read decodes the block whole, the same bytes); at most a
+    /// quarter of the block, so that an edge is always a small part of the block it saves decoding. 16 rows of a 4-band
+    /// row of 256² uint16 blocks across a 48 000-px scene fit the edge caches of the default 48 MiB block cache.
+    /// </summary>
+    internal static int EdgeRows(int blockRows) => Math.Clamp(blockRows / 4, 1, 16);
 
     /// <summary>Opens <paramref name="path"/> and reads its header; pixels are read on demand.</summary>
     /// <exception cref="RasterFormatException">The file is missing, not a TIFF, or its header is broken.</exception>
@@ -55,6 +68,15 @@ public sealed class GeoTiffReader : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(blockCacheBytes);
         var reader = new GeoTiffReader(path);
         if (blockCacheBytes > 0) reader._cache = new BlockCache(blockCacheBytes);
+        // A cache that holds the whole file never evicts, so every block is decoded once whatever the reads. A smaller one
+        // loses a tile row's blocks before the tile row below reads its halo from them: then the halos are served from the
+        // blocks' edge rows (an eighth of the cache each; a scene-wide row of 256² blocks' last 16 rows is 2 MiB in a 16 384-px
+        // 4-band file), which keeps the memory flat in the scene size where caching whole block rows would not.
+        if (blockCacheBytes > 0 && reader.FileBlockBytes > blockCacheBytes)
+        {
+            reader._heads = new BlockCache(blockCacheBytes / 8);
+            reader._tails = new BlockCache(blockCacheBytes / 8);
+        }
         return reader;
     }
 
@@ -127,7 +149,23 @@ public sealed class GeoTiffReader : IDisposable
     }
 
     /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
-    public void ClearBlockCache() => _cache?.Clear();
+    public void ClearBlockCache()
+    {
+        _cache?.Clear();
+        _heads?.Clear();
+        _tails?.Clear();
+    }
+
+    /// <summary>Bytes of the file's blocks decoded (every plane): what a block cache must hold to never evict.</summary>
+    private long FileBlockBytes
+    {
+        get
+        {
+            int planes = Info.Interleave == Interleave.Band ? Info.BandCount : 1;
+            int samples = Info.Interleave == Interleave.Band ? 1 : _samplesPerPixel;
+            return (long)_blocksAcross * _blocksDown * planes * Info.BlockWidth * Info.BlockHeight * samples * _sampleSize;
+        }
+    }
 
     /// <summary>The path as given to <see cref="Open(string)"/>.</summary>
     public string Path { get; }
@@ -137,6 +175,12 @@ public sealed class GeoTiffReader : IDisposable
 
     /// <summary>Blocks (tiles or strip planes) decoded so far: shows that a window read touches only what it overlaps.</summary>
     public long BlocksDecoded => Interlocked.Read(ref _blocksDecoded);
+
+    /// <summary>
+    /// Of <see cref="BlocksDecoded"/>, the blocks of which only the first rows were inflated, for a halo that reaches a few rows
+    /// into them (a cache that cannot hold the file, <see cref="Open(string, long)"/>), or for a window that ends in the block's upper part (no cache).
+    /// </summary>
+    public long BlockPrefixesDecoded => Interlocked.Read(ref _blockPrefixesDecoded);
 
     private static Tiff OpenHandle(string path, string full)
     {
@@ -335,17 +379,25 @@ public sealed class GeoTiffReader : IDisposable
                     var part = blockWindow.Intersect(window);
                     int rows = Math.Min(bh, Info.Height - by * bh);
                     int needed = part.Bottom - blockWindow.Y;
+                    // The window goes on a few rows into the block row below: it is a tile read with a halo, and the tile
+                    // below will read this block's last rows as its own halo.
+                    int below = window.Bottom - blockWindow.Bottom;
+                    bool tailWanted = below >= 0 && below <= EdgeRows(bh);
+                    // The window comes from the block row above: if it needs only this block's first rows, it is a tile's
+                    // bottom halo, whose tile below decodes the block whole later. (A small window inside the block, a
+                    // patch's, decodes it whole for the cache: the patches beside it read the same block.)
+                    bool fromAbove = window.Y < blockWindow.Y;
                     if (bandPlanes)
                     {
                         for (int k = 0; k < bands.Length; k++)
                         {
-                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed);
+                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
                             CopyOut(block, rowBytes, 1, 0, blockWindow, part, window, dest, k);
                         }
                     }
                     else
                     {
-                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed);
+                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
                         for (int k = 0; k < bands.Length; k++)
                             CopyOut(block, rowBytes, samplesInBlock, bands[k], blockWindow, part, window, dest, k);
                     }
@@ -403,20 +455,57 @@ public sealed class GeoTiffReader : IDisposable
     /// else decoded. Only rows <paramref name="fromRow"/> .. <paramref name="toRow"/> − 1 are needed: a cached block copies
     /// just those; without a cache only the first <paramref name="toRow"/> rows are decoded (a DEFLATE stream is inflated
     /// from the top, and a window that ends in the block's upper part, a chip or a sample window, need not inflate the rest).
-    /// With a cache the whole block is decoded, since it is kept for reads of its other rows.
+    /// With a cache the whole block is decoded, since it is kept for reads of its other rows, except when the cache cannot
+    /// hold the file and only the block's first or last few rows are needed by a window that reaches into it from above or
+    /// below (a tile's halo): see <see cref="DecodeEdge"/>.
+    /// <paramref name="tailWanted"/>: the read goes on just below this block, so the next read down will want its last rows.
+    /// <paramref name="fromAbove"/>: the read starts in the block row above.
     /// </summary>
-    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow)
+    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted, bool fromAbove)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
         if (_cache is null)
         {
-            Decode(index, rows, _compression is 1 or 8 or 32946 ? Math.Clamp(toRow, 1, rows) : rows, rowBytes, buffer);
+            int decoded = CanDecodePrefix ? Math.Clamp(toRow, 1, rows) : rows;
+            if (decoded < rows) Interlocked.Increment(ref _blockPrefixesDecoded);
+            Decode(index, rows, decoded, rowBytes, buffer);
             return;
         }
         if (_cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
+        if (DecodeEdge(index, rows, rowBytes, buffer, fromRow, toRow, fromAbove)) return;
         Decode(index, rows, rows, rowBytes, buffer);
         _cache.Add(index, into);
+        if (_tails is not null && tailWanted)
+        {
+            int tail = Math.Min(rows, EdgeRows(Info.BlockHeight));
+            _tails.Add(index, into[((rows - tail) * rowBytes)..]);
+        }
     }
+
+    /// <summary>
+    /// Serves a read of only the first or last rows of a block without decoding it whole, when the block cache cannot hold
+    /// the file. Tiles run a row of tiles at a time, so by the time the tile below a block reads it again the block has
+    /// left the cache: the tile below needs only the block's last rows (its top halo), kept in <see cref="_tails"/> when the
+    /// block was decoded; the tile above needs only its first rows (its bottom halo), inflated alone (a DEFLATE stream is
+    /// inflated from its start: a few rows cost a few rows' work) and kept in <see cref="_heads"/> for the tiles beside it,
+    /// whose halos reach the same rows. The bytes are those a whole decode gives, so every read is the same.
+    /// </summary>
+    private bool DecodeEdge(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool fromAbove)
+    {
+        if (_heads is null || _tails is null) return false;
+        int edge = Math.Min(rows, EdgeRows(Info.BlockHeight));
+        var need = buffer.AsSpan(fromRow * rowBytes, (toRow - fromRow) * rowBytes);
+        if (fromRow >= rows - edge && _tails.TryCopyWithin(index, (fromRow - (rows - edge)) * rowBytes, need)) return true;
+        if (_heads.TryCopyWithin(index, fromRow * rowBytes, need)) return true;
+        if (!fromAbove || toRow > edge || toRow >= rows || !CanDecodePrefix) return false;
+        Interlocked.Increment(ref _blockPrefixesDecoded);
+        Decode(index, rows, toRow, rowBytes, buffer);
+        _heads.Add(index, buffer.AsSpan(0, toRow * rowBytes));
+        return true;
+    }
+
+    /// <summary>Whether <see cref="Decode"/> can decode only a block's first rows (uncompressed and little-endian DEFLATE blocks).</summary>
+    private bool CanDecodePrefix => _compression is 1 or 8 or 32946 && !_bigEndian;
 
     /// <summary>Decodes the first <paramref name="decoded"/> of the block's <paramref name="rows"/> rows (all of them but for uncompressed and DEFLATE blocks).</summary>
     private void Decode(int index, int rows, int decoded, int rowBytes, byte[] buffer)
