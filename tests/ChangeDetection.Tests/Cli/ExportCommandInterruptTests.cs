@@ -1,5 +1,6 @@
 using ChangeDetection.Pipeline;
 using ChangeDetection.Tests.Kernels;
+using static ChangeDetection.Tests.Kernels.Native;
 using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Cli;
@@ -12,9 +13,6 @@ namespace ChangeDetection.Tests.Cli;
 [TestFixture]
 public class ExportCommandInterruptTests
 {
-    // Linux signal numbers (x86-64 and arm64).
-    private const int SigInt = 2, SigTerm = 15, SigCont = 18, SigStop = 19;
-
     [TestCase("INT")]
     [TestCase("TERM")]
     [Category("Slow")]

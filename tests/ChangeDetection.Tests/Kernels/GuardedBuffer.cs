@@ -57,6 +57,9 @@ internal static partial class Native
     [LibraryImport("libc.so.6", EntryPoint = "munmap", SetLastError = true)]
     internal static partial int Munmap(nint address, nuint length);
 
+    /// <summary>Linux signal numbers (x86-64 and arm64) for <see cref="Kill"/>.</summary>
+    internal const int SigInt = 2, SigTerm = 15, SigCont = 18, SigStop = 19;
+
     /// <summary>kill(2): a signal sent at once, without starting a <c>kill</c> process.</summary>
     [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);

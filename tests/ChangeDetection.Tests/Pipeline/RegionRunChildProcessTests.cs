@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ChangeDetection.Pipeline;
 using ChangeDetection.Tests.Kernels;
+using static ChangeDetection.Tests.Kernels.Native;
 using static ChangeDetection.Tests.Pipeline.RegionRunSample;
 
 namespace ChangeDetection.Tests.Pipeline;
@@ -9,9 +10,6 @@ namespace ChangeDetection.Tests.Pipeline;
 [TestFixture]
 public class RegionRunChildProcessTests
 {
-    // Linux signal numbers (x86-64 and arm64).
-    private const int SigInt = 2, SigTerm = 15, SigCont = 18, SigStop = 19;
-
     /// <summary>kill -9 in the middle of the mask pass, then resume: the outputs match a clean run.</summary>
     [Test]
     [Category("Slow")]
