@@ -32,6 +32,7 @@ internal static class ValidateCommand
             stdout.WriteLine($"  before {config.Before.Date:yyyy-MM-dd} {config.Before.Path}");
             stdout.WriteLine($"  after  {config.After.Date:yyyy-MM-dd} {config.After.Path}{(check.AfterResampled ? " (resampled onto the before grid)" : "")}");
             stdout.WriteLine($"  grid   {check.Grid.Width}×{check.Grid.Height} px, {check.Grid.Crs}, bands {string.Join(", ", check.Bands.Select(b => b.Name()))}");
+            foreach (var b in config.ExtraBands) stdout.WriteLine($"  band   {b.Band.Name()} before {b.Before}, after {b.After}");
             foreach (var l in config.Layers) stdout.WriteLine($"  layer  {l.Name} ({l.Kind}) {l.Path}");
             if (config.Admin is { } a) stdout.WriteLine($"  admin  {a.Path} ({a.CodeField}, {a.NameField})");
             stdout.WriteLine($"  output {config.Output}");
@@ -55,6 +56,11 @@ internal static class ValidateCommand
             ["width"] = check.Grid.Width, ["height"] = check.Grid.Height, ["crs"] = check.Grid.Crs.ToString(), ["epsg"] = check.Grid.Crs.Epsg,
         },
         ["bands"] = JsonOutput.Strings(check.Bands.Select(b => b.Name())),
+        // The config's beforeBands/afterBands, one entry per band (empty without band files).
+        ["band_files"] = new JsonArray(config.ExtraBands.Select(b => (JsonNode?)new JsonObject
+        {
+            ["band"] = b.Band.Name(), ["before"] = b.Before, ["after"] = b.After,
+        }).ToArray()),
         ["layers"] = new JsonArray(config.Layers.Select(l => (JsonNode?)new JsonObject
         {
             ["name"] = l.Name, ["kind"] = l.Kind, ["path"] = l.Path, ["field"] = l.Field,

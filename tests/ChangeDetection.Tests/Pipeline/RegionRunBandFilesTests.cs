@@ -103,6 +103,25 @@ public class RegionRunBandFilesTests
     }
 
     [Test]
+    public void ValidateListsTheBandFiles()
+    {
+        var (_, config, _) = Shared.Value;
+        var text = Cdx("validate", config.FilePath);
+        var json = Cdx("validate", config.FilePath, "--json");
+        Assert.That(json.Code, Is.Zero, json.Err);
+        var files = System.Text.Json.JsonDocument.Parse(json.Out).RootElement.GetProperty("band_files").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("band").GetString()!, f => (Before: f.GetProperty("before").GetString(), After: f.GetProperty("after").GetString()));
+        var swir1 = config.ExtraBands.Single(b => b.Band == SpectralBand.Swir1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(text.Code, Is.Zero, text.Err);
+            Assert.That(text.Out, Does.Contain($"band   swir1 before {swir1.Before}, after {swir1.After}"));
+            Assert.That(files.Keys, Is.EquivalentTo(new[] { "swir1", "rededge1" }));
+            Assert.That(files["swir1"], Is.EqualTo((swir1.Before, swir1.After)));
+        });
+    }
+
+    [Test]
     public void WithoutTheBandFilesThePixelModelIsRefusedNamingTheBands()
     {
         var (_, config, model) = Shared.Value;
