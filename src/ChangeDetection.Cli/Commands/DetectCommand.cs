@@ -26,7 +26,7 @@ internal static class DetectCommand
         {
             var options = detection.Bind(r);
             var pixel = r.GetValue(pixelModel) is string given && given != RegionConfig.PixelModelNone ? PixelModel.PixelChangeModel.Load(Path.GetFullPath(given)) : null;
-            var bandFiles = BandFiles(r.GetValue(beforeBands) ?? [], r.GetValue(afterBands) ?? [], pixel is not null);
+            var bandFiles = BandFiles("detect", r.GetValue(beforeBands) ?? [], r.GetValue(afterBands) ?? [], pixel is not null);
             using var pair = ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!);
             // The band files are the pixel model's alone (as in a region run): the detector reads the two images.
             using var pixelPair = bandFiles.Count > 0 ? ScenePair.Open(r.GetValue(before)!, r.GetValue(after)!, new ScenePairOptions { ExtraBands = bandFiles }) : null;
@@ -64,14 +64,17 @@ internal static class DetectCommand
         return cmd;
     }
 
-    /// <summary>The band files of <c>--before-bands</c> and <c>--after-bands</c>: both or neither, and only for a pixel model.</summary>
-    private static IReadOnlyList<BandFiles> BandFiles(string[] before, string[] after, bool pixelModel)
+    /// <summary>
+    /// The band files of <c>--before-bands</c> and <c>--after-bands</c> of <paramref name="command"/> (<c>detect</c>,
+    /// <c>eval</c>): both or neither, and only for a pixel model.
+    /// </summary>
+    internal static IReadOnlyList<BandFiles> BandFiles(string command, string[] before, string[] after, bool pixelModel)
     {
         if (before.Length == 0 && after.Length == 0) return [];
         if (before.Length == 0 || after.Length == 0)
-            throw Usage.Error("detect", $"{(before.Length == 0 ? "--after-bands" : "--before-bands")} needs {(before.Length == 0 ? "--before-bands" : "--after-bands")}: give the band files of both dates.");
+            throw Usage.Error(command, $"{(before.Length == 0 ? "--after-bands" : "--before-bands")} needs {(before.Length == 0 ? "--before-bands" : "--after-bands")}: give the band files of both dates.");
         if (!pixelModel)
-            throw Usage.Error("detect", "--before-bands and --after-bands are read by a pixel model only; give --pixel-model, or drop them.");
+            throw Usage.Error(command, "--before-bands and --after-bands are read by a pixel model only; give --pixel-model, or drop them.");
         return ChangeDetection.Raster.BandFiles.Of(before.Select(Path.GetFullPath), after.Select(Path.GetFullPath), "--before-bands", "--after-bands");
     }
 }

@@ -45,8 +45,10 @@ internal static class EvalCommand
         var pseudoConfidence = new Option<double?>("--pseudo-confidence") { Description = $"A patch called pseudo-change with at least this confidence gives no task (default {RegionRun.DefaultPseudoConfidence}, as cdx run) or, with --classifier loso|lopo, is removed (default {ClassifiedEvaluation.DefaultPseudoConfidence})." };
         var pixelModel = new Option<string?>("--pixel-model") { Description = "Learned pixel model (cdx train --pixel-model) deciding the product's mask, as cdx run --pixel-model does ('none', the default: the detector's threshold, as cdx run without one); also scores its mask alone, method pixel-model. Pairs without the model's bands are skipped with a warning." };
         var detection = new DetectionOptionsBinding("eval");
+        var beforeBands = new Option<string[]>("--before-bands") { Description = "One pair, with --pixel-model: the before date's band files for the model (a folder of Sentinel-2 band files named as ESA names them, e.g. OSCD's bands_1, or such files; repeatable), as cdx detect; a pairs CSV names them in its beforeBands/afterBands columns." };
+        var afterBands = new Option<string[]>("--after-bands") { Description = "One pair, with --pixel-model: the after date's band files, as --before-bands (every band in both)." };
         var skipPixelLopo = new Option<bool>("--skip-pixel-lopo") { Description = "With --classifier lopo: score only the patch classifier, not the pixel model left out by group (which trains one model per group: minutes on two dozen pairs)." };
-        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel, skipPixelLopo };
+        var cmd = new Command("eval", "Score what cdx run delivers on labelled pairs (precision, recall, F1, IoU of the change class), next to a plain baseline.") { pairs, before, after, truth, json, keep, model, classifier, pseudoConfidence, pixelModel, beforeBands, afterBands, skipPixelLopo };
         detection.AddTo(cmd);
         cmd.SetAction(r => CdxApp.Guard(stderr, () =>
         {
@@ -61,7 +63,12 @@ internal static class EvalCommand
             // As in cdx run: a confidence with no classifier to be confident would change nothing.
             if (r.GetValue(pseudoConfidence) is not null && (mode == "off" || (mode is null && r.GetValue(model) == PatchClassifier.NoModel)))
                 throw Usage.Error("eval", $"--pseudo-confidence needs a patch classifier, and {(mode == "off" ? "--classifier off" : "--model none")} scores without one; drop --pseudo-confidence or give a model.");
+            string[] givenBefore = r.GetValue(beforeBands) ?? [], givenAfter = r.GetValue(afterBands) ?? [];
+            if (r.GetValue(pairs) is not null && givenBefore.Length + givenAfter.Length > 0)
+                throw Usage.Error("eval", "--before-bands and --after-bands go with --before/--after (one pair); a pairs CSV names each pair's band files in its beforeBands and afterBands columns.");
             var list = Pairs(r.GetValue(pairs), r.GetValue(before), r.GetValue(after), r.GetValue(truth));
+            var bandFiles = DetectCommand.BandFiles("eval", givenBefore, givenAfter, r.GetValue(pixelModel) is string p && p != RegionConfig.PixelModelNone);
+            if (bandFiles.Count > 0) list = [list[0] with { ExtraBands = bandFiles }];
             bool asJson = r.GetValue(json);
 
             // A folder of its own per evaluation: two in one process (a host, the tests) must not share one.

@@ -122,6 +122,35 @@ public class RegionRunBandFilesTests
     }
 
     [Test]
+    public void EvalOfOnePairReadsTheBandFilesGiven()
+    {
+        var (_, config, model) = Shared.Value;
+        using var dir = new TempDir();
+        string region = Path.GetDirectoryName(config.FilePath)!;
+        string[] bands = ["--before-bands", Path.Combine(region, "bands_1"), "--after-bands", Path.Combine(region, "bands_2")];
+        // The reference: the pixel model's own mask with the band files, so that its eval line scores 1.
+        var detect = Cdx([.. new[] { "detect", "--before", config.Before.Path, "--after", config.After.Path, "--out", dir.File("truth.tif"), "--pixel-model", model }, .. bands]);
+        string[] pair = ["eval", "--before", config.Before.Path, "--after", config.After.Path, "--truth", dir.File("truth.tif"), "--pixel-model", model, "--model", "none", "--json"];
+        var withBands = Cdx([.. pair, .. bands]);
+        var without = Cdx(pair);
+        var csv = Cdx([.. new[] { "eval", "--pairs", dir.File("pairs.csv"), "--pixel-model", model }, .. bands]);
+        double? PixelModelF1(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("method").GetString() == "pixel-model" && e.GetProperty("pair").ValueKind != System.Text.Json.JsonValueKind.Null)
+            .Select(e => (double?)e.GetProperty("f1").GetDouble()).FirstOrDefault();
+        Assert.Multiple(() =>
+        {
+            Assert.That(detect.Code, Is.Zero, detect.Err);
+            Assert.That(withBands.Code, Is.Zero, withBands.Err);
+            Assert.That(PixelModelF1(withBands.Out), Is.EqualTo(1.0), "the pixel model read the band files: its mask is the reference");
+            Assert.That(PixelModelF1(without.Out), Is.Null, "without them the pair lacks the model's bands and is skipped");
+            Assert.That(without.Err, Does.Contain("rededge1"));
+            Assert.That(csv.Code, Is.EqualTo(2));
+            Assert.That(csv.Err, Does.Contain("beforeBands"));
+        });
+    }
+
+    [Test]
     public void WithoutTheBandFilesThePixelModelIsRefusedNamingTheBands()
     {
         var (_, config, model) = Shared.Value;
