@@ -55,6 +55,8 @@ public sealed class ScenePair : IDisposable
     private readonly int[] _afterBands;
     /// <summary>Where each of the images' bands goes in <see cref="Bands"/>.</summary>
     private readonly int[] _imageSlots;
+    /// <summary>0 .. Bands.Count − 1: what <see cref="Read"/> asks <see cref="ReadBands"/> for.</summary>
+    private readonly int[] _allBands;
     /// <summary>The bands read from files of their own: where each goes in <see cref="Bands"/>, and its two files.</summary>
     private readonly List<(int Slot, GeoTiffReader Before, GeoTiffReader After)> _extras = [];
     private readonly double _u0;
@@ -90,6 +92,7 @@ public sealed class ScenePair : IDisposable
         var extra = options.ExtraBands.Where(e => !imageBands.Contains(e.Band)).GroupBy(e => e.Band).Select(g => g.First()).ToList();
         Bands = [.. Enum.GetValues<SpectralBand>().Where(s => imageBands.Contains(s) || extra.Any(e => e.Band == s))];
         _imageSlots = [.. imageBands.Select(s => Bands.ToList().IndexOf(s))];
+        _allBands = [.. Enumerable.Range(0, Bands.Count)];
 
         // Columns/rows of the before grid whose pixel centres fall inside the after footprint.
         var (c0, c1) = Overlap(b.Transform.OriginX, b.Transform.PixelWidth, b.Width, a.Transform.OriginX, a.Transform.PixelWidth, a.Width);
@@ -260,42 +263,8 @@ public sealed class ScenePair : IDisposable
     /// band-sequential (<see cref="Bands"/> order, row-major, window-sized), and
     /// <paramref name="valid"/> 1 where both dates hold data, 0 elsewhere. Thread-safe.
     /// </summary>
-    public void Read(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid)
-    {
-        if (!Grid.Bounds.Contains(window) || window.IsEmpty)
-            throw new ArgumentOutOfRangeException(nameof(window), $"Window {window} is outside the {Grid.Width}×{Grid.Height} pair grid.");
-        int n = window.Width * window.Height;
-        valid[..n].Fill(1);
-        if (_extras.Count == 0)
-        {
-            ReadImages(window, before, after, valid);
-            return;
-        }
-        // The images' bands into their slots, then each band file resampled into its own.
-        int m = _imageSlots.Length;
-        ushort[] ib = ArrayPool<ushort>.Shared.Rent(n * m);
-        ushort[] ia = ArrayPool<ushort>.Shared.Rent(n * m);
-        try
-        {
-            ReadImages(window, ib.AsSpan(0, n * m), ia.AsSpan(0, n * m), valid);
-            for (int k = 0; k < m; k++)
-            {
-                ib.AsSpan(k * n, n).CopyTo(before.Slice(_imageSlots[k] * n, n));
-                ia.AsSpan(k * n, n).CopyTo(after.Slice(_imageSlots[k] * n, n));
-            }
-        }
-        finally
-        {
-            ArrayPool<ushort>.Shared.Return(ib);
-            ArrayPool<ushort>.Shared.Return(ia);
-        }
-        int[] first = [0];
-        foreach (var (slot, b, a) in _extras)
-        {
-            ReadResampled(b, first, 0, 0, window, before.Slice(slot * n, n), valid);
-            ReadResampled(a, first, AfterShiftX, AfterShiftY, window, after.Slice(slot * n, n), valid);
-        }
-    }
+    public void Read(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid) =>
+        ReadBands(window, _allBands, before, after, valid);
 
     /// <summary>
     /// Reads some of the bands of a window: <paramref name="bands"/> (distinct indices into <see cref="Bands"/>) into
@@ -361,10 +330,6 @@ public sealed class ScenePair : IDisposable
                 ReadResampled(a, first, AfterShiftX, AfterShiftY, window, after.Slice(j * n, n), valid);
             }
     }
-
-    /// <summary>The images' bands of a window (in the images' band order), validity already filled with 1.</summary>
-    private void ReadImages(PixelWindow window, Span<ushort> before, Span<ushort> after, Span<byte> valid) =>
-        ReadImages(window, _beforeBands, _afterBands, before, after, valid);
 
     /// <summary>Bands <paramref name="beforeBands"/> and <paramref name="afterBands"/> (the same bands in each file's numbering) of a window, validity already filled with 1.</summary>
     private void ReadImages(PixelWindow window, int[] beforeBands, int[] afterBands, Span<ushort> before, Span<ushort> after, Span<byte> valid)
