@@ -11,6 +11,9 @@ namespace ChangeDetection.Export;
 /// <summary>The two images chips are cut from (the same pair the change was detected on).</summary>
 public sealed record ChipSource(string BeforeImage, string AfterImage, ScenePairOptions? PairOptions = null);
 
+/// <summary>A folder of chips and the tasks whose chips go into it (<see cref="ChipWriter"/>).</summary>
+internal readonly record struct ChipFolder(string Folder, IReadOnlyList<VerificationTask> Tasks);
+
 /// <summary>How chips are framed.</summary>
 public sealed record ChipOptions
 {
@@ -106,29 +109,46 @@ public static partial class ChipWriter
     {
         ArgumentNullException.ThrowIfNull(crs);
         ArgumentNullException.ThrowIfNull(source);
-        options ??= new ChipOptions();
-        var ordered = TaskList.Ordered(tasks);
+        return Write([new ChipFolder(folder, tasks)], crs, source, options ?? new ChipOptions(), Environment.ProcessorCount, progress, cancellationToken)[0];
+    }
+
+    /// <summary>
+    /// The chips of several folders' tasks (a package's provinces) in one parallel loop over one pair: the folders' chips
+    /// share the pair's block cache and keep both cores busy to the last chip, where a loop per folder would decode a block
+    /// again in each folder and wait for its slowest chip before the next folder starts. Returns the file names written
+    /// per folder (in task order), as <see cref="Write(string, IReadOnlyList{VerificationTask}, Crs, ChipSource, ChipOptions?, IProgress{StageProgress}?, CancellationToken)"/>
+    /// does for one; <paramref name="progress"/> counts the tasks of every folder. The bytes of a chip do not depend on
+    /// the folders, the order or <paramref name="workers"/>.
+    /// </summary>
+    internal static IReadOnlyList<string>[] Write(IReadOnlyList<ChipFolder> folders, Crs crs, ChipSource source, ChipOptions options, int workers,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var ordered = folders.Select(f => TaskList.Ordered(f.Tasks)).ToArray();
         using var pair = ScenePair.Open(source.BeforeImage, source.AfterImage, source.PairOptions);
         if (!pair.Grid.Crs.IsSameAs(crs))
             throw new ChangeDetectionException($"{source.BeforeImage}: the imagery is in {pair.Grid.Crs} but the tasks are in {crs}; chips need both in one CRS.");
         int[] rgb = BandsForColour(pair.Bands);
         var tables = (options.SceneLimits ?? SceneLimits(pair, rgb)).Select(StretchTable).ToArray();
-        Directory.CreateDirectory(folder);
+        foreach (var f in folders) Directory.CreateDirectory(f.Folder);
+        // Every folder's tasks in one list (folder, then task order): the chip of entry i is task Tasks[i] of folder Owner[i].
+        var entries = ordered.SelectMany((list, g) => list.Select(t => (Owner: g, Task: t))).ToArray();
         // Chips are independent (a pair's reads are thread-safe, each chip is its own file): render and
         // encode them in parallel, and list them in task order whatever order they finish in. They are taken
         // in the order of the image blocks their windows start in (BlockOrder), so that neighbouring chips
         // follow each other and find their blocks in the pair's block cache instead of inflating them again.
-        var frames = ordered.Select(t => FrameOf(t.Geometry, pair.Grid, options)).ToArray();
-        var names = new string[ordered.Count][];
+        var frames = entries.Select(e => FrameOf(e.Task.Geometry, pair.Grid, options)).ToArray();
+        var names = new string[entries.Length][];
         int done = 0;
-        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
+        Parallel.ForEach(BlockOrder(frames, pair), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellationToken }, i =>
         {
-            var t = ordered[i];
-            if (frames[i] is not ChipFrame frame) { names[i] = []; return; }
-            names[i] = WriteChips(folder, t, frame, pair, rgb, tables, options);
-            progress?.Report(new StageProgress("chips", Interlocked.Increment(ref done), ordered.Count));
+            var (owner, t) = entries[i];
+            names[i] = WriteChips(folders[owner].Folder, t, frames[i]!.Value, pair, rgb, tables, options);
+            progress?.Report(new StageProgress("chips", Interlocked.Increment(ref done), entries.Length));
         });
-        return names.SelectMany(n => n).ToList();
+        var result = new IReadOnlyList<string>[folders.Count];
+        for (int g = 0, start = 0; g < folders.Count; start += ordered[g].Count, g++)
+            result[g] = names.Skip(start).Take(ordered[g].Count).SelectMany(n => n ?? []).ToList();
+        return result;
     }
 
     /// <summary>The two chips of one task: rendered into pooled canvases, labelled, encoded (<see cref="ChipPng"/>).</summary>
@@ -289,7 +309,7 @@ public static partial class ChipWriter
         return limits;
     }
 
-    /// <summary>The scene limits of <paramref name="source"/>'s colour bands, as <see cref="Write"/> computes them.</summary>
+    /// <summary>The scene limits of <paramref name="source"/>'s colour bands, as the chips compute them.</summary>
     public static StretchLimits[] SceneLimits(ChipSource source)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -19,6 +19,11 @@ public sealed record ProvincePackageOptions
     public IReadOnlyList<ManifestLayer> Layers { get; init; } = [];
     /// <summary>gpkg_contents.last_change of <c>tasks.gpkg</c> (default: now); fix it for byte-identical re-runs.</summary>
     public DateTime? LastChange { get; init; }
+    /// <summary>
+    /// Threads writing at once (null: one per core): the chips of every province in parallel, and from 2 on the data files
+    /// of every province on one more thread beside them; 1 writes one file after another. The bytes do not depend on it.
+    /// </summary>
+    public int? Workers { get; init; }
 }
 
 /// <summary>
@@ -61,8 +66,9 @@ public static class ProvincePackage
 
     /// <summary>Writes one package per province of <paramref name="tasks"/> (which must carry their JCBH) in <paramref name="crs"/>.</summary>
     /// <remarks><paramref name="progress"/> is told as tasks are packaged (stage <c>export</c>, tasks done of <paramref name="tasks"/>): after each
-    /// task's chips, and after each province. <paramref name="cancellationToken"/> stops the export between provinces and chips; the province
-    /// being written is dropped (its scratch folder deleted), the folders already swapped in stay.</remarks>
+    /// task's chips, and after each province. <paramref name="cancellationToken"/> stops the export between files and chips; the provinces
+    /// being written are dropped (their scratch folders deleted), the folders already swapped in stay (the provinces are written together
+    /// and swapped in one after another at the end, see <see cref="ProvincePackageOptions.Workers"/>).</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IReadOnlyList<ProvincePackageResult> Write(string outputRoot, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions? options = null,
         IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -77,41 +83,115 @@ public static class ProvincePackage
         // One scene, one stretch: the chips of every province share the limits, read once.
         if (options.Chips is ChipSource source && options.ChipOptions?.SceneLimits is null && tasks.Count > 0)
             options = options with { ChipOptions = (options.ChipOptions ?? new ChipOptions()) with { SceneLimits = ChipWriter.SceneLimits(source) } };
+        var provinces = tasks.GroupBy(t => t.Province, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new Scratch(g.Key, g.ToList(), Path.Combine(root, FolderName(g.Key)), Prefix(g.Key, quarter))).ToList();
         var results = new List<ProvincePackageResult>();
-        int packaged = 0;
-        foreach (var group in tasks.GroupBy(t => t.Province, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var list = group.ToList();
-            string final = Path.Combine(root, FolderName(group.Key));
-            string scratch = $"{final}.partial-{Environment.ProcessId}";
-            string old = $"{final}.old-{Environment.ProcessId}";
-            string prefix = Prefix(group.Key, quarter);
-            try
+            foreach (var p in provinces)
             {
-                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-                Directory.CreateDirectory(scratch);
-                var chipProgress = progress is null ? null : new TasksDone(progress, packaged, tasks.Count);
-                var manifest = WriteFolder(scratch, group.Key, prefix, list, crs, options, chipProgress, cancellationToken);
+                if (Directory.Exists(p.Folder)) Directory.Delete(p.Folder, recursive: true);
+                Directory.CreateDirectory(p.Folder);
+            }
+            int chipped = WriteData(provinces, crs, options, progress, cancellationToken);
+            int packaged = 0;
+            foreach (var p in provinces)
+            {
+                var manifest = WriteReadmeAndManifest(p, options);
                 // Nothing half-written is swapped in: the last moment to stop before this province's folder is replaced.
                 cancellationToken.ThrowIfCancellationRequested();
-                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-                if (Directory.Exists(final)) Directory.Move(final, old);
-                Directory.Move(scratch, final);
+                if (Directory.Exists(p.Old)) Directory.Delete(p.Old, recursive: true);
+                if (Directory.Exists(p.Final)) Directory.Move(p.Final, p.Old);
+                Directory.Move(p.Folder, p.Final);
                 // A folder named by the code alone is this province's delivery from an older cdx: it would stand beside the new one.
-                string bare = Path.Combine(root, group.Key);
-                if (bare != final && Directory.Exists(bare)) Directory.Delete(bare, recursive: true);
-                results.Add(new ProvincePackageResult(group.Key, final, list.Count, manifest, prefix));
-                packaged += list.Count;
-                progress?.Report(new StageProgress("export", packaged, tasks.Count));
+                string bare = Path.Combine(root, p.Province);
+                if (bare != p.Final && Directory.Exists(bare)) Directory.Delete(bare, recursive: true);
+                if (Directory.Exists(p.Old)) Directory.Delete(p.Old, recursive: true);
+                results.Add(new ProvincePackageResult(p.Province, p.Final, p.Tasks.Count, manifest, p.Prefix));
+                packaged += p.Tasks.Count;
+                // The chips already told of every task with a chip: the count does not go back.
+                progress?.Report(new StageProgress("export", Math.Max(packaged, chipped), tasks.Count));
             }
-            finally
+        }
+        finally
+        {
+            foreach (var p in provinces)
             {
-                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+                if (Directory.Exists(p.Folder)) Directory.Delete(p.Folder, recursive: true);
+                if (Directory.Exists(p.Old)) Directory.Delete(p.Old, recursive: true);
             }
         }
         return results;
+    }
+
+    /// <summary>A province being written: its tasks, its scratch folder (swapped in whole as <see cref="Final"/>) and file-name prefix.</summary>
+    private sealed record Scratch(string Province, IReadOnlyList<VerificationTask> Tasks, string Final, string Prefix)
+    {
+        public string Folder { get; } = $"{Final}.partial-{Environment.ProcessId}";
+        public string Old { get; } = $"{Final}.old-{Environment.ProcessId}";
+        public string File(string name) => Path.Combine(Folder, Prefix + name);
+        /// <summary>The tasks in the delivery CRS, once <see cref="WriteTables"/> wrote them.</summary>
+        public DeliveredTasks? Delivered { get; set; }
+    }
+
+    /// <summary>
+    /// The data files (<see cref="WriteTables"/>) and chips of every province into its scratch folder; returns the tasks
+    /// that got chips. With more than one worker, the tables of every province are written on one thread beside the chips
+    /// of every province (one parallel loop over one image pair, <see cref="ChipWriter"/>): the tables are small but mostly
+    /// cold code (SQLite, the XLSX and KML writers' first call), which a core would otherwise compile while the other idles.
+    /// With one worker, tables then chips, one province after another. The bytes are the same either way.
+    /// </summary>
+    private static int WriteData(IReadOnlyList<Scratch> provinces, Crs crs, ProvincePackageOptions options, IProgress<StageProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        int workers = Math.Max(1, options.Workers ?? Environment.ProcessorCount);
+        void Tables()
+        {
+            foreach (var p in provinces)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                WriteTables(p, crs, options, cancellationToken);
+            }
+        }
+        if (options.Chips is not ChipSource chips)
+        {
+            Tables();
+            return 0;
+        }
+        int chipped = 0;
+        var told = progress is null ? null : new Progress(value =>
+        {
+            Interlocked.Increment(ref chipped); // one report per task with chips
+            progress.Report(new StageProgress("export", value.Done, value.Total));
+        });
+        var folders = provinces.Select(p => new ChipFolder(Path.Combine(p.Folder, "chips"), p.Tasks)).ToArray();
+        if (workers == 1)
+        {
+            Tables();
+            ChipWriter.Write(folders, crs, chips, options.ChipOptions, workers, told, cancellationToken);
+            return chipped;
+        }
+        // The tables' thread stops with the chips (the token), and is always waited for: no file is written into a scratch
+        // folder after it is deleted. The first failure is the one reported.
+        var tables = Task.Factory.StartNew(Tables, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            ChipWriter.Write(folders, crs, chips, options.ChipOptions, workers, told, cancellationToken);
+        }
+        catch
+        {
+            try { tables.Wait(CancellationToken.None); } catch { }
+            throw;
+        }
+        tables.GetAwaiter().GetResult();
+        return chipped;
+    }
+
+    /// <summary>Relays the chips' reports, on the thread that wrote them (no synchronisation context involved).</summary>
+    private sealed class Progress(Action<StageProgress> report) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => report(value);
     }
 
     /// <summary>The quarter all the tasks' JCBH carry (XZQDM + quarter + number, see <see cref="TaskNumbering"/>), or null when they do not agree on one.</summary>
@@ -121,31 +201,30 @@ public static class ProvincePackage
         return quarters.Count == 1 && TaskNumbering.IsQuarter(quarters[0]) ? quarters[0] : null;
     }
 
-    /// <summary>Reports a province's chips as tasks of the whole export: those of the provinces before it, plus its own.</summary>
-    private sealed class TasksDone(IProgress<StageProgress> export, int before, int total) : IProgress<StageProgress>
+    /// <summary>The province's data files (<see cref="DataFileNames"/>), in that order.</summary>
+    private static void WriteTables(Scratch p, Crs crs, ProvincePackageOptions options, CancellationToken cancellationToken)
     {
-        public void Report(StageProgress value) => export.Report(new StageProgress("export", before + value.Done, total));
+        var delivered = p.Delivered = DeliveredTasks.Of(p.Tasks, crs, options.Crs, $"province {p.Province}");
+        ShapefileTaskWriter.Write(p.File("tasks.shp"), delivered.Projected, delivered.Crs, options.ShapefileEncoding);
+        GeoPackageTaskWriter.Write(p.File("tasks.gpkg"), delivered.Projected, delivered.Crs, options.LastChange);
+        cancellationToken.ThrowIfCancellationRequested();
+        GeoJsonTaskWriter.Write(p.File("tasks.geojson"), delivered.ForLonLat, crs);
+        CsvTaskWriter.Write(p.File("tasks.csv"), delivered.Projected);
+        cancellationToken.ThrowIfCancellationRequested();
+        XlsxTaskWriter.Write(p.File("tasks.xlsx"), delivered.Projected);
+        KmlTaskWriter.Write(p.File("tasks.kml"), delivered.ForLonLat, crs, $"核查任务 {p.Province}");
+        FieldDictionaryWriter.Write(p.File("fields.csv"), TaskFields.For(p.Tasks));
     }
 
-    private static PackageManifest WriteFolder(string folder, string province, string prefix, IReadOnlyList<VerificationTask> tasks, Crs crs, ProvincePackageOptions options,
-        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    /// <summary><c>说明.txt</c>, then <c>manifest.json</c> last (it hashes every other file of the folder).</summary>
+    private static PackageManifest WriteReadmeAndManifest(Scratch p, ProvincePackageOptions options)
     {
-        string File(string name) => Path.Combine(folder, prefix + name);
-        var delivered = DeliveredTasks.Of(tasks, crs, options.Crs, $"province {province}");
-        ShapefileTaskWriter.Write(File("tasks.shp"), delivered.Projected, delivered.Crs, options.ShapefileEncoding);
-        GeoPackageTaskWriter.Write(File("tasks.gpkg"), delivered.Projected, delivered.Crs, options.LastChange);
-        GeoJsonTaskWriter.Write(File("tasks.geojson"), delivered.ForLonLat, crs);
-        CsvTaskWriter.Write(File("tasks.csv"), delivered.Projected);
-        XlsxTaskWriter.Write(File("tasks.xlsx"), delivered.Projected);
-        KmlTaskWriter.Write(File("tasks.kml"), delivered.ForLonLat, crs, $"核查任务 {province}");
-        FieldDictionaryWriter.Write(File("fields.csv"), TaskFields.For(tasks));
-        if (options.Chips is ChipSource chips)
-            ChipWriter.Write(Path.Combine(folder, "chips"), tasks, crs, chips, options.ChipOptions, progress, cancellationToken);
-        var header = new PackageManifest(province, tasks.Count, [])
+        var deliveryCrs = p.Delivered!.Crs;
+        var header = new PackageManifest(p.Province, p.Tasks.Count, [])
         {
-            ProvinceName = Provinces.NameOf(province), Run = options.Run, Crs = delivered.Crs.ToString(), Layers = options.Layers,
+            ProvinceName = Provinces.NameOf(p.Province), Run = options.Run, Crs = deliveryCrs.ToString(), Layers = options.Layers,
         };
-        PackageReadme.Write(Path.Combine(folder, PackageReadme.FileName), header, delivered.Crs, tasks, options.ShapefileEncoding, options.Chips is not null, prefix);
-        return PackageManifest.Write(folder, header);
+        PackageReadme.Write(Path.Combine(p.Folder, PackageReadme.FileName), header, deliveryCrs, p.Tasks, options.ShapefileEncoding, options.Chips is not null, p.Prefix);
+        return PackageManifest.Write(p.Folder, header);
     }
 }

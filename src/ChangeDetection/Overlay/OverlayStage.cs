@@ -27,7 +27,7 @@ internal sealed record LoadedLayer(LayerSpec Spec, PolygonLayer Layer);
 
 /// <summary>
 /// The overlay stage: overlap in m² of every patch with every protected layer, and the
-/// administrative division of every patch. <see cref="Compute"/> is pure; <see cref="Run"/> reads the
+/// administrative division of every patch. The <c>Compute</c> overloads are pure; <see cref="Run"/> reads the
 /// layer files first (the only I/O) and then computes.
 /// </summary>
 internal static class OverlayStage
@@ -42,21 +42,26 @@ internal static class OverlayStage
     /// <param name="cancellationToken">Stops the overlay between patches (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed.</exception>
     public static OverlayResult Run(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin, AdminDivision? withoutAdmin = null,
-        int? workers = null, CancellationToken cancellationToken = default)
+        int? workers = null, CancellationToken cancellationToken = default) =>
+        Compute(patchesInImageCrs, Prepare(imageCrs, layers, admin), withoutAdmin, workers, cancellationToken);
+
+    /// <summary>
+    /// The layers read, transformed into <paramref name="imageCrs"/> and indexed: all of the overlay that does not
+    /// depend on the patches, so that a run can prepare it while the patches are still being traced.
+    /// </summary>
+    /// <exception cref="ChangeDetectionException">A layer file cannot be read or its CRS cannot be transformed, or two layers share a name.</exception>
+    public static PreparedOverlay Prepare(Crs imageCrs, IReadOnlyList<LayerSpec> layers, AdminSpec? admin)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(imageCrs);
         var loaded = layers.Select(s => new LoadedLayer(s, PolygonLayerReader.Read(s.Path, imageCrs, s.Table, s.Epsg))).ToArray();
         var adminLayer = admin is null ? null : PolygonLayerReader.Read(admin.Path, imageCrs, admin.Table, admin.Epsg);
-        return Compute(patchesInImageCrs, imageCrs, loaded, admin is null ? null : (admin, adminLayer!), withoutAdmin, workers, cancellationToken);
+        return Prepare(imageCrs, loaded, admin is null ? null : (admin, adminLayer!));
     }
 
-    /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
-    /// <remarks>Patches are overlaid in parallel (<paramref name="workers"/>, null: all cores), the largest first; each patch's result is its own.</remarks>
-    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin,
-        AdminDivision? withoutAdmin = null, int? workers = null, CancellationToken cancellationToken = default)
+    /// <summary>As <see cref="Prepare(Crs, IReadOnlyList{LayerSpec}, AdminSpec?)"/>, on layers already in memory (transformed here when in another CRS).</summary>
+    public static PreparedOverlay Prepare(Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin)
     {
-        ArgumentNullException.ThrowIfNull(patchesInImageCrs);
         ArgumentNullException.ThrowIfNull(imageCrs);
         ArgumentNullException.ThrowIfNull(layers);
         var duplicate = layers.GroupBy(l => l.Spec.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -76,7 +81,25 @@ internal static class OverlayStage
             warnings.AddRange(a.Layer.Warnings);
             attribution = new AdminAttribution(a.Layer.TransformTo(imageCrs), a.Spec, imageCrs, warnings);
         }
+        return new PreparedOverlay(layers.Select(l => l.Spec).ToArray(), indexes, attribution, warnings);
+    }
 
+    /// <summary>The overlay proper, on layers already in memory (transformed here when in another CRS).</summary>
+    /// <remarks>Patches are overlaid in parallel (<paramref name="workers"/>, null: all cores), the largest first; each patch's result is its own.</remarks>
+    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, Crs imageCrs, IReadOnlyList<LoadedLayer> layers, (AdminSpec Spec, PolygonLayer Layer)? admin,
+        AdminDivision? withoutAdmin = null, int? workers = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patchesInImageCrs);
+        return Compute(patchesInImageCrs, Prepare(imageCrs, layers, admin), withoutAdmin, workers, cancellationToken);
+    }
+
+    /// <summary>The overlay of <paramref name="patchesInImageCrs"/> on <paramref name="prepared"/> layers (see <see cref="Compute(IReadOnlyList{Geometry}, Crs, IReadOnlyList{LoadedLayer}, ValueTuple{AdminSpec, PolygonLayer}?, AdminDivision?, int?, CancellationToken)"/>).</summary>
+    public static OverlayResult Compute(IReadOnlyList<Geometry> patchesInImageCrs, PreparedOverlay prepared, AdminDivision? withoutAdmin = null, int? workers = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patchesInImageCrs);
+        ArgumentNullException.ThrowIfNull(prepared);
+        var (indexes, attribution) = (prepared.Indexes, prepared.Attribution);
         var results = new PatchOverlay[patchesInImageCrs.Count];
         LargestFirst.For(results.Length, p => patchesInImageCrs[p].NumPoints, workers ?? Environment.ProcessorCount, p =>
         {
@@ -92,6 +115,13 @@ internal static class OverlayStage
             }
             results[p] = new PatchOverlay(overlaps, division, patchWarnings);
         }, cancellationToken);
-        return new OverlayResult(results, layers.Select(l => l.Spec).ToArray(), warnings);
+        return new OverlayResult(results, prepared.Layers, prepared.Warnings);
     }
 }
+
+/// <summary>
+/// The layers of an overlay read and indexed (<see cref="OverlayStage.Prepare(Crs, IReadOnlyList{LayerSpec}, AdminSpec?)"/>), read-only
+/// from then on: the specs in order, an overlap index per layer, the division index, and the layers' warnings.
+/// </summary>
+internal sealed record PreparedOverlay(IReadOnlyList<LayerSpec> Layers, IReadOnlyList<(LayerKey Key, OverlapIndex Index)> Indexes, AdminAttribution? Attribution,
+    IReadOnlyList<string> Warnings);

@@ -132,6 +132,12 @@ public sealed partial class RegionRun
         double? pixelThreshold = PixelThreshold(ledger);
         timings["mask"] = stage.Elapsed.TotalSeconds;
 
+        // What the overlay and the chips need besides the patches starts now, beside the stages that leave a core idle
+        // (the mask's assembly, the pieces' read-back, the classifier's load): the layers read and indexed, and the chips'
+        // stretch limits (a sample of the scene). Each is waited for where it is used, and on the way out whatever happens.
+        using var layers = Started.Run(() => OverlayStage.Prepare(pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull()));
+        using var limits = Started.Run(() => ChipWriter.SceneLimits(RunExport.ChipSourceOf(started)));
+
         stage.Restart();
         string maskPath = Path.Combine(work, "mask.tif");
         var (valid, changed) = passes.WriteMask(maskPath);
@@ -170,8 +176,7 @@ public sealed partial class RegionRun
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        var overlay = OverlayStage.Run(patches.Select(r => r.Patch.MapGeometry).ToList(), pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull(), RegionDivision, Detection.Workers,
-            cancellationToken);
+        var overlay = OverlayStage.Compute(patches.Select(r => r.Patch.MapGeometry).ToList(), layers.Result, RegionDivision, Detection.Workers, cancellationToken);
         // From here in JCBH order, each with its task fields.
         var numbered = TaskBuilder.Build(patches, overlay, Config.Before.Date, Config.After.Date, Config.Quarter);
         var records = numbered.Select(r => r.Task!).ToList();
@@ -187,16 +192,23 @@ public sealed partial class RegionRun
         var staged = new List<string>();
         // A mask.tif already in the folder is refreshed even when not asked for: it must not be another run's.
         string? keptMask = Options.WriteMask || File.Exists(Path.Combine(output, Delivery.MaskName)) ? Path.Combine(output, Delivery.MaskName) : null;
-        if (keptMask is not null)
+        // The run's own files (mask, patch layer, features, tasks) are written on a thread of their own beside the packages:
+        // neither reads what the other writes. Listed in the order they always were.
+        using var runFiles = Started.Run(() =>
         {
-            CloudOptimizedMask.Write(maskPath, Path.Combine(staging, Delivery.MaskName));
-            staged.Add(Path.Combine(staging, Delivery.MaskName));
-        }
-        staged.AddRange(WritePatches(staging, records, pair.Grid.Crs));
-        cancellationToken.ThrowIfCancellationRequested();
-        staged.Add(WritePatchFeatures(staging, numbered));
-        RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
-        staged.Add(Path.Combine(staging, RunTasks.FileName));
+            var files = new List<string>();
+            if (keptMask is not null)
+            {
+                CloudOptimizedMask.Write(maskPath, Path.Combine(staging, Delivery.MaskName));
+                files.Add(Path.Combine(staging, Delivery.MaskName));
+            }
+            files.AddRange(WritePatches(staging, records, pair.Grid.Crs));
+            cancellationToken.ThrowIfCancellationRequested();
+            files.Add(WritePatchFeatures(staging, numbered));
+            RunTasks.Write(Path.Combine(staging, RunTasks.FileName), tasks);
+            files.Add(Path.Combine(staging, RunTasks.FileName));
+            return files;
+        });
         var record = started with
         {
             Status = RunRecord.Complete, ProcessId = null, Previous = null, Fingerprint = fingerprint.Raster,
@@ -215,7 +227,9 @@ public sealed partial class RegionRun
         // The packages come from the record and the tasks alone, as 'cdx export' makes them again. Stopped inside (between
         // provinces, files and chips), the staging folder is dropped with the delivery: the folder keeps its previous set.
         cancellationToken.ThrowIfCancellationRequested();
-        var packages = RunExport.Write(staging, tasks, pair.Grid.Crs, record, new RunExportOptions { Province = Options.Province }, progress, cancellationToken);
+        var packages = RunExport.Write(staging, tasks, pair.Grid.Crs, record,
+            new RunExportOptions { Province = Options.Province, Workers = Detection.Workers, SceneLimits = limits.Result }, progress, cancellationToken);
+        staged.AddRange(runFiles.Result);
         staged.AddRange(packages.Select(p => p.Folder));
         timings["export"] = stage.Elapsed.TotalSeconds;
         var warnings = check.Warnings.Concat(overlay.Warnings).Concat(overlay.Patches.SelectMany(p => p.Warnings)).Distinct().ToList();

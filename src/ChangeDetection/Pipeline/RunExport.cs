@@ -13,6 +13,10 @@ public sealed record RunExportOptions
     public DbfEncoding? ShapefileEncoding { get; init; }
     /// <summary>The delivery CRS; null: the run's (<c>parameters.delivery_crs</c>).</summary>
     public DeliveryCrs? Crs { get; init; }
+    /// <summary>Threads writing the packages at once (<see cref="ProvincePackageOptions.Workers"/>); null: one per core.</summary>
+    internal int? Workers { get; init; }
+    /// <summary>The chips' stretch limits when already computed (<see cref="ChipWriter.SceneLimits(ChipSource)"/> of <see cref="RunExport.ChipSourceOf"/>); null: computed here.</summary>
+    internal IReadOnlyList<StretchLimits>? SceneLimits { get; init; }
 }
 
 /// <summary>The packages an export wrote: by province, with the record they came from.</summary>
@@ -69,11 +73,17 @@ public static class RunExport
             ShapefileEncoding = options.ShapefileEncoding ?? ShapefileEncodings.Parse(p.ShapefileEncoding) ?? DbfEncoding.Utf8,
             Crs = options.Crs ?? (p.DeliveryCrs is string crs ? DeliveryCrs.Parse(crs) : DeliveryCrs.Default),
             Run = new PackageRun(record.Region.Code, record.Region.Name, record.Region.Quarter, record.Fingerprint ?? "", RegionRun.ToolVersion),
-            Chips = new ChipSource(record.Input("before")!.Path, record.Input("after")!.Path, record.PairOptions()),
+            Chips = ChipSourceOf(record),
+            ChipOptions = new ChipOptions { SceneLimits = options.SceneLimits },
+            Workers = options.Workers,
             LastChange = record.Dates?.After.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             Layers = p.Layers ?? [],
         }, progress, cancellationToken);
     }
+
+    /// <summary>The images the chips of <paramref name="record"/>'s packages are cut from: its inputs, with its band numbers.</summary>
+    internal static ChipSource ChipSourceOf(RunRecord record) =>
+        new(record.Input("before")!.Path, record.Input("after")!.Path, record.PairOptions());
 
     /// <summary>The record of the set the folder holds (<see cref="RunRecord.ReadDelivered"/>), with what export needs.</summary>
     private static RunRecord Delivered(string path)
