@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using ChangeDetection.Raster;
 
@@ -41,22 +42,26 @@ internal sealed partial class TileScoreStore
             {
                 rowStarts[r] = k;
                 int from = (core.Y + r) * readWidth + core.X, bits = r * layout.RowBytes;
-                for (int x = 0; x < w; x++)
+                var rowFlags = flags.Slice(from, w);
+                var rowKept = kept.Slice(r * w, w);
+                PackBits(rowFlags, Valid, validBits.Slice(bits, layout.RowBytes));
+                PackBits(rowKept, 1, keptBits.Slice(bits, layout.RowBytes));
+                // Kept pixels are a few percent: walk the set bits, byte by byte.
+                for (int j = 0; j < layout.RowBytes; j++)
                 {
-                    int i = from + x;
-                    byte f = flags[i];
-                    if ((f & Valid) != 0) validBits[bits + (x >> 3)] |= (byte)(1 << (x & 7));
-                    if (kept[r * w + x] == 0) continue;
-                    if (k == keptCount) throw new ArgumentException($"Tile {tile.Index}: more kept pixels than the {keptCount} counted.", nameof(kept));
-                    keptBits[bits + (x >> 3)] |= (byte)(1 << (x & 7));
-                    keptScores[k] = scores[i];
-                    keptFlags[k] = f;
-                    for (int b = 0; b < bands; b++)
+                    for (int set = keptBits[bits + j]; set != 0; set &= set - 1)
                     {
-                        keptBefore[b * keptCount + k] = before[b * n + i];
-                        keptAfter[b * keptCount + k] = after[b * n + i];
+                        int x = 8 * j + BitOperations.TrailingZeroCount(set), i = from + x;
+                        if (k == keptCount) throw new ArgumentException($"Tile {tile.Index}: more kept pixels than the {keptCount} counted.", nameof(kept));
+                        keptScores[k] = scores[i];
+                        keptFlags[k] = flags[i];
+                        for (int b = 0; b < bands; b++)
+                        {
+                            keptBefore[b * keptCount + k] = before[b * n + i];
+                            keptAfter[b * keptCount + k] = after[b * n + i];
+                        }
+                        k++;
                     }
-                    k++;
                 }
             }
             if (k != keptCount) throw new ArgumentException($"Tile {tile.Index}: {k} kept pixels, {keptCount} counted.", nameof(kept));
@@ -139,16 +144,16 @@ internal sealed partial class TileScoreStore
                     before.Slice(b * nw + into, pw).Clear();
                     after.Slice(b * nw + into, pw).Clear();
                 }
-                for (int x = x0; x < x1; x++)
-                    flags[into + x - x0] = (byte)((rowValid[x >> 3] >> (x & 7)) & 1) ;
-                // The kept pixels left of the part only move the index into the row's values.
-                int k = starts[r] - k0, firstByte = x0 >> 3;
-                for (int b = 0; b < firstByte; b++) k += BitOperations.PopCount(rowKept[b]);
-                for (int x = firstByte << 3; x < x1; x++)
+                UnpackBits(rowValid, x0, Valid, flags.Slice(into, pw));
+                // The kept pixels left of the part only move the index into the row's values; then walk the set bits.
+                int k = starts[r] - k0, firstByte = x0 >> 3, lastByte = (x1 - 1) >> 3;
+                for (int j = 0; j < firstByte; j++) k += BitOperations.PopCount(rowKept[j]);
+                for (int j = firstByte; j <= lastByte; j++)
                 {
-                    if (((rowKept[x >> 3] >> (x & 7)) & 1) == 0) continue;
-                    if (x >= x0)
+                    for (int set = rowKept[j]; set != 0; set &= set - 1, k++)
                     {
+                        int x = 8 * j + BitOperations.TrailingZeroCount(set);
+                        if (x < x0 || x >= x1) continue;
                         int i = into + x - x0;
                         scores[i] = keptScores[k];
                         flags[i] = keptFlags[k];
@@ -158,13 +163,54 @@ internal sealed partial class TileScoreStore
                             after[b * nw + i] = keptAfter[b * m + k];
                         }
                     }
-                    k++;
                 }
             }
         }
         finally
         {
             _buffers.Return(buffer);
+        }
+    }
+
+    /// <summary>Bit x % 8 of byte x / 8 of <paramref name="bits"/> set where <paramref name="bytes"/>[x] has <paramref name="bit"/>.</summary>
+    internal static void PackBits(ReadOnlySpan<byte> bytes, byte bit, Span<byte> bits)
+    {
+        int x = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var mask = Vector128.Create(bit);
+            for (; x <= bytes.Length - 16; x += 16)
+            {
+                uint set = Vector128.ExtractMostSignificantBits(Vector128.Equals(Vector128.Create(bytes.Slice(x, 16)) & mask, mask));
+                bits[x >> 3] = (byte)set;
+                bits[(x >> 3) + 1] = (byte)(set >> 8);
+            }
+        }
+        for (; x < bytes.Length; x++)
+        {
+            if (x % 8 == 0) bits[x >> 3] = 0;
+            if ((bytes[x] & bit) != 0) bits[x >> 3] |= (byte)(1 << (x & 7));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="into"/>[i] = <paramref name="value"/> where bit <paramref name="first"/> + i of <paramref name="bits"/>
+    /// is set, else 0; whole bytes of set bits (every pixel valid, the usual case) as one fill.
+    /// </summary>
+    internal static void UnpackBits(ReadOnlySpan<byte> bits, int first, byte value, Span<byte> into)
+    {
+        int x = first, end = first + into.Length;
+        while (x < end)
+        {
+            byte b = bits[x >> 3];
+            if ((x & 7) == 0 && x + 8 <= end && (b == 0xFF || b == 0))
+            {
+                into.Slice(x - first, 8).Fill(b == 0 ? (byte)0 : value);
+                x += 8;
+                continue;
+            }
+            into[x - first] = ((b >> (x & 7)) & 1) != 0 ? value : (byte)0;
+            x++;
         }
     }
 

@@ -134,6 +134,29 @@ public class KeptScoresTests
         store.Delete();
     }
 
+    [TestCase(0)]
+    [TestCase(13)]
+    [TestCase(16)]
+    [TestCase(75)]
+    public void Bits_pack_and_unpack_as_their_definition(int length)
+    {
+        var random = new Random(length);
+        var bytes = new byte[length];
+        for (int i = 0; i < length; i++) bytes[i] = (byte)(random.Next(3) == 0 ? 0 : random.Next(256));
+        for (int i = 0; i < length / 3; i++) bytes[i] = 0xFF; // runs of whole set bytes
+        var bits = new byte[(length + 7) / 8];
+        bits.AsSpan().Fill(0xAA);
+        TileScoreStore.PackBits(bytes, 4, bits);
+        for (int x = 0; x < length; x++) Assert.That((bits[x >> 3] >> (x & 7)) & 1, Is.EqualTo((bytes[x] & 4) != 0 ? 1 : 0), $"bit {x}");
+        for (int first = 0; first < Math.Min(length, 10); first++)
+        {
+            var into = new byte[length - first];
+            into.AsSpan().Fill(9);
+            TileScoreStore.UnpackBits(bits, first, 5, into);
+            for (int i = 0; i < into.Length; i++) Assert.That(into[i], Is.EqualTo((bytes[first + i] & 4) != 0 ? 5 : 0), $"from {first}, pixel {i}");
+        }
+    }
+
     /// <summary>
     /// A 150×118 pair (tiles of 32 and 48 px: edge tiles of 22 and 6 px) with scattered noise, three changed blocks that
     /// cross seams, a nodata hole, vegetation on both dates with a seasonal change, and greening: the kept form gives the
