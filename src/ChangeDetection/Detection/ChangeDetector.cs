@@ -23,6 +23,15 @@ internal sealed record DetectionModel(ChangeKernelOptions Kernel, int SmoothRadi
     /// (<see cref="ChangeDetectionOptions.Register"/>; <see cref="ChangeDetector.Align"/>).
     /// </summary>
     public bool RegistrationApplied { get; init; }
+
+    /// <summary>
+    /// A score at or below which no pixel is expected to be change (score units): a fraction of the threshold that the
+    /// statistics sample's scores give (<see cref="ChangeDetector.ScoreFloorOf"/>). The histogram pass keeps the imagery of
+    /// the pixels that could be change above it (<see cref="TileScoreStore"/>'s kept form); the mask pass checks the real
+    /// threshold against it and scores every tile again in full if the estimate was too high. −∞: no estimate (a model of
+    /// an older ledger, a pixel model's run): every score is kept and the mask pass reads the imagery again.
+    /// </summary>
+    public float ScoreFloor { get; init; } = float.NegativeInfinity;
 }
 
 /// <summary>What a detection run produced and the global figures it used.</summary>
@@ -78,10 +87,10 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
-        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after; validity and flags.
-        // Mask: flags, mask and morphology scratch).
-        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 2 * options.Workers);
-        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 3 * options.Workers);
+        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after, smoothed and as delivered;
+        // validity and flags; the kept region and its scratch. Mask: flags, mask, morphology scratch, validity; before and after).
+        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 4 * options.Workers);
+        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 4 * options.Workers);
         _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
         _intPlanes = ArrayPool<int>.Create(MaxPlaneLength, options.Workers);
     }
@@ -122,7 +131,8 @@ public sealed class ChangeDetector
         var clock = Stopwatch.StartNew();
         // The scores wait for the mask pass next to the mask, not in the temp folder: /tmp may be memory.
         var passes = TilePasses.Open(this, pair, new MemoryTileStore(),
-            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(maskPath))!, $".{Path.GetFileName(maskPath)}.{Environment.ProcessId}.scores"), progress);
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(maskPath))!, $".{Path.GetFileName(maskPath)}.{Environment.ProcessId}.scores"), progress,
+            keepImagery: decision is null);
         float threshold;
         long valid, changed;
         try
@@ -153,13 +163,44 @@ public sealed class ChangeDetector
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
         var registration = Register(pair, progress);
         int smooth = Options.SmoothRadiusFor(pair.Grid);
-        var (kernel, sampleScores) = Normalise(pair, smooth, progress);
+        var (kernel, sampleScores, floorScores) = Normalise(pair, smooth, progress);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
         float p999 = sampleScores.Length == 0 ? 1 : OrderStatistic.Select(sampleScores, Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999)));
-        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration, RegistrationApplied = Options.Register };
+        float max = Math.Max(1e-3f, 2 * p999);
+        return new DetectionModel(kernel, smooth, max) { Registration = registration, RegistrationApplied = Options.Register, ScoreFloor = ScoreFloorOf(floorScores, max) };
     }
+
+    /// <summary>
+    /// How far below the sample's threshold the score floor lies (<see cref="DetectionModel.ScoreFloor"/>): the sample is
+    /// a few percent of a large scene, counts vegetated ground the scene's histogram leaves out, and its threshold moves
+    /// with it. A quarter of margin keeps the real threshold above the floor on every labelled pair and sample measured
+    /// (benchmarks/RESULTS.md); where it does not, the mask pass scores the scene again in full (slower, same mask).
+    /// </summary>
+    internal const float ScoreFloorMargin = 0.25f;
+
+    /// <summary>
+    /// The score floor of a model (<see cref="DetectionModel.ScoreFloor"/>): a fixed threshold is its own floor; a threshold
+    /// from the histogram is estimated on the statistics sample's scores of ground not vegetated on both dates (as the scene's
+    /// histogram counts it), less <see cref="ScoreFloorMargin"/> of it.
+    /// </summary>
+    internal float ScoreFloorOf(float[] sampleScores, float histogramMax)
+    {
+        if (Options.Threshold.Method == ThresholdMethod.Fixed) return Options.Threshold.Resolve(null);
+        var histogram = new ScoreHistogram(Options.HistogramBins, histogramMax);
+        histogram.Add(sampleScores);
+        if (histogram.Total == 0) return float.NegativeInfinity;
+        float estimate = Options.Threshold.Resolve(histogram);
+        return estimate - ScoreFloorMargin * Math.Abs(estimate);
+    }
+
+    /// <summary>
+    /// How many pixels beyond its thresholded pixels a tile's final change can reach, plus one: the closings grow change by
+    /// their radius (an opening never grows it), and the patch features read one pixel around every piece pixel. The kept
+    /// form of the score store keeps every pixel within this distance of a pixel above the floor.
+    /// </summary>
+    internal int KeptReach => 1 + Filters().Sum(f => f.Operation == MorphologyOperation.Open ? 0 : f.Radius);
 
     /// <summary>
     /// Reads the after image of <paramref name="pair"/> with the shift of <paramref name="model"/> from now
@@ -225,12 +266,21 @@ public sealed class ChangeDetector
     /// The store of pass 2's scores in <paramref name="folder"/>, for the cores of <see cref="HistogramTiles"/>;
     /// a missing tile is scored again (<see cref="TileHistogram"/>).
     /// </summary>
-    internal TileScoreStore ScoreStore(ScenePair pair, DetectionModel model, string folder)
+    /// <param name="pair">The scene pair (its grid and bands).</param>
+    /// <param name="model">The model (smoothing halo, score floor).</param>
+    /// <param name="folder">The scratch folder.</param>
+    /// <param name="keepImagery">
+    /// The kept form (<see cref="TileScoreStore.KeepsImagery"/>) when the model has a score floor: the mask pass then reads no
+    /// imagery. Off for a pixel model's run, whose mask is not cut from the scores.
+    /// </param>
+    internal TileScoreStore ScoreStore(ScenePair pair, DetectionModel model, string folder, bool keepImagery = false)
     {
         var scheme = HistogramTiles(pair, model);
         TileScoreStore? store = null;
+        bool kept = keepImagery && float.IsFinite(model.ScoreFloor);
         store = new TileScoreStore(folder, new TileScheme(pair.Grid, Options.TileSize), index =>
-            TileHistogram(pair, model, scheme[index % scheme.Columns, index / scheme.Columns], store));
+            TileHistogram(pair, model, scheme[index % scheme.Columns, index / scheme.Columns], store),
+            kept ? pair.Bands.Count : 0, kept ? model.ScoreFloor : float.NegativeInfinity);
         return store;
     }
 
@@ -250,6 +300,10 @@ public sealed class ChangeDetector
         byte[] validArray = _bytePlanes.Rent(n);
         byte[] flagsArray = _bytePlanes.Rent(n);
         float[] scoresArray = _floatPlanes.Rent(n);
+        // The kept form stores some pixels' imagery as delivered, and smoothing overwrites it: a copy of both dates.
+        bool keep = store?.KeepsImagery == true;
+        ushort[]? deliveredBefore = keep ? _ushortPlanes.Rent(n * bandCount) : null;
+        ushort[]? deliveredAfter = keep ? _ushortPlanes.Rent(n * bandCount) : null;
         try
         {
             var before = beforeArray.AsSpan(0, n * bandCount);
@@ -258,6 +312,11 @@ public sealed class ChangeDetector
             var flags = flagsArray.AsSpan(0, n);
             var scores = scoresArray.AsSpan(0, n);
             pair.Read(read, before, after, valid);
+            if (keep)
+            {
+                before.CopyTo(deliveredBefore);
+                after.CopyTo(deliveredAfter);
+            }
             // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
             for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
             var roles = Roles(pair.Bands);
@@ -280,16 +339,37 @@ public sealed class ChangeDetector
                     if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
                 histogram.Add(row);
             }
-            store?.Write(tile, scores, flags, read.Width);
+            if (keep) WriteKept(store!, tile, scores, flags, deliveredBefore!, deliveredAfter!);
+            else store?.Write(tile, scores, flags, read.Width);
             return histogram;
         }
         finally
         {
             _ushortPlanes.Return(beforeArray);
             _ushortPlanes.Return(afterArray);
+            if (deliveredBefore is not null) _ushortPlanes.Return(deliveredBefore);
+            if (deliveredAfter is not null) _ushortPlanes.Return(deliveredAfter);
             _bytePlanes.Return(validArray);
             _bytePlanes.Return(flagsArray);
             _floatPlanes.Return(scoresArray);
+        }
+    }
+
+    /// <summary>The kept form of a histogram tile (<see cref="KeptRegion"/>): its planes are the read window's.</summary>
+    private void WriteKept(TileScoreStore store, Tile tile, ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, ushort[] before, ushort[] after)
+    {
+        int coreSize = (int)tile.Core.PixelCount;
+        byte[] kept = _bytePlanes.Rent(coreSize);
+        byte[] scratch = _bytePlanes.Rent(coreSize);
+        try
+        {
+            int count = KeptRegion.Mark(scores, flags, tile.Read.Width, tile.CoreInRead, store.Floor, KeptReach, kept, scratch);
+            store.WriteKept(tile, scores, flags, before, after, tile.Read.Width, kept, count);
+        }
+        finally
+        {
+            _bytePlanes.Return(kept);
+            _bytePlanes.Return(scratch);
         }
     }
 
@@ -328,14 +408,23 @@ public sealed class ChangeDetector
         byte[] flags = _bytePlanes.Rent(n);
         byte[] mask = _bytePlanes.Rent(n);
         byte[] scratch = _bytePlanes.Rent(n);
+        // The kept form gives the pieces' imagery too (as delivered): the tile's read window of both dates and its validity.
+        var imagery = store.KeepsImagery ? new KeptImagery(read, pair.Bands.Count, _ushortPlanes.Rent(n * pair.Bands.Count), _ushortPlanes.Rent(n * pair.Bands.Count), _bytePlanes.Rent(n)) : null;
         try
         {
-            store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
+            if (imagery is null) store.Read(read, scores.AsSpan(0, n), flags.AsSpan(0, n));
+            else
+            {
+                store.ReadKept(read, scores.AsSpan(0, n), flags.AsSpan(0, n), imagery.Before.AsSpan(0, n * imagery.Bands), imagery.After.AsSpan(0, n * imagery.Bands));
+                MaskKernels.ValidOf(flags.AsSpan(0, n), TileScoreStore.Valid, imagery.Valid.AsSpan(0, n));
+            }
             if (decision is not null)
             {
+                // A decided mask is not cut from the scores: the kept form may lack its pieces' pixels (TilePasses.MaskPass).
+                if (imagery is not null) throw new InvalidOperationException("A decided mask needs the full form of the score store.");
                 // The scores still give the pieces their feature sums, in the units the classifier was trained on.
                 var decided = decision.CoreMask(tile);
-                return (decided, Pieces(pair, tile, decided, scores));
+                return (decided, Pieces(pair, tile, decided, scores, imagery));
             }
             MaskKernels.Threshold(scores.AsSpan(0, n), flags.AsSpan(0, n), threshold, TileScoreStore.Valid, TileScoreStore.Vegetated, mask.AsSpan(0, n));
             // Each filter writes the other plane: the planes swap roles instead of copying the result back.
@@ -355,7 +444,7 @@ public sealed class ChangeDetector
                 MaskKernels.Vegetation(current.AsSpan(from, core.Width), flags.AsSpan(from, core.Width),
                     TileScoreStore.Vegetated, TileScoreStore.Greening, coreMask.AsSpan(r * core.Width, core.Width));
             }
-            return (coreMask, Pieces(pair, tile, coreMask, scores));
+            return (coreMask, Pieces(pair, tile, coreMask, scores, imagery));
         }
         finally
         {
@@ -363,8 +452,17 @@ public sealed class ChangeDetector
             _bytePlanes.Return(flags);
             _bytePlanes.Return(mask);
             _bytePlanes.Return(scratch);
+            if (imagery is not null)
+            {
+                _ushortPlanes.Return(imagery.Before);
+                _ushortPlanes.Return(imagery.After);
+                _bytePlanes.Return(imagery.Valid);
+            }
         }
     }
+
+    /// <summary>A mask tile's imagery as delivered, from the kept form of the score store (planes of <paramref name="Window"/>, pooled).</summary>
+    private sealed record KeptImagery(PixelWindow Window, int Bands, ushort[] Before, ushort[] After, byte[] Valid);
 
     /// <summary>
     /// The pieces of change of a tile's core, each with the feature sums of its pixels: the imagery is read as
@@ -378,8 +476,9 @@ public sealed class ChangeDetector
     /// cache. The sums are the same: every read is per pixel whatever its window, a neighbour one pixel out of a piece
     /// lies in its window unless it lies outside the grid, and each piece adds its pixels in row order as before.
     /// </remarks>
-    private List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores)
+    private List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores, KeptImagery? imagery)
     {
+        if (imagery is not null) return KeptPieces(pair, tile, coreMask, scores, imagery);
         var core = tile.Core;
         var grid = new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height);
         var layout = BandLayout.Of(pair.Bands);
@@ -401,6 +500,39 @@ public sealed class ChangeDetector
                     Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
                 var moments = new PatchMoments();
                 int dx = core.X - window.X, dy = core.Y - window.Y;
+                for (int y = box.Y; y < box.Bottom; y++)
+                    for (int x = box.X; x < box.Right; x++)
+                        if (coreMask[y * core.Width + x] == piece.Value && labels.PieceAt(x, y) == k) moments.Add(view, x + dx, y + dy);
+                result.Add(new PatchPiece(core.X + piece.FirstX, core.Y + piece.FirstY, moments));
+            }
+        }
+        finally
+        {
+            _intPlanes.Return(labelPlane);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Pieces(ScenePair, Tile, byte[], float[], KeptImagery?)"/> from the kept form's imagery: one view over the
+    /// tile's read window instead of a read per piece. The sums are the same: the window holds every pixel of the core and
+    /// the one around it inside the grid, and the kept form holds every pixel a piece's sums read (<see cref="KeptRegion"/>).
+    /// </summary>
+    private List<PatchPiece> KeptPieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores, KeptImagery imagery)
+    {
+        var core = tile.Core;
+        var result = new List<PatchPiece>();
+        var view = new PixelView(imagery.Window, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), imagery.Before, imagery.After, imagery.Valid, scores);
+        int dx = core.X - imagery.Window.X, dy = core.Y - imagery.Window.Y;
+        int[] labelPlane = _intPlanes.Rent((int)core.PixelCount);
+        try
+        {
+            var labels = PieceLabeller.LabelRuns(coreMask, core.Width, core.Height, PieceValues, labelPlane);
+            for (int k = 0; k < labels.Pieces.Count; k++)
+            {
+                var piece = labels.Pieces[k];
+                var box = piece.Box;
+                var moments = new PatchMoments();
                 for (int y = box.Y; y < box.Bottom; y++)
                     for (int x = box.X; x < box.Right; x++)
                         if (coreMask[y * core.Width + x] == piece.Value && labels.PieceAt(x, y) == k) moments.Add(view, x + dx, y + dy);
@@ -528,7 +660,7 @@ public sealed class ChangeDetector
         return (int)((size - window) * ((i + 0.5) / perSide));
     }
 
-    private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
+    private (ChangeKernelOptions Kernel, float[] SampleScores, float[] FloorScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
     {
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
@@ -542,11 +674,11 @@ public sealed class ChangeDetector
         var fit = new FitSample(bands, windows.Sum(w => w.PixelCount));
         // The smoothed samples are kept for the scores below when they fit the budget (64 MiB for 64 windows of a 4-band
         // pair), rather than read and smoothed a second time: that second reading was as costly as the first.
-        var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count)[windows.Count] : null;
+        var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count, byte[] Vegetated)[windows.Count] : null;
         int done = 0;
-        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (i, win, samples) =>
+        ForEachWindow(windows, win => ValidSamples(source, win, smooth, roles), (i, win, samples) =>
         {
-            var (before, after, count) = samples;
+            var (before, after, count, _) = samples;
             if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
             if (kept is not null) kept[i] = samples;
@@ -559,7 +691,7 @@ public sealed class ChangeDetector
         if (mad && source.Union is PixelWindow union)
         {
             madFit = new FitSample(bands, union.PixelCount);
-            var (before, after, count) = ValidSamples(source, union, smooth);
+            var (before, after, count, _) = ValidSamples(source, union, smooth, roles);
             madFit.Collect(before, after, count, (int)union.PixelCount);
         }
         if (stats.Count == 0)
@@ -580,20 +712,30 @@ public sealed class ChangeDetector
 
         // The sample's scores size the histogram. Only one order statistic of them is used, so their order does not
         // change the result: the kept windows are scored in parallel, each into its own part of one array.
-        if (kept is not null) return (kernel, KeptScores(windows, kept, kernel));
+        if (kept is not null)
+        {
+            var keptScores = KeptScores(windows, kept, kernel);
+            return (kernel, keptScores.Scores, keptScores.Floor);
+        }
         // Over the budget (many bands), the windows are read again, last window first: the pair's block caches then
         // still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band scene
         // (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
         var scores = new List<float>();
+        var floorScores = new List<float>();
         var reversed = Enumerable.Reverse(windows).ToList();
         ForEachWindow(reversed, win =>
         {
-            var (before, after, count) = ValidSamples(source, win, smooth);
+            var (before, after, count, vegetated) = ValidSamples(source, win, smooth, roles);
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
-            return s;
-        }, (_, _, s) => scores.AddRange(s), all: false);
-        return (kernel, scores.ToArray());
+            return (s, vegetated);
+        }, (_, _, s) =>
+        {
+            scores.AddRange(s.s);
+            for (int i = 0; i < s.s.Length; i++)
+                if (s.vegetated[i] == 0) floorScores.Add(s.s[i]);
+        }, all: false);
+        return (kernel, scores.ToArray(), floorScores.ToArray());
     }
 
     /// <summary>
@@ -605,19 +747,27 @@ public sealed class ChangeDetector
 
     private static long SampleBytes(IReadOnlyList<PixelWindow> windows, int bands) => windows.Sum(w => w.PixelCount) * bands * 2 * sizeof(ushort);
 
-    /// <summary>The scores of the kept sample windows (their valid pixels), window after window in one array.</summary>
-    private float[] KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count)[] kept, ChangeKernelOptions kernel)
+    /// <summary>
+    /// The scores of the kept sample windows (their valid pixels), window after window in one array, and those of the pixels
+    /// not vegetated on both dates (what the scene's histogram counts: the score floor's sample).
+    /// </summary>
+    private (float[] Scores, float[] Floor) KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count, byte[] Vegetated)[] kept, ChangeKernelOptions kernel)
     {
         var offsets = new int[kept.Length + 1];
         for (int i = 0; i < kept.Length; i++) offsets[i + 1] = offsets[i] + kept[i].Count;
         var scores = new float[offsets[^1]];
+        var vegetated = new byte[offsets[^1]];
         Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers) }, i =>
         {
-            var (before, after, count) = kept[i];
+            var (before, after, count, flags) = kept[i];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)windows[i].PixelCount, kernel, scores.AsSpan(offsets[i], count));
+            flags.AsSpan(0, count).CopyTo(vegetated.AsSpan(offsets[i]));
             kept[i] = default;
         });
-        return scores;
+        var floor = new float[vegetated.Length - vegetated.Count(v => v != 0)];
+        for (int i = 0, j = 0; i < scores.Length; i++)
+            if (vegetated[i] == 0) floor[j++] = scores[i];
+        return (scores, floor);
     }
 
     /// <summary>
@@ -643,12 +793,17 @@ public sealed class ChangeDetector
         }
     }
 
-    /// <summary>The pixels of a window valid in both dates, compacted to the front of each band (band stride = window pixels).</summary>
-    private static (ushort[] Before, ushort[] After, int Count) ValidSamples(SampleSource source, PixelWindow win, int smooth)
+    /// <summary>
+    /// The pixels of a window valid in both dates, compacted to the front of each band (band stride = window pixels), and
+    /// whether each is vegetated on both dates (1; judged on the delivered numbers, as the histogram pass does).
+    /// </summary>
+    private static (ushort[] Before, ushort[] After, int Count, byte[] Vegetated) ValidSamples(SampleSource source, PixelWindow win, int smooth, BandRoles roles)
     {
         int bands = source.Bands, n = (int)win.PixelCount, m = 0;
         var t = new TileBuffers(win, bands);
         source.Read(win, t);
+        var vegetated = new byte[n];
+        VegetationGain.FlagVegetated(vegetated, 1, t.Before, t.After, n, roles);
         Smooth(bands, win, t, smooth);
         for (int i = 0; i < n; i++)
         {
@@ -658,9 +813,10 @@ public sealed class ChangeDetector
                 t.Before[k * n + m] = t.Before[k * n + i];
                 t.After[k * n + m] = t.After[k * n + i];
             }
+            vegetated[m] = vegetated[i];
             m++;
         }
-        return (t.Before, t.After, m);
+        return (t.Before, t.After, m, vegetated);
     }
 
     private static void ReadSmoothed(ScenePair pair, PixelWindow window, TileBuffers t, int smooth)

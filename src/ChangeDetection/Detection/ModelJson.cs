@@ -17,6 +17,7 @@ internal static class ModelJson
         ["water_weight"] = m.Kernel.WaterWeight,
         ["registration"] = RegistrationJson(m.Registration),
         ["registration_applied"] = m.RegistrationApplied,
+        ["score_floor"] = float.IsFinite(m.ScoreFloor) ? m.ScoreFloor : null,
         ["projection"] = m.Kernel.Projection is { } p ? new JsonObject
         {
             ["bands"] = p.Bands,
@@ -52,6 +53,7 @@ internal static class ModelJson
                     g["windows"]!.GetValue<int>(), g["confident"]!.GetValue<int>(), g["agreeing"]!.GetValue<int>(), g["reason"]!.GetValue<string>()),
                 RegistrationApplied = o["registration_applied"]?.GetValue<bool>() ?? false,
             };
+        if (o["score_floor"] is JsonNode floor) model = model with { ScoreFloor = floor.GetValue<float>() };
         return model;
     }
 

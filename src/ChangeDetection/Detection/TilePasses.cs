@@ -25,13 +25,14 @@ internal sealed class TilePasses
     private readonly IProgress<StageProgress>? _progress;
     private readonly CancellationToken _cancellationToken;
 
-    private TilePasses(ChangeDetector detector, ScenePair pair, ITileStore store, DetectionModel model, string scoresFolder,
+    private TilePasses(ChangeDetector detector, ScenePair pair, ITileStore store, DetectionModel model, string scoresFolder, bool keepImagery,
         IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         (_detector, _pair, _store, _progress, _cancellationToken) = (detector, pair, store, progress, cancellationToken);
         Model = model;
         MaskTiles = detector.MaskTiles(pair, model);
-        Scores = detector.ScoreStore(pair, model, scoresFolder);
+        _scoresFolder = scoresFolder;
+        Scores = detector.ScoreStore(pair, model, scoresFolder, keepImagery);
     }
 
     /// <summary>
@@ -44,20 +45,26 @@ internal sealed class TilePasses
     /// <param name="scoresFolder">Where the histogram pass keeps each tile's scores for the mask pass (<see cref="TileScoreStore"/>).</param>
     /// <param name="progress">Progress of every pass ("registration", "statistics", "histogram", "mask").</param>
     /// <param name="cancellationToken">Once cancelled, no further tile starts; the tiles in flight finish into the store.</param>
+    /// <param name="keepImagery">
+    /// The histogram pass keeps the imagery the mask pass needs (<see cref="TileScoreStore.KeepsImagery"/>); false when the
+    /// mask pass will take a decided mask (a pixel model) rather than the threshold's.
+    /// </param>
     public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<StageProgress>? progress = null, bool keepImagery = true, CancellationToken cancellationToken = default)
     {
         if (!TileStages.Model.TryGet(store, out var model))
             model = TileStages.Model.GetOrAdd(store, detector.Prepare(pair, progress));
         ChangeDetector.Align(pair, model);
-        return new TilePasses(detector, pair, store, model, scoresFolder, progress, cancellationToken);
+        return new TilePasses(detector, pair, store, model, scoresFolder, keepImagery, progress, cancellationToken);
     }
 
     /// <summary>Pass 1's model, which every tile uses.</summary>
     public DetectionModel Model { get; }
 
     /// <summary>The histogram pass's scores, kept for the mask pass; <see cref="TileScoreStore.Delete"/> once every mask tile is stored.</summary>
-    public TileScoreStore Scores { get; }
+    public TileScoreStore Scores { get; private set; }
+
+    private readonly string _scoresFolder;
 
     /// <summary>The tiles of the mask pass (<see cref="ChangeDetector.MaskTiles"/>).</summary>
     public TileScheme MaskTiles { get; }
@@ -110,6 +117,13 @@ internal sealed class TilePasses
     /// </summary>
     public void MaskPass(IReadOnlyList<Tile> tiles, float threshold, IChangeDecision? decision)
     {
+        if (Scores.KeepsImagery && (decision is not null || !(threshold >= Scores.Floor)))
+        {
+            // The kept form holds what a threshold at or above its floor needs. Below it (the sample misjudged the scene) or
+            // for a decided mask, every tile is scored again into the full form, beside the kept files (another worker may
+            // still read those), as a missing file is: slower, the same mask.
+            Scores = _detector.ScoreStore(_pair, Model, _scoresFolder, keepImagery: false);
+        }
         int done = TileStages.Mask.Finished(_store).Count;
         _progress?.Report(new StageProgress("mask", done, MaskTiles.Count));
         // Last tile first: the pair's block caches still hold the blocks the histogram pass decoded last, which the

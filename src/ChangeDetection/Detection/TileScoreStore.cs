@@ -17,7 +17,7 @@ namespace ChangeDetection.Detection;
 /// another worker's join) is made again by the <c>recompute</c> callback: the scores are a pure
 /// function of the tile, so a recomputed file holds the same bytes.
 /// </remarks>
-internal sealed class TileScoreStore
+internal sealed partial class TileScoreStore
 {
     /// <summary>Flag bit: the pixel holds data in both dates.</summary>
     public const byte Valid = 1;
@@ -42,13 +42,36 @@ internal sealed class TileScoreStore
     /// <param name="folder">The scratch folder (created).</param>
     /// <param name="cores">The tiles whose cores the files hold (the histogram pass's tiling; the halo is ignored).</param>
     /// <param name="recompute">Writes the file of one tile again (by tile index) when it is missing.</param>
-    public TileScoreStore(string folder, TileScheme cores, Action<int> recompute)
+    /// <param name="keptBands">
+    /// 0: the full form (every pixel's score and flags). Else the kept form for a pair of this many bands: see
+    /// <see cref="KeepsImagery"/>.
+    /// </param>
+    /// <param name="floor">The kept form's score floor (<see cref="DetectionModel.ScoreFloor"/>), recorded in every file.</param>
+    public TileScoreStore(string folder, TileScheme cores, Action<int> recompute, int keptBands = 0, float floor = float.NegativeInfinity)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(keptBands);
+        if (keptBands > 0 && !float.IsFinite(floor)) throw new ArgumentOutOfRangeException(nameof(floor), floor, "The kept form needs a finite score floor.");
         Folder = folder;
         Cores = cores;
         _recompute = recompute;
+        KeptBands = keptBands;
+        Floor = floor;
         Directory.CreateDirectory(folder);
     }
+
+    /// <summary>
+    /// True for the kept form: a tile's file holds every pixel's validity (a bit) and, for the pixels <see cref="KeptRegion"/>
+    /// marks, the score, the flags and the imagery as delivered (both dates, every band), so that the mask pass reads no
+    /// imagery. At 8192² ~7 % of the pixels are kept: ~1.7 bytes a pixel against the full form's 5, and no second decode.
+    /// Valid for any threshold at or above <see cref="Floor"/>.
+    /// </summary>
+    public bool KeepsImagery => KeptBands > 0;
+
+    /// <summary>The bands of the kept form's imagery (0: the full form).</summary>
+    public int KeptBands { get; }
+
+    /// <summary>The kept form's score floor (score units); −∞ for the full form.</summary>
+    public float Floor { get; }
 
     /// <summary>The scratch folder.</summary>
     public string Folder { get; }
@@ -56,7 +79,9 @@ internal sealed class TileScoreStore
     /// <summary>The tiling of the stored cores.</summary>
     public TileScheme Cores { get; }
 
-    private string FileOf(int tile) => Path.Combine(Folder, tile.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + Extension);
+    private const string KeptExtension = ".kept";
+
+    private string FileOf(int tile) => Path.Combine(Folder, tile.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + (KeepsImagery ? KeptExtension : Extension));
 
     /// <summary>
     /// Stores the core of <paramref name="tile"/>: its scores and flags cut from planes of the tile's read window
@@ -64,6 +89,7 @@ internal sealed class TileScoreStore
     /// </summary>
     public void Write(Tile tile, ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, int readWidth)
     {
+        if (KeepsImagery) throw new InvalidOperationException("This store keeps imagery: write with WriteKept.");
         var core = tile.CoreInRead;
         int n = checked((int)tile.Core.PixelCount);
         if (readWidth != tile.Read.Width || scores.Length < tile.Read.PixelCount || flags.Length < tile.Read.PixelCount)
@@ -79,11 +105,7 @@ internal sealed class TileScoreStore
                 scores.Slice(from, core.Width).CopyTo(scoresOut[to..]);
                 flags.Slice(from, core.Width).CopyTo(flagsOut[to..]);
             }
-            string path = FileOf(tile.Index);
-            string tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-            using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: 5L * n))
-                RandomAccess.Write(handle, file.AsSpan(0, 5 * n), 0);
-            File.Move(tmp, path, overwrite: true);
+            Publish(tile, file.AsSpan(0, 5 * n));
         }
         finally
         {
@@ -102,6 +124,7 @@ internal sealed class TileScoreStore
     /// </remarks>
     public void Read(PixelWindow window, Span<float> scores, Span<byte> flags)
     {
+        if (KeepsImagery) throw new InvalidOperationException("This store keeps imagery: read with ReadKept.");
         int c0 = window.X / Cores.TileSize, c1 = (window.Right - 1) / Cores.TileSize;
         int r0 = window.Y / Cores.TileSize, r1 = (window.Bottom - 1) / Cores.TileSize;
         for (int row = r0; row <= r1; row++)
@@ -165,11 +188,20 @@ internal sealed class TileScoreStore
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
     }
 
+    /// <summary>Writes a tile's file under a temporary name and renames it: a killed run leaves whole files or none.</summary>
+    private void Publish(Tile tile, ReadOnlySpan<byte> bytes)
+    {
+        string path = FileOf(tile.Index);
+        string tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: bytes.Length))
+            RandomAccess.Write(handle, bytes, 0);
+        File.Move(tmp, path, overwrite: true);
+    }
+
     private SafeFileHandle Open(Tile tile)
     {
         string path = FileOf(tile.Index);
-        long expected = 5 * tile.Core.PixelCount;
-        if (!File.Exists(path) || new FileInfo(path).Length != expected)
+        if (!File.Exists(path) || !IsWhole(path, tile))
         {
             Directory.CreateDirectory(Folder);
             _recompute(tile.Index);
@@ -182,6 +214,18 @@ internal sealed class TileScoreStore
         {
             throw new ChangeDetectionException($"{path}: the stored scores of tile {tile.Index} vanished while the mask pass ran (was the run's .work folder removed?). Run again to resume.");
         }
+    }
+
+    /// <summary>Whether a tile's file has the length its form gives (the kept form: its header's, for this store's floor).</summary>
+    private bool IsWhole(string path, Tile tile)
+    {
+        long length = new FileInfo(path).Length;
+        if (!KeepsImagery) return length == 5 * tile.Core.PixelCount;
+        if (length < KeptLayout.HeaderBytes) return false;
+        Span<byte> header = stackalloc byte[KeptLayout.HeaderBytes];
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            if (RandomAccess.Read(file, header, 0) != header.Length) return false;
+        return KeptLayout.TryRead(header, tile.Core.Width, tile.Core.Height, KeptBands, Floor, out var layout) && layout.FileBytes == length;
     }
 
     private void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Tile tile)

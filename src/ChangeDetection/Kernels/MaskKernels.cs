@@ -104,4 +104,22 @@ internal static class MaskKernels
             result[i] = m;
         }
     }
+
+    /// <summary>1 where <paramref name="flags"/> has <paramref name="bit"/>, else 0 (a validity plane from flag bytes).</summary>
+    public static void ValidOf(ReadOnlySpan<byte> flags, byte bit, Span<byte> valid) => ValidOf(flags, bit, valid, Vector.IsHardwareAccelerated);
+
+    /// <summary><see cref="ValidOf(ReadOnlySpan{byte}, byte, Span{byte})"/> with the vector path on or off (the scalar loop is the reference).</summary>
+    internal static void ValidOf(ReadOnlySpan<byte> flags, byte bit, Span<byte> valid, bool vectors)
+    {
+        int n = flags.Length;
+        if (valid.Length < n) throw new ArgumentException($"{n} flags need as many validity bytes; got {valid.Length}.");
+        int i = 0;
+        if (vectors)
+        {
+            var mask = new Vector<byte>(bit);
+            for (int step = Vector<byte>.Count; i <= n - step; i += step)
+                (~Vector.Equals(new Vector<byte>(flags[i..]) & mask, Vector<byte>.Zero) & Vector<byte>.One).CopyTo(valid[i..]);
+        }
+        for (; i < n; i++) valid[i] = (flags[i] & bit) != 0 ? (byte)1 : (byte)0;
+    }
 }

@@ -326,7 +326,8 @@ public sealed partial class RegionRun
     /// seen by every process that sees the output folder (the fan-out's workers).
     /// </summary>
     private TilePasses OpenPasses(RunLedger ledger, ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken) =>
-        TilePasses.Open(new ChangeDetector(Detection), pair, ledger, Path.Combine(OutputFolder, ".work", "scores"), progress, cancellationToken);
+        TilePasses.Open(new ChangeDetector(Detection), pair, ledger, Path.Combine(OutputFolder, ".work", "scores"), progress,
+            keepImagery: PixelModelPath is null, cancellationToken);
 
     /// <summary>
     /// The pixel model's threshold the mask pass used: the one recorded in the ledger (its scene threshold), the model's

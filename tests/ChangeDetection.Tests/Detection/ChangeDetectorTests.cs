@@ -222,9 +222,11 @@ public class ChangeDetectorTests
     }
 
     /// <summary>
-    /// The mask pass reads the imagery again only under each piece of change (its box and one pixel around it), not
-    /// over the box of all the tile's change: with one tile holding both buildings and no block cache, it decodes the
-    /// blocks (16² here) under the two buildings and the speck only, fewer than the blocks of the box around them.
+    /// With the full form of the score store (a pixel model's run, or a threshold below the kept form's floor), the mask
+    /// pass reads the imagery again only under each piece of change (its box and one pixel around it), not over the box of
+    /// all the tile's change: with one tile holding both buildings and no block cache, it decodes the blocks (16² here)
+    /// under the two buildings and the speck only, fewer than the blocks of the box around them. (The kept form reads
+    /// none: KeptScoresTests.)
     /// </summary>
     [Test]
     public void TheMaskPassDecodesOnlyTheBlocksUnderThePieces()
@@ -234,7 +236,7 @@ public class ChangeDetectorTests
         var options = new ChangeDetectionOptions { TileSize = 512, OpenRadius = 1, CloseRadius = 1, SmoothRadius = 1, Workers = 1 };
         using var pair = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 0 });
         var detector = new ChangeDetector(options);
-        var passes = TilePasses.Open(detector, pair, new MemoryTileStore(), dir.File("scores"));
+        var passes = TilePasses.Open(detector, pair, new MemoryTileStore(), dir.File("scores"), keepImagery: false);
         float threshold = passes.Threshold();
         long before = pair.BlocksDecoded;
         passes.MaskPass(passes.UnfinishedMaskTiles(), threshold, null);
