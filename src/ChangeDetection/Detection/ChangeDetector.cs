@@ -263,8 +263,7 @@ public sealed class ChangeDetector
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
-            BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
             ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
             for (int i = 0; i < n; i++)
                 if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
@@ -671,8 +670,7 @@ public sealed class ChangeDetector
 
     private static void Smooth(int bands, PixelWindow window, TileBuffers t, int smooth)
     {
-        BoxMean.Apply(t.Before, bands, window.Width, window.Height, t.Valid, smooth);
-        BoxMean.Apply(t.After, bands, window.Width, window.Height, t.Valid, smooth);
+        BoxMean.Apply(t.Before, t.After, bands, window.Width, window.Height, t.Valid, smooth);
     }
 
     /// <summary>
