@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ChangeDetection.Kernels;
 
@@ -261,37 +262,52 @@ internal static class BoxMean
     private static Span<ushort> PlaneRow(Span<ushort> first, int firstBands, Span<ushort> second, int p, int n, int y, int width) =>
         p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
 
+    // The loops below run once per row (and plane): each is its own method, not inlined into Rows, so that its few
+    // vectors stay in registers; they read through refs with the lengths checked once, at the top, instead of a slice
+    // and a bounds check per vector.
+
     /// <summary><paramref name="mask"/>[x] = 0xFFFF where <paramref name="valid"/>[x] ≠ 0, else 0: what a row is ANDed with.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void MaskOf(ReadOnlySpan<byte> valid, Span<ushort> mask)
     {
-        int x = 0, u = Vector<ushort>.Count;
-        for (; x <= valid.Length - Vector<byte>.Count; x += Vector<byte>.Count)
+        int width = valid.Length, x = 0, u = Vector<ushort>.Count;
+        if (mask.Length < width) throw new ArgumentException("The mask row is shorter than the validity row.", nameof(mask));
+        ref byte v0 = ref MemoryMarshal.GetReference(valid);
+        ref ushort m0 = ref MemoryMarshal.GetReference(mask);
+        for (; x <= width - Vector<byte>.Count; x += Vector<byte>.Count)
         {
             // A vector of validity bytes covers two vectors of uint16.
-            Vector.Widen(new Vector<byte>(valid[x..]), out Vector<ushort> v0, out Vector<ushort> v1);
-            (~Vector.Equals(v0, Vector<ushort>.Zero)).CopyTo(mask[x..]);
-            (~Vector.Equals(v1, Vector<ushort>.Zero)).CopyTo(mask[(x + u)..]);
+            Vector.Widen(Vector.LoadUnsafe(ref v0, (nuint)x), out Vector<ushort> lo, out Vector<ushort> hi);
+            (~Vector.Equals(lo, Vector<ushort>.Zero)).StoreUnsafe(ref m0, (nuint)x);
+            (~Vector.Equals(hi, Vector<ushort>.Zero)).StoreUnsafe(ref m0, (nuint)(x + u));
         }
-        for (; x < valid.Length; x++) mask[x] = valid[x] != 0 ? ushort.MaxValue : (ushort)0;
+        for (; x < width; x++) mask[x] = valid[x] != 0 ? ushort.MaxValue : (ushort)0;
     }
 
     /// <summary>
     /// A row enters the square: its masked values replace the ring slot's (the row leaving the square), and the column
     /// sums (from index <paramref name="radius"/> of <paramref name="columns"/>) gain the one and lose the other.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Enter(ReadOnlySpan<ushort> row, ReadOnlySpan<ushort> mask, Span<ushort> slot, Span<int> columns, int radius)
     {
         int width = slot.Length, x = 0, i32 = Vector<int>.Count;
         var sums = columns.Slice(radius, width);
+        if (row.Length < width || mask.Length < width) throw new ArgumentException("A row is shorter than the ring's.", nameof(row));
+        ref ushort r0 = ref MemoryMarshal.GetReference(row);
+        ref ushort m0 = ref MemoryMarshal.GetReference(mask);
+        ref ushort s0 = ref MemoryMarshal.GetReference(slot);
+        ref int c0 = ref MemoryMarshal.GetReference(sums);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
-            var entering = new Vector<ushort>(row[x..]) & new Vector<ushort>(mask[x..]);
-            var leaving = new Vector<ushort>(slot[x..]);
-            entering.CopyTo(slot[x..]);
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var entering = Vector.LoadUnsafe(ref r0, at) & Vector.LoadUnsafe(ref m0, at);
+            var leaving = Vector.LoadUnsafe(ref s0, at);
+            entering.StoreUnsafe(ref s0, at);
             Vector.Widen(entering, out Vector<uint> e0, out Vector<uint> e1);
             Vector.Widen(leaving, out Vector<uint> l0, out Vector<uint> l1);
-            (new Vector<int>(sums[x..]) + (Vector.AsVectorInt32(e0) - Vector.AsVectorInt32(l0))).CopyTo(sums[x..]);
-            (new Vector<int>(sums[(x + i32)..]) + (Vector.AsVectorInt32(e1) - Vector.AsVectorInt32(l1))).CopyTo(sums[(x + i32)..]);
+            (Vector.LoadUnsafe(ref c0, at) + (Vector.AsVectorInt32(e0) - Vector.AsVectorInt32(l0))).StoreUnsafe(ref c0, at);
+            (Vector.LoadUnsafe(ref c0, next) + (Vector.AsVectorInt32(e1) - Vector.AsVectorInt32(l1))).StoreUnsafe(ref c0, next);
         }
         for (; x < width; x++)
         {
@@ -305,12 +321,17 @@ internal static class BoxMean
     /// The valid counts of a row (row sums of the counts' column sums), zero where the row's own pixel is invalid
     /// (<paramref name="self"/>: 1 where valid), and 1 / (2 · count) as a float (0 where the count is 0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Counts(ReadOnlySpan<int> columns, int radius, ReadOnlySpan<ushort> self, Span<int> count, Span<float> reciprocal)
     {
         int width = count.Length, taps = 2 * radius + 1, x = 0;
+        if (columns.Length < width + 2 * radius || self.Length < width || reciprocal.Length < width)
+            throw new ArgumentException("A row is shorter than the counts'.", nameof(columns));
+        ref int p0 = ref MemoryMarshal.GetReference(columns);
+        ref int n0 = ref MemoryMarshal.GetReference(count);
         if (radius <= MaxVectorRowRadius)
             for (; x <= width - Vector<int>.Count; x += Vector<int>.Count)
-                RowSum(columns, x, taps).CopyTo(count[x..]);
+                RowSum(ref p0, (nuint)x, taps).StoreUnsafe(ref n0, (nuint)x);
         else
         {
             ScalarRowSums(columns, radius, count);
@@ -325,17 +346,20 @@ internal static class BoxMean
 
         x = 0;
         int u = Vector<ushort>.Count, i32 = Vector<int>.Count;
+        ref ushort s0 = ref MemoryMarshal.GetReference(self);
+        ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
         var one = Vector<float>.One;
         for (; x <= width - u; x += u)
         {
-            Vector.Widen(new Vector<ushort>(self[x..]), out Vector<uint> s0, out Vector<uint> s1);
-            var c0 = new Vector<int>(count[x..]) * Vector.AsVectorInt32(s0);
-            var c1 = new Vector<int>(count[(x + i32)..]) * Vector.AsVectorInt32(s1);
-            c0.CopyTo(count[x..]);
-            c1.CopyTo(count[(x + i32)..]);
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            Vector.Widen(Vector.LoadUnsafe(ref s0, at), out Vector<uint> own0, out Vector<uint> own1);
+            var c0 = Vector.LoadUnsafe(ref n0, at) * Vector.AsVectorInt32(own0);
+            var c1 = Vector.LoadUnsafe(ref n0, next) * Vector.AsVectorInt32(own1);
+            c0.StoreUnsafe(ref n0, at);
+            c1.StoreUnsafe(ref n0, next);
             // 1 / 0 is infinity: those lanes (invalid pixels) keep their value, and a zero keeps the quotient finite.
-            Vector.ConditionalSelect(Vector.Equals(c0, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c0 + c0)).CopyTo(reciprocal[x..]);
-            Vector.ConditionalSelect(Vector.Equals(c1, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c1 + c1)).CopyTo(reciprocal[(x + i32)..]);
+            Vector.ConditionalSelect(Vector.Equals(c0, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c0 + c0)).StoreUnsafe(ref f0, at);
+            Vector.ConditionalSelect(Vector.Equals(c1, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c1 + c1)).StoreUnsafe(ref f0, next);
         }
         for (; x < width; x++)
         {
@@ -344,13 +368,22 @@ internal static class BoxMean
         }
     }
 
-    /// <summary>The sum of <paramref name="taps"/> vectors of <paramref name="padded"/> from <paramref name="x"/>, each one further on.</summary>
+    /// <summary>
+    /// The sum of <paramref name="taps"/> (1, 3, 5, 7 or 9) vectors from <paramref name="p"/> + <paramref name="x"/>, each
+    /// one further on: the loads written out, as the JIT does not unroll a loop of a run-time count.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<int> RowSum(ReadOnlySpan<int> padded, int x, int taps)
+    private static Vector<int> RowSum(ref int p, nuint x, int taps)
     {
-        var acc = new Vector<int>(padded[x..]);
-        for (int d = 1; d < taps; d++) acc += new Vector<int>(padded[(x + d)..]);
-        return acc;
+        var acc = Vector.LoadUnsafe(ref p, x);
+        if (taps == 1) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 1) + Vector.LoadUnsafe(ref p, x + 2);
+        if (taps == 3) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 3) + Vector.LoadUnsafe(ref p, x + 4);
+        if (taps == 5) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 5) + Vector.LoadUnsafe(ref p, x + 6);
+        if (taps == 7) return acc;
+        return acc + Vector.LoadUnsafe(ref p, x + 7) + Vector.LoadUnsafe(ref p, x + 8);
     }
 
     /// <summary>
@@ -358,19 +391,27 @@ internal static class BoxMean
     /// <paramref name="taps"/> entries of <paramref name="padded"/> from x (the column sums padded by r: the square's sum;
     /// or, with one tap, the row sums themselves).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, Span<ushort> row)
     {
         int width = row.Length, x = 0, i32 = Vector<int>.Count;
+        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width)
+            throw new ArgumentException("A row is shorter than the means'.", nameof(padded));
+        ref int p0 = ref MemoryMarshal.GetReference(padded);
+        ref int n0 = ref MemoryMarshal.GetReference(count);
+        ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
+        ref ushort r0 = ref MemoryMarshal.GetReference(row);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
-            var c0 = new Vector<int>(count[x..]);
-            var c1 = new Vector<int>(count[(x + i32)..]);
-            var q0 = RoundedQuotient(RowSum(padded, x, taps), c0, new Vector<float>(reciprocal[x..]));
-            var q1 = RoundedQuotient(RowSum(padded, x + i32, taps), c1, new Vector<float>(reciprocal[(x + i32)..]));
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var c0 = Vector.LoadUnsafe(ref n0, at);
+            var c1 = Vector.LoadUnsafe(ref n0, next);
+            var q0 = RoundedQuotient(RowSum(ref p0, at, taps), c0, Vector.LoadUnsafe(ref f0, at));
+            var q1 = RoundedQuotient(RowSum(ref p0, next, taps), c1, Vector.LoadUnsafe(ref f0, next));
             // Means of uint16 values are at most 65 535: the narrowing keeps them whole. Invalid pixels (count 0) keep theirs.
             var means = Vector.Narrow(Vector.AsVectorUInt32(q0), Vector.AsVectorUInt32(q1));
             var keep = Vector.Narrow(Vector.AsVectorUInt32(Vector.Equals(c0, Vector<int>.Zero)), Vector.AsVectorUInt32(Vector.Equals(c1, Vector<int>.Zero)));
-            Vector.ConditionalSelect(keep, new Vector<ushort>(row[x..]), means).CopyTo(row[x..]);
+            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
         }
         for (; x < width; x++)
         {
@@ -395,7 +436,8 @@ internal static class BoxMean
     {
         var t = s + s + c;
         var d = c + c;
-        var q = Vector.ConvertToInt32(Vector.ConvertToSingle(t) * reciprocal);
+        // The product is in [0, 2¹⁶] (or garbage in count-0 lanes, masked): the native conversion needs no saturation fix-ups.
+        var q = Vector.ConvertToInt32Native(Vector.ConvertToSingle(t) * reciprocal);
         var rem = t - q * d;
         // The comparisons give −1 (all ones) in the lanes where they hold.
         var under = Vector.LessThan(rem, Vector<int>.Zero);
