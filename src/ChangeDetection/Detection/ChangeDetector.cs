@@ -259,25 +259,20 @@ public sealed class ChangeDetector
             var scores = scoresArray.AsSpan(0, n);
             pair.Read(read, before, after, valid);
             // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
-            for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            HistogramPassKernels.FlagsOfValid(valid, TileScoreStore.Valid, flags);
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
             BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
             ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
-            for (int i = 0; i < n; i++)
-                if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+            HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
-            var row = new float[core.Width];
             for (int r = 0; r < core.Height; r++)
             {
                 int start = (core.Y + r) * read.Width + core.X;
-                scores.Slice(start, core.Width).CopyTo(row);
                 // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
                 // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-                for (int x = 0; x < row.Length; x++)
-                    if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
-                histogram.Add(row);
+                histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
             }
             store?.Write(tile, scores, flags, read.Width);
             return histogram;
