@@ -31,9 +31,13 @@ foreach (int width in new[] { 1, 9, 17, 33, 130 })
         for (int i = 0; i < n; i++) valid[i] = (byte)(random.Next(5) == 0 ? 0 : 1);
         for (int i = 0; i < bands.Length; i++) bands[i] = (ushort)random.Next(65536);
         var scalar = (ushort[])bands.Clone();
+        var second = (ushort[])bands.Clone();
+        var both = (ushort[])bands.Clone();
         BoxMean.Apply(scalar, 3, width, height, valid, radius, vectors: false);
         BoxMean.Apply(bands, 3, width, height, valid, radius);
-        if (!bands.AsSpan().SequenceEqual(scalar))
+        // The two-date sweep (the tile passes' call), both dates the same planes.
+        BoxMean.Apply(both, second, 3, width, height, valid, radius);
+        if (!bands.AsSpan().SequenceEqual(scalar) || !both.AsSpan().SequenceEqual(scalar) || !second.AsSpan().SequenceEqual(scalar))
         {
             Console.WriteLine($"width {width}, radius {radius}: the box mean's vector path differs from its scalar twin");
             return 1;

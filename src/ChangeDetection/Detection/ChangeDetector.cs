@@ -318,26 +318,20 @@ public sealed class ChangeDetector
                 after.CopyTo(deliveredAfter);
             }
             // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
-            for (int i = 0; i < n; i++) flags[i] = valid[i] == 0 ? (byte)0 : TileScoreStore.Valid;
+            HistogramPassKernels.FlagsOfValid(valid, TileScoreStore.Valid, flags);
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
-            BoxMean.Apply(before, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            BoxMean.Apply(after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
             ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
-            for (int i = 0; i < n; i++)
-                if (valid[i] == 0) scores[i] = ChangeKernel.NoDataScore;
+            HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
-            var row = new float[core.Width];
             for (int r = 0; r < core.Height; r++)
             {
                 int start = (core.Y + r) * read.Width + core.X;
-                scores.Slice(start, core.Width).CopyTo(row);
                 // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
                 // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-                for (int x = 0; x < row.Length; x++)
-                    if ((flags[start + x] & TileScoreStore.Vegetated) != 0) row[x] = ChangeKernel.NoDataScore;
-                histogram.Add(row);
+                histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
             }
             if (keep) WriteKept(store!, tile, scores, flags, deliveredBefore!, deliveredAfter!);
             else store?.Write(tile, scores, flags, read.Width);
@@ -827,8 +821,7 @@ public sealed class ChangeDetector
 
     private static void Smooth(int bands, PixelWindow window, TileBuffers t, int smooth)
     {
-        BoxMean.Apply(t.Before, bands, window.Width, window.Height, t.Valid, smooth);
-        BoxMean.Apply(t.After, bands, window.Width, window.Height, t.Valid, smooth);
+        BoxMean.Apply(t.Before, t.After, bands, window.Width, window.Height, t.Valid, smooth);
     }
 
     /// <summary>

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ChangeDetection.Kernels;
 
@@ -9,33 +12,84 @@ namespace ChangeDetection.Kernels;
 /// sub-pixel misregistration and sensor noise, the main sources of false change at edges.
 /// </summary>
 /// <remarks>
-/// Separable sums on exact integers, so the result does not depend on the path. The row pass sums each row's
-/// masked values (0 where invalid) from a copy padded with r zeros on either side, which clips the square to the
-/// window without a branch per pixel: with vectors, 2r + 1 shifted loads a vector of pixels (r ≤
-/// <see cref="MaxVectorRowRadius"/>), else a running sum. The column pass adds and subtracts whole rows and turns
-/// each finished row into means at once (no plane of sums is stored), with vectors a row segment at a time.
-/// Squares are clipped to the window, so a window read with a halo of r around its core gives the
-/// core exactly the values a whole-image pass would. <see cref="Apply(Span{ushort}, int, int, int, ReadOnlySpan{byte}, int, bool)"/>
-/// without vectors is the scalar twin the tests compare the vector path with.
+/// <para>
+/// The square's sum and valid count are exact integers (a square holds at most (2·16 + 1)² = 1 089 values below 2¹⁶, so
+/// every sum stays below 2²⁷), and each valid pixel becomes round(sum / count), to even as <see cref="Math.Round(double)"/>
+/// rounds the double quotient: the result does not depend on the path. Invalid pixels keep their value and count for
+/// nothing. Squares are clipped to the window, so a window read with a halo of r around its core gives the core exactly
+/// the values a whole-image pass would.
+/// </para>
+/// <para>
+/// <see cref="Scalar"/> is the reference twin: separable passes over whole planes (masked row sums, then a sliding column
+/// pass), the division in double. The vector path (<see cref="Rows"/>) gives the same bytes in one sweep down the window,
+/// every plane of both dates at each step, so that its working rows stay in the first-level cache: for each row entering
+/// the square, the masked row goes into a ring of the last 2r + 1 masked rows and the running column sums take it in and
+/// let the row leaving the square (the ring slot it overwrites) go; the row at the square's centre then gets its row sums
+/// of the column sums (2r + 1 shifted loads) and its means. The valid counts are one more plane (of ones), computed once a
+/// row for every plane of both dates; the division is a float reciprocal of the count, per row, with an exact integer
+/// correction (<see cref="RoundedQuotient"/>) instead of a double division per pixel and plane.
+/// </para>
 /// </remarks>
 internal static class BoxMean
 {
-    /// <summary>Largest radius whose row pass sums shifted vectors (2r + 1 loads); wider squares take the running sum.</summary>
+    /// <summary>Largest radius whose row sums add shifted vectors (2r + 1 loads); wider squares take a running sum.</summary>
     private const int MaxVectorRowRadius = 4;
 
-    /// <summary>1.5 · 2⁵²: a double in [0, 2⁵¹) added to it lands on an integer ulp, rounded to nearest, ties to even (as <see cref="Math.Round(double)"/>).</summary>
-    private const double RoundingBias = 6755399441055744.0;
+    /// <summary>Largest radius the sums are sized for (the options allow up to 16): (2·16 + 1)² · 65 535 &lt; 2²⁷.</summary>
+    internal const int MaxRadius = 16;
 
+    /// <summary>Smooths the <paramref name="bandCount"/> planes of <paramref name="bands"/> (each width × height, row-major) where <paramref name="valid"/> ≠ 0.</summary>
     public static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius) =>
         Apply(bands, bandCount, width, height, valid, radius, Vector.IsHardwareAccelerated);
 
     /// <summary>As the public overload; <paramref name="vectors"/> false runs the scalar twin.</summary>
     internal static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
-        if (radius <= 0) return;
+        if (!Check(bands, bandCount, width, height, valid, radius)) return;
+        if (vectors) Rows(bands, bandCount, [], 0, width, height, valid, radius);
+        else Scalar(bands, bandCount, width, height, valid, radius);
+    }
+
+    /// <summary>
+    /// Smooths both dates of a tile (each <paramref name="bandCount"/> planes) with the one validity plane they share: the
+    /// same bytes as two calls of the one-date overload, with the valid counts computed once for both.
+    /// </summary>
+    public static void Apply(Span<ushort> before, Span<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius) =>
+        Apply(before, after, bandCount, width, height, valid, radius, Vector.IsHardwareAccelerated);
+
+    /// <summary>As the public two-date overload; <paramref name="vectors"/> false runs the scalar twin on each date.</summary>
+    internal static void Apply(Span<ushort> before, Span<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
+    {
+        if (!Check(before, bandCount, width, height, valid, radius) || !Check(after, bandCount, width, height, valid, radius)) return;
+        if (vectors) Rows(before, bandCount, after, bandCount, width, height, valid, radius);
+        else
+        {
+            Scalar(before, bandCount, width, height, valid, radius);
+            Scalar(after, bandCount, width, height, valid, radius);
+        }
+    }
+
+    /// <summary>False when there is nothing to do (radius 0, an empty window); throws on planes or a radius the sums cannot hold.</summary>
+    private static bool Check(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(radius, MaxRadius);
+        if (radius <= 0 || width <= 0 || height <= 0 || bandCount <= 0) return false;
         int n = width * height;
-        // Integer sums: a square holds at most (2·16 + 1)² = 1 089 values below 2¹⁶, so every sum stays below 2³¹, and
-        // the mean of exact integer sums is the one the double sums gave, bit for bit.
+        if (valid.Length < n || bands.Length < (long)n * bandCount)
+            throw new ArgumentException($"A {width}×{height} window of {bandCount} band(s) needs {n} validity bytes and {(long)n * bandCount} samples; got {valid.Length} and {bands.Length}.");
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // The scalar twin: the reference the vector path is compared with.
+
+    /// <summary>
+    /// Separable sums on exact integers over whole planes: the masked values' row sums (a running sum over a row padded
+    /// with r zeros), the counts' likewise, then a column pass sliding down the rows that turns each finished row into means.
+    /// </summary>
+    private static void Scalar(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius)
+    {
+        int n = width * height;
         int[] counts = ArrayPool<int>.Shared.Rent(n);
         int[] horizontal = ArrayPool<int>.Shared.Rent(n);
         int[] padded = ArrayPool<int>.Shared.Rent(width + 2 * radius);
@@ -49,9 +103,9 @@ internal static class BoxMean
             {
                 var v = valid.Slice(y * width, width);
                 for (int x = 0; x < width; x++) pad[radius + x] = v[x] != 0 ? 1 : 0;
-                RowSums(pad, radius, horizontal.AsSpan(y * width, width), vectors);
+                ScalarRowSums(pad, radius, horizontal.AsSpan(y * width, width));
             }
-            ColumnSums(horizontal.AsSpan(0, n), width, height, radius, column.AsSpan(0, width), counts.AsSpan(0, n), vectors);
+            ScalarColumns(horizontal.AsSpan(0, n), width, height, radius, column.AsSpan(0, width), (y, sums) => sums.CopyTo(counts.AsSpan(y * width, width)));
             // A zero count marks a pixel that keeps its value (invalid pixels are not smoothed; a valid one counts itself).
             for (int i = 0; i < n; i++)
                 if (valid[i] == 0) counts[i] = 0;
@@ -63,10 +117,10 @@ internal static class BoxMean
                 {
                     var row = band.Slice(y * width, width);
                     var v = valid.Slice(y * width, width);
-                    Masked(row, v, pad[radius..], vectors);
-                    RowSums(pad, radius, horizontal.AsSpan(y * width, width), vectors);
+                    for (int x = 0; x < width; x++) pad[radius + x] = v[x] != 0 ? row[x] : 0;
+                    ScalarRowSums(pad, radius, horizontal.AsSpan(y * width, width));
                 }
-                ColumnMeans(horizontal.AsSpan(0, n), counts.AsSpan(0, n), band, width, height, radius, column.AsSpan(0, width), vectors);
+                ScalarColumnMeans(horizontal.AsSpan(0, n), counts.AsSpan(0, n), band, width, height, radius, column.AsSpan(0, width));
             }
         }
         finally
@@ -78,57 +132,12 @@ internal static class BoxMean
         }
     }
 
-    /// <summary><paramref name="into"/>[x] = <paramref name="row"/>[x] where <paramref name="valid"/>[x] ≠ 0, else 0.</summary>
-    private static void Masked(ReadOnlySpan<ushort> row, ReadOnlySpan<byte> valid, Span<int> into, bool vectors)
+    /// <summary><paramref name="result"/>[x] = the sum of <paramref name="padded"/>[x .. x + 2r] (a running sum).</summary>
+    private static void ScalarRowSums(ReadOnlySpan<int> padded, int radius, Span<int> result)
     {
-        int x = 0;
-        if (vectors)
-        {
-            // A vector of validity bytes covers two vectors of uint16 values and four of int sums.
-            int u = Vector<ushort>.Count, i32 = Vector<int>.Count;
-            for (; x <= row.Length - Vector<byte>.Count; x += Vector<byte>.Count)
-            {
-                Vector.Widen(new Vector<byte>(valid[x..]), out Vector<ushort> v0, out Vector<ushort> v1);
-                var m0 = new Vector<ushort>(row[x..]) & ~Vector.Equals(v0, Vector<ushort>.Zero);
-                var m1 = new Vector<ushort>(row[(x + u)..]) & ~Vector.Equals(v1, Vector<ushort>.Zero);
-                Vector.Widen(m0, out Vector<uint> a, out Vector<uint> b);
-                Vector.Widen(m1, out Vector<uint> c, out Vector<uint> d);
-                Vector.AsVectorInt32(a).CopyTo(into[x..]);
-                Vector.AsVectorInt32(b).CopyTo(into[(x + i32)..]);
-                Vector.AsVectorInt32(c).CopyTo(into[(x + 2 * i32)..]);
-                Vector.AsVectorInt32(d).CopyTo(into[(x + 3 * i32)..]);
-            }
-        }
-        for (; x < row.Length; x++) into[x] = valid[x] != 0 ? row[x] : 0;
-    }
-
-    /// <summary>
-    /// <paramref name="result"/>[x] = the sum of <paramref name="padded"/>[x .. x + 2r], i.e. of the row's masked values
-    /// over [x − r, x + r] clipped to the row (the padding is zero).
-    /// </summary>
-    private static void RowSums(ReadOnlySpan<int> padded, int radius, Span<int> result, bool vectors)
-    {
-        int width = result.Length, taps = 2 * radius + 1, x = 0;
-        if (vectors && radius <= MaxVectorRowRadius)
-        {
-            // No dependency along the row: 2r + 1 unaligned loads and adds per vector of pixels.
-            for (; x <= width - Vector<int>.Count; x += Vector<int>.Count)
-            {
-                var acc = new Vector<int>(padded[x..]);
-                for (int d = 1; d < taps; d++) acc += new Vector<int>(padded[(x + d)..]);
-                acc.CopyTo(result[x..]);
-            }
-            for (; x < width; x++)
-            {
-                int sum = 0;
-                for (int d = 0; d < taps; d++) sum += padded[x + d];
-                result[x] = sum;
-            }
-            return;
-        }
-        int running = 0;
+        int taps = 2 * radius + 1, running = 0;
         for (int d = 0; d < taps - 1; d++) running += padded[d];
-        for (; x < width; x++)
+        for (int x = 0; x < result.Length; x++)
         {
             running += padded[x + taps - 1];
             result[x] = running;
@@ -136,15 +145,19 @@ internal static class BoxMean
         }
     }
 
-    /// <summary>Column pass: each row of <paramref name="result"/> is the sum of rows [y − r, y + r] of <paramref name="source"/>, clipped.</summary>
-    private static void ColumnSums(ReadOnlySpan<int> source, int width, int height, int radius, Span<int> acc, Span<int> result, bool vectors)
+    private delegate void FinishedRow(int y, ReadOnlySpan<int> sums);
+
+    /// <summary>Column pass: hands each row y the sum of rows [y − r, y + r] of <paramref name="source"/>, clipped.</summary>
+    private static void ScalarColumns(ReadOnlySpan<int> source, int width, int height, int radius, Span<int> acc, FinishedRow finished)
     {
         acc.Clear();
-        for (int y = 0; y < Math.Min(radius, height); y++) Add(acc, source.Slice(y * width, width), vectors);
+        for (int y = 0; y < Math.Min(radius, height); y++) ScalarAdd(acc, source.Slice(y * width, width), 1);
         for (int y = 0; y < height; y++)
         {
-            Slide(acc, source, width, height, radius, y, vectors);
-            acc.CopyTo(result.Slice(y * width, width));
+            int add = y + radius, sub = y - radius - 1;
+            if (add < height) ScalarAdd(acc, source.Slice(add * width, width), 1);
+            if (sub >= 0) ScalarAdd(acc, source.Slice(sub * width, width), -1);
+            finished(y, acc);
         }
     }
 
@@ -152,77 +165,343 @@ internal static class BoxMean
     /// Column pass that ends in the means: once the sums of row y are complete, each pixel of the row with a non-zero
     /// count becomes round(sum / count) (to even, as <see cref="Math.Round(double)"/>); a zero count leaves it as it is.
     /// </summary>
-    private static void ColumnMeans(ReadOnlySpan<int> source, ReadOnlySpan<int> counts, Span<ushort> band, int width, int height, int radius, Span<int> acc, bool vectors)
+    private static void ScalarColumnMeans(ReadOnlySpan<int> source, ReadOnlySpan<int> counts, Span<ushort> band, int width, int height, int radius, Span<int> acc)
     {
         acc.Clear();
-        for (int y = 0; y < Math.Min(radius, height); y++) Add(acc, source.Slice(y * width, width), vectors);
+        for (int y = 0; y < Math.Min(radius, height); y++) ScalarAdd(acc, source.Slice(y * width, width), 1);
         for (int y = 0; y < height; y++)
         {
-            Slide(acc, source, width, height, radius, y, vectors);
-            Means(acc, counts.Slice(y * width, width), band.Slice(y * width, width), vectors);
+            int add = y + radius, sub = y - radius - 1;
+            if (add < height) ScalarAdd(acc, source.Slice(add * width, width), 1);
+            if (sub >= 0) ScalarAdd(acc, source.Slice(sub * width, width), -1);
+            var row = band.Slice(y * width, width);
+            var c = counts.Slice(y * width, width);
+            for (int x = 0; x < width; x++)
+                if (c[x] != 0)
+                    row[x] = (ushort)Math.Min(65535, Math.Round((double)acc[x] / c[x]));
         }
     }
 
-    /// <summary>Moves the column sums <paramref name="acc"/> from row y − 1's square to row y's.</summary>
-    private static void Slide(Span<int> acc, ReadOnlySpan<int> source, int width, int height, int radius, int y, bool vectors)
+    private static void ScalarAdd(Span<int> acc, ReadOnlySpan<int> row, int sign)
     {
-        int add = y + radius, sub = y - radius - 1;
-        if (add < height) Add(acc, source.Slice(add * width, width), vectors);
-        if (sub >= 0) Subtract(acc, source.Slice(sub * width, width), vectors);
+        for (int x = 0; x < acc.Length; x++) acc[x] += sign * row[x];
     }
 
-    private static void Means(ReadOnlySpan<int> sums, ReadOnlySpan<int> counts, Span<ushort> row, bool vectors)
+    // ------------------------------------------------------------------------------------------------------------------
+    // The vector path: one sweep down the window, every plane at each step.
+
+    /// <summary>
+    /// Smooths the <paramref name="firstBands"/> planes of <paramref name="first"/> and the <paramref name="secondBands"/>
+    /// of <paramref name="second"/> (each width × height) in one sweep: at step s, row s enters every plane's square and
+    /// row s − r, whose square is then complete, gets its means. Row s − r is written after row s was read, and rows are
+    /// read only as they enter, so the planes are smoothed in place.
+    /// </summary>
+    private static void Rows(Span<ushort> first, int firstBands, Span<ushort> second, int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius)
     {
-        int x = 0;
-        if (vectors)
+        int n = width * height, planes = firstBands + secondBands, window = 2 * radius + 1, padded = width + 2 * radius;
+        // Plane index `planes` is the counts' plane: ones where valid. Per plane: a ring of the last 2r + 1 masked rows
+        // (uint16, as read) and the column sums of the rows in the square, padded with r zeros on either side (never
+        // written) so that the row sums read the clipped square without a branch.
+        int planeRing = window * width;
+        ushort[] rings = ArrayPool<ushort>.Shared.Rent((planes + 1) * planeRing);
+        int[] columns = ArrayPool<int>.Shared.Rent((planes + 1) * padded);
+        ushort[] rows = ArrayPool<ushort>.Shared.Rent(2 * width);
+        int[] counts = ArrayPool<int>.Shared.Rent(2 * width);
+        float[] reciprocals = ArrayPool<float>.Shared.Rent(width);
+        try
         {
-            // Two vectors of int sums give one vector of uint16 means; the division is in double, as the scalar's.
-            int half = Vector<int>.Count;
-            for (; x <= row.Length - Vector<ushort>.Count; x += Vector<ushort>.Count)
+            rings.AsSpan(0, (planes + 1) * planeRing).Clear();
+            columns.AsSpan(0, (planes + 1) * padded).Clear();
+            var ones = rows.AsSpan(0, width);
+            var mask = rows.AsSpan(width, width);
+            ones.Fill(1);
+            var count = counts.AsSpan(0, width);
+            // Row sums of the wide squares (r > MaxVectorRowRadius), a row at a time.
+            var wide = counts.AsSpan(width, width);
+            var reciprocal = reciprocals.AsSpan(0, width);
+            for (int step = 0; step < height + radius; step++)
             {
-                var c0 = new Vector<int>(counts[x..]);
-                var c1 = new Vector<int>(counts[(x + half)..]);
-                Vector.Widen(new Vector<ushort>(row[x..]), out Vector<uint> old0, out Vector<uint> old1);
-                var m0 = Vector.ConditionalSelect(Vector.Equals(c0, Vector<int>.Zero), Vector.AsVectorInt32(old0), Quotient(new Vector<int>(sums[x..]), c0));
-                var m1 = Vector.ConditionalSelect(Vector.Equals(c1, Vector<int>.Zero), Vector.AsVectorInt32(old1), Quotient(new Vector<int>(sums[(x + half)..]), c1));
-                // Means of uint16 values are at most 65 535: the narrowing keeps them whole.
-                Vector.Narrow(Vector.AsVectorUInt32(m0), Vector.AsVectorUInt32(m1)).CopyTo(row[x..]);
+                int slot = step % window, y = step - radius;
+                bool entering = step < height;
+                // Past the last row, a zero row enters: the square is clipped at the bottom.
+                if (entering) MaskOf(valid.Slice(step * width, width), mask);
+                else mask.Clear();
+                Enter(ones, mask, rings.AsSpan(planes * planeRing + slot * width, width), columns.AsSpan(planes * padded, padded), radius);
+                for (int p = 0; p < planes; p++)
+                {
+                    var row = entering ? PlaneRow(first, firstBands, second, p, n, step, width) : ones;
+                    Enter(row, mask, rings.AsSpan(p * planeRing + slot * width, width), columns.AsSpan(p * padded, padded), radius);
+                }
+                if (y < 0) continue;
+
+                // Row y's counts, zero where row y is invalid (its ring slot holds 1 where valid), and 1 / (2 · count).
+                Counts(columns.AsSpan(planes * padded, padded), radius, rings.AsSpan(planes * planeRing + y % window * width, width), count, reciprocal);
+                for (int p = 0; p < planes; p++)
+                {
+                    var sums = columns.AsSpan(p * padded, padded);
+                    var row = PlaneRow(first, firstBands, second, p, n, y, width);
+                    if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, row);
+                    else
+                    {
+                        ScalarRowSums(sums, radius, wide);
+                        Means(wide, 1, count, reciprocal, row);
+                    }
+                }
             }
         }
-        for (; x < row.Length; x++)
-            if (counts[x] != 0)
-                row[x] = (ushort)Math.Min(65535, Math.Round((double)sums[x] / counts[x]));
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(rings);
+            ArrayPool<int>.Shared.Return(columns);
+            ArrayPool<ushort>.Shared.Return(rows);
+            ArrayPool<int>.Shared.Return(counts);
+            ArrayPool<float>.Shared.Return(reciprocals);
+        }
     }
 
-    /// <summary>round(s / c) to even, per lane, through double (lanes with c = 0 hold garbage: the caller masks them).</summary>
-    private static Vector<int> Quotient(Vector<int> s, Vector<int> c)
+    /// <summary>Row <paramref name="y"/> of plane <paramref name="p"/>: the first date's planes, then the second's.</summary>
+    private static Span<ushort> PlaneRow(Span<ushort> first, int firstBands, Span<ushort> second, int p, int n, int y, int width) =>
+        p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
+
+    // The loops below run once per row (and plane): each is its own method, not inlined into Rows, so that its few
+    // vectors stay in registers; they read through refs with the lengths checked once, at the top, instead of a slice
+    // and a bounds check per vector.
+
+    /// <summary><paramref name="mask"/>[x] = 0xFFFF where <paramref name="valid"/>[x] ≠ 0, else 0: what a row is ANDed with.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MaskOf(ReadOnlySpan<byte> valid, Span<ushort> mask)
     {
-        Vector.Widen(s, out Vector<long> s0, out Vector<long> s1);
-        Vector.Widen(c, out Vector<long> c0, out Vector<long> c1);
-        var bias = new Vector<double>(RoundingBias);
-        // s / c is the correctly rounded double Math.Round sees; adding the bias rounds it to an integer (ties to even)
-        // in the low bits of the sum, which the subtraction of the bias's bits leaves.
-        var q0 = Vector.AsVectorInt64(Vector.ConvertToDouble(s0) / Vector.ConvertToDouble(c0) + bias) - Vector.AsVectorInt64(bias);
-        var q1 = Vector.AsVectorInt64(Vector.ConvertToDouble(s1) / Vector.ConvertToDouble(c1) + bias) - Vector.AsVectorInt64(bias);
-        return Vector.Narrow(q0, q1);
+        int width = valid.Length, x = 0, u = Vector<ushort>.Count;
+        if (mask.Length < width) throw new ArgumentException("The mask row is shorter than the validity row.", nameof(mask));
+        ref byte v0 = ref MemoryMarshal.GetReference(valid);
+        ref ushort m0 = ref MemoryMarshal.GetReference(mask);
+        for (; x <= width - Vector<byte>.Count; x += Vector<byte>.Count)
+        {
+            // A vector of validity bytes covers two vectors of uint16.
+            Vector.Widen(Vector.LoadUnsafe(ref v0, (nuint)x), out Vector<ushort> lo, out Vector<ushort> hi);
+            (~Vector.Equals(lo, Vector<ushort>.Zero)).StoreUnsafe(ref m0, (nuint)x);
+            (~Vector.Equals(hi, Vector<ushort>.Zero)).StoreUnsafe(ref m0, (nuint)(x + u));
+        }
+        for (; x < width; x++) mask[x] = valid[x] != 0 ? ushort.MaxValue : (ushort)0;
     }
 
-    // Whole rows of int, a vector at a time: no dependency along the row.
-    private static void Add(Span<int> acc, ReadOnlySpan<int> row, bool vectors)
+    /// <summary>
+    /// A row enters the square: its masked values replace the ring slot's (the row leaving the square), and the column
+    /// sums (from index <paramref name="radius"/> of <paramref name="columns"/>) gain the one and lose the other.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Enter(ReadOnlySpan<ushort> row, ReadOnlySpan<ushort> mask, Span<ushort> slot, Span<int> columns, int radius)
     {
-        int x = 0;
-        if (vectors)
-            for (; x <= acc.Length - Vector<int>.Count; x += Vector<int>.Count)
-                (new Vector<int>(acc[x..]) + new Vector<int>(row[x..])).CopyTo(acc[x..]);
-        for (; x < acc.Length; x++) acc[x] += row[x];
+        int width = slot.Length, x = 0, i32 = Vector<int>.Count;
+        var sums = columns.Slice(radius, width);
+        if (row.Length < width || mask.Length < width) throw new ArgumentException("A row is shorter than the ring's.", nameof(row));
+        ref ushort r0 = ref MemoryMarshal.GetReference(row);
+        ref ushort m0 = ref MemoryMarshal.GetReference(mask);
+        ref ushort s0 = ref MemoryMarshal.GetReference(slot);
+        ref int c0 = ref MemoryMarshal.GetReference(sums);
+        for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var entering = Vector.LoadUnsafe(ref r0, at) & Vector.LoadUnsafe(ref m0, at);
+            var leaving = Vector.LoadUnsafe(ref s0, at);
+            entering.StoreUnsafe(ref s0, at);
+            Vector.Widen(entering, out Vector<uint> e0, out Vector<uint> e1);
+            Vector.Widen(leaving, out Vector<uint> l0, out Vector<uint> l1);
+            (Vector.LoadUnsafe(ref c0, at) + (Vector.AsVectorInt32(e0) - Vector.AsVectorInt32(l0))).StoreUnsafe(ref c0, at);
+            (Vector.LoadUnsafe(ref c0, next) + (Vector.AsVectorInt32(e1) - Vector.AsVectorInt32(l1))).StoreUnsafe(ref c0, next);
+        }
+        for (; x < width; x++)
+        {
+            ushort entering = (ushort)(row[x] & mask[x]);
+            sums[x] += entering - slot[x];
+            slot[x] = entering;
+        }
     }
 
-    private static void Subtract(Span<int> acc, ReadOnlySpan<int> row, bool vectors)
+    /// <summary>
+    /// The valid counts of a row (row sums of the counts' column sums), zero where the row's own pixel is invalid
+    /// (<paramref name="self"/>: 1 where valid), and 1 / (2 · count) as a float (0 where the count is 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Counts(ReadOnlySpan<int> columns, int radius, ReadOnlySpan<ushort> self, Span<int> count, Span<float> reciprocal)
     {
-        int x = 0;
-        if (vectors)
-            for (; x <= acc.Length - Vector<int>.Count; x += Vector<int>.Count)
-                (new Vector<int>(acc[x..]) - new Vector<int>(row[x..])).CopyTo(acc[x..]);
-        for (; x < acc.Length; x++) acc[x] -= row[x];
+        int width = count.Length, taps = 2 * radius + 1, x = 0;
+        if (columns.Length < width + 2 * radius || self.Length < width || reciprocal.Length < width)
+            throw new ArgumentException("A row is shorter than the counts'.", nameof(columns));
+        ref int p0 = ref MemoryMarshal.GetReference(columns);
+        ref int n0 = ref MemoryMarshal.GetReference(count);
+        if (radius <= MaxVectorRowRadius)
+            for (; x <= width - Vector<int>.Count; x += Vector<int>.Count)
+                RowSum(ref p0, (nuint)x, taps).StoreUnsafe(ref n0, (nuint)x);
+        else
+        {
+            ScalarRowSums(columns, radius, count);
+            x = width;
+        }
+        for (; x < width; x++)
+        {
+            int sum = 0;
+            for (int d = 0; d < taps; d++) sum += columns[x + d];
+            count[x] = sum;
+        }
+
+        x = 0;
+        int u = Vector<ushort>.Count, i32 = Vector<int>.Count;
+        ref ushort s0 = ref MemoryMarshal.GetReference(self);
+        ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
+        var one = Vector<float>.One;
+        for (; x <= width - u; x += u)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            Vector.Widen(Vector.LoadUnsafe(ref s0, at), out Vector<uint> own0, out Vector<uint> own1);
+            var c0 = Vector.LoadUnsafe(ref n0, at) * Vector.AsVectorInt32(own0);
+            var c1 = Vector.LoadUnsafe(ref n0, next) * Vector.AsVectorInt32(own1);
+            c0.StoreUnsafe(ref n0, at);
+            c1.StoreUnsafe(ref n0, next);
+            // 1 / 0 is infinity: those lanes (invalid pixels) keep their value, and a zero keeps the quotient finite.
+            Vector.ConditionalSelect(Vector.Equals(c0, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c0 + c0)).StoreUnsafe(ref f0, at);
+            Vector.ConditionalSelect(Vector.Equals(c1, Vector<int>.Zero), Vector<float>.Zero, one / Vector.ConvertToSingle(c1 + c1)).StoreUnsafe(ref f0, next);
+        }
+        for (; x < width; x++)
+        {
+            count[x] *= self[x];
+            reciprocal[x] = count[x] == 0 ? 0f : 1f / (2 * count[x]);
+        }
+    }
+
+    /// <summary>
+    /// The sum of <paramref name="taps"/> (1, 3, 5, 7 or 9) vectors from <paramref name="p"/> + <paramref name="x"/>, each
+    /// one further on: the loads written out, as the JIT does not unroll a loop of a run-time count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> RowSum(ref int p, nuint x, int taps)
+    {
+        var acc = Vector.LoadUnsafe(ref p, x);
+        if (taps == 1) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 1) + Vector.LoadUnsafe(ref p, x + 2);
+        if (taps == 3) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 3) + Vector.LoadUnsafe(ref p, x + 4);
+        if (taps == 5) return acc;
+        acc += Vector.LoadUnsafe(ref p, x + 5) + Vector.LoadUnsafe(ref p, x + 6);
+        if (taps == 7) return acc;
+        return acc + Vector.LoadUnsafe(ref p, x + 7) + Vector.LoadUnsafe(ref p, x + 8);
+    }
+
+    /// <summary>
+    /// The means of a row: <paramref name="row"/>[x] = round(sum / count) where the count is non-zero, the sum being that of
+    /// <paramref name="taps"/> entries of <paramref name="padded"/> from x (the column sums padded by r: the square's sum;
+    /// or, with one tap, the row sums themselves).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, Span<ushort> row)
+    {
+        int width = row.Length, x = 0, i32 = Vector<int>.Count;
+        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width)
+            throw new ArgumentException("A row is shorter than the means'.", nameof(padded));
+        ref int p0 = ref MemoryMarshal.GetReference(padded);
+        ref int n0 = ref MemoryMarshal.GetReference(count);
+        ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
+        ref ushort r0 = ref MemoryMarshal.GetReference(row);
+        // The widest step the hardware has: Vector<T> stays 256 bits on AVX-512 machines, and this loop is compute-bound.
+        if (Vector512.IsHardwareAccelerated) x = Means512(ref p0, taps, ref n0, ref f0, ref r0, width);
+        for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var c0 = Vector.LoadUnsafe(ref n0, at);
+            var c1 = Vector.LoadUnsafe(ref n0, next);
+            var q0 = RoundedQuotient(RowSum(ref p0, at, taps), c0, Vector.LoadUnsafe(ref f0, at));
+            var q1 = RoundedQuotient(RowSum(ref p0, next, taps), c1, Vector.LoadUnsafe(ref f0, next));
+            // Means of uint16 values are at most 65 535: the narrowing keeps them whole. Invalid pixels (count 0) keep theirs.
+            var means = Vector.Narrow(Vector.AsVectorUInt32(q0), Vector.AsVectorUInt32(q1));
+            var keep = Vector.Narrow(Vector.AsVectorUInt32(Vector.Equals(c0, Vector<int>.Zero)), Vector.AsVectorUInt32(Vector.Equals(c1, Vector<int>.Zero)));
+            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+        }
+        for (; x < width; x++)
+        {
+            if (count[x] == 0) continue;
+            int sum = 0;
+            for (int d = 0; d < taps; d++) sum += padded[x + d];
+            row[x] = (ushort)Math.Round((double)sum / count[x]);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Means"/>' vector loop on <see cref="Vector512{T}"/> (32 pixels a step; the same operations as
+    /// <see cref="RowSum"/> and <see cref="RoundedQuotient"/>, lane for lane); returns the first pixel left.
+    /// </summary>
+    private static int Means512(ref int p0, int taps, ref int n0, ref float f0, ref ushort r0, int width)
+    {
+        int x = 0, i32 = Vector512<int>.Count;
+        for (; x <= width - Vector512<ushort>.Count; x += Vector512<ushort>.Count)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var c0 = Vector512.LoadUnsafe(ref n0, at);
+            var c1 = Vector512.LoadUnsafe(ref n0, next);
+            var q0 = RoundedQuotient512(RowSum512(ref p0, at, taps), c0, Vector512.LoadUnsafe(ref f0, at));
+            var q1 = RoundedQuotient512(RowSum512(ref p0, next, taps), c1, Vector512.LoadUnsafe(ref f0, next));
+            var means = Vector512.Narrow(q0.AsUInt32(), q1.AsUInt32());
+            var keep = Vector512.Narrow(Vector512.Equals(c0, Vector512<int>.Zero).AsUInt32(), Vector512.Equals(c1, Vector512<int>.Zero).AsUInt32());
+            Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+        }
+        return x;
+    }
+
+    /// <summary><see cref="RowSum"/> on <see cref="Vector512{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> RowSum512(ref int p, nuint x, int taps)
+    {
+        var acc = Vector512.LoadUnsafe(ref p, x);
+        if (taps == 1) return acc;
+        acc += Vector512.LoadUnsafe(ref p, x + 1) + Vector512.LoadUnsafe(ref p, x + 2);
+        if (taps == 3) return acc;
+        acc += Vector512.LoadUnsafe(ref p, x + 3) + Vector512.LoadUnsafe(ref p, x + 4);
+        if (taps == 5) return acc;
+        acc += Vector512.LoadUnsafe(ref p, x + 5) + Vector512.LoadUnsafe(ref p, x + 6);
+        if (taps == 7) return acc;
+        return acc + Vector512.LoadUnsafe(ref p, x + 7) + Vector512.LoadUnsafe(ref p, x + 8);
+    }
+
+    /// <summary><see cref="RoundedQuotient"/> on <see cref="Vector512{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> RoundedQuotient512(Vector512<int> s, Vector512<int> c, Vector512<float> reciprocal)
+    {
+        var t = s + s + c;
+        var d = c + c;
+        var q = Vector512.ConvertToInt32Native(Vector512.ConvertToSingle(t) * reciprocal);
+        var rem = t - q * d;
+        var under = Vector512.LessThan(rem, Vector512<int>.Zero);
+        q += under;
+        rem += d & under;
+        var over = Vector512.GreaterThanOrEqual(rem, d);
+        q -= over;
+        rem -= d & over;
+        return Vector512.AndNot(q, Vector512.Equals(rem, Vector512<int>.Zero) & Vector512<int>.One);
+    }
+
+    /// <summary>
+    /// round(s / c), ties to even, per lane, exactly: the integer q with 2s + c = q · 2c + rem, 0 ≤ rem &lt; 2c, is
+    /// round-half-up(s / c) (a tie when rem = 0, then q − 1 is the even one when q is odd). q comes from a float product
+    /// with <paramref name="reciprocal"/> = 1 / (2c): 2s + c &lt; 2²⁸ and 1 / (2c) carry a relative error of 2⁻²⁴ each, and
+    /// the product one more, so for quotients below 2¹⁶ the truncated product is off by at most one, which one integer step
+    /// either way corrects. The double quotient <see cref="Math.Round(double)"/> sees rounds the same way: a quotient of
+    /// integers below 2²⁷ that is not a tie lies at least 1 / (2c) from one, far beyond the double's error.
+    /// Lanes with c = 0 hold garbage: the caller keeps the old value there.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> RoundedQuotient(Vector<int> s, Vector<int> c, Vector<float> reciprocal)
+    {
+        var t = s + s + c;
+        var d = c + c;
+        // The product is in [0, 2¹⁶] (or garbage in count-0 lanes, masked): the native conversion needs no saturation fix-ups.
+        var q = Vector.ConvertToInt32Native(Vector.ConvertToSingle(t) * reciprocal);
+        var rem = t - q * d;
+        // The comparisons give −1 (all ones) in the lanes where they hold.
+        var under = Vector.LessThan(rem, Vector<int>.Zero);
+        q += under;
+        rem += d & under;
+        var over = Vector.GreaterThanOrEqual(rem, d);
+        q -= over;
+        rem -= d & over;
+        return Vector.AndNot(q, Vector.Equals(rem, Vector<int>.Zero) & Vector<int>.One);
     }
 }

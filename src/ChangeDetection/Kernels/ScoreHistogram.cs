@@ -76,6 +76,33 @@ public sealed class ScoreHistogram
         AboveMax += above;
     }
 
+    /// <summary>
+    /// Counts every score of <paramref name="scores"/> except <see cref="ChangeKernel.NoDataScore"/> (NaN) and those whose
+    /// flag byte in <paramref name="flags"/> (same layout) has a bit of <paramref name="skip"/>: as <see cref="Add(ReadOnlySpan{float})"/>
+    /// of the scores with those set to NaN, without a copy of them.
+    /// </summary>
+    public void Add(ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, byte skip)
+    {
+        if (flags.Length < scores.Length) throw new ArgumentException($"{scores.Length} scores need as many flags; got {flags.Length}.", nameof(flags));
+        long added = 0, above = 0;
+        long[] counts = _counts;
+        int last = counts.Length - 1;
+        double binsPerUnit = _binsPerUnit;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            float score = scores[i];
+            if (float.IsNaN(score) || (flags[i] & skip) != 0) continue;
+            double scaled = score * binsPerUnit;
+            int bin;
+            if (scaled >= counts.Length) { bin = last; above++; }
+            else bin = scaled <= 0 ? 0 : (int)scaled;
+            counts[bin]++;
+            added++;
+        }
+        Total += added;
+        AboveMax += above;
+    }
+
     /// <summary>Adds the counts of <paramref name="other"/>, which must have the same bins.</summary>
     public void Merge(ScoreHistogram other)
     {

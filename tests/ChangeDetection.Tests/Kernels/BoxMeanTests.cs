@@ -110,4 +110,96 @@ public class BoxMeanTests
             Assert.That(bands, Is.EqualTo(expected), $"vectors {vectors}");
         }
     }
+
+    /// <summary>
+    /// Every radius the options allow (0–16), on widths around each vector length's remainders and heights below, at and
+    /// above the square: the vector sweep, the scalar twin and the plain definition agree, for one date and for both.
+    /// </summary>
+    [Test]
+    public void EveryRadiusAndRemainderAgreesWithTheScalarTwinAndTheDefinition()
+    {
+        var random = new Random(2024);
+        for (int radius = 0; radius <= 16; radius++)
+            foreach (int width in new[] { 1, 7, 15, 16, 17, 31, 32, 33, 47, 64, 67 })
+                foreach (int height in new[] { 1, Math.Max(1, radius), 2 * radius + 3 })
+                {
+                    int n = width * height;
+                    const int bandCount = 2;
+                    var valid = new byte[n];
+                    var before = new ushort[bandCount * n];
+                    var after = new ushort[bandCount * n];
+                    // Holes of nodata, and values drawn from a few levels near the extremes: sums at their largest, and ties.
+                    for (int i = 0; i < n; i++) valid[i] = (byte)(random.Next(6) == 0 ? 0 : 1);
+                    for (int i = 0; i < before.Length; i++)
+                    {
+                        before[i] = (ushort)(random.Next(2) == 0 ? 65535 - random.Next(2) : random.Next(65536));
+                        after[i] = (ushort)random.Next(3);
+                    }
+                    var expectedBefore = Reference(before, bandCount, width, height, valid, radius);
+                    var expectedAfter = Reference(after, bandCount, width, height, valid, radius);
+                    string where = $"radius {radius}, {width}×{height}";
+                    foreach (bool vectors in new[] { false, true })
+                    {
+                        var oneBefore = (ushort[])before.Clone();
+                        var oneAfter = (ushort[])after.Clone();
+                        BoxMean.Apply(oneBefore, bandCount, width, height, valid, radius, vectors);
+                        BoxMean.Apply(oneAfter, bandCount, width, height, valid, radius, vectors);
+                        var bothBefore = (ushort[])before.Clone();
+                        var bothAfter = (ushort[])after.Clone();
+                        BoxMean.Apply(bothBefore, bothAfter, bandCount, width, height, valid, radius, vectors);
+                        Assert.That(oneBefore, Is.EqualTo(expectedBefore), $"one date, before, vectors {vectors}, {where}");
+                        Assert.That(oneAfter, Is.EqualTo(expectedAfter), $"one date, after, vectors {vectors}, {where}");
+                        Assert.That(bothBefore, Is.EqualTo(expectedBefore), $"both dates, before, vectors {vectors}, {where}");
+                        Assert.That(bothAfter, Is.EqualTo(expectedAfter), $"both dates, after, vectors {vectors}, {where}");
+                    }
+                }
+    }
+
+    /// <summary>
+    /// Ties at every even count a 3×3 or 5×5 square can hold: values of two neighbouring levels (0/1 and 65 534/65 535) make
+    /// half the means halfway between integers; the vector path's float reciprocal and integer correction round them to even
+    /// as the double quotient does, and sums at the top of the range stay exact.
+    /// </summary>
+    [TestCase(1, 0, 1)]
+    [TestCase(1, 65534, 65535)]
+    [TestCase(2, 0, 1)]
+    [TestCase(2, 65534, 65535)]
+    [TestCase(2, 4, 7)]
+    public void TiesAtEveryCountRoundToEven(int radius, int low, int high)
+    {
+        var random = new Random(radius * 7 + low);
+        const int width = 61, height = 23, bandCount = 3;
+        int n = width * height, ties = 0;
+        var valid = new byte[n];
+        var bands = new ushort[bandCount * n];
+        for (int i = 0; i < n; i++) valid[i] = (byte)(random.Next(3) == 0 ? 0 : 1);
+        for (int i = 0; i < bands.Length; i++) bands[i] = (ushort)(random.Next(2) == 0 ? low : high);
+        var expected = Reference(bands, bandCount, width, height, valid, radius);
+        var vector = (ushort[])bands.Clone();
+        BoxMean.Apply(vector, bandCount, width, height, valid, radius, vectors: true);
+        // The case must hold ties to be a test of them: count the means that sit halfway (odd sum over an even count).
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                if (valid[y * width + x] == 0) continue;
+                long sum = 0, count = 0;
+                for (int yy = Math.Max(0, y - radius); yy <= Math.Min(height - 1, y + radius); yy++)
+                    for (int xx = Math.Max(0, x - radius); xx <= Math.Min(width - 1, x + radius); xx++)
+                        if (valid[yy * width + xx] != 0) { sum += bands[yy * width + xx]; count++; }
+                if (2 * sum % (2 * count) == count) ties++;
+            }
+        Assert.Multiple(() =>
+        {
+            Assert.That(ties, Is.GreaterThan(20), "ties in band 0");
+            Assert.That(vector, Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
+    public void ARadiusBeyondTheSumsRangeIsRefused()
+    {
+        var bands = new ushort[4];
+        var valid = new byte[] { 1, 1, 1, 1 };
+        Assert.Throws<ArgumentOutOfRangeException>(() => BoxMean.Apply(bands, 1, 2, 2, valid, BoxMean.MaxRadius + 1));
+    }
 }
