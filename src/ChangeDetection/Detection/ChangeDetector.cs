@@ -566,7 +566,7 @@ public sealed class ChangeDetector
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
 
         var normalization = invariant
-            ? InvariantPixelNormalization.Fit(fit.Before, fit.After).Bands
+            ? InvariantPixelNormalization.Fit(fit.Before, fit.After, workers: Math.Max(1, Options.Workers)).Bands
             : RadiometricNormalization.MeanStdMatching(stats);
         var projection = mad ? IrMad.Fit(madFit.Before, madFit.After)?.Projection : null;
         if (projection is not null)
