@@ -147,13 +147,16 @@ public sealed class ChangeDetector
     /// Pass 1: co-registration (the after image's global shift, applied to <paramref name="pair"/>), then
     /// statistics on sample windows of the aligned pair → the model every tile uses.
     /// </summary>
-    internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
+    /// <param name="pair">The scene pair (its after image's shift is set here).</param>
+    /// <param name="progress">Progress of "registration" and "statistics".</param>
+    /// <param name="cancellationToken">Once cancelled, no further window starts and the pass throws <see cref="OperationCanceledException"/>.</param>
+    internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
-        var registration = Register(pair, progress);
+        var registration = Register(pair, progress, cancellationToken);
         int smooth = Options.SmoothRadiusFor(pair.Grid);
-        var (kernel, sampleScores) = Normalise(pair, smooth, progress);
+        var (kernel, sampleScores) = Normalise(pair, smooth, progress, cancellationToken);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
@@ -177,13 +180,13 @@ public sealed class ChangeDetector
     /// and by <c>cdx eval</c>, so a misregistered delivery is seen), and applied to the pair's reads only with
     /// <see cref="ChangeDetectionOptions.Register"/>.
     /// </summary>
-    private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
+    private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         pair.ShiftAfter(0, 0);
         var windows = RegistrationWindows(pair.Grid);
         // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
         var estimates = new ShiftEstimate[windows.Count];
-        Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
+        Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers, CancellationToken = cancellationToken },
             i => estimates[i] = CoRegistration.EstimateWindow(pair, windows[i]));
         var shift = CoRegistration.EstimateGlobal(estimates);
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
@@ -528,7 +531,8 @@ public sealed class ChangeDetector
         return (int)((size - window) * ((i + 0.5) / perSide));
     }
 
-    private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
+    private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress,
+        CancellationToken cancellationToken)
     {
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
@@ -551,7 +555,7 @@ public sealed class ChangeDetector
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
             if (kept is not null) kept[i] = samples;
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
-        }, all: kept is not null);
+        }, all: kept is not null, cancellationToken);
         // IR-MAD's sample counts every pixel once: on a scene smaller than the lattice the windows overlap (up to
         // 32-fold on 512²), and a sample taken window by window weighs the centre of the scene many times over its
         // edges (on the labelled Landsat pair that alone cost 0.015 F1: 0.789 against 0.804). Then it reads the union of the windows, once.
@@ -580,7 +584,7 @@ public sealed class ChangeDetector
 
         // The sample's scores size the histogram. Only one order statistic of them is used, so their order does not
         // change the result: the kept windows are scored in parallel, each into its own part of one array.
-        if (kept is not null) return (kernel, KeptScores(windows, kept, kernel));
+        if (kept is not null) return (kernel, KeptScores(windows, kept, kernel, cancellationToken));
         // Over the budget (many bands), the windows are read again, last window first: the pair's block caches then
         // still hold the blocks the first reading decoded last, and on the block-aligned lattice of a 4-band scene
         // (64 windows of one 128 KiB block per band and date: 32 MiB a file) every block of the sample.
@@ -592,7 +596,7 @@ public sealed class ChangeDetector
             var s = new float[count];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)win.PixelCount, kernel, s);
             return s;
-        }, (_, _, s) => scores.AddRange(s), all: false);
+        }, (_, _, s) => scores.AddRange(s), all: false, cancellationToken);
         return (kernel, scores.ToArray());
     }
 
@@ -606,12 +610,13 @@ public sealed class ChangeDetector
     private static long SampleBytes(IReadOnlyList<PixelWindow> windows, int bands) => windows.Sum(w => w.PixelCount) * bands * 2 * sizeof(ushort);
 
     /// <summary>The scores of the kept sample windows (their valid pixels), window after window in one array.</summary>
-    private float[] KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count)[] kept, ChangeKernelOptions kernel)
+    private float[] KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count)[] kept, ChangeKernelOptions kernel,
+        CancellationToken cancellationToken)
     {
         var offsets = new int[kept.Length + 1];
         for (int i = 0; i < kept.Length; i++) offsets[i + 1] = offsets[i] + kept[i].Count;
         var scores = new float[offsets[^1]];
-        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers) }, i =>
+        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers), CancellationToken = cancellationToken }, i =>
         {
             var (before, after, count) = kept[i];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)windows[i].PixelCount, kernel, scores.AsSpan(offsets[i], count));
@@ -627,14 +632,15 @@ public sealed class ChangeDetector
     /// With <paramref name="all"/> the windows run as one parallel loop (the caller keeps every result anyway); else in
     /// batches of the worker count, so that at most one batch of windows' buffers is alive at a time.
     /// </summary>
-    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all)
+    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all,
+        CancellationToken cancellationToken)
     {
         int workers = Math.Max(1, Options.Workers), batch = all ? Math.Max(1, windows.Count) : workers;
         var results = new T[batch];
         for (int start = 0; start < windows.Count; start += batch)
         {
             int count = Math.Min(batch, windows.Count - start);
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, k => results[k] = work(windows[start + k]));
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, k => results[k] = work(windows[start + k]));
             for (int k = 0; k < count; k++)
             {
                 consume(start + k, windows[start + k], results[k]);

@@ -45,10 +45,15 @@ internal sealed class TilePasses
     /// <param name="progress">Progress of every pass ("registration", "statistics", "histogram", "mask").</param>
     /// <param name="cancellationToken">Once cancelled, no further tile starts; the tiles in flight finish into the store.</param>
     public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Open(detector, pair, store, scoresFolder, prepared: null, progress, cancellationToken);
+
+    /// <summary>As above; <paramref name="prepared"/> is pass 1's model already made on <paramref name="pair"/> (<c>cdx run</c> makes it beside its start), recorded when the store holds none.</summary>
+    public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder, DetectionModel? prepared,
+        IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         if (!TileStages.Model.TryGet(store, out var model))
-            model = TileStages.Model.GetOrAdd(store, detector.Prepare(pair, progress));
+            model = TileStages.Model.GetOrAdd(store, prepared ?? detector.Prepare(pair, progress, cancellationToken));
         ChangeDetector.Align(pair, model);
         return new TilePasses(detector, pair, store, model, scoresFolder, progress, cancellationToken);
     }
