@@ -548,10 +548,19 @@ public sealed class ChangeDetector
         // pair), rather than read and smoothed a second time: that second reading was as costly as the first.
         var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count)[windows.Count] : null;
         int done = 0;
-        ForEachWindow(windows, win => ValidSamples(source, win, smooth), (i, win, samples) =>
+        // Each window's moments are summed on the thread that read it: integer sums, so merged in any order they are the
+        // same, and the serial part below is left with the fit's pick of pixels.
+        ForEachWindow(windows, win =>
         {
+            var samples = ValidSamples(source, win, smooth);
+            var moments = new PairStatistics(bands);
+            if (samples.Count > 0) moments.Add(samples.Before, samples.After, samples.Count, (int)win.PixelCount);
+            return (Samples: samples, Moments: moments);
+        }, (i, win, result) =>
+        {
+            var (samples, moments) = result;
             var (before, after, count) = samples;
-            if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
+            stats.Merge(moments);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
             if (kept is not null) kept[i] = samples;
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
