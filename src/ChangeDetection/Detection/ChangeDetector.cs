@@ -144,8 +144,9 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// Pass 1: co-registration (the after image's global shift, applied to <paramref name="pair"/>), then
-    /// statistics on sample windows of the aligned pair → the model every tile uses.
+    /// Pass 1: co-registration (the after image's global shift; with <see cref="ChangeDetectionOptions.Register"/> applied to
+    /// <paramref name="pair"/> first, else estimated beside the statistics) and statistics on sample windows of the aligned
+    /// pair → the model every tile uses.
     /// </summary>
     /// <param name="pair">The scene pair (its after image's shift is set here).</param>
     /// <param name="progress">Progress of "registration" and "statistics".</param>
@@ -154,14 +155,40 @@ public sealed class ChangeDetector
     {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
-        var registration = Register(pair, progress, cancellationToken);
         int smooth = Options.SmoothRadiusFor(pair.Grid);
+        if (Options.Register)
+        {
+            // Applied, the shift moves every read of the after image: the statistics wait for it.
+            var applied = Register(pair, progress, cancellationToken);
+            return Statistics(pair, smooth, progress, cancellationToken) with { Registration = applied, RegistrationApplied = true };
+        }
+        // Unapplied, it changes no read: its windows are correlated beside the statistics, on the cores that the
+        // statistics' serial steps (the fit's pick of pixels, the fit's sums, the order statistic) leave idle.
+        pair.ShiftAfter(0, 0);
+        var registering = Task.Run(() => EstimateShift(pair, progress, cancellationToken), cancellationToken);
+        DetectionModel model;
+        try
+        {
+            model = Statistics(pair, smooth, progress, cancellationToken);
+        }
+        catch
+        {
+            // No read of the pair may outlive this call; the statistics' error is the one to report.
+            try { registering.Wait(CancellationToken.None); } catch (AggregateException) { }
+            throw;
+        }
+        return model with { Registration = registering.GetAwaiter().GetResult(), RegistrationApplied = false };
+    }
+
+    /// <summary>The statistics of pass 1 on the pair as it is read now: the kernel's normalisation and the histogram range.</summary>
+    private DetectionModel Statistics(ScenePair pair, int smooth, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    {
         var (kernel, sampleScores) = Normalise(pair, smooth, progress, cancellationToken);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
         float p999 = sampleScores.Length == 0 ? 1 : OrderStatistic.Select(sampleScores, Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999)));
-        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999)) { Registration = registration, RegistrationApplied = Options.Register };
+        return new DetectionModel(kernel, smooth, Math.Max(1e-3f, 2 * p999));
     }
 
     /// <summary>
@@ -176,13 +203,21 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// The global shift of the after image, always estimated (a few 256² windows: it is reported in run.json
-    /// and by <c>cdx eval</c>, so a misregistered delivery is seen), and applied to the pair's reads only with
-    /// <see cref="ChangeDetectionOptions.Register"/>.
+    /// The global shift of the after image, estimated and applied to the pair's reads (<see cref="ChangeDetectionOptions.Register"/>).
+    /// Without that option it is still estimated (a few 256² windows: it is reported in run.json and by <c>cdx eval</c>, so a
+    /// misregistered delivery is seen), beside the statistics (<see cref="Prepare"/>).
     /// </summary>
     private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         pair.ShiftAfter(0, 0);
+        var shift = EstimateShift(pair, progress, cancellationToken);
+        pair.ShiftAfter(shift.Dx, shift.Dy);
+        return shift;
+    }
+
+    /// <summary>The global shift of the after image as <paramref name="pair"/> reads it now (unshifted), from the registration windows.</summary>
+    private GlobalShift EstimateShift(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    {
         var windows = RegistrationWindows(pair.Grid);
         // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
         var estimates = new ShiftEstimate[windows.Count];
@@ -190,7 +225,6 @@ public sealed class ChangeDetector
             i => estimates[i] = CoRegistration.EstimateWindow(pair, windows[i]));
         var shift = CoRegistration.EstimateGlobal(estimates);
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
-        if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
     }
 
