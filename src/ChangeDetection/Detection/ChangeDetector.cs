@@ -160,30 +160,38 @@ public sealed class ChangeDetector
         {
             // Applied, the shift moves every read of the after image: the statistics wait for it.
             var applied = Register(pair, progress, cancellationToken);
-            return Statistics(pair, smooth, progress, cancellationToken) with { Registration = applied, RegistrationApplied = true };
+            return Statistics(pair, smooth, progress, sampleRead: null, cancellationToken) with { Registration = applied, RegistrationApplied = true };
         }
-        // Unapplied, it changes no read: its windows are correlated beside the statistics, on the cores that the
-        // statistics' serial steps (the fit's pick of pixels, the fit's sums, the order statistic) leave idle.
+        // Unapplied, it changes no read: its windows are correlated once the statistics have read their sample, beside
+        // the statistics' serial steps (the fit's pick of pixels, the fit's sums, the order statistic), on the cores
+        // those leave idle. Not sooner: two readers at once could both decode a block neither finds cached, and a whole
+        // run decodes each block once. At 2 048 px and more its windows lie on sample windows (RegistrationWindows),
+        // whose blocks the pair's caches then still hold.
         pair.ShiftAfter(0, 0);
-        var registering = Task.Run(() => EstimateShift(pair, progress, cancellationToken), cancellationToken);
+        Task<GlobalShift>? registering = null;
         DetectionModel model;
         try
         {
-            model = Statistics(pair, smooth, progress, cancellationToken);
+            model = Statistics(pair, smooth, progress,
+                sampleRead: () => registering = Task.Run(() => EstimateShift(pair, progress, cancellationToken), cancellationToken), cancellationToken);
         }
         catch
         {
             // No read of the pair may outlive this call; the statistics' error is the one to report.
-            try { registering.Wait(CancellationToken.None); } catch (AggregateException) { }
+            try { registering?.Wait(CancellationToken.None); } catch (AggregateException) { }
             throw;
         }
-        return model with { Registration = registering.GetAwaiter().GetResult(), RegistrationApplied = false };
+        var shift = registering is null ? EstimateShift(pair, progress, cancellationToken) : registering.GetAwaiter().GetResult();
+        return model with { Registration = shift, RegistrationApplied = false };
     }
 
-    /// <summary>The statistics of pass 1 on the pair as it is read now: the kernel's normalisation and the histogram range.</summary>
-    private DetectionModel Statistics(ScenePair pair, int smooth, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The statistics of pass 1 on the pair as it is read now: the kernel's normalisation and the histogram range;
+    /// <c>sampleRead</c> is called once they will read the pair no more (never when they read their windows twice).
+    /// </summary>
+    private DetectionModel Statistics(ScenePair pair, int smooth, IProgress<StageProgress>? progress, Action? sampleRead, CancellationToken cancellationToken)
     {
-        var (kernel, sampleScores) = Normalise(pair, smooth, progress, cancellationToken);
+        var (kernel, sampleScores) = Normalise(pair, smooth, progress, sampleRead, cancellationToken);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
@@ -566,7 +574,7 @@ public sealed class ChangeDetector
     }
 
     private (ChangeKernelOptions Kernel, float[] SampleScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress,
-        CancellationToken cancellationToken)
+        Action? sampleRead, CancellationToken cancellationToken)
     {
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
@@ -609,6 +617,8 @@ public sealed class ChangeDetector
             var (before, after, count) = ValidSamples(source, union, smooth);
             madFit.Collect(before, after, count, (int)union.PixelCount);
         }
+        // Kept, the sample is not read again: the pair is free for other readers.
+        if (kept is not null) sampleRead?.Invoke();
         if (stats.Count == 0)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
 
