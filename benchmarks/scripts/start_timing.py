@@ -1,7 +1,8 @@
 import subprocess, sys, time, json, os, hashlib, resource
-# usage: bench.py LABEL DLL OUT
+# usage: start_timing.py LABEL DLL OUT [REGION]: runs `dotnet DLL run REGION --out OUT --force`, prints one JSON line: wall, CPU
+# (user+sys of the child), seconds from launch to the first progress line of registration / statistics / histogram, run.json timings_s
 label, dll, out = sys.argv[1:4]
-region="/tmp/cdx-e2e-bench/sample_8192_2024/region.json"
+region=sys.argv[4] if len(sys.argv) > 4 else "/tmp/cdx-e2e-bench/sample_8192_2024/region.json"
 load=os.getloadavg()[0]
 r0=resource.getrusage(resource.RUSAGE_CHILDREN)
 t0=time.monotonic()
