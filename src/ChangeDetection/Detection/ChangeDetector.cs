@@ -154,22 +154,60 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// Pass 1: co-registration (the after image's global shift, applied to <paramref name="pair"/>), then
-    /// statistics on sample windows of the aligned pair → the model every tile uses.
+    /// Pass 1: co-registration (the after image's global shift; with <see cref="ChangeDetectionOptions.Register"/> applied to
+    /// <paramref name="pair"/> first, else estimated beside the statistics) and statistics on sample windows of the aligned
+    /// pair → the model every tile uses.
     /// </summary>
-    internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null)
+    /// <param name="pair">The scene pair (its after image's shift is set here).</param>
+    /// <param name="progress">Progress of "registration" and "statistics".</param>
+    /// <param name="cancellationToken">Once cancelled, no further window starts and the pass throws <see cref="OperationCanceledException"/>.</param>
+    internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
-        var registration = Register(pair, progress);
         int smooth = Options.SmoothRadiusFor(pair.Grid);
-        var (kernel, sampleScores, floorScores) = Normalise(pair, smooth, progress);
+        if (Options.Register)
+        {
+            // Applied, the shift moves every read of the after image: the statistics wait for it.
+            var applied = Register(pair, progress, cancellationToken);
+            return Statistics(pair, smooth, progress, sampleRead: null, cancellationToken) with { Registration = applied, RegistrationApplied = true };
+        }
+        // Unapplied, it changes no read: its windows are correlated once the statistics have read their sample, beside
+        // the statistics' serial steps (the fit's pick of pixels, the fit's sums, the order statistic), on the cores
+        // those leave idle. Not sooner: two readers at once could both decode a block neither finds cached, and a whole
+        // run decodes each block once. At 2 048 px and more its windows lie on sample windows (RegistrationWindows),
+        // whose blocks the pair's caches then still hold.
+        pair.ShiftAfter(0, 0);
+        Task<GlobalShift>? registering = null;
+        DetectionModel model;
+        try
+        {
+            model = Statistics(pair, smooth, progress,
+                sampleRead: () => registering = Task.Run(() => EstimateShift(pair, progress, cancellationToken), cancellationToken), cancellationToken);
+        }
+        catch
+        {
+            // No read of the pair may outlive this call; the statistics' error is the one to report.
+            try { registering?.Wait(CancellationToken.None); } catch (AggregateException) { }
+            throw;
+        }
+        var shift = registering is null ? EstimateShift(pair, progress, cancellationToken) : registering.GetAwaiter().GetResult();
+        return model with { Registration = shift, RegistrationApplied = false };
+    }
+
+    /// <summary>
+    /// The statistics of pass 1 on the pair as it is read now: the kernel's normalisation, the histogram range and the score
+    /// floor; <c>sampleRead</c> is called once they will read the pair no more (never when they read their windows twice).
+    /// </summary>
+    private DetectionModel Statistics(ScenePair pair, int smooth, IProgress<StageProgress>? progress, Action? sampleRead, CancellationToken cancellationToken)
+    {
+        var (kernel, sampleScores, floorScores) = Normalise(pair, smooth, progress, sampleRead, cancellationToken);
         // The histogram range comes from the sample, with room above its extreme tail;
         // anything beyond lands in the last bin, which Otsu and percentiles handle.
         // One order statistic, the value the sorted sample holds at that index, without sorting 4 million scores.
         float p999 = sampleScores.Length == 0 ? 1 : OrderStatistic.Select(sampleScores, Math.Min(sampleScores.Length - 1, (int)(sampleScores.Length * 0.999)));
         float max = Math.Max(1e-3f, 2 * p999);
-        return new DetectionModel(kernel, smooth, max) { Registration = registration, RegistrationApplied = Options.Register, ScoreFloor = ScoreFloorOf(floorScores, max) };
+        return new DetectionModel(kernel, smooth, max) { ScoreFloor = ScoreFloorOf(floorScores, max) };
     }
 
     /// <summary>
@@ -214,21 +252,28 @@ public sealed class ChangeDetector
     }
 
     /// <summary>
-    /// The global shift of the after image, always estimated (a few 256² windows: it is reported in run.json
-    /// and by <c>cdx eval</c>, so a misregistered delivery is seen), and applied to the pair's reads only with
-    /// <see cref="ChangeDetectionOptions.Register"/>.
+    /// The global shift of the after image, estimated and applied to the pair's reads (<see cref="ChangeDetectionOptions.Register"/>).
+    /// Without that option it is still estimated (a few 256² windows: it is reported in run.json and by <c>cdx eval</c>, so a
+    /// misregistered delivery is seen), beside the statistics (<see cref="Prepare"/>).
     /// </summary>
-    private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress)
+    private GlobalShift Register(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
     {
         pair.ShiftAfter(0, 0);
+        var shift = EstimateShift(pair, progress, cancellationToken);
+        pair.ShiftAfter(shift.Dx, shift.Dy);
+        return shift;
+    }
+
+    /// <summary>The global shift of the after image as <paramref name="pair"/> reads it now (unshifted), from the registration windows.</summary>
+    private GlobalShift EstimateShift(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    {
         var windows = RegistrationWindows(pair.Grid);
         // The windows are correlated in parallel (reads and FFTs are independent); the estimate does not depend on their order.
         var estimates = new ShiftEstimate[windows.Count];
-        Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers },
+        Parallel.For(0, windows.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.Workers, CancellationToken = cancellationToken },
             i => estimates[i] = CoRegistration.EstimateWindow(pair, windows[i]));
         var shift = CoRegistration.EstimateGlobal(estimates);
         progress?.Report(new StageProgress("registration", windows.Count, windows.Count));
-        if (Options.Register) pair.ShiftAfter(shift.Dx, shift.Dy);
         return shift;
     }
 
@@ -654,7 +699,8 @@ public sealed class ChangeDetector
         return (int)((size - window) * ((i + 0.5) / perSide));
     }
 
-    private (ChangeKernelOptions Kernel, float[] SampleScores, float[] FloorScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress)
+    private (ChangeKernelOptions Kernel, float[] SampleScores, float[] FloorScores) Normalise(ScenePair pair, int smooth, IProgress<StageProgress>? progress,
+        Action? sampleRead, CancellationToken cancellationToken)
     {
         int bands = pair.Bands.Count;
         var stats = new PairStatistics(bands);
@@ -670,14 +716,23 @@ public sealed class ChangeDetector
         // pair), rather than read and smoothed a second time: that second reading was as costly as the first.
         var kept = SampleBytes(windows, bands) <= KeptSampleBytes ? new (ushort[] Before, ushort[] After, int Count, byte[] Vegetated)[windows.Count] : null;
         int done = 0;
-        ForEachWindow(windows, win => ValidSamples(source, win, smooth, roles), (i, win, samples) =>
+        // Each window's moments are summed on the thread that read it: integer sums, so merged in any order they are the
+        // same, and the serial part below is left with the fit's pick of pixels.
+        ForEachWindow(windows, win =>
         {
+            var samples = ValidSamples(source, win, smooth, roles);
+            var moments = new PairStatistics(bands);
+            if (samples.Count > 0) moments.Add(samples.Before, samples.After, samples.Count, (int)win.PixelCount);
+            return (Samples: samples, Moments: moments);
+        }, (i, win, result) =>
+        {
+            var (samples, moments) = result;
             var (before, after, count, _) = samples;
-            if (count > 0) stats.Add(before, after, count, (int)win.PixelCount);
+            stats.Merge(moments);
             if (invariant) fit.Collect(before, after, count, (int)win.PixelCount);
             if (kept is not null) kept[i] = samples;
             progress?.Report(new StageProgress("statistics", ++done, windows.Count));
-        }, all: kept is not null);
+        }, all: kept is not null, cancellationToken);
         // IR-MAD's sample counts every pixel once: on a scene smaller than the lattice the windows overlap (up to
         // 32-fold on 512²), and a sample taken window by window weighs the centre of the scene many times over its
         // edges (on the labelled Landsat pair that alone cost 0.015 F1: 0.789 against 0.804). Then it reads the union of the windows, once.
@@ -688,11 +743,13 @@ public sealed class ChangeDetector
             var (before, after, count, _) = ValidSamples(source, union, smooth, roles);
             madFit.Collect(before, after, count, (int)union.PixelCount);
         }
+        // Kept, the sample is not read again: the pair is free for other readers.
+        if (kept is not null) sampleRead?.Invoke();
         if (stats.Count == 0)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path}: no sampled pixel holds data in both dates; the overlap is all nodata.");
 
         var normalization = invariant
-            ? InvariantPixelNormalization.Fit(fit.Before, fit.After).Bands
+            ? InvariantPixelNormalization.Fit(fit.Before, fit.After, workers: Math.Max(1, Options.Workers)).Bands
             : RadiometricNormalization.MeanStdMatching(stats);
         var projection = mad ? IrMad.Fit(madFit.Before, madFit.After)?.Projection : null;
         if (projection is not null)
@@ -708,7 +765,7 @@ public sealed class ChangeDetector
         // change the result: the kept windows are scored in parallel, each into its own part of one array.
         if (kept is not null)
         {
-            var keptScores = KeptScores(windows, kept, kernel);
+            var keptScores = KeptScores(windows, kept, kernel, cancellationToken);
             return (kernel, keptScores.Scores, keptScores.Floor);
         }
         // Over the budget (many bands), the windows are read again, last window first: the pair's block caches then
@@ -728,7 +785,7 @@ public sealed class ChangeDetector
             scores.AddRange(s.s);
             for (int i = 0; i < s.s.Length; i++)
                 if (s.vegetated[i] == 0) floorScores.Add(s.s[i]);
-        }, all: false);
+        }, all: false, cancellationToken);
         return (kernel, scores.ToArray(), floorScores.ToArray());
     }
 
@@ -745,13 +802,14 @@ public sealed class ChangeDetector
     /// The scores of the kept sample windows (their valid pixels), window after window in one array, and those of the pixels
     /// not vegetated on both dates (what the scene's histogram counts: the score floor's sample).
     /// </summary>
-    private (float[] Scores, float[] Floor) KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count, byte[] Vegetated)[] kept, ChangeKernelOptions kernel)
+    private (float[] Scores, float[] Floor) KeptScores(IReadOnlyList<PixelWindow> windows, (ushort[] Before, ushort[] After, int Count, byte[] Vegetated)[] kept, ChangeKernelOptions kernel,
+        CancellationToken cancellationToken)
     {
         var offsets = new int[kept.Length + 1];
         for (int i = 0; i < kept.Length; i++) offsets[i + 1] = offsets[i] + kept[i].Count;
         var scores = new float[offsets[^1]];
         var vegetated = new byte[offsets[^1]];
-        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers) }, i =>
+        Parallel.For(0, kept.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.Workers), CancellationToken = cancellationToken }, i =>
         {
             var (before, after, count, flags) = kept[i];
             if (count > 0) ChangeKernel.Compute(before, after, count, (int)windows[i].PixelCount, kernel, scores.AsSpan(offsets[i], count));
@@ -771,14 +829,15 @@ public sealed class ChangeDetector
     /// With <paramref name="all"/> the windows run as one parallel loop (the caller keeps every result anyway); else in
     /// batches of the worker count, so that at most one batch of windows' buffers is alive at a time.
     /// </summary>
-    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all)
+    private void ForEachWindow<T>(IReadOnlyList<PixelWindow> windows, Func<PixelWindow, T> work, Action<int, PixelWindow, T> consume, bool all,
+        CancellationToken cancellationToken)
     {
         int workers = Math.Max(1, Options.Workers), batch = all ? Math.Max(1, windows.Count) : workers;
         var results = new T[batch];
         for (int start = 0; start < windows.Count; start += batch)
         {
             int count = Math.Min(batch, windows.Count - start);
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, k => results[k] = work(windows[start + k]));
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, k => results[k] = work(windows[start + k]));
             for (int k = 0; k < count; k++)
             {
                 consume(start + k, windows[start + k], results[k]);

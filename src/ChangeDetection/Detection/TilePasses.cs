@@ -50,10 +50,15 @@ internal sealed class TilePasses
     /// mask pass will take a decided mask (a pixel model) rather than the threshold's.
     /// </param>
     public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder,
-        IProgress<StageProgress>? progress = null, bool keepImagery = true, CancellationToken cancellationToken = default)
+        IProgress<StageProgress>? progress = null, bool keepImagery = true, CancellationToken cancellationToken = default) =>
+        Open(detector, pair, store, scoresFolder, prepared: null, progress, keepImagery, cancellationToken);
+
+    /// <summary>As above; <paramref name="prepared"/> is pass 1's model already made on <paramref name="pair"/> (<c>cdx run</c> makes it beside its start), recorded when the store holds none.</summary>
+    public static TilePasses Open(ChangeDetector detector, ScenePair pair, ITileStore store, string scoresFolder, DetectionModel? prepared,
+        IProgress<StageProgress>? progress, bool keepImagery, CancellationToken cancellationToken)
     {
         if (!TileStages.Model.TryGet(store, out var model))
-            model = TileStages.Model.GetOrAdd(store, detector.Prepare(pair, progress));
+            model = TileStages.Model.GetOrAdd(store, prepared ?? detector.Prepare(pair, progress, cancellationToken));
         ChangeDetector.Align(pair, model);
         return new TilePasses(detector, pair, store, model, scoresFolder, keepImagery, progress, cancellationToken);
     }

@@ -39,10 +39,19 @@ internal static class InvariantPixelNormalization
     /// Fits every band on the sample: <paramref name="before"/>[b][i] and <paramref name="after"/>[b][i]
     /// are band b of sample pixel i (DN), every pixel valid in both dates.
     /// </summary>
+    /// <param name="before">The before date's sample, one array per band (DN).</param>
+    /// <param name="after">The after date's sample, one array per band (DN).</param>
+    /// <param name="iterations">Reweighting iterations (<see cref="DefaultIterations"/>).</param>
+    /// <param name="workers">
+    /// Threads: each iteration fits the bands at once (each band's fit reads only the last iteration's weights), then
+    /// weighs the pixels in ranges. Every sum keeps the order of one thread's loop, so the result is the same bit for bit
+    /// for any worker count.
+    /// </param>
     /// <returns>Per band: gain, offset (DN) and scale (1/DN); and the estimated share of the sample that did not change (0–1: twice the mean weight, since an unchanged pixel's weight averages ½).</returns>
     /// <exception cref="ArgumentException">No bands, or bands of unequal length.</exception>
     /// <exception cref="InvalidOperationException">The sample is empty.</exception>
-    public static (BandNormalization[] Bands, double InvariantShare) Fit(IReadOnlyList<float[]> before, IReadOnlyList<float[]> after, int iterations = DefaultIterations)
+    public static (BandNormalization[] Bands, double InvariantShare) Fit(IReadOnlyList<float[]> before, IReadOnlyList<float[]> after, int iterations = DefaultIterations,
+        int workers = 1)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
@@ -56,39 +65,60 @@ internal static class InvariantPixelNormalization
         if (n == 0)
             throw new InvalidOperationException("No pixel is valid in both dates, so the radiometric normalisation has nothing to fit.");
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
 
+        // Arrays, not the interface: the reweighting reads every band of each pixel in turn.
+        float[][] x = [.. before], y = [.. after];
         var weights = new double[n];
         Array.Fill(weights, 1.0);
         var result = new BandNormalization[bands];
-        var z = new double[n];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers };
+        int ranges = workers == 1 ? 1 : (n + WeightRange - 1) / WeightRange;
         double share = 1;
         for (int it = 0; it < iterations; it++)
         {
-            Array.Clear(z);
             double correction = it == 0 ? 1 : WeightedVarianceShrink(bands);
-            for (int b = 0; b < bands; b++)
-            {
-                result[b] = FitBand(before[b], after[b], weights, correction);
-                var (gain, offset, scale) = result[b];
-                float[] x = before[b], y = after[b];
-                for (int i = 0; i < n; i++)
-                {
-                    double d = (gain * y[i] + offset - x[i]) * scale;
-                    z[i] += d * d;
-                }
-            }
+            if (workers == 1)
+                for (int b = 0; b < bands; b++) result[b] = FitBand(x[b], y[b], weights, correction);
+            else
+                Parallel.For(0, bands, parallel, b => result[b] = FitBand(x[b], y[b], weights, correction));
+            // The fits are all read before any weight changes: the new weights come after every band's fit.
+            if (ranges == 1) Reweigh(x, y, result, weights, 0, n);
+            else
+                Parallel.For(0, ranges, parallel, r => Reweigh(x, y, result, weights, r * WeightRange, Math.Min(n, (r + 1) * WeightRange)));
+            // In pixel order on one thread: the sum of a serial loop, bit for bit.
             double sum = 0;
-            for (int i = 0; i < n; i++)
-            {
-                weights[i] = ChiSquaredSurvival(bands, z[i]);
-                sum += weights[i];
-            }
+            for (int i = 0; i < n; i++) sum += weights[i];
             // All weight gone means every pixel looks changed: keep the last fit rather than divide by zero.
             if (sum <= 0) break;
             // An unchanged pixel's weight is uniform on [0, 1] (mean ½): twice the mean weight is the unchanged share.
             share = Math.Min(1, 2 * sum / n);
         }
         return (result, share);
+    }
+
+    /// <summary>Pixels a thread reweighs at a time (64 Ki: a few hundred microseconds of work, and few ranges to hand out).</summary>
+    private const int WeightRange = 1 << 16;
+
+    /// <summary>
+    /// The no-change weight of pixels [<paramref name="start"/>, <paramref name="end"/>) under the band fits
+    /// <paramref name="fits"/>: w = P(χ²_p &gt; Z), Z the sum over the bands, in band order, of the squared scaled residual.
+    /// </summary>
+    private static void Reweigh(float[][] before, float[][] after, BandNormalization[] fits, double[] weights, int start, int end)
+    {
+        int bands = fits.Length;
+        for (int i = start; i < end; i++)
+        {
+            double z = 0;
+            for (int b = 0; b < bands; b++)
+            {
+                var (gain, offset, scale) = fits[b];
+                // Single precision as the kernel applies it, widened for the sum.
+                double d = (gain * after[b][i] + offset - before[b][i]) * scale;
+                z += d * d;
+            }
+            weights[i] = ChiSquaredSurvival(bands, z);
+        }
     }
 
     /// <summary>

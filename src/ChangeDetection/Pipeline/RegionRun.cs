@@ -94,6 +94,9 @@ public sealed partial class RegionRun
     public RegionRunResult Execute(IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        var detector = new ChangeDetector(Detection);
+        // Pass 1 reads the images only: on a new ledger it runs beside the check, the lock, the fingerprint and the ledger.
+        using var early = Speculates ? EarlyModel.Start(this, detector, progress, cancellationToken) : null;
         var check = Check();
         var timings = new Dictionary<string, double>();
         string output = OutputFolder;
@@ -104,15 +107,21 @@ public sealed partial class RegionRun
         var fingerprint = Fingerprint();
 
         using var ledger = RunLedger.Open(work, fingerprint.Raster, Options.Force, Options.RestartIfChanged);
-        using var pair = ScenePair.Open(Config.Before.Path, Config.After.Path, new ScenePairOptions { BandNumbers = Config.Bands });
+        using var ownPair = early is null ? OpenPair() : null;
         var settings = Settings(fingerprint);
         var started = StartRecord(fingerprint, settings);
         started.Write(Path.Combine(output, RunRecord.FileName));
+        // Until here nothing waited for pass 1: "start" is the check, the lock, the ledger and the running record.
+        timings["start"] = clock.Elapsed.TotalSeconds;
 
         var stage = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        var passes = OpenPasses(ledger, pair, progress, cancellationToken);
+        ScenePair pair = ownPair!;
+        DetectionModel? prepared = null;
+        if (early is not null) (pair, prepared) = early.Result();
+        var passes = OpenPasses(detector, ledger, pair, prepared, progress, cancellationToken);
         var model = passes.Model;
+        // Pass 1, or with the early one the part of it that the start did not hide.
         timings["statistics"] = stage.Elapsed.TotalSeconds;
 
         stage.Restart();
@@ -326,7 +335,13 @@ public sealed partial class RegionRun
     /// seen by every process that sees the output folder (the fan-out's workers).
     /// </summary>
     private TilePasses OpenPasses(RunLedger ledger, ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken) =>
-        TilePasses.Open(new ChangeDetector(Detection), pair, ledger, Path.Combine(OutputFolder, ".work", "scores"), progress,
+        OpenPasses(new ChangeDetector(Detection), ledger, pair, null, progress, cancellationToken);
+
+    /// <summary>As above with <paramref name="detector"/>, and with pass 1's model when it is made already (<see cref="EarlyModel"/>).</summary>
+    /// <remarks>The histogram pass keeps the imagery the mask pass needs unless a pixel model decides the mask.</remarks>
+    private TilePasses OpenPasses(ChangeDetector detector, RunLedger ledger, ScenePair pair, DetectionModel? prepared, IProgress<StageProgress>? progress,
+        CancellationToken cancellationToken) =>
+        TilePasses.Open(detector, pair, ledger, Path.Combine(OutputFolder, ".work", "scores"), prepared, progress,
             keepImagery: PixelModelPath is null, cancellationToken);
 
     /// <summary>

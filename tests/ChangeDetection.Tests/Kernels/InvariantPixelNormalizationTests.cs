@@ -112,9 +112,105 @@ public class InvariantPixelNormalizationTests
         Assert.That(() => InvariantPixelNormalization.Fit([new float[3]], []), Throws.ArgumentException);
     }
 
-    private static (float[][] Before, float[][] After, bool[] Changed) Scene(int pixels, double changedShare, int seed)
+    /// <summary>
+    /// The fit with several workers (the bands fitted at once, the pixels reweighed in ranges) is the serial loop's, bit for
+    /// bit: gains, offsets, scales and the share, for an even and an odd band count (the χ² survival's two closed forms),
+    /// on more pixels than one range holds, with one range left short.
+    /// </summary>
+    [TestCase(4)]
+    [TestCase(3)]
+    public void WorkersChangeNoBit(int bands)
     {
-        const int bands = 4;
+        var (before, after, _) = Scene(pixels: 150_001, changedShare: 0.2, seed: 5, bands);
+        var (referenceBands, referenceShare) = SerialReference(before, after, InvariantPixelNormalization.DefaultIterations);
+        Assert.Multiple(() =>
+        {
+            foreach (int workers in new[] { 1, 2, 3 })
+            {
+                var (fits, share) = InvariantPixelNormalization.Fit(before, after, workers: workers);
+                Assert.That(Bits(fits), Is.EqualTo(Bits(referenceBands)), $"{workers} worker(s): gains, offsets and scales");
+                Assert.That(BitConverter.DoubleToInt64Bits(share), Is.EqualTo(BitConverter.DoubleToInt64Bits(referenceShare)), $"{workers} worker(s): share");
+            }
+        });
+        // The sample is one the fit can tell apart: a wrong weighting would not pass unseen.
+        Assert.That(referenceShare, Is.EqualTo(0.8).Within(0.05));
+    }
+
+    [Test]
+    public void RefusesNoWorkers() =>
+        Assert.That(() => InvariantPixelNormalization.Fit([new float[3]], [new float[3]], workers: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+
+    private static int[] Bits(BandNormalization[] fits) =>
+        fits.SelectMany(f => new[] { BitConverter.SingleToInt32Bits(f.Gain), BitConverter.SingleToInt32Bits(f.Offset), BitConverter.SingleToInt32Bits(f.Scale) }).ToArray();
+
+    /// <summary>The fit as one loop computed it before it took workers (band after band, the weights of each pixel summed over the bands in band order).</summary>
+    private static (BandNormalization[] Bands, double Share) SerialReference(float[][] before, float[][] after, int iterations)
+    {
+        int bands = before.Length, n = before[0].Length;
+        var weights = new double[n];
+        Array.Fill(weights, 1.0);
+        var result = new BandNormalization[bands];
+        var z = new double[n];
+        double share = 1;
+        for (int it = 0; it < iterations; it++)
+        {
+            Array.Clear(z);
+            double correction = it == 0 ? 1 : InvariantPixelNormalization.WeightedVarianceShrink(bands);
+            for (int b = 0; b < bands; b++)
+            {
+                result[b] = ReferenceBand(before[b], after[b], weights, correction);
+                var (gain, offset, scale) = result[b];
+                float[] x = before[b], y = after[b];
+                for (int i = 0; i < n; i++)
+                {
+                    double d = (gain * y[i] + offset - x[i]) * scale;
+                    z[i] += d * d;
+                }
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+            {
+                weights[i] = InvariantPixelNormalization.ChiSquaredSurvival(bands, z[i]);
+                sum += weights[i];
+            }
+            if (sum <= 0) break;
+            share = Math.Min(1, 2 * sum / n);
+        }
+        return (result, share);
+    }
+
+    private static BandNormalization ReferenceBand(float[] x, float[] y, double[] w, double varianceShrink)
+    {
+        double sw = 0, sx = 0, sy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sw += w[i];
+            sx += w[i] * x[i];
+            sy += w[i] * y[i];
+        }
+        double mx = sx / sw, my = sy / sw, vx = 0, vy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double dx = x[i] - mx, dy = y[i] - my;
+            vx += w[i] * dx * dx;
+            vy += w[i] * dy * dy;
+        }
+        double sdx = Math.Max(Math.Sqrt(vx / sw), RadiometricNormalization.MinStandardDeviation);
+        double sdy = Math.Max(Math.Sqrt(vy / sw), RadiometricNormalization.MinStandardDeviation);
+        double gain = Math.Min(sdx / sdy, ChangeKernelOptions.MaxGain);
+        double offset = Math.Clamp(mx - gain * my, -ChangeKernelOptions.MaxOffset, ChangeKernelOptions.MaxOffset);
+        double vd = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double d = gain * y[i] + offset - x[i];
+            vd += w[i] * d * d;
+        }
+        double sdd = Math.Max(Math.Sqrt(vd / sw / varianceShrink), RadiometricNormalization.MinStandardDeviation);
+        return new BandNormalization((float)gain, (float)offset, (float)(1 / sdd));
+    }
+
+    private static (float[][] Before, float[][] After, bool[] Changed) Scene(int pixels, double changedShare, int seed, int bands = 4)
+    {
         var random = new Random(seed);
         double Noise() => 4 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         var before = new float[bands][];
