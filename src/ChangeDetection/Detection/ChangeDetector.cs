@@ -504,12 +504,13 @@ public sealed class ChangeDetector
     private sealed record KeptImagery(PixelWindow Window, int Bands, ushort[] Before, ushort[] After, byte[] Valid);
 
     /// <summary>
-    /// The pieces of change of a tile's core, each with the feature sums of its pixels: the imagery is read as
-    /// delivered over each piece's bounding box and one pixel around it (the features' gradients and nodata-neighbour
-    /// test look one pixel out), with the scores of <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
+    /// The pieces of change of a tile's core, each with the feature sums of its pixels: the imagery as delivered comes from
+    /// <paramref name="imagery"/> (the kept form of the score store) or, without it, is read over each piece's bounding box
+    /// and one pixel around it (the features' gradients and nodata-neighbour test look one pixel out), with the scores of
+    /// <paramref name="scores"/> (<see cref="Tile.Read"/>-sized).
     /// </summary>
     /// <remarks>
-    /// One read per piece rather than one over the bounding box of all the core's change: a tile with a few scattered
+    /// Without the kept form, one read per piece rather than one over the bounding box of all the core's change: a tile with a few scattered
     /// pieces (most tiles of a scene with a few percent of change) then decodes only the blocks under its pieces,
     /// not nearly every block of the tile again; neighbouring pieces' reads share blocks through the pair's block
     /// cache. The sums are the same: every read is per pixel whatever its window, a neighbour one pixel out of a piece
@@ -517,10 +518,14 @@ public sealed class ChangeDetector
     /// </remarks>
     private List<PatchPiece> Pieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores, KeptImagery? imagery)
     {
-        if (imagery is not null) return KeptPieces(pair, tile, coreMask, scores, imagery);
         var core = tile.Core;
         var grid = new PixelWindow(0, 0, pair.Grid.Width, pair.Grid.Height);
         var layout = BandLayout.Of(pair.Bands);
+        // The kept form's imagery: one view over the tile's read window for every piece. The sums are the same: the window
+        // holds every pixel of the core and the one around it inside the grid, and the kept form holds every pixel a piece's
+        // sums read (KeptRegion).
+        PixelView? whole = imagery is null ? null
+            : new PixelView(imagery.Window, pair.Grid.Width, pair.Grid.Height, layout, imagery.Before, imagery.After, imagery.Valid, scores);
         var result = new List<PatchPiece>();
         int[] labelPlane = _intPlanes.Rent((int)core.PixelCount);
         try
@@ -532,13 +537,9 @@ public sealed class ChangeDetector
             {
                 var piece = labels.Pieces[k];
                 var box = piece.Box;
-                var window = box.Offset(core.X, core.Y).Expand(1, grid);
-                var t = new TileBuffers(window, pair.Bands.Count);
-                pair.Read(window, t.Before, t.After, t.Valid);
-                var view = new PixelView(window, pair.Grid.Width, pair.Grid.Height, layout, t.Before, t.After, t.Valid,
-                    Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
+                var view = whole ?? ReadPiece(pair, tile, box.Offset(core.X, core.Y).Expand(1, grid), layout, scores);
                 var moments = new PatchMoments();
-                int dx = core.X - window.X, dy = core.Y - window.Y;
+                int dx = core.X - view.Window.X, dy = core.Y - view.Window.Y;
                 for (int y = box.Y; y < box.Bottom; y++)
                     for (int x = box.X; x < box.Right; x++)
                         if (coreMask[y * core.Width + x] == piece.Value && labels.PieceAt(x, y) == k) moments.Add(view, x + dx, y + dy);
@@ -552,37 +553,13 @@ public sealed class ChangeDetector
         return result;
     }
 
-    /// <summary>
-    /// <see cref="Pieces(ScenePair, Tile, byte[], float[], KeptImagery?)"/> from the kept form's imagery: one view over the
-    /// tile's read window instead of a read per piece. The sums are the same: the window holds every pixel of the core and
-    /// the one around it inside the grid, and the kept form holds every pixel a piece's sums read (<see cref="KeptRegion"/>).
-    /// </summary>
-    private List<PatchPiece> KeptPieces(ScenePair pair, Tile tile, byte[] coreMask, float[] scores, KeptImagery imagery)
+    /// <summary>A piece's window of the imagery as delivered, read from the pair, with the tile's scores cut to it.</summary>
+    private static PixelView ReadPiece(ScenePair pair, Tile tile, PixelWindow window, BandLayout layout, float[] scores)
     {
-        var core = tile.Core;
-        var result = new List<PatchPiece>();
-        var view = new PixelView(imagery.Window, pair.Grid.Width, pair.Grid.Height, BandLayout.Of(pair.Bands), imagery.Before, imagery.After, imagery.Valid, scores);
-        int dx = core.X - imagery.Window.X, dy = core.Y - imagery.Window.Y;
-        int[] labelPlane = _intPlanes.Rent((int)core.PixelCount);
-        try
-        {
-            var labels = PieceLabeller.LabelRuns(coreMask, core.Width, core.Height, PieceValues, labelPlane);
-            for (int k = 0; k < labels.Pieces.Count; k++)
-            {
-                var piece = labels.Pieces[k];
-                var box = piece.Box;
-                var moments = new PatchMoments();
-                for (int y = box.Y; y < box.Bottom; y++)
-                    for (int x = box.X; x < box.Right; x++)
-                        if (coreMask[y * core.Width + x] == piece.Value && labels.PieceAt(x, y) == k) moments.Add(view, x + dx, y + dy);
-                result.Add(new PatchPiece(core.X + piece.FirstX, core.Y + piece.FirstY, moments));
-            }
-        }
-        finally
-        {
-            _intPlanes.Return(labelPlane);
-        }
-        return result;
+        var t = new TileBuffers(window, pair.Bands.Count);
+        pair.Read(window, t.Before, t.After, t.Valid);
+        return new PixelView(window, pair.Grid.Width, pair.Grid.Height, layout, t.Before, t.After, t.Valid,
+            Crop(scores, tile.Read, window.Offset(-tile.Read.X, -tile.Read.Y)));
     }
 
     /// <summary>The mask values whose pieces carry feature sums, in the order the pieces are listed.</summary>
