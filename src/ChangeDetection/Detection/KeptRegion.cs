@@ -35,7 +35,8 @@ internal static class KeptRegion
             int from = (core.Y + r) * readWidth + core.X;
             var row = seeds.Slice(r * w, w);
             MaskKernels.Threshold(scores.Slice(from, w), flags.Slice(from, w), floor, TileScoreStore.Valid, TileScoreStore.Vegetated, row);
-            OnlyChange(row);
+            // Change 1, background and nodata 0: the morphology's own binary plane.
+            MorphologyFilter.ToBinary(row, row, Vector.IsHardwareAccelerated);
         }
         // Square dilation, separable: along rows into kept, then along columns back into the seeds' plane.
         byte[] padded = new byte[w + 2 * reach];
@@ -64,17 +65,7 @@ internal static class KeptRegion
                 row[Math.Max(0, w - band)..].Fill(1);
             }
         }
-        return Count(kept[..n]);
-    }
-
-    /// <summary>Change (1) stays 1, background and nodata become 0.</summary>
-    private static void OnlyChange(Span<byte> row)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (var one = Vector<byte>.One; i <= row.Length - Vector<byte>.Count; i += Vector<byte>.Count)
-                (Vector.Equals(new Vector<byte>(row[i..]), one) & one).CopyTo(row[i..]);
-        for (; i < row.Length; i++) row[i] = row[i] == MaskValues.Change ? (byte)1 : (byte)0;
+        return kept[..n].Count((byte)1);
     }
 
     private static void Or(ReadOnlySpan<byte> from, Span<byte> into)
@@ -84,12 +75,5 @@ internal static class KeptRegion
             for (; i <= into.Length - Vector<byte>.Count; i += Vector<byte>.Count)
                 (new Vector<byte>(into[i..]) | new Vector<byte>(from[i..])).CopyTo(into[i..]);
         for (; i < into.Length; i++) into[i] |= from[i];
-    }
-
-    private static int Count(ReadOnlySpan<byte> kept)
-    {
-        int count = 0;
-        foreach (byte b in kept) count += b;
-        return count;
     }
 }

@@ -177,7 +177,7 @@ internal sealed class MorphologyFilter
     }
 
     /// <summary>1 where <paramref name="source"/> holds <see cref="Morphology.Change"/>, else 0 (nodata and any other value are background).</summary>
-    private static void ToBinary(ReadOnlySpan<byte> source, Span<byte> binary, bool vectors)
+    internal static void ToBinary(ReadOnlySpan<byte> source, Span<byte> binary, bool vectors)
     {
         int i = 0;
         if (vectors)

@@ -56,25 +56,7 @@ public sealed class ScoreHistogram
     }
 
     /// <summary>Counts every score of <paramref name="scores"/> except <see cref="ChangeKernel.NoDataScore"/> (NaN).</summary>
-    public void Add(ReadOnlySpan<float> scores)
-    {
-        long added = 0, above = 0;
-        long[] counts = _counts;
-        int last = counts.Length - 1;
-        double binsPerUnit = _binsPerUnit;
-        foreach (float score in scores)
-        {
-            if (float.IsNaN(score)) continue;
-            double scaled = score * binsPerUnit;
-            int bin;
-            if (scaled >= counts.Length) { bin = last; above++; }
-            else bin = scaled <= 0 ? 0 : (int)scaled;
-            counts[bin]++;
-            added++;
-        }
-        Total += added;
-        AboveMax += above;
-    }
+    public void Add(ReadOnlySpan<float> scores) => Count(scores, default, 0);
 
     /// <summary>
     /// Counts every score of <paramref name="scores"/> except <see cref="ChangeKernel.NoDataScore"/> (NaN) and those whose
@@ -84,6 +66,12 @@ public sealed class ScoreHistogram
     public void Add(ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, byte skip)
     {
         if (flags.Length < scores.Length) throw new ArgumentException($"{scores.Length} scores need as many flags; got {flags.Length}.", nameof(flags));
+        Count(scores, flags, skip);
+    }
+
+    /// <summary>The one binning loop of both <c>Add</c>s: <paramref name="skip"/> 0 reads no flag.</summary>
+    private void Count(ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, byte skip)
+    {
         long added = 0, above = 0;
         long[] counts = _counts;
         int last = counts.Length - 1;
@@ -91,7 +79,7 @@ public sealed class ScoreHistogram
         for (int i = 0; i < scores.Length; i++)
         {
             float score = scores[i];
-            if (float.IsNaN(score) || (flags[i] & skip) != 0) continue;
+            if (float.IsNaN(score) || (skip != 0 && (flags[i] & skip) != 0)) continue;
             double scaled = score * binsPerUnit;
             int bin;
             if (scaled >= counts.Length) { bin = last; above++; }
