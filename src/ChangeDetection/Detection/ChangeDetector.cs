@@ -89,23 +89,21 @@ public sealed class ChangeDetector
         Options = options;
         // Planes of a size per worker: what the tiles in flight hold (histogram: before and after, smoothed and as delivered;
         // validity and flags; the kept region and its scratch. Mask: flags, mask, morphology scratch, validity; before and after).
-        _ushortPlanes = ArrayPool<ushort>.Create(MaxPlaneLength, 4 * options.Workers);
-        _bytePlanes = ArrayPool<byte>.Create(MaxPlaneLength, 4 * options.Workers);
-        _floatPlanes = ArrayPool<float>.Create(MaxPlaneLength, options.Workers);
-        _intPlanes = ArrayPool<int>.Create(MaxPlaneLength, options.Workers);
+        // Mask: flags, mask, morphology scratch, validity and the core's mask a tile (PlanePool: not rounded up, not zeroed).
+        _ushortPlanes = new PlanePool<ushort>(4 * options.Workers);
+        _bytePlanes = new PlanePool<byte>(5 * options.Workers);
+        _floatPlanes = new PlanePool<float>(options.Workers);
+        _intPlanes = new PlanePool<int>(options.Workers);
     }
-
-    /// <summary>The largest array the detector's plane pools keep (2³⁰ elements, the pools' own limit).</summary>
-    private const int MaxPlaneLength = 1 << 30;
 
     // The histogram tiles' planes, pooled per detector rather than in the shared pools: those keep arrays per thread as well
     // as per core, and the tile passes' thread-pool threads change over a run, so the shared pools held several sets of
     // ~40 MB planes (peak RSS at 8192² 385 → 544 MiB); these keep at most one set per worker and go with the detector.
-    private readonly ArrayPool<ushort> _ushortPlanes;
-    private readonly ArrayPool<byte> _bytePlanes;
-    private readonly ArrayPool<float> _floatPlanes;
+    private readonly PlanePool<ushort> _ushortPlanes;
+    private readonly PlanePool<byte> _bytePlanes;
+    private readonly PlanePool<float> _floatPlanes;
     // The mask pass's piece labels (a core's worth of ints), pooled for the same reason.
-    private readonly ArrayPool<int> _intPlanes;
+    private readonly PlanePool<int> _intPlanes;
 
     public ChangeDetectionOptions Options { get; }
 
@@ -430,6 +428,12 @@ public sealed class ChangeDetector
         return Options.Threshold.Resolve(histogram);
     }
 
+    /// <summary>A core-sized plane from the detector's pools for <see cref="TileMaskAndPieces"/>; give it back with <see cref="ReturnCoreMask"/>.</summary>
+    internal byte[] RentCoreMask(Tile tile) => _bytePlanes.Rent((int)tile.Core.PixelCount);
+
+    /// <summary>Gives back a plane of <see cref="RentCoreMask"/>.</summary>
+    internal void ReturnCoreMask(byte[] plane) => _bytePlanes.Return(plane);
+
     /// <summary>
     /// Pass 3 for one tile: the mask of its core (row-major, core-sized) and, for every 4-connected
     /// piece of change in the core, the sums of the patch features over its pixels (unsmoothed values,
@@ -438,7 +442,13 @@ public sealed class ChangeDetector
     /// again only over the change of the core and one pixel around it, for the features, and not at all
     /// for a tile without change. With a <paramref name="decision"/> the core's mask is its, not the threshold's.
     /// </summary>
-    internal (byte[] Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store, IChangeDecision? decision = null)
+    /// <remarks>
+    /// The threshold's mask is written into <paramref name="coreMask"/> (at least the core's pixels; a pooled plane of
+    /// <see cref="RentCoreMask"/>, so that the pass takes no fresh megabyte a tile): the mask returned is that plane's first
+    /// core pixels, or the decision's own array.
+    /// </remarks>
+    internal (ReadOnlyMemory<byte> Mask, IReadOnlyList<PatchPiece> Pieces) TileMaskAndPieces(ScenePair pair, DetectionModel model, float threshold, Tile tile, TileScoreStore store,
+        byte[] coreMask, IChangeDecision? decision)
     {
         var read = tile.Read;
         int n = (int)read.PixelCount;
@@ -476,14 +486,14 @@ public sealed class ChangeDetector
             // The closing fills gaps between change pixels: it must not fill them with vegetation. The rules are per pixel,
             // so they run on the core only, as it is cut out.
             var core = tile.CoreInRead;
-            var coreMask = new byte[core.PixelCount];
+            if (coreMask.Length < core.PixelCount) throw new ArgumentException($"The core's mask needs {core.PixelCount} bytes; got {coreMask.Length}.", nameof(coreMask));
             for (int r = 0; r < core.Height; r++)
             {
                 int from = (core.Y + r) * read.Width + core.X;
                 MaskKernels.Vegetation(current.AsSpan(from, core.Width), flags.AsSpan(from, core.Width),
                     TileScoreStore.Vegetated, TileScoreStore.Greening, coreMask.AsSpan(r * core.Width, core.Width));
             }
-            return (coreMask, Pieces(pair, tile, coreMask, scores, imagery));
+            return (coreMask.AsMemory(0, (int)core.PixelCount), Pieces(pair, tile, coreMask, scores, imagery));
         }
         finally
         {

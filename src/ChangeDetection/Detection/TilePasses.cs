@@ -135,10 +135,19 @@ internal sealed class TilePasses
         // pieces' reads of the last tiles need again. Each tile's result does not depend on the order.
         Parallel.ForEach(tiles.Reverse(), Parallelism(), tile =>
         {
-            var (mask, pieces) = _detector.TileMaskAndPieces(_pair, Model, threshold, tile, Scores, decision);
-            // Pieces first: a tile counts as finished once its mask is in.
-            TileStages.Pieces.Put(_store, tile.Index, pieces);
-            TileStages.Mask.Put(_store, tile.Index, mask);
+            // The core's mask into a pooled plane: the stored bytes are the same, and the pass takes no fresh plane a tile.
+            byte[] plane = _detector.RentCoreMask(tile);
+            try
+            {
+                var (mask, pieces) = _detector.TileMaskAndPieces(_pair, Model, threshold, tile, Scores, plane, decision);
+                // Pieces first: a tile counts as finished once its mask is in.
+                TileStages.Pieces.Put(_store, tile.Index, pieces);
+                TileStages.PutMask(_store, tile.Index, mask.Span);
+            }
+            finally
+            {
+                _detector.ReturnCoreMask(plane);
+            }
             _progress?.Report(new StageProgress("mask", Interlocked.Increment(ref done), MaskTiles.Count));
         });
     }
@@ -153,11 +162,13 @@ internal sealed class TilePasses
         AtomicFile.Write(path, tmp =>
         {
             using var writer = GeoTiffWriter.Create(tmp, _detector.MaskFileOptions(_pair.Grid));
+            // One plane for every tile, inflated into in place: not a fresh core-sized array (and a growing stream's) a tile.
+            var plane = new byte[MaskTiles.Tiles().Select(t => t.Core.PixelCount).DefaultIfEmpty(0).Max()];
             foreach (var tile in MaskTiles.Tiles())
             {
-                var mask = TileStages.Mask.Get(_store, tile.Index) ?? throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
-                if (mask.Length != tile.Core.PixelCount)
-                    throw new InvalidOperationException($"Mask tile {tile.Index} holds {mask.Length} pixels, its core {tile.Core.PixelCount}.");
+                var mask = plane.AsSpan(0, (int)tile.Core.PixelCount);
+                if (!TileStages.TryGetMask(_store, tile.Index, mask))
+                    throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = ChangeDetector.Count(mask);
                 valid += v;

@@ -65,7 +65,7 @@ internal sealed class RunValue<T>(string key, Func<T, string> encode, Func<strin
 internal static class TileStages
 {
     /// <summary>A mask tile's core (row-major, core-sized; <see cref="Morphology"/> values), zlib-compressed.</summary>
-    public static TileStage<byte[]> Mask { get; } = new("mask", Compress, Decompress);
+    public static TileStage<byte[]> Mask { get; } = new("mask", Compress, DecompressToArray);
 
     /// <summary>The pieces of change of a mask tile's core with their feature sums (<see cref="PatchPiece"/>).</summary>
     public static TileStage<IReadOnlyList<PatchPiece>> Pieces { get; } = new("pieces", EncodePieces, DecodePieces);
@@ -89,50 +89,135 @@ internal static class TileStages
     public static RunValue<double> PixelThreshold { get; } = new("pixel-threshold",
         t => t.ToString("R", CultureInfo.InvariantCulture), s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
 
-    private static byte[] Compress(byte[] data)
+    /// <summary>
+    /// Stores a mask tile's core (<paramref name="mask"/>, row-major, core-sized) as <see cref="Mask"/> does: the same bytes,
+    /// from a span, so that the mask pass can hand in a pooled plane rather than a fresh core-sized array a tile.
+    /// </summary>
+    public static void PutMask(ITileStore store, int tile, ReadOnlySpan<byte> mask) => store.Put(Mask.Name, tile, Compress(mask));
+
+    /// <summary>
+    /// Inflates mask tile <paramref name="tile"/> into <paramref name="into"/> (exactly its length: the tile's core), or returns
+    /// false when the stage has not finished it: the mask file's assembly reuses one plane for every tile rather than
+    /// inflating each into fresh arrays (a megabyte a 1024² tile, and the growing stream's copies before it).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The stored tile does not hold <paramref name="into"/>.Length pixels.</exception>
+    public static bool TryGetMask(ITileStore store, int tile, Span<byte> into)
     {
-        using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Fastest)) z.Write(data);
-        return ms.ToArray();
+        if (store.Get(Mask.Name, tile) is not byte[] data) return false;
+        using var z = new ZLibStream(new MemoryStream(data, writable: false), CompressionMode.Decompress);
+        int got = z.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
+        Span<byte> more = stackalloc byte[1];
+        if (got != into.Length || z.Read(more) != 0)
+            throw new InvalidOperationException($"Mask tile {tile} holds {(got < into.Length ? got.ToString(CultureInfo.InvariantCulture) : "more than " + into.Length.ToString(CultureInfo.InvariantCulture))} pixels, its core {into.Length}.");
+        return true;
     }
 
-    private static byte[] Decompress(byte[] data)
+    /// <summary>
+    /// Streams reused by the codecs of the thread that runs them (the tile passes' workers): a MemoryStream that grows to a
+    /// tile's bytes copies them into fresh large arrays at every doubling, and fresh pages cost more than the deflate here.
+    /// A stream that grew past <see cref="MaxScratchBytes"/> is let go, so no thread holds on to more than that.
+    /// </summary>
+    [ThreadStatic] private static MemoryStream? t_raw;
+    [ThreadStatic] private static MemoryStream? t_packed;
+
+    /// <summary>The most bytes a thread's reused codec stream keeps between tiles (a 1024² mask tile's bytes, twice).</summary>
+    private const int MaxScratchBytes = 2 << 20;
+
+    private static MemoryStream Scratch(ref MemoryStream? slot)
     {
-        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
-        using var result = new MemoryStream();
-        z.CopyTo(result);
-        return result.ToArray();
+        var s = slot ??= new MemoryStream();
+        s.SetLength(0);
+        return s;
+    }
+
+    private static void Release(ref MemoryStream? slot)
+    {
+        if (slot is { Capacity: > MaxScratchBytes }) slot = null;
+    }
+
+    private static byte[] Compress(byte[] data) => Compress(data.AsSpan());
+
+    private static byte[] Compress(ReadOnlySpan<byte> data)
+    {
+        var ms = Scratch(ref t_packed);
+        try
+        {
+            using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true)) z.Write(data);
+            return ms.ToArray();
+        }
+        finally
+        {
+            Release(ref t_packed);
+        }
+    }
+
+    /// <summary>
+    /// Inflates <paramref name="data"/> into the thread's reused stream (<see cref="t_raw"/>, from its start): the decoders
+    /// read it there and keep nothing of it. Call <see cref="Release"/> on <see cref="t_raw"/> when done.
+    /// </summary>
+    private static MemoryStream Decompress(byte[] data)
+    {
+        var result = Scratch(ref t_raw);
+        using (var z = new ZLibStream(new MemoryStream(data, writable: false), CompressionMode.Decompress)) z.CopyTo(result);
+        result.Position = 0;
+        return result;
+    }
+
+    private static byte[] DecompressToArray(byte[] data)
+    {
+        try
+        {
+            return Decompress(data).ToArray();
+        }
+        finally
+        {
+            Release(ref t_raw);
+        }
     }
 
     private static byte[] EncodePieces(IReadOnlyList<PatchPiece> pieces)
     {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        var ms = Scratch(ref t_raw);
+        try
         {
-            w.Write(pieces.Count);
-            foreach (var p in pieces)
+            using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
             {
-                w.Write(p.X);
-                w.Write(p.Y);
-                p.Moments.Write(w);
+                w.Write(pieces.Count);
+                foreach (var p in pieces)
+                {
+                    w.Write(p.X);
+                    w.Write(p.Y);
+                    p.Moments.Write(w);
+                }
             }
+            return Compress(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         }
-        return Compress(ms.ToArray());
+        finally
+        {
+            Release(ref t_raw);
+        }
     }
 
     private static List<PatchPiece> DecodePieces(byte[] data)
     {
         // Inflated whole first: a BinaryReader straight on the ZLibStream called the inflater for every 4- or 8-byte
         // field, and reading a run's pieces back for the patch stage cost about a second at 8192².
-        using var r = new BinaryReader(new MemoryStream(Decompress(data)));
-        int count = r.ReadInt32();
-        var pieces = new List<PatchPiece>(count);
-        for (int k = 0; k < count; k++)
+        try
         {
-            int x = r.ReadInt32(), y = r.ReadInt32();
-            pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
+            using var r = new BinaryReader(Decompress(data), Encoding.UTF8, leaveOpen: true);
+            int count = r.ReadInt32();
+            var pieces = new List<PatchPiece>(count);
+            for (int k = 0; k < count; k++)
+            {
+                int x = r.ReadInt32(), y = r.ReadInt32();
+                pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
+            }
+            return pieces;
         }
-        return pieces;
+        finally
+        {
+            Release(ref t_raw);
+        }
     }
 
     private static byte[] EncodeHistogram(ScoreHistogram h)
@@ -146,10 +231,18 @@ internal static class TileStages
 
     private static ScoreHistogram DecodeHistogram(byte[] data, float max)
     {
-        var bytes = Decompress(data);
-        // The bin count is the detection setting's, which keys the ledger: the stored length gives it back.
-        var counts = new long[bytes.Length / 8 - 1];
-        for (int i = 0; i < counts.Length; i++) counts[i] = BitConverter.ToInt64(bytes, 8 * (i + 1));
-        return ScoreHistogram.FromCounts(max, counts, BitConverter.ToInt64(bytes, 0));
+        try
+        {
+            var inflated = Decompress(data);
+            var bytes = inflated.GetBuffer().AsSpan(0, (int)inflated.Length);
+            // The bin count is the detection setting's, which keys the ledger: the stored length gives it back.
+            var counts = new long[bytes.Length / 8 - 1];
+            for (int i = 0; i < counts.Length; i++) counts[i] = BitConverter.ToInt64(bytes[(8 * (i + 1))..]);
+            return ScoreHistogram.FromCounts(max, counts, BitConverter.ToInt64(bytes));
+        }
+        finally
+        {
+            Release(ref t_raw);
+        }
     }
 }

@@ -3,15 +3,29 @@ namespace ChangeDetection.Raster.GeoTiff;
 /// <summary>
 /// Decoded blocks of one file, least recently used first out, bounded in bytes: a tile read with a halo
 /// overlaps the blocks its neighbours read too, and the cache lets the second read copy them instead of
-/// inflating them again. Thread-safe. Evicted buffers are reused for the next block, so a full cache
-/// allocates nothing.
+/// inflating them again. Thread-safe. Evicted buffers are kept for the next blocks (of any size they fit), so a full
+/// cache allocates nothing, and the arrays held and kept together stay within the capacity: the cache touches at most
+/// its capacity of memory over a run, where fresh arrays for each block that an evicted one did not fit would each
+/// cost fresh pages.
 /// </summary>
 internal sealed class BlockCache(long capacityBytes)
 {
     private readonly Dictionary<int, LinkedListNode<(int Index, byte[] Data, int Length)>> _byIndex = [];
     private readonly LinkedList<(int Index, byte[] Data, int Length)> _recent = new();
+    /// <summary>Evicted arrays not reused yet; their bytes count in <see cref="_spare"/>.</summary>
+    private readonly List<byte[]> _free = [];
     private readonly object _gate = new();
     private long _bytes;
+    private long _spare;
+
+    /// <summary>Bytes of the arrays held and kept for reuse (never above <see cref="CapacityBytes"/>; for tests).</summary>
+    internal long ArrayBytes
+    {
+        get
+        {
+            lock (_gate) return _bytes + _spare;
+        }
+    }
 
     /// <summary>Most bytes of decoded blocks held.</summary>
     public long CapacityBytes { get; } = capacityBytes;
@@ -60,7 +74,9 @@ internal sealed class BlockCache(long capacityBytes)
         {
             _byIndex.Clear();
             _recent.Clear();
+            _free.Clear();
             _bytes = 0;
+            _spare = 0;
         }
     }
 
@@ -78,20 +94,59 @@ internal sealed class BlockCache(long capacityBytes)
                 if (held.Value.Length >= block.Length) return;
                 _recent.Remove(held);
                 _byIndex.Remove(index);
-                _bytes -= held.Value.Data.Length;
+                Free(held.Value.Data);
             }
-            byte[]? reuse = null;
-            while (_bytes + block.Length > CapacityBytes && _recent.Last is { } last)
+            var data = TakeFree(block.Length);
+            // Evict until a free array fits the block, or until a new one fits the capacity beside what is held and kept.
+            while (data is null && _bytes + _spare + block.Length > CapacityBytes)
             {
-                _recent.RemoveLast();
-                _byIndex.Remove(last.Value.Index);
-                _bytes -= last.Value.Data.Length;
-                if (last.Value.Data.Length >= block.Length) reuse = last.Value.Data;
+                if (_recent.Last is { } last)
+                {
+                    _recent.RemoveLast();
+                    _byIndex.Remove(last.Value.Index);
+                    _bytes -= last.Value.Data.Length;
+                    if (last.Value.Data.Length >= block.Length)
+                    {
+                        data = last.Value.Data;
+                        break;
+                    }
+                    Free(last.Value.Data);
+                }
+                else
+                {
+                    // Nothing held: the kept arrays are all too short for this block; the smallest goes.
+                    int smallest = 0;
+                    for (int i = 1; i < _free.Count; i++)
+                        if (_free[i].Length < _free[smallest].Length) smallest = i;
+                    _spare -= _free[smallest].Length;
+                    _free.RemoveAt(smallest);
+                }
             }
-            var data = reuse ?? new byte[block.Length];
+            // Not zeroed: the block's bytes overwrite what the array holds up to its length, and nothing reads beyond.
+            data ??= GC.AllocateUninitializedArray<byte>(block.Length);
             block.CopyTo(data);
             _byIndex[index] = _recent.AddFirst((index, data, block.Length));
             _bytes += data.Length;
         }
+    }
+
+    private void Free(byte[] data)
+    {
+        _bytes -= data.Length;
+        _free.Add(data);
+        _spare += data.Length;
+    }
+
+    /// <summary>The smallest kept array of at least <paramref name="length"/> bytes, taken out of the free list; null when none is.</summary>
+    private byte[]? TakeFree(int length)
+    {
+        int best = -1;
+        for (int i = 0; i < _free.Count; i++)
+            if (_free[i].Length >= length && (best < 0 || _free[i].Length < _free[best].Length)) best = i;
+        if (best < 0) return null;
+        var data = _free[best];
+        _free.RemoveAt(best);
+        _spare -= data.Length;
+        return data;
     }
 }
