@@ -5,6 +5,7 @@ using ChangeDetection.Pipeline;
 using ChangeDetection.Raster;
 using ChangeDetection.Raster.GeoTiff;
 using ChangeDetection.Tests.Raster;
+using ChangeDetection.Vectorization;
 
 namespace ChangeDetection.Tests.Detection;
 
@@ -206,6 +207,61 @@ public class TilePassesTests
             Assert.That(TileStages.Mask.Get(store, 3), Is.EqualTo(mask));
             Assert.That(TileStages.Mask.Get(store, 4), Is.Null);
             Assert.That(TileStages.Mask.Finished(store), Is.EquivalentTo(new[] { 3 }));
+        });
+    }
+
+    /// <summary>
+    /// The mask pass stores a pooled plane's first core pixels (<see cref="TileStages.PutMask"/>) as the same bytes as the
+    /// mask stage's codec, and the mask file's assembly inflates them into a plane of its own; a plane of another length is refused.
+    /// </summary>
+    [Test]
+    public void Masks_stored_from_a_span_and_inflated_into_a_plane_are_the_codecs_bytes()
+    {
+        var store = new MemoryTileStore();
+        var mask = Enumerable.Range(0, 5000).Select(i => (byte)(i % 7 == 0 ? 1 : i % 11 == 0 ? 255 : 0)).ToArray();
+        var plane = new byte[8192];
+        mask.CopyTo(plane, 0);
+        Array.Fill(plane, (byte)9, mask.Length, plane.Length - mask.Length);
+        TileStages.PutMask(store, 1, plane.AsSpan(0, mask.Length));
+        var into = new byte[mask.Length];
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.Get(TileStages.Mask.Name, 1), Is.EqualTo(TileStages.Mask.Encode(mask)));
+            Assert.That(TileStages.TryGetMask(store, 1, into), Is.True);
+            Assert.That(into, Is.EqualTo(mask));
+            Assert.That(TileStages.TryGetMask(store, 2, into), Is.False, "not stored");
+            Assert.Throws<InvalidOperationException>(() => TileStages.TryGetMask(store, 1, new byte[mask.Length - 1]), "the stored tile is longer");
+            Assert.Throws<InvalidOperationException>(() => TileStages.TryGetMask(store, 1, new byte[mask.Length + 1]), "the stored tile is shorter");
+        });
+    }
+
+    /// <summary>The pieces' codec runs through streams the thread reuses: a large tile's pieces, then a small one's, each come back as they went in.</summary>
+    [Test]
+    public void Pieces_encoded_one_after_another_on_a_thread_come_back_the_same()
+    {
+        static List<PatchPiece> Make(int count, int seed)
+        {
+            var random = new Random(seed);
+            return [.. Enumerable.Range(0, count).Select(i =>
+            {
+                var m = new PatchMoments();
+                for (int k = 0; k < m.Values.Length; k++) m.Values[k] = random.NextDouble() * 1000;
+                return new PatchPiece(i, 2 * i + seed, m);
+            })];
+        }
+        static string Text(IEnumerable<PatchPiece> pieces) =>
+            string.Join("|", pieces.Select(p => $"{p.X},{p.Y}:{string.Join(" ", p.Moments.Values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}"));
+        var store = new MemoryTileStore();
+        var large = Make(20000, 1);
+        var small = Make(3, 2);
+        TileStages.Pieces.Put(store, 1, large);
+        TileStages.Pieces.Put(store, 2, small);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Text(TileStages.Pieces.Get(store, 2)!), Is.EqualTo(Text(small)));
+            Assert.That(Text(TileStages.Pieces.Get(store, 1)!), Is.EqualTo(Text(large)));
+            Assert.That(Text(TileStages.Pieces.Get(store, 2)!), Is.EqualTo(Text(small)));
+            Assert.That(TileStages.Pieces.Encode(small), Is.EqualTo(store.Get(TileStages.Pieces.Name, 2)));
         });
     }
 }

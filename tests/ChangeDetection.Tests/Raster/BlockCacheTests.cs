@@ -45,4 +45,56 @@ public class BlockCacheTests
             Assert.That(part, Is.EqualTo(rows.Skip(24).Take(8).ToArray()));
         });
     }
+
+    /// <summary>
+    /// Evicted arrays are reused for later blocks, of the same length or shorter (edge rows of varying lengths), and every
+    /// block read back holds its own bytes, not those of the block whose array it took.
+    /// </summary>
+    [Test]
+    public void ReusedArraysHoldTheNewBlocksBytes()
+    {
+        var cache = new BlockCache(4 * 256);
+        static byte[] Block(int index, int length) => Enumerable.Range(0, length).Select(i => (byte)(index * 31 + i)).ToArray();
+        for (int index = 0; index < 12; index++) cache.Add(index, Block(index, index % 3 == 2 ? 100 : 256));
+        var got = new byte[256];
+        Assert.Multiple(() =>
+        {
+            for (int index = 0; index < 12; index++)
+            {
+                int length = index % 3 == 2 ? 100 : 256;
+                bool held = cache.TryCopy(index, length, 0, got.AsSpan(0, length));
+                // The last blocks added fit the capacity (1024 bytes: at least the last three); the first ones were evicted.
+                if (index >= 9) Assert.That(held, Is.True, $"block {index} held");
+                if (index <= 5) Assert.That(held, Is.False, $"block {index} evicted");
+                if (held) Assert.That(got.AsSpan(0, length).ToArray(), Is.EqualTo(Block(index, length)), $"block {index}");
+            }
+        });
+    }
+
+    /// <summary>
+    /// The arrays held and kept for reuse together never pass the capacity, whatever the mix of block lengths (edge rows of
+    /// 1 to 16 rows, whole blocks, longer edges replacing shorter ones), and the cache serves each block it holds.
+    /// </summary>
+    [Test]
+    public void ArraysHeldAndKeptStayWithinTheCapacity()
+    {
+        const long capacity = 64 * 512;
+        var cache = new BlockCache(capacity);
+        var random = new Random(5);
+        var lengths = new Dictionary<int, int>();
+        long most = 0;
+        for (int step = 0; step < 2000; step++)
+        {
+            int index = random.Next(40), length = 512 * random.Next(1, 17);
+            var block = Enumerable.Range(0, length).Select(i => (byte)(index + i)).ToArray();
+            cache.Add(index, block);
+            most = Math.Max(most, cache.ArrayBytes);
+            var back = new byte[length];
+            if (cache.TryCopyWithin(index, 0, back)) Assert.That(back, Is.EqualTo(block), $"step {step}: block {index}");
+            else Assert.Fail($"step {step}: block {index} of {length} bytes was just added");
+        }
+        Assert.That(most, Is.InRange(capacity / 2, capacity));
+        cache.Clear();
+        Assert.That(cache.ArrayBytes, Is.Zero);
+    }
 }

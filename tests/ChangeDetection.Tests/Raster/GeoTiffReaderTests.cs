@@ -159,6 +159,38 @@ public class GeoTiffReaderTests
         });
     }
 
+    /// <summary>
+    /// With a cache smaller than the file, a window many blocks wide keeps only its two outer block columns on each side
+    /// (what the windows beside it, overlapping it by a halo, read again): the columns within are decoded again when read
+    /// again, the outer ones are not, and every read gives the plain reader's pixels.
+    /// </summary>
+    [Test]
+    public void AWideWindowKeepsItsOuterBlockColumns()
+    {
+        using var dir = new TempDir();
+        // 128 × 16 pixels of 4 uint16 bands in 16² blocks: 8 block columns of 4 blocks of 512 bytes (16 KiB); the cache holds 12 KiB.
+        string path = ScenePairTests.Write(dir, "wide.tif", 128, 16, new GeoTransform(0, 1, 0, 0, 0, -1), (k, c, r) => 7 * k + c + 3 * r);
+        using var reader = GeoTiffReader.Open(path, blockCacheBytes: 12 * 1024);
+        using var plain = GeoTiffReader.Open(path);
+        long Read(PixelWindow window)
+        {
+            var got = new ushort[window.PixelCount * 4];
+            var want = new ushort[window.PixelCount * 4];
+            reader.Read(window, got.AsSpan());
+            plain.Read(window, want.AsSpan());
+            Assert.That(got, Is.EqualTo(want), $"window {window}");
+            return reader.BlocksDecoded;
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Read(new PixelWindow(8, 0, 96, 16)), Is.EqualTo(7 * 4), "block columns 0 to 6");
+            foreach (int column in new[] { 0, 1, 5, 6 })
+                Assert.That(Read(new PixelWindow(16 * column, 0, 16, 16)), Is.EqualTo(7 * 4), $"outer column {column} is kept");
+            Assert.That(Read(new PixelWindow(32, 0, 16, 16)), Is.EqualTo(8 * 4), "column 2, within the window, was not kept");
+            Assert.That(Read(new PixelWindow(32, 0, 16, 16)), Is.EqualTo(8 * 4), "read alone, it is kept");
+        });
+    }
+
     [Test]
     public void ConcurrentReadersAgreeWithSequentialRead()
     {

@@ -51,7 +51,7 @@ public sealed class GeoTiffReader : IDisposable
     /// The most rows of a block that a halo read takes from its first or last rows (<see cref="_heads"/>, <see cref="_tails"/>):
     /// the smoothing halo (at most 16 px, 4 by default: a wider read decodes the block whole, the same bytes); at most a
     /// quarter of the block, so that an edge is always a small part of the block it saves decoding. 16 rows of a 4-band
-    /// row of 256² uint16 blocks across a 48 000-px scene fit the edge caches of the default 48 MiB block cache.
+    /// row of 256² uint16 blocks across a 48 000-px scene fit the edge caches of the default 24 MiB block cache (6 MiB each).
     /// </summary>
     internal static int EdgeRows(int blockRows) => Math.Clamp(blockRows / 4, 1, 16);
 
@@ -70,12 +70,13 @@ public sealed class GeoTiffReader : IDisposable
         if (blockCacheBytes > 0) reader._cache = new BlockCache(blockCacheBytes);
         // A cache that holds the whole file never evicts, so every block is decoded once whatever the reads. A smaller one
         // loses a tile row's blocks before the tile row below reads its halo from them: then the halos are served from the
-        // blocks' edge rows (an eighth of the cache each; a scene-wide row of 256² blocks' last 16 rows is 2 MiB in a 16 384-px
-        // 4-band file), which keeps the memory flat in the scene size where caching whole block rows would not.
+        // blocks' edge rows (a quarter of the cache each, 6 MiB of the default: a scene-wide row of 256² blocks' last 16 rows
+        // is 2 MiB in a 16 384-px 4-band file), which keeps the memory flat in the scene size where caching whole block rows
+        // would not. An edge cache touches only the memory of the edges it holds.
         if (blockCacheBytes > 0 && reader.FileBlockBytes > blockCacheBytes)
         {
-            reader._heads = new BlockCache(blockCacheBytes / 8);
-            reader._tails = new BlockCache(blockCacheBytes / 8);
+            reader._heads = new BlockCache(blockCacheBytes / 4);
+            reader._tails = new BlockCache(blockCacheBytes / 4);
         }
         return reader;
     }
@@ -373,8 +374,13 @@ public sealed class GeoTiffReader : IDisposable
         {
             for (int by = window.Y / bh; by <= (window.Bottom - 1) / bh; by++)
             {
-                for (int bx = window.X / bw; bx <= (window.Right - 1) / bw; bx++)
+                int firstColumn = window.X / bw, lastColumn = (window.Right - 1) / bw;
+                for (int bx = firstColumn; bx <= lastColumn; bx++)
                 {
+                    // A window's neighbours to the left and right (tiles with a halo narrower than a block) overlap it only
+                    // in its two outer block columns on each side: when the cache cannot hold the file, the columns within
+                    // are not kept, so the cache's memory holds the blocks that are read again, not those of the window's middle.
+                    bool keep = _heads is null || bx < firstColumn + 2 || bx > lastColumn - 2;
                     var blockWindow = new PixelWindow(bx * bw, by * bh, bw, bh);
                     var part = blockWindow.Intersect(window);
                     int rows = Math.Min(bh, Info.Height - by * bh);
@@ -391,13 +397,13 @@ public sealed class GeoTiffReader : IDisposable
                     {
                         for (int k = 0; k < bands.Length; k++)
                         {
-                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
+                            DecodeBlock(BlockIndex(bx, by, bands[k]), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove, keep);
                             CopyOut(block, rowBytes, 1, 0, blockWindow, part, window, dest, k);
                         }
                     }
                     else
                     {
-                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove);
+                        DecodeBlock(BlockIndex(bx, by, 0), rows, rowBytes, block, part.Y - blockWindow.Y, needed, tailWanted, fromAbove, keep);
                         for (int k = 0; k < bands.Length; k++)
                             CopyOut(block, rowBytes, samplesInBlock, bands[k], blockWindow, part, window, dest, k);
                     }
@@ -460,8 +466,9 @@ public sealed class GeoTiffReader : IDisposable
     /// below (a tile's halo): see <see cref="DecodeEdge"/>.
     /// <paramref name="tailWanted"/>: the read goes on just below this block, so the next read down will want its last rows.
     /// <paramref name="fromAbove"/>: the read starts in the block row above.
+    /// <paramref name="keep"/>: a block decoded whole goes into the cache (else only its last rows, when wanted).
     /// </summary>
-    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted, bool fromAbove)
+    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted, bool fromAbove, bool keep)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
         if (_cache is null)
@@ -474,7 +481,7 @@ public sealed class GeoTiffReader : IDisposable
         if (_cache.TryCopy(index, into.Length, fromRow * rowBytes, into[(fromRow * rowBytes)..(toRow * rowBytes)])) return;
         if (DecodeEdge(index, rows, rowBytes, buffer, fromRow, toRow, fromAbove)) return;
         Decode(index, rows, rows, rowBytes, buffer);
-        _cache.Add(index, into);
+        if (keep) _cache.Add(index, into);
         if (_tails is not null && tailWanted)
         {
             int tail = Math.Min(rows, EdgeRows(Info.BlockHeight));
