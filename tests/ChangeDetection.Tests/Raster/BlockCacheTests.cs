@@ -97,4 +97,24 @@ public class BlockCacheTests
         cache.Clear();
         Assert.That(cache.ArrayBytes, Is.Zero);
     }
+
+    /// <summary>A block's last rows, kept as many as wanted, serve a read that starts that many bytes or fewer before the block's end.</summary>
+    [Test]
+    public void CopiesFromTheEndOfWhatIsHeld()
+    {
+        var cache = new BlockCache(1 << 20);
+        var block = Enumerable.Range(0, 64).Select(i => (byte)(i + 1)).ToArray();
+        cache.Add(5, block.AsSpan(48));
+        var part = new byte[8];
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.TryCopyFromEnd(5, 16, part), Is.True);
+            Assert.That(part, Is.EqualTo(block.Skip(48).Take(8).ToArray()));
+            Assert.That(cache.TryCopyFromEnd(5, 8, part), Is.True);
+            Assert.That(part, Is.EqualTo(block.Skip(56).ToArray()));
+            Assert.That(cache.TryCopyFromEnd(5, 24, part), Is.False, "more rows than held");
+            Assert.That(cache.TryCopyFromEnd(5, 4, part), Is.False, "the read runs past the end");
+            Assert.That(cache.TryCopyFromEnd(6, 8, part), Is.False, "not held");
+        });
+    }
 }

@@ -67,6 +67,22 @@ internal sealed class BlockCache(long capacityBytes)
         }
     }
 
+    /// <summary>
+    /// Copies <paramref name="into"/>.Length bytes starting <paramref name="fromEnd"/> bytes before the end of what is held for
+    /// <paramref name="index"/>, when that many are held: for the last rows of a block, kept as many as the read below wanted.
+    /// </summary>
+    public bool TryCopyFromEnd(int index, int fromEnd, Span<byte> into)
+    {
+        lock (_gate)
+        {
+            if (!_byIndex.TryGetValue(index, out var node) || into.Length > fromEnd || fromEnd > node.Value.Length) return false;
+            node.Value.Data.AsSpan(node.Value.Length - fromEnd, into.Length).CopyTo(into);
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return true;
+        }
+    }
+
     /// <summary>Lets go of every block held (the arrays go to the garbage collector).</summary>
     public void Clear()
     {

@@ -388,7 +388,9 @@ public sealed class GeoTiffReader : IDisposable
                     // The window goes on a few rows into the block row below: it is a tile read with a halo, and the tile
                     // below will read this block's last rows as its own halo.
                     int below = window.Bottom - blockWindow.Bottom;
-                    bool tailWanted = below >= 0 && below <= EdgeRows(bh);
+                    // The read below is a tile's with the same halo: it wants as many of this block's last rows as this read
+                    // takes of the block row below (all the edge rows when this read ends on the block's edge).
+                    int tailWanted = below >= 0 && below <= EdgeRows(bh) ? (below > 0 ? below : EdgeRows(bh)) : 0;
                     // The window comes from the block row above: if it needs only this block's first rows, it is a tile's
                     // bottom halo, whose tile below decodes the block whole later. (A small window inside the block, a
                     // patch's, decodes it whole for the cache: the patches beside it read the same block.)
@@ -464,11 +466,12 @@ public sealed class GeoTiffReader : IDisposable
     /// With a cache the whole block is decoded, since it is kept for reads of its other rows, except when the cache cannot
     /// hold the file and only the block's first or last few rows are needed by a window that reaches into it from above or
     /// below (a tile's halo): see <see cref="DecodeEdge"/>.
-    /// <paramref name="tailWanted"/>: the read goes on just below this block, so the next read down will want its last rows.
+    /// <paramref name="tailWanted"/>: the read goes on just below this block, so the next read down will want this many of
+    /// its last rows (0: none).
     /// <paramref name="fromAbove"/>: the read starts in the block row above.
     /// <paramref name="keep"/>: a block decoded whole goes into the cache (else only its last rows, when wanted).
     /// </summary>
-    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, bool tailWanted, bool fromAbove, bool keep)
+    private void DecodeBlock(int index, int rows, int rowBytes, byte[] buffer, int fromRow, int toRow, int tailWanted, bool fromAbove, bool keep)
     {
         var into = buffer.AsSpan(0, rows * rowBytes);
         if (_cache is null)
@@ -482,9 +485,10 @@ public sealed class GeoTiffReader : IDisposable
         if (DecodeEdge(index, rows, rowBytes, buffer, fromRow, toRow, fromAbove)) return;
         Decode(index, rows, rows, rowBytes, buffer);
         if (keep) _cache.Add(index, into);
-        if (_tails is not null && tailWanted)
+        if (_tails is not null && tailWanted > 0)
         {
-            int tail = Math.Min(rows, EdgeRows(Info.BlockHeight));
+            // Only the rows the read below wants: the edge cache then holds (and its memory touches) no more than that.
+            int tail = Math.Min(rows, tailWanted);
             _tails.Add(index, into[((rows - tail) * rowBytes)..]);
         }
     }
@@ -502,7 +506,7 @@ public sealed class GeoTiffReader : IDisposable
         if (_heads is null || _tails is null) return false;
         int edge = Math.Min(rows, EdgeRows(Info.BlockHeight));
         var need = buffer.AsSpan(fromRow * rowBytes, (toRow - fromRow) * rowBytes);
-        if (fromRow >= rows - edge && _tails.TryCopyWithin(index, (fromRow - (rows - edge)) * rowBytes, need)) return true;
+        if (_tails.TryCopyFromEnd(index, (rows - fromRow) * rowBytes, need)) return true;
         if (_heads.TryCopyWithin(index, fromRow * rowBytes, need)) return true;
         if (!fromAbove || toRow > edge || toRow >= rows || !CanDecodePrefix) return false;
         Interlocked.Increment(ref _blockPrefixesDecoded);

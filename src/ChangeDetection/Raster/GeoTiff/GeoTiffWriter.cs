@@ -271,6 +271,12 @@ internal sealed class GeoTiffWriter : IDisposable
         WriteTileBandBytes(tx, ty, band, MemoryMarshal.AsBytes(samples), window, ts, es);
     }
 
+    /// <summary>Each thread's stream for a tile's compressed bytes (<see cref="WriteTileBandBytes"/>), kept up to <see cref="MaxKeptStreamBytes"/>.</summary>
+    [ThreadStatic] private static MemoryStream? t_compressed;
+
+    /// <summary>The most bytes a thread's tile stream keeps between tiles (a 512² uint16 tile's, compressed or not).</summary>
+    private const int MaxKeptStreamBytes = 1 << 20;
+
     private void WriteTileBandBytes(int tx, int ty, int band, ReadOnlySpan<byte> src, PixelWindow window, int ts, int es)
     {
         // A TIFF tile is always full size: pad the clipped edge tiles (with nodata, as GDAL does).
@@ -282,9 +288,13 @@ internal sealed class GeoTiffWriter : IDisposable
             for (int r = 0; r < window.Height; r++)
                 src.Slice(r * window.Width * es, window.Width * es).CopyTo(tileBytes.Slice(r * ts * es));
 
-            using var compressed = new MemoryStream(ts * ts * es / 2 + 64);
+            // The thread's stream, reused tile after tile: a new one a tile was a fresh half-tile array (128 KiB for a 512²
+            // byte tile, on the large-object heap), and its fresh pages cost more than the deflate of a mask tile.
+            var compressed = t_compressed ??= new MemoryStream(ts * ts * es / 2 + 64);
+            compressed.SetLength(0);
             using (var z = new ZLibStream(compressed, Level(Options.DeflateLevel), leaveOpen: true))
                 z.Write(tileBytes);
+            if (compressed.Capacity > MaxKeptStreamBytes) t_compressed = null;
             int index = (band * _down + ty) * _across + tx;
             lock (_gate)
             {
