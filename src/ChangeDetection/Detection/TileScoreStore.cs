@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using ChangeDetection.Raster;
 
 namespace ChangeDetection.Detection;
@@ -35,7 +34,10 @@ internal sealed partial class TileScoreStore
 
     private readonly Action<int> _recompute;
 
-    // A file's bytes on their way out or in: pooled per store (a few per core), not in the shared pool, which also keeps
+    // The files' I/O: around the page cache where the file system allows (DirectFiles), the same bytes either way.
+    private readonly DirectFiles _files;
+
+    // A file's bytes on their way in (out: the aligned buffers of _files): pooled per store (a few per core), not in the shared pool, which also keeps
     // arrays per thread, and the tile passes' threads change over a run.
     private readonly System.Buffers.ArrayPool<byte> _buffers = System.Buffers.ArrayPool<byte>.Create(1 << 30, Environment.ProcessorCount);
 
@@ -47,7 +49,8 @@ internal sealed partial class TileScoreStore
     /// <see cref="KeepsImagery"/>.
     /// </param>
     /// <param name="floor">The kept form's score floor (<see cref="DetectionModel.ScoreFloor"/>), recorded in every file.</param>
-    public TileScoreStore(string folder, TileScheme cores, Action<int> recompute, int keptBands = 0, float floor = float.NegativeInfinity)
+    /// <param name="files">How the files are written and read (default: directly where the file system allows).</param>
+    public TileScoreStore(string folder, TileScheme cores, Action<int> recompute, int keptBands = 0, float floor = float.NegativeInfinity, DirectFiles? files = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keptBands);
         if (keptBands > 0 && !float.IsFinite(floor)) throw new ArgumentOutOfRangeException(nameof(floor), floor, "The kept form needs a finite score floor.");
@@ -56,6 +59,7 @@ internal sealed partial class TileScoreStore
         _recompute = recompute;
         KeptBands = keptBands;
         Floor = floor;
+        _files = files ?? new DirectFiles();
         Directory.CreateDirectory(folder);
     }
 
@@ -94,22 +98,22 @@ internal sealed partial class TileScoreStore
         int n = checked((int)tile.Core.PixelCount);
         if (readWidth != tile.Read.Width || scores.Length < tile.Read.PixelCount || flags.Length < tile.Read.PixelCount)
             throw new ArgumentException($"Tile {tile.Index} reads {tile.Read.Width}×{tile.Read.Height} pixels, got planes of {scores.Length} scores and {flags.Length} flags, {readWidth} wide.");
-        byte[] file = _buffers.Rent(5 * n);
+        var file = _files.Rent(5 * n);
         try
         {
-            var scoresOut = MemoryMarshal.Cast<byte, float>(file.AsSpan(0, 4 * n));
-            var flagsOut = file.AsSpan(4 * n, n);
+            var scoresOut = MemoryMarshal.Cast<byte, float>(file.Span[..(4 * n)]);
+            var flagsOut = file.Span.Slice(4 * n, n);
             for (int r = 0; r < core.Height; r++)
             {
                 int from = (core.Y + r) * readWidth + core.X, to = r * core.Width;
                 scores.Slice(from, core.Width).CopyTo(scoresOut[to..]);
                 flags.Slice(from, core.Width).CopyTo(flagsOut[to..]);
             }
-            Publish(tile, file.AsSpan(0, 5 * n));
+            Publish(tile, file, 5 * n);
         }
         finally
         {
-            _buffers.Return(file);
+            _files.Return(file);
         }
     }
 
@@ -143,9 +147,10 @@ internal sealed partial class TileScoreStore
                     ReadExactly(file, flags.Slice(to, checked((int)part.PixelCount)), 4 * n + first, tile);
                     continue;
                 }
-                if (part.Width == tile.Core.Width)
+                // A direct file reads whole blocks from the disk: a narrower part too, rather than two reads a row.
+                if (part.Width == tile.Core.Width || file.IsDirect)
                 {
-                    ReadRows(file, tile, part, first, n, window, scores, flags);
+                    ReadRows(file, tile, part, n, window, scores, flags);
                     continue;
                 }
                 for (int y = part.Y; y < part.Bottom; y++)
@@ -158,22 +163,26 @@ internal sealed partial class TileScoreStore
             }
     }
 
-    /// <summary>A part of whole core rows into a wider window: one read per plane into a pooled buffer, then row copies.</summary>
-    private void ReadRows(SafeFileHandle file, Tile tile, PixelWindow part, long first, long n, PixelWindow window, Span<float> scores, Span<byte> flags)
+    /// <summary>
+    /// A part into a wider window, from the whole core rows it lies in: one read per plane into a pooled buffer, then row
+    /// copies.
+    /// </summary>
+    private void ReadRows(DirectFiles.Reader file, Tile tile, PixelWindow part, long n, PixelWindow window, Span<float> scores, Span<byte> flags)
     {
-        int count = checked((int)part.PixelCount);
+        int width = tile.Core.Width, count = checked(part.Height * width), x0 = part.X - tile.Core.X;
+        long first = (long)(part.Y - tile.Core.Y) * width;
         byte[] buffer = _buffers.Rent(5 * count);
         try
         {
-            var partScores = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, 4 * count));
-            var partFlags = buffer.AsSpan(4 * count, count);
+            var rowScores = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, 4 * count));
+            var rowFlags = buffer.AsSpan(4 * count, count);
             ReadExactly(file, buffer.AsSpan(0, 4 * count), 4 * first, tile);
-            ReadExactly(file, partFlags, 4 * n + first, tile);
+            ReadExactly(file, rowFlags, 4 * n + first, tile);
             for (int r = 0; r < part.Height; r++)
             {
                 int into = (part.Y + r - window.Y) * window.Width + (part.X - window.X);
-                partScores.Slice(r * part.Width, part.Width).CopyTo(scores[into..]);
-                partFlags.Slice(r * part.Width, part.Width).CopyTo(flags[into..]);
+                rowScores.Slice(r * width + x0, part.Width).CopyTo(scores[into..]);
+                rowFlags.Slice(r * width + x0, part.Width).CopyTo(flags[into..]);
             }
         }
         finally
@@ -189,26 +198,30 @@ internal sealed partial class TileScoreStore
     }
 
     /// <summary>Writes a tile's file under a temporary name and renames it: a killed run leaves whole files or none.</summary>
-    private void Publish(Tile tile, ReadOnlySpan<byte> bytes)
+    private void Publish(Tile tile, DirectFiles.Buffer file, int length)
     {
         string path = FileOf(tile.Index);
         string tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-        using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: bytes.Length))
-            RandomAccess.Write(handle, bytes, 0);
+        _files.Write(tmp, file, length);
         File.Move(tmp, path, overwrite: true);
     }
 
-    private SafeFileHandle Open(Tile tile)
+    /// <summary>The tile's file, open to read; made again first when it is missing or not whole.</summary>
+    private DirectFiles.Reader Open(Tile tile)
     {
         string path = FileOf(tile.Index);
-        if (!File.Exists(path) || !IsWhole(path, tile))
+        if (File.Exists(path))
         {
-            Directory.CreateDirectory(Folder);
-            _recompute(tile.Index);
+            // One open for the check and the reads: a direct reader keeps the header's blocks for the reads after it.
+            var file = _files.OpenRead(path);
+            if (IsWhole(file, tile)) return file;
+            file.Dispose();
         }
+        Directory.CreateDirectory(Folder);
+        _recompute(tile.Index);
         try
         {
-            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return _files.OpenRead(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -217,22 +230,21 @@ internal sealed partial class TileScoreStore
     }
 
     /// <summary>Whether a tile's file has the length its form gives (the kept form: its header's, for this store's floor).</summary>
-    private bool IsWhole(string path, Tile tile)
+    private bool IsWhole(DirectFiles.Reader file, Tile tile)
     {
-        long length = new FileInfo(path).Length;
+        long length = file.Length;
         if (!KeepsImagery) return length == 5 * tile.Core.PixelCount;
         if (length < KeptLayout.HeaderBytes) return false;
         Span<byte> header = stackalloc byte[KeptLayout.HeaderBytes];
-        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            if (RandomAccess.Read(file, header, 0) != header.Length) return false;
+        if (file.Read(header, 0) != header.Length) return false;
         return KeptLayout.TryRead(header, tile.Core.Width, tile.Core.Height, KeptBands, Floor, out var layout) && layout.FileBytes == length;
     }
 
-    private void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Tile tile)
+    private void ReadExactly(DirectFiles.Reader file, Span<byte> buffer, long offset, Tile tile)
     {
         while (buffer.Length > 0)
         {
-            int read = RandomAccess.Read(file, buffer, offset);
+            int read = file.Read(buffer, offset);
             if (read == 0)
                 throw new ChangeDetectionException($"{FileOf(tile.Index)}: the stored scores of tile {tile.Index} are cut short; delete the run's .work folder or run with --force.");
             buffer = buffer[read..];
