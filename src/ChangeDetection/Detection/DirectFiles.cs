@@ -6,34 +6,33 @@ using Microsoft.Win32.SafeHandles;
 namespace ChangeDetection.Detection;
 
 /// <summary>
-/// Scratch files written, and read back, around the page cache (Linux <c>O_DIRECT</c>) where the file system allows it,
-/// else through it as any file: the score store's files (<see cref="TileScoreStore"/>), which live for one run.
+/// Scratch files written around the page cache (Linux <c>O_DIRECT</c>) where the file system allows it, else through it
+/// as any file: the score store's files (<see cref="TileScoreStore"/>), which live for one run.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Why: on the VMs the pipeline runs on, a page the guest has not used lately costs ~12 µs the first time it is written,
-/// and a buffered write fills a fresh page-cache page per 4 KiB: at 8192² the score files (~120 MB) were ~7 % of the run's
-/// CPU in the kernel's copy into those pages, for files read once and deleted. A direct write goes from the process's own
-/// (reused) buffer to the disk, and a direct read back from it.
+/// and a buffered write fills a fresh page-cache page per 4 KiB: at 8192² the score files (~120 MB) were up to ~7 % of
+/// the run's CPU in the kernel's copy into those pages. A direct write goes from the process's own (reused) buffer to
+/// the disk. Reading stays buffered (the store's): the disk's DMA fills those pages, not the CPU.
 /// </para>
 /// <para>
 /// <c>O_DIRECT</c> needs the buffer's address, the file offset and the length aligned (<see cref="Alignment"/>): a file is
-/// written from an aligned buffer, padded with zeros to a whole number of blocks and cut back to its length, so its bytes
-/// are exactly those a buffered write gives; a read takes the aligned blocks that cover the range asked for and copies
-/// it out. Where the system refuses (<c>EINVAL</c>: a file system without direct I/O, or one that wants a larger
-/// alignment), the instance falls back to buffered I/O for good; elsewhere than Linux on x64 or Arm64 it is always buffered.
-/// Nothing else differs: a caller sees the same bytes, lengths and exceptions either way.
+/// written from an aligned buffer (<see cref="Rent"/>), padded with zeros to a whole number of blocks and cut back to its
+/// length, so its bytes are exactly those a buffered write gives. Where the system refuses (<c>EINVAL</c>: a file system
+/// without direct I/O, or one that wants a larger alignment) the instance writes buffered from then on; elsewhere than
+/// Linux on x64 or Arm64 it always does. Nothing else differs: the same bytes, permissions and exceptions either way.
 /// </para>
-/// <para>Thread-safe: one instance per store, shared by its workers; a <see cref="Reader"/> belongs to one thread.</para>
+/// <para>Thread-safe: one instance per store, shared by its workers.</para>
 /// </remarks>
 internal sealed partial class DirectFiles
 {
     /// <summary>The alignment of buffers, offsets and lengths of direct I/O (bytes): the page size, which every block size divides.</summary>
     public const int Alignment = 4096;
 
-    // The flags and errno values of the two Linux ABIs served (asm-generic and x86): O_DIRECT differs.
-    private const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, OCloExec = 0x80000;
-    private const int EIntr = 4, EInval = 22, FGetFl = 3, FSetFl = 4;
+    // The open flags of the two Linux ABIs served (asm-generic and x86, alike but for O_DIRECT), and errno values.
+    private const int OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, OCloExec = 0x80000;
+    private const int EIntr = 4, EInval = 22, ENoSpc = 28;
     // rw-rw-rw- less the umask, as .NET creates files: a direct file's permissions are a buffered one's.
     private const int CreateMode = 0x1B6;
 
@@ -44,29 +43,24 @@ internal sealed partial class DirectFiles
         _ => 0,
     };
 
-    private volatile bool _writeDirect, _readDirect;
+    private volatile bool _direct;
 
-    // Aligned buffers (pinned, so their addresses hold) for writes and for the blocks of reads: about two per worker.
+    // Aligned buffers (pinned, so their addresses hold): about one per worker.
     private readonly ConcurrentBag<byte[]> _buffers = [];
 
-    /// <param name="write">Write files directly where possible.</param>
-    /// <param name="read">Read files directly where possible (else through the page cache, whatever wrote them).</param>
-    public DirectFiles(bool write = true, bool read = true)
+    /// <param name="direct">Write directly where possible (false: always buffered).</param>
+    public DirectFiles(bool direct = true)
     {
-        _writeDirect = write && Supported;
-        _readDirect = read && Supported;
+        _direct = direct && Supported;
     }
 
     /// <summary>Whether this system has direct I/O at all (Linux on x64 or Arm64).</summary>
     public static bool Supported => OperatingSystem.IsLinux() && ODirect != 0;
 
     /// <summary>Whether files are still written directly (false once the file system refused).</summary>
-    public bool WritesDirect => _writeDirect;
+    public bool WritesDirect => _direct;
 
-    /// <summary>Whether files are still read directly (false once the file system refused).</summary>
-    public bool ReadsDirect => _readDirect;
-
-    /// <summary>For tests: where direct I/O fails as a file system without it (or wanting another alignment) makes it fail.</summary>
+    /// <summary>For tests: where a direct write fails as on a file system without direct I/O (or wanting another alignment).</summary>
     internal enum Refusal
     {
         /// <summary>Direct I/O works where the system allows it.</summary>
@@ -75,11 +69,11 @@ internal sealed partial class DirectFiles
         /// <summary>A direct <c>open</c> fails with <c>EINVAL</c>.</summary>
         Open,
 
-        /// <summary>A direct <c>open</c> succeeds, and its first write or read fails with <c>EINVAL</c>.</summary>
-        Transfer,
+        /// <summary>A direct <c>open</c> succeeds and its first write fails with <c>EINVAL</c>.</summary>
+        Write,
     }
 
-    /// <summary>For tests: makes direct I/O fail (<see cref="Refusal"/>), so the fallback runs where direct I/O works.</summary>
+    /// <summary>For tests: makes direct writes fail (<see cref="Refusal"/>), so the fallback runs where direct I/O works.</summary>
     internal Refusal Refuse { get; init; }
 
     /// <summary>An aligned buffer of at least <paramref name="length"/> bytes (a whole number of blocks); give it back with <see cref="Return"/>.</summary>
@@ -94,8 +88,8 @@ internal sealed partial class DirectFiles
             // Too small: let it go, one larger takes its place.
         }
         // Powers of two: tiles' files differ by a few kept pixels, and a buffer a little larger serves them all.
-        int size = checked((int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(blocks, Alignment)), int.MaxValue - Alignment) + Alignment);
-        return new Buffer(GC.AllocateUninitializedArray<byte>(size, pinned: true));
+        long size = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(blocks, Alignment)) + Alignment;
+        return new Buffer(GC.AllocateUninitializedArray<byte>(checked((int)Math.Min(size, Array.MaxLength)), pinned: true));
     }
 
     /// <summary>Gives back a buffer of <see cref="Rent"/>.</summary>
@@ -103,83 +97,67 @@ internal sealed partial class DirectFiles
 
     /// <summary>
     /// Creates (or truncates) <paramref name="path"/> and writes the first <paramref name="length"/> bytes of
-    /// <paramref name="buffer"/> into it; the bytes after them, up to the next block, are overwritten with zeros.
+    /// <paramref name="buffer"/> into it; the buffer's bytes after them, up to the next block, are overwritten with zeros.
     /// </summary>
     public void Write(string path, Buffer buffer, int length)
     {
         if (length > buffer.Capacity) throw new ArgumentOutOfRangeException(nameof(length), length, $"The buffer holds {buffer.Capacity} bytes.");
-        if (_writeDirect && TryWriteDirect(path, buffer, length)) return;
+        if (_direct && TryWriteDirect(path, buffer, length)) return;
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: length);
         RandomAccess.Write(handle, buffer.Span[..length], 0);
     }
 
-    /// <summary>Opens <paramref name="path"/> to read; throws as <see cref="File.OpenHandle"/> does when it is missing.</summary>
-    public Reader OpenRead(string path)
-    {
-        // The handle's ownership passes to the reader, which disposes it.
-#pragma warning disable CA2000
-        if (_readDirect)
-        {
-            var handle = OpenDirect(path, ORdOnly);
-            if (handle is not null) return new Reader(this, handle, path, direct: true);
-            // Refused, or failed for another reason: the buffered open below succeeds or throws .NET's exception for it.
-        }
-        return new Reader(this, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), path, direct: false);
-#pragma warning restore CA2000
-    }
-
+    /// <summary>The direct write; false when it cannot be (the caller writes buffered, over whatever was written).</summary>
     private bool TryWriteDirect(string path, Buffer buffer, int length)
     {
-        using var handle = OpenDirect(path, OWrOnly | OCreat | OTrunc);
+        using var handle = OpenDirect(path);
         if (handle is null) return false;
         int padded = RoundUp(length);
         var bytes = buffer.Span[..padded];
         bytes[length..].Clear();
-        long at = 0;
+        int at = 0;
         while (at < padded)
         {
-            long written = Refuse == Refusal.Transfer ? -1 : PWrite(handle, bytes[(int)at..], at);
+            long written = Refuse == Refusal.Write ? -1 : PWrite(handle, bytes[at..], at);
+            int errno = Refuse == Refusal.Write ? EInval : Marshal.GetLastPInvokeError();
             if (written > 0)
             {
-                at += written;
+                at += (int)written;
                 continue;
             }
-            int errno = Refuse == Refusal.Transfer ? EInval : Marshal.GetLastPInvokeError();
             if (written < 0 && errno == EIntr) continue;
             if (written < 0 && errno == EInval)
             {
-                // Opened but refused (a file system that wants another alignment): buffered from now on, this file too.
-                _writeDirect = false;
+                // Opened but refused (a file system that wants another alignment, or a short write left one unaligned).
+                _direct = false;
                 return false;
             }
-            throw Error(path, written < 0 ? errno : 28 /* ENOSPC: nothing written */);
+            throw Error(path, written < 0 ? errno : ENoSpc);
         }
         // The padding goes: the file holds exactly the bytes a buffered write gives.
         if (FTruncate(handle, length) != 0) throw Error(path, Marshal.GetLastPInvokeError());
         return true;
     }
 
-    /// <summary>A direct descriptor of <paramref name="path"/>, or null (direct I/O refused: off from now on; or another failure).</summary>
-    private SafeFileHandle? OpenDirect(string path, int flags)
+    /// <summary>
+    /// A direct descriptor of <paramref name="path"/> to write, created or truncated; null when direct I/O is refused (off from
+    /// then on) or the open fails otherwise (the buffered open then throws .NET's own exception for it).
+    /// </summary>
+    private SafeFileHandle? OpenDirect(string path)
     {
-        int fd;
-        int errno;
+        int fd, errno;
         do
         {
-            fd = Refuse == Refusal.Open ? -1 : Open(path, flags | ODirect | OCloExec, CreateMode);
+            fd = Refuse == Refusal.Open ? -1 : Open(path, OWrOnly | OCreat | OTrunc | ODirect | OCloExec, CreateMode);
             errno = Refuse == Refusal.Open ? EInval : Marshal.GetLastPInvokeError();
         }
         while (fd < 0 && errno == EIntr);
         if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
-        if (errno == EInval)
-        {
-            if ((flags & OWrOnly) != 0) _writeDirect = false;
-            else _readDirect = false;
-        }
+        if (errno == EInval) _direct = false;
         return null;
     }
 
-    // As .NET words its own I/O errors; the errno in HResult, where Failures looks for a full disk.
+    // Worded as .NET words its own I/O errors, the errno in HResult, where Failures looks for a full disk.
     private static IOException Error(string path, int errno) => new($"{Marshal.GetPInvokeErrorMessage(errno)} : '{path}'", errno);
 
     private static int RoundUp(int length) => checked((length + Alignment - 1) & ~(Alignment - 1));
@@ -189,23 +167,12 @@ internal sealed partial class DirectFiles
         fixed (byte* p = bytes) return PWrite(handle, p, bytes.Length, offset);
     }
 
-    private static unsafe long PRead(SafeFileHandle handle, Span<byte> bytes, long offset)
-    {
-        fixed (byte* p = bytes) return PRead(handle, p, bytes.Length, offset);
-    }
-
+    // open is variadic; its mode is an int, which the fixed-argument convention passes alike on x64 and Arm64 Linux.
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static unsafe partial nint PWrite(SafeFileHandle fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    private static unsafe partial nint PRead(SafeFileHandle fd, byte* buffer, nint count, long offset);
-
-    // fcntl is variadic; its third argument is an int for F_GETFL and F_SETFL, which the fixed-argument convention passes alike.
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FCntl(SafeFileHandle fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int FTruncate(SafeFileHandle fd, long length);
@@ -233,107 +200,5 @@ internal sealed partial class DirectFiles
 
         /// <summary>The aligned bytes, <see cref="Capacity"/> of them.</summary>
         public Span<byte> Span => Array.AsSpan(Start, Capacity);
-    }
-
-    /// <summary>
-    /// A file open to read, directly or not. A direct reader keeps the last blocks it read, so that reads of nearby bytes
-    /// (a header, then the table after it) take one read of the disk.
-    /// </summary>
-    public sealed class Reader : IDisposable
-    {
-        private readonly DirectFiles _owner;
-        private readonly SafeFileHandle _handle;
-        private readonly string _path;
-        private Buffer _blocks;
-        private bool _hasBlocks;
-        private long _blocksAt;
-        private int _blocksRead;
-
-        internal Reader(DirectFiles owner, SafeFileHandle handle, string path, bool direct)
-        {
-            (_owner, _handle, _path, IsDirect) = (owner, handle, path, direct);
-        }
-
-        /// <summary>Whether the file is read around the page cache.</summary>
-        public bool IsDirect { get; private set; }
-
-        /// <summary>The file's length (bytes).</summary>
-        public long Length => RandomAccess.GetLength(_handle);
-
-        /// <summary>
-        /// Reads up to <paramref name="into"/>'s length from <paramref name="offset"/>: fewer only at the end of the file
-        /// (0 there), as <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>.
-        /// </summary>
-        public int Read(Span<byte> into, long offset)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(offset);
-            if (!IsDirect) return RandomAccess.Read(_handle, into, offset);
-            if (into.IsEmpty) return 0;
-            if (!Holds(offset, into.Length))
-            {
-                long first = offset & ~(long)(Alignment - 1);
-                int length = RoundUp(checked((int)(offset + into.Length - first)));
-                if (!_hasBlocks || _blocks.Capacity < length)
-                {
-                    if (_hasBlocks) _owner.Return(_blocks);
-                    _blocks = _owner.Rent(length);
-                    _hasBlocks = true;
-                }
-                _blocksAt = first;
-                int read = ReadBlocks(_blocks.Span[..length], first);
-                if (read < 0)
-                {
-                    // Opened but refused (a file system that wants another alignment): this file through the page cache,
-                    // and every file after it.
-                    _hasBlocks = false;
-                    _owner.Return(_blocks);
-                    _owner._readDirect = false;
-                    if (FCntl(_handle, FSetFl, FCntl(_handle, FGetFl, 0) & ~ODirect) != 0) throw Error(_path, Marshal.GetLastPInvokeError());
-                    IsDirect = false;
-                    return RandomAccess.Read(_handle, into, offset);
-                }
-                _blocksRead = read;
-            }
-            int available = (int)Math.Max(0, _blocksAt + _blocksRead - offset);
-            int count = Math.Min(available, into.Length);
-            _blocks.Span.Slice((int)(offset - _blocksAt), count).CopyTo(into);
-            return count;
-        }
-
-        private bool Holds(long offset, int length) => _hasBlocks && offset >= _blocksAt && offset + length <= _blocksAt + _blocksRead;
-
-        /// <summary>
-        /// Whole blocks from <paramref name="offset"/> until <paramref name="blocks"/> is full or the file ends; the bytes
-        /// read, or −1 when direct reads are refused (<c>EINVAL</c>).
-        /// </summary>
-        private int ReadBlocks(Span<byte> blocks, long offset)
-        {
-            int done = 0;
-            while (done < blocks.Length)
-            {
-                long read = _owner.Refuse == Refusal.Transfer ? -1 : PRead(_handle, blocks[done..], offset + done);
-                if (read == 0) break;
-                if (read > 0)
-                {
-                    done += (int)read;
-                    // A short read ends at the end of the file, not at a block: nothing more to read.
-                    if ((read & (Alignment - 1)) != 0) break;
-                    continue;
-                }
-                int errno = _owner.Refuse == Refusal.Transfer ? EInval : Marshal.GetLastPInvokeError();
-                if (errno == EIntr) continue;
-                if (errno == EInval) return -1;
-                throw Error(_path, errno);
-            }
-            return done;
-        }
-
-        /// <inheritdoc />
-        public void Dispose()
-        {
-            _handle.Dispose();
-            if (_hasBlocks) _owner.Return(_blocks);
-            _hasBlocks = false;
-        }
     }
 }

@@ -98,7 +98,7 @@ internal sealed partial class TileScoreStore
             }
     }
 
-    private void ReadKeptPart(DirectFiles.Reader file, Tile tile, PixelWindow part, PixelWindow window,
+    private void ReadKeptPart(Microsoft.Win32.SafeHandles.SafeFileHandle file, Tile tile, PixelWindow part, PixelWindow window,
         Span<float> scores, Span<byte> flags, Span<ushort> before, Span<ushort> after)
     {
         var core = tile.Core;

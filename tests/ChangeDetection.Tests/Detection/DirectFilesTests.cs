@@ -4,9 +4,9 @@ using ChangeDetection.Raster;
 namespace ChangeDetection.Tests.Detection;
 
 /// <summary>
-/// The score store's files around the page cache (<see cref="DirectFiles"/>): the same bytes as buffered files, whatever
-/// their length against the alignment; reads anywhere give the bytes the file holds; and where direct I/O is refused the
-/// files fall back to buffered I/O with the same result.
+/// The score store's files written around the page cache (<see cref="DirectFiles"/>): the same bytes as buffered files,
+/// whatever their length against the alignment; where direct I/O is refused the files fall back to buffered writes with
+/// the same result; and the store reads back from them what it reads from buffered ones.
 /// </summary>
 [TestFixture]
 public class DirectFilesTests
@@ -21,7 +21,7 @@ public class DirectFilesTests
         RequireDirect();
         using var dir = new TempDir();
         var direct = new DirectFiles();
-        var buffered = new DirectFiles(write: false, read: false);
+        var buffered = new DirectFiles(direct: false);
         foreach (int length in Lengths)
         {
             var bytes = RandomBytes(length, seed: length);
@@ -43,91 +43,38 @@ public class DirectFilesTests
         });
     }
 
-    [Test]
-    public void Reads_at_any_offset_and_length_give_the_files_bytes_and_stop_at_its_end()
-    {
-        RequireDirect();
-        using var dir = new TempDir();
-        var files = new DirectFiles();
-        const int length = 3 * A + 77;
-        var bytes = RandomBytes(length, seed: 3);
-        Write(files, dir.File("f"), bytes);
-        var random = new Random(11);
-        var reads = new List<(long Offset, int Length)>
-        {
-            (0, 32), (32, 4100), (0, length), (A - 1, 2), (A, A), (2 * A + 1, A - 2), (length - 1, 1), (length - 5, 100),
-            (length, 10), (length + A, 10), (10, 0), (3 * A, 77), (5, 20), (0, 5),
-        };
-        for (int i = 0; i < 200; i++) reads.Add((random.Next(length + 10), random.Next(2 * A)));
-        using var reader = files.OpenRead(dir.File("f"));
-        Assert.Multiple(() =>
-        {
-            Assert.That(reader.IsDirect, Is.True);
-            Assert.That(reader.Length, Is.EqualTo(length));
-        });
-        foreach (var (offset, count) in reads)
-        {
-            var into = new byte[count];
-            into.AsSpan().Fill(0xEE);
-            int read = reader.Read(into, offset);
-            int expected = (int)Math.Clamp(length - offset, 0, count);
-            Assert.That(read, Is.EqualTo(expected), $"bytes read at {offset}, {count} asked");
-            Assert.That(into.AsSpan(0, read).SequenceEqual(bytes.AsSpan((int)Math.Min(offset, length), read)), Is.True, $"the bytes at {offset}, {count}");
-            Assert.That(into.AsSpan(read).IndexOfAnyExcept((byte)0xEE), Is.EqualTo(-1), $"nothing past the end at {offset}, {count}");
-        }
-        Assert.That(files.ReadsDirect, Is.True);
-    }
-
     [TestCase(true)]
     [TestCase(false)]
-    public void Where_direct_io_is_refused_files_are_written_and_read_through_the_page_cache(bool atOpen)
+    public void Where_direct_io_is_refused_files_are_written_through_the_page_cache_with_the_same_bytes(bool atOpen)
     {
         RequireDirect();
-        var refusal = atOpen ? DirectFiles.Refusal.Open : DirectFiles.Refusal.Transfer;
         using var dir = new TempDir();
-        var writes = new DirectFiles { Refuse = refusal };
-        var reads = new DirectFiles { Refuse = refusal };
+        var files = new DirectFiles { Refuse = atOpen ? DirectFiles.Refusal.Open : DirectFiles.Refusal.Write };
         foreach (int length in Lengths)
         {
             var bytes = RandomBytes(length, seed: length + 1);
-            Write(writes, dir.File($"f{length}"), bytes);
+            Write(files, dir.File($"f{length}"), bytes);
             Assert.That(File.ReadAllBytes(dir.File($"f{length}")), Is.EqualTo(bytes), $"{length} bytes");
         }
-        var big = RandomBytes(Lengths[^1], seed: Lengths[^1] + 1);
-        using (var reader = reads.OpenRead(dir.File($"f{Lengths[^1]}")))
-        {
-            var into = new byte[A + 10];
-            Assert.That(reader.Read(into, A - 3), Is.EqualTo(into.Length));
-            Assert.Multiple(() =>
-            {
-                Assert.That(into, Is.EqualTo(big.AsSpan(A - 3, into.Length).ToArray()));
-                Assert.That(reader.IsDirect, Is.False, "the reader fell back");
-            });
-        }
-        Assert.Multiple(() =>
-        {
-            Assert.That(writes.WritesDirect, Is.False, "writes fell back for good");
-            Assert.That(reads.ReadsDirect, Is.False, "reads fell back for good");
-            Assert.That(reads.WritesDirect, Is.True, "a refused read leaves writes as they were");
-        });
+        Assert.That(files.WritesDirect, Is.False, "writes fell back for good");
     }
 
     [Test]
-    public void A_missing_file_throws_as_a_buffered_open_does()
+    public void A_write_into_a_missing_folder_throws_as_a_buffered_write_does()
     {
         using var dir = new TempDir();
+        var files = new DirectFiles();
         Assert.Multiple(() =>
         {
-            Assert.That(() => new DirectFiles().OpenRead(dir.File("none")), Throws.TypeOf<FileNotFoundException>());
-            Assert.That(() => new DirectFiles().OpenRead(Path.Combine(dir.Path, "no", "file")), Throws.TypeOf<DirectoryNotFoundException>());
-            Assert.That(() => Write(new DirectFiles(), Path.Combine(dir.Path, "no", "file"), [1, 2]), Throws.TypeOf<DirectoryNotFoundException>());
+            Assert.That(() => Write(files, Path.Combine(dir.Path, "no", "file"), [1, 2]), Throws.TypeOf<DirectoryNotFoundException>());
+            Assert.That(files.WritesDirect, Is.EqualTo(DirectFiles.Supported), "a missing folder is not a refusal of direct I/O");
         });
     }
 
     /// <summary>
-    /// Both forms of the store (every score; the kept form) written and read back with direct I/O, with direct I/O refused
-    /// at the open and at the first transfer, and in a tmpfs (/dev/shm): the files are byte for byte those of buffered I/O,
-    /// and every window reads back the same.
+    /// Both forms of the store (every score; the kept form) written directly, with direct I/O refused at the open and at
+    /// the first write, and in a tmpfs (/dev/shm): the files are byte for byte those of buffered writes, and every window
+    /// reads back the same.
     /// </summary>
     [Test]
     public void The_score_store_writes_the_same_files_and_reads_the_same_windows_however_its_files_are_written()
@@ -137,11 +84,10 @@ public class DirectFilesTests
         using var dir = new TempDir();
         var modes = new List<(string Name, string Folder, DirectFiles Files)>
         {
-            ("buffered", dir.File("buffered"), new DirectFiles(write: false, read: false)),
+            ("buffered", dir.File("buffered"), new DirectFiles(direct: false)),
             ("direct", dir.File("direct"), new DirectFiles()),
-            ("direct writes, buffered reads", dir.File("mixed"), new DirectFiles(read: false)),
             ("refused at the open", dir.File("refused-open"), new DirectFiles { Refuse = DirectFiles.Refusal.Open }),
-            ("refused at the first transfer", dir.File("refused-transfer"), new DirectFiles { Refuse = DirectFiles.Refusal.Transfer }),
+            ("refused at the first write", dir.File("refused-write"), new DirectFiles { Refuse = DirectFiles.Refusal.Write }),
         };
         string shm = Path.Combine("/dev/shm", "cdx-tests-" + Guid.NewGuid().ToString("N"));
         if (Directory.Exists("/dev/shm")) modes.Add(("tmpfs", shm, new DirectFiles()));
@@ -163,9 +109,9 @@ public class DirectFilesTests
             if (DirectFiles.Supported)
                 Assert.Multiple(() =>
                 {
-                    Assert.That(outcomes[1].Files.WritesDirect && outcomes[1].Files.ReadsDirect, Is.True, "direct stayed direct");
-                    Assert.That(outcomes[3].Files.WritesDirect || outcomes[3].Files.ReadsDirect, Is.False, "refused fell back");
-                    Assert.That(outcomes[4].Files.WritesDirect || outcomes[4].Files.ReadsDirect, Is.False, "refused fell back");
+                    Assert.That(outcomes[1].Files.WritesDirect, Is.True, "direct stayed direct");
+                    Assert.That(outcomes[2].Files.WritesDirect, Is.False, "refused at the open: fell back");
+                    Assert.That(outcomes[3].Files.WritesDirect, Is.False, "refused at the first write: fell back");
                 });
         }
         finally
