@@ -14,7 +14,7 @@ namespace ChangeDetection.Detection;
 /// Why: on the VMs the pipeline runs on, a page the guest has not used lately costs ~12 µs the first time it is written,
 /// and a buffered write fills a fresh page-cache page per 4 KiB: at 8192² the score files (~120 MB) were up to ~7 % of
 /// the run's CPU in the kernel's copy into those pages. A direct write goes from the process's own (reused) buffer to
-/// the disk. Reading stays buffered (the store's): the disk's DMA fills those pages, not the CPU.
+/// the disk. Reading stays buffered (the store's, after <see cref="WillRead"/>): the disk's DMA fills those pages, not the CPU.
 /// </para>
 /// <para>
 /// <c>O_DIRECT</c> needs the buffer's address, the file offset and the length aligned (<see cref="Alignment"/>): a file is
@@ -157,6 +157,15 @@ internal sealed partial class DirectFiles
         return null;
     }
 
+    /// <summary>
+    /// Asks the system to read the whole file into the page cache now (<c>POSIX_FADV_WILLNEED</c>): a file written directly is
+    /// on the disk only. Nothing elsewhere than Linux; a refusal changes nothing but speed, so it is ignored.
+    /// </summary>
+    public static void WillRead(SafeFileHandle file)
+    {
+        if (Supported) _ = FAdvise(file, 0, 0, FAdvWillNeed);
+    }
+
     // Worded as .NET words its own I/O errors, the errno in HResult, where Failures looks for a full disk.
     private static IOException Error(string path, int errno) => new($"{Marshal.GetPInvokeErrorMessage(errno)} : '{path}'", errno);
 
@@ -173,6 +182,12 @@ internal sealed partial class DirectFiles
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static unsafe partial nint PWrite(SafeFileHandle fd, byte* buffer, nint count, long offset);
+
+    private const int FAdvWillNeed = 3;
+
+    // posix_fadvise returns its error rather than setting errno.
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int FAdvise(SafeFileHandle fd, long offset, long length, int advice);
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int FTruncate(SafeFileHandle fd, long length);

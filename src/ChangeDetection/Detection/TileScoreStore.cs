@@ -210,17 +210,22 @@ internal sealed partial class TileScoreStore
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>The tile's file, open to read; made again first when it is missing or not whole.</summary>
     private SafeFileHandle Open(Tile tile)
     {
         string path = FileOf(tile.Index);
-        if (!File.Exists(path) || !IsWhole(path, tile))
+        if (File.Exists(path))
         {
-            Directory.CreateDirectory(Folder);
-            _recompute(tile.Index);
+            // One open for the check and the reads.
+            var file = OpenToRead(path);
+            if (IsWhole(file, tile)) return file;
+            file.Dispose();
         }
+        Directory.CreateDirectory(Folder);
+        _recompute(tile.Index);
         try
         {
-            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return OpenToRead(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -228,15 +233,23 @@ internal sealed partial class TileScoreStore
         }
     }
 
-    /// <summary>Whether a tile's file has the length its form gives (the kept form: its header's, for this store's floor).</summary>
-    private bool IsWhole(string path, Tile tile)
+    private SafeFileHandle OpenToRead(string path)
     {
-        long length = new FileInfo(path).Length;
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        // A file written directly is on the disk only: its reads, a few pieces at a time, would each start a small
+        // read-ahead; one request for the whole file is cheaper, and the parts read next come from the page cache.
+        if (_files.WritesDirect) DirectFiles.WillRead(file);
+        return file;
+    }
+
+    /// <summary>Whether a tile's file has the length its form gives (the kept form: its header's, for this store's floor).</summary>
+    private bool IsWhole(SafeFileHandle file, Tile tile)
+    {
+        long length = RandomAccess.GetLength(file);
         if (!KeepsImagery) return length == 5 * tile.Core.PixelCount;
         if (length < KeptLayout.HeaderBytes) return false;
         Span<byte> header = stackalloc byte[KeptLayout.HeaderBytes];
-        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            if (RandomAccess.Read(file, header, 0) != header.Length) return false;
+        if (RandomAccess.Read(file, header, 0) != header.Length) return false;
         return KeptLayout.TryRead(header, tile.Core.Width, tile.Core.Height, KeptBands, Floor, out var layout) && layout.FileBytes == length;
     }
 
