@@ -24,10 +24,11 @@ internal sealed partial class TileScoreStore
         if (readWidth != tile.Read.Width || scores.Length < n || flags.Length < n || before.Length < bands * n || after.Length < bands * n || kept.Length < w * h)
             throw new ArgumentException($"Tile {tile.Index} reads {tile.Read.Width}×{tile.Read.Height} pixels of {bands} bands; the planes given are too small or {readWidth} wide.");
         var layout = new KeptLayout(w, h, bands, keptCount);
-        byte[] file = _buffers.Rent(checked((int)layout.FileBytes));
+        int length = checked((int)layout.FileBytes);
+        var file = _files.Rent(length);
         try
         {
-            var bytes = file.AsSpan(0, (int)layout.FileBytes);
+            var bytes = file.Span[..length];
             bytes.Clear();
             layout.WriteHeader(bytes, Floor);
             var rowStarts = MemoryMarshal.Cast<byte, int>(bytes.Slice(KeptLayout.HeaderBytes, 4 * (h + 1)));
@@ -67,11 +68,11 @@ internal sealed partial class TileScoreStore
             if (k != keptCount) throw new ArgumentException($"Tile {tile.Index}: {k} kept pixels, {keptCount} counted.", nameof(kept));
             rowStarts[h] = k;
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The score store's files are little-endian.");
-            Publish(tile, bytes);
+            Publish(tile, file, length);
         }
         finally
         {
-            _buffers.Return(file);
+            _files.Return(file);
         }
     }
 
