@@ -167,6 +167,12 @@ internal sealed class TilePasses
         return (valid, changed);
     }
 
+    /// <summary>
+    /// The mask read from the stored tiles themselves, not from the file <see cref="WriteMask"/> writes: the same pixels,
+    /// available as soon as every mask tile is finished. Every mask tile must be finished.
+    /// </summary>
+    public IMaskSource StoredMask() => new StoredMaskSource(_store, MaskTiles);
+
     /// <summary>The pieces of change of every mask tile, in tile order (what Classification's patch features are summed from).</summary>
     /// <param name="missing">The message when a finished tile has no pieces (a store of another version).</param>
     public IEnumerable<PatchPiece> Pieces(Func<int, string> missing) =>
