@@ -64,9 +64,8 @@ internal sealed class StoredMaskSource : IMaskSource
             ?? throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
         var core = destination[..checked((int)tile.Core.PixelCount)];
         using var z = new ZLibStream(new MemoryStream(stored), CompressionMode.Decompress);
-        z.ReadExactly(core);
-        // The stored tile is exactly its core: nothing may follow.
-        if (z.ReadByte() >= 0)
-            throw new InvalidOperationException($"Mask tile {tile.Index} holds more than its core's {tile.Core.PixelCount} pixels.");
+        // The stored tile is exactly its core: no fewer pixels, and nothing after them.
+        if (z.ReadAtLeast(core, core.Length, throwOnEndOfStream: false) < core.Length || z.ReadByte() >= 0)
+            throw new InvalidOperationException($"Mask tile {tile.Index} does not hold its core's {tile.Core.PixelCount} pixels.");
     }
 }

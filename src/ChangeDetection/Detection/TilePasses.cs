@@ -153,11 +153,13 @@ internal sealed class TilePasses
         AtomicFile.Write(path, tmp =>
         {
             using var writer = GeoTiffWriter.Create(tmp, _detector.MaskFileOptions(_pair.Grid));
+            // Every tile inflated into one buffer (StoredMaskSource checks each holds its core), not a fresh array per tile.
+            var source = new StoredMaskSource(_store, MaskTiles);
+            var buffer = new byte[(long)MaskTiles.TileSize * MaskTiles.TileSize];
             foreach (var tile in MaskTiles.Tiles())
             {
-                var mask = TileStages.Mask.Get(_store, tile.Index) ?? throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
-                if (mask.Length != tile.Core.PixelCount)
-                    throw new InvalidOperationException($"Mask tile {tile.Index} holds {mask.Length} pixels, its core {tile.Core.PixelCount}.");
+                var mask = buffer.AsSpan(0, (int)tile.Core.PixelCount);
+                source.Read(tile.Core, mask);
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = ChangeDetector.Count(mask);
                 valid += v;
@@ -177,6 +179,21 @@ internal sealed class TilePasses
     /// <param name="missing">The message when a finished tile has no pieces (a store of another version).</param>
     public IEnumerable<PatchPiece> Pieces(Func<int, string> missing) =>
         MaskTiles.Tiles().SelectMany(tile => TileStages.Pieces.Get(_store, tile.Index) ?? throw new ChangeDetectionException(missing(tile.Index)));
+
+    /// <summary>
+    /// <see cref="Pieces(Func{int, string})"/>, only those whose first pixel <paramref name="wanted"/> accepts (the pieces
+    /// of the patches kept): the others' sums are skipped, not decoded.
+    /// </summary>
+    public IEnumerable<PatchPiece> Pieces(Func<int, string> missing, Func<PixelPoint, bool> wanted) =>
+        MaskTiles.Tiles().SelectMany(tile => TileStages.DecodePieces(Stored(TileStages.Pieces, tile.Index, missing), wanted));
+
+    /// <summary>The first pixel of every piece of <see cref="Pieces(Func{int, string})"/>, in the same order, without their sums.</summary>
+    public IEnumerable<PixelPoint> PieceOrigins(Func<int, string> missing) =>
+        MaskTiles.Tiles().SelectMany(tile => TileStages.PieceOrigins(Stored(TileStages.Pieces, tile.Index, missing)));
+
+    /// <summary>The stored bytes of <paramref name="stage"/> for tile <paramref name="tile"/>; <paramref name="missing"/> says why none.</summary>
+    private byte[] Stored<T>(TileStage<T> stage, int tile, Func<int, string> missing) where T : class =>
+        _store.Get(stage.Name, tile) ?? throw new ChangeDetectionException(missing(tile));
 
     /// <summary>
     /// A tile pass's parallelism: the detector's workers; once the token is cancelled no further tile starts, the tiles

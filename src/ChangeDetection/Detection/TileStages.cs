@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -120,19 +122,104 @@ internal static class TileStages
         return Compress(ms.ToArray());
     }
 
-    private static List<PatchPiece> DecodePieces(byte[] data)
+    private static List<PatchPiece> DecodePieces(byte[] data) => DecodePieces(data, null);
+
+    /// <summary>Bytes of one stored piece: its first pixel (x, y: int32 each), then its sums (<see cref="PatchMoments.Length"/> doubles).</summary>
+    private const int PieceBytes = 8 + 8 * PatchMoments.Length;
+
+    /// <summary>
+    /// The pieces of a tile's stored <see cref="Pieces"/> (<paramref name="data"/>) whose first pixel <paramref name="wanted"/>
+    /// accepts (null: all), in their order: the others' sums are not built (most pieces of a noisy scene belong to specks
+    /// that no patch keeps).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not as <see cref="Pieces"/> writes them.</exception>
+    public static List<PatchPiece> DecodePieces(byte[] data, Func<PixelPoint, bool>? wanted)
     {
-        // Inflated whole first: a BinaryReader straight on the ZLibStream called the inflater for every 4- or 8-byte
-        // field, and reading a run's pieces back for the patch stage cost about a second at 8192².
-        using var r = new BinaryReader(new MemoryStream(Decompress(data)));
-        int count = r.ReadInt32();
-        var pieces = new List<PatchPiece>(count);
-        for (int k = 0; k < count; k++)
+        // Inflated whole first (into a pooled buffer): a BinaryReader straight on the ZLibStream called the inflater for
+        // every 4- or 8-byte field, and reading a run's pieces back for the patch stage cost about a second at 8192².
+        byte[] raw = InflateRented(data, out int length);
+        try
         {
-            int x = r.ReadInt32(), y = r.ReadInt32();
-            pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
+            var bytes = PieceRecords(raw.AsSpan(0, length), out int count);
+            var pieces = new List<PatchPiece>(wanted is null ? count : 0);
+            for (int k = 0; k < count; k++)
+            {
+                var record = bytes.Slice(k * PieceBytes, PieceBytes);
+                int x = BinaryPrimitives.ReadInt32LittleEndian(record), y = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
+                if (wanted is not null && !wanted(new PixelPoint(x, y))) continue;
+                var moments = new PatchMoments();
+                for (int i = 0; i < PatchMoments.Length; i++) moments.Values[i] = BinaryPrimitives.ReadDoubleLittleEndian(record[(8 + 8 * i)..]);
+                pieces.Add(new PatchPiece(x, y, moments));
+            }
+            return pieces;
         }
-        return pieces;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
+    }
+
+    /// <summary>The first pixel of every piece of a tile's stored <see cref="Pieces"/>, in their order, without their sums (the polygonizer's probes).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not as <see cref="Pieces"/> writes them.</exception>
+    public static PixelPoint[] PieceOrigins(byte[] data)
+    {
+        byte[] raw = InflateRented(data, out int length);
+        try
+        {
+            var bytes = PieceRecords(raw.AsSpan(0, length), out int count);
+            var origins = new PixelPoint[count];
+            for (int k = 0; k < count; k++)
+            {
+                var record = bytes.Slice(k * PieceBytes, 8);
+                origins[k] = new PixelPoint(BinaryPrimitives.ReadInt32LittleEndian(record), BinaryPrimitives.ReadInt32LittleEndian(record[4..]));
+            }
+            return origins;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
+    }
+
+    /// <summary>The records of inflated pieces (after their count), checked against the count.</summary>
+    private static ReadOnlySpan<byte> PieceRecords(ReadOnlySpan<byte> raw, out int count)
+    {
+        count = raw.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(raw) : -1;
+        if (count < 0 || raw.Length - 4 != (long)count * PieceBytes)
+            throw new InvalidDataException($"Stored pieces of {raw.Length} bytes do not hold {count} pieces of {PieceBytes} bytes.");
+        return raw[4..];
+    }
+
+    /// <summary>
+    /// <paramref name="data"/> inflated into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it),
+    /// <paramref name="length"/> bytes of it: no fresh array per tile, whose pages this VM charges for on first touch.
+    /// </summary>
+    private static byte[] InflateRented(byte[] data, out int length)
+    {
+        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1 << 16, 4 * data.Length));
+        length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(2 * buffer.Length);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                int n = z.Read(buffer, length, buffer.Length - length);
+                if (n == 0) return buffer;
+                length += n;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     private static byte[] EncodeHistogram(ScoreHistogram h)

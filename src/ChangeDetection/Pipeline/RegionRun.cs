@@ -158,7 +158,8 @@ public sealed partial class RegionRun
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        var probes = PatchFeatures.Probes(LedgerPieces(passes, ledger, cancellationToken));
+        // The pieces' first pixels only (PatchFeatures.Probes of the pieces): their sums are read once, for the features.
+        var probes = Checked(passes.PieceOrigins(tile => NoPieces(ledger, tile)), cancellationToken).ToList();
         // The polygonizer says which patch holds each piece of the mask pass (by its first pixel). The smallest candidate
         // depends on whether there is a classifier, not on its model.
         double candidateMinArea = Classification.ProductRules.CandidateMinAreaOf(Classification.ProductRules.UnitsOf(Config.Detection.MinAreaM2), ModelPath is not null);
@@ -275,21 +276,27 @@ public sealed partial class RegionRun
     /// piece of change (kept in the ledger with the tile's mask), each piece joined to the patch the polygonizer found
     /// holding it: the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
+    /// <remarks>
+    /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
+    /// once); only the pieces of a candidate get their sums decoded (PatchFeatures.ByPatch skips the rest anyway).
+    /// </remarks>
     private static IReadOnlyDictionary<PatchId, float[]> PatchFeatureVectors(TilePasses passes, RunLedger ledger, CandidatePatches candidates, float threshold,
         CancellationToken cancellationToken) =>
-        PatchFeatures.ByPatch(candidates.Patches, LedgerPieces(passes, ledger, cancellationToken), candidates.Owners, threshold);
+        PatchFeatures.ByPatch(candidates.Patches,
+            Checked(passes.Pieces(tile => NoPieces(ledger, tile), pixel => candidates.Owners.TryGetOwner(pixel, out _)), cancellationToken),
+            candidates.Owners, threshold);
 
-    /// <summary>
-    /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
-    /// once); <paramref name="cancellationToken"/> is checked per piece, so a stop is seen inside the ledger's long read.
-    /// </summary>
-    private static IEnumerable<PatchPiece> LedgerPieces(TilePasses passes, RunLedger ledger, CancellationToken cancellationToken) =>
-        passes.Pieces(tile => $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.")
-            .Select(piece =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return piece;
-            });
+    /// <summary>The message when a finished mask tile has no pieces in the ledger.</summary>
+    private static string NoPieces(RunLedger ledger, int tile) =>
+        $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.";
+
+    /// <summary><paramref name="items"/>, checking <paramref name="cancellationToken"/> per item: a stop is seen inside the ledger's long read.</summary>
+    private static IEnumerable<T> Checked<T>(IEnumerable<T> items, CancellationToken cancellationToken) =>
+        items.Select(item =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return item;
+        });
 
     /// <summary>
     /// The product rules of this run: the config's minimum mapping units, the model (loaded once per
