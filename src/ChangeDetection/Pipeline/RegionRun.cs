@@ -154,7 +154,7 @@ public sealed partial class RegionRun
         // The mask file is assembled from the stored tiles (one thread: compression) beside the patches, which read the
         // same tiles from the ledger (StoredMask), not the file: only the pixel counts and the kept mask wait for it.
         string maskPath = Path.Combine(work, "mask.tif");
-        using var assembling = Started.Run(() => passes.WriteMask(maskPath));
+        using var assembling = StartAssembly(passes, maskPath);
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
@@ -276,6 +276,14 @@ public sealed partial class RegionRun
     /// piece of change (kept in the ledger with the tile's mask), each piece joined to the patch the polygonizer found
     /// holding it: the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
+    /// <summary>
+    /// <see cref="TilePasses.WriteMask"/> started on the thread pool. A method of its own so that its closure holds the
+    /// passes alone: a lambda in <see cref="Execute"/> would hoist them into the closure the run's last stages share,
+    /// and keep the passes (the model, the score store) alive to the end of the run.
+    /// </summary>
+    private static Started<(long Valid, long Changed)> StartAssembly(TilePasses passes, string maskPath) =>
+        Started.Run(() => passes.WriteMask(maskPath));
+
     /// <remarks>
     /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
     /// once); only the pieces of a candidate get their sums decoded (PatchFeatures.ByPatch skips the rest anyway).
