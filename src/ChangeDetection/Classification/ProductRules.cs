@@ -46,7 +46,7 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     public static ProductRules Load(string? modelPath, double? pseudoConfidence = null, IReadOnlyDictionary<string, double>? unitsM2 = null)
     {
         // The units first: a bad unit must not leave a loaded classifier behind undisposed.
-        var units = new MinimumMappingUnits(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2);
+        var units = UnitsOf(unitsM2);
         double confidence = PseudoChangePolicy.Resolve(pseudoConfidence, null).Confidence;
         if (modelPath is null) return new(units, null, confidence);
         // The rules own the classifier from here (Dispose); the analyzer does not follow it into a record's constructor.
@@ -55,8 +55,18 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
 #pragma warning restore CA2000
     }
 
+    /// <summary>The minimum mapping units <see cref="Load"/> gives its rules for <paramref name="unitsM2"/> (m²; null: the defaults).</summary>
+    internal static MinimumMappingUnits UnitsOf(IReadOnlyDictionary<string, double>? unitsM2) =>
+        new(unitsM2 ?? MinimumMappingUnits.DefaultUnitsM2, PatchOptions.DefaultMinAreaM2);
+
     /// <summary>The least area a candidate patch can have and still be delivered (m²).</summary>
-    public double CandidateMinAreaM2 => Units.Smallest(Classifier is not null);
+    public double CandidateMinAreaM2 => CandidateMinAreaOf(Units, Classifier is not null);
+
+    /// <summary>
+    /// <see cref="CandidateMinAreaM2"/> of rules with <paramref name="units"/>, with a classifier or without: it depends on
+    /// whether there is one, not on the model, so the candidates can be traced while the model is still loading.
+    /// </summary>
+    internal static double CandidateMinAreaOf(MinimumMappingUnits units, bool classified) => units.Smallest(classified);
 
     /// <summary>
     /// The candidate patches of a change mask (uint8, 1 change): components of at least
@@ -72,9 +82,20 @@ public sealed record ProductRules(MinimumMappingUnits Units, PatchClassifier? Cl
     public CandidatePatches Candidates(string maskPath, GeoGrid grid, int workers, IReadOnlyCollection<PixelPoint> probes, CancellationToken cancellationToken = default)
     {
         using var reader = GeoTiffReader.Open(maskPath);
-        var options = new PatchOptions { MinAreaM2 = CandidateMinAreaM2 };
+        return Candidates(new GeoTiffMaskSource(reader), grid, workers, probes, CandidateMinAreaM2, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Candidates(string, GeoGrid, int, IReadOnlyCollection{PixelPoint}, CancellationToken)"/> of the mask
+    /// <paramref name="mask"/> (same pixels, same patches, wherever they are read from), down to <paramref name="minAreaM2"/>
+    /// (<see cref="CandidateMinAreaOf"/>): needs no loaded classifier.
+    /// </summary>
+    internal static CandidatePatches Candidates(IMaskSource mask, GeoGrid grid, int workers, IReadOnlyCollection<PixelPoint> probes, double minAreaM2,
+        CancellationToken cancellationToken = default)
+    {
+        var options = new PatchOptions { MinAreaM2 = minAreaM2 };
         // Specks the builder would drop are not traced at all: a noisy mask has hundreds of thousands of them.
-        var polygonized = MaskPolygonizer.PolygonizeWithOwners(new GeoTiffMaskSource(reader), probes,
+        var polygonized = MaskPolygonizer.PolygonizeWithOwners(mask, probes,
             new PolygonizeOptions { MaxDegreeOfParallelism = workers, MinPixelCount = PatchBuilder.PixelsAlwaysDropped(grid, options), CancellationToken = cancellationToken });
         return new CandidatePatches(PatchBuilder.Build(polygonized.Components, grid, options, workers, cancellationToken), polygonized.Owners);
     }

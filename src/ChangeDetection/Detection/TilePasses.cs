@@ -162,13 +162,13 @@ internal sealed class TilePasses
         AtomicFile.Write(path, tmp =>
         {
             using var writer = GeoTiffWriter.Create(tmp, _detector.MaskFileOptions(_pair.Grid));
-            // One plane for every tile, inflated into in place: not a fresh core-sized array (and a growing stream's) a tile.
-            var plane = new byte[MaskTiles.Tiles().Select(t => t.Core.PixelCount).DefaultIfEmpty(0).Max()];
+            // Every tile inflated into one buffer (StoredMaskSource checks each holds its core), not a fresh array per tile.
+            var source = new StoredMaskSource(_store, MaskTiles);
+            var buffer = new byte[(long)MaskTiles.TileSize * MaskTiles.TileSize];
             foreach (var tile in MaskTiles.Tiles())
             {
-                var mask = plane.AsSpan(0, (int)tile.Core.PixelCount);
-                if (!TileStages.TryGetMask(_store, tile.Index, mask))
-                    throw new InvalidOperationException($"Mask tile {tile.Index} is missing from the store.");
+                var mask = buffer.AsSpan(0, (int)tile.Core.PixelCount);
+                source.Read(tile.Core, mask);
                 writer.WriteWindow<byte>(tile.Core, mask);
                 var (v, c) = ChangeDetector.Count(mask);
                 valid += v;
@@ -178,10 +178,31 @@ internal sealed class TilePasses
         return (valid, changed);
     }
 
+    /// <summary>
+    /// The mask read from the stored tiles themselves, not from the file <see cref="WriteMask"/> writes: the same pixels,
+    /// available as soon as every mask tile is finished. Every mask tile must be finished.
+    /// </summary>
+    public IMaskSource StoredMask() => new StoredMaskSource(_store, MaskTiles);
+
     /// <summary>The pieces of change of every mask tile, in tile order (what Classification's patch features are summed from).</summary>
     /// <param name="missing">The message when a finished tile has no pieces (a store of another version).</param>
     public IEnumerable<PatchPiece> Pieces(Func<int, string> missing) =>
         MaskTiles.Tiles().SelectMany(tile => TileStages.Pieces.Get(_store, tile.Index) ?? throw new ChangeDetectionException(missing(tile.Index)));
+
+    /// <summary>
+    /// <see cref="Pieces(Func{int, string})"/>, only those whose first pixel <paramref name="wanted"/> accepts (the pieces
+    /// of the patches kept): the others' sums are skipped, not decoded.
+    /// </summary>
+    public IEnumerable<PatchPiece> Pieces(Func<int, string> missing, Func<PixelPoint, bool> wanted) =>
+        MaskTiles.Tiles().SelectMany(tile => TileStages.DecodePieces(Stored(TileStages.Pieces, tile.Index, missing), wanted));
+
+    /// <summary>The first pixel of every piece of <see cref="Pieces(Func{int, string})"/>, in the same order, without their sums.</summary>
+    public IEnumerable<PixelPoint> PieceOrigins(Func<int, string> missing) =>
+        MaskTiles.Tiles().SelectMany(tile => TileStages.PieceOrigins(Stored(TileStages.Pieces, tile.Index, missing)));
+
+    /// <summary>The stored bytes of <paramref name="stage"/> for tile <paramref name="tile"/>; <paramref name="missing"/> says why none.</summary>
+    private byte[] Stored<T>(TileStage<T> stage, int tile, Func<int, string> missing) where T : class =>
+        _store.Get(stage.Name, tile) ?? throw new ChangeDetectionException(missing(tile));
 
     /// <summary>
     /// A tile pass's parallelism: the detector's workers; once the token is cancelled no further tile starts, the tiles

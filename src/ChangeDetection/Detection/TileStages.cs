@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -198,19 +200,33 @@ internal static class TileStages
         }
     }
 
-    private static List<PatchPiece> DecodePieces(byte[] data)
+    private static List<PatchPiece> DecodePieces(byte[] data) => DecodePieces(data, null);
+
+    /// <summary>Bytes of one stored piece: its first pixel (x, y: int32 each), then its sums (<see cref="PatchMoments.Length"/> doubles).</summary>
+    private const int PieceBytes = 8 + 8 * PatchMoments.Length;
+
+    /// <summary>
+    /// The pieces of a tile's stored <see cref="Pieces"/> (<paramref name="data"/>) whose first pixel <paramref name="wanted"/>
+    /// accepts (null: all), in their order: the others' sums are not built (most pieces of a noisy scene belong to specks
+    /// that no patch keeps).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not as <see cref="Pieces"/> writes them.</exception>
+    public static List<PatchPiece> DecodePieces(byte[] data, Func<PixelPoint, bool>? wanted)
     {
-        // Inflated whole first: a BinaryReader straight on the ZLibStream called the inflater for every 4- or 8-byte
-        // field, and reading a run's pieces back for the patch stage cost about a second at 8192².
+        // Inflated whole first (into the thread's reused stream): a BinaryReader straight on the ZLibStream called the
+        // inflater for every 4- or 8-byte field, and reading a run's pieces back for the patch stage cost about a second at 8192².
         try
         {
-            using var r = new BinaryReader(Decompress(data), Encoding.UTF8, leaveOpen: true);
-            int count = r.ReadInt32();
-            var pieces = new List<PatchPiece>(count);
+            var bytes = PieceRecords(Inflated(data), out int count);
+            var pieces = new List<PatchPiece>(wanted is null ? count : 0);
             for (int k = 0; k < count; k++)
             {
-                int x = r.ReadInt32(), y = r.ReadInt32();
-                pieces.Add(new PatchPiece(x, y, PatchMoments.Read(r)));
+                var record = bytes.Slice(k * PieceBytes, PieceBytes);
+                int x = BinaryPrimitives.ReadInt32LittleEndian(record), y = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
+                if (wanted is not null && !wanted(new PixelPoint(x, y))) continue;
+                var moments = new PatchMoments();
+                for (int i = 0; i < PatchMoments.Length; i++) moments.Values[i] = BinaryPrimitives.ReadDoubleLittleEndian(record[(8 + 8 * i)..]);
+                pieces.Add(new PatchPiece(x, y, moments));
             }
             return pieces;
         }
@@ -218,6 +234,46 @@ internal static class TileStages
         {
             Release(ref t_raw);
         }
+    }
+
+    /// <summary>The first pixel of every piece of a tile's stored <see cref="Pieces"/>, in their order, without their sums (the polygonizer's probes).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not as <see cref="Pieces"/> writes them.</exception>
+    public static PixelPoint[] PieceOrigins(byte[] data)
+    {
+        try
+        {
+            var bytes = PieceRecords(Inflated(data), out int count);
+            var origins = new PixelPoint[count];
+            for (int k = 0; k < count; k++)
+            {
+                var record = bytes.Slice(k * PieceBytes, 8);
+                origins[k] = new PixelPoint(BinaryPrimitives.ReadInt32LittleEndian(record), BinaryPrimitives.ReadInt32LittleEndian(record[4..]));
+            }
+            return origins;
+        }
+        finally
+        {
+            Release(ref t_raw);
+        }
+    }
+
+    /// <summary>The records of inflated pieces (after their count), checked against the count.</summary>
+    private static ReadOnlySpan<byte> PieceRecords(ReadOnlySpan<byte> raw, out int count)
+    {
+        count = raw.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(raw) : -1;
+        if (count < 0 || raw.Length - 4 != (long)count * PieceBytes)
+            throw new InvalidDataException($"Stored pieces of {raw.Length} bytes do not hold {count} pieces of {PieceBytes} bytes.");
+        return raw[4..];
+    }
+
+    /// <summary>
+    /// <paramref name="data"/> inflated into the thread's reused stream (<see cref="t_raw"/>): valid until the thread's next
+    /// codec call; call <see cref="Release"/> on <see cref="t_raw"/> when done.
+    /// </summary>
+    private static ReadOnlySpan<byte> Inflated(byte[] data)
+    {
+        var ms = Decompress(data);
+        return ms.GetBuffer().AsSpan(0, (int)ms.Length);
     }
 
     private static byte[] EncodeHistogram(ScoreHistogram h)

@@ -140,36 +140,30 @@ public sealed partial class RegionRun
         pair.ClearBlockCaches();
         double? pixelThreshold = PixelThreshold(ledger);
         timings["mask"] = stage.Elapsed.TotalSeconds;
+        // In its place among the keys; it runs beside the patches and gets the wall it adds where it is waited for.
+        timings["assemble"] = 0;
 
         // What the overlay and the chips need besides the patches starts now, beside the stages that leave a core idle
-        // (the mask's assembly, the pieces' read-back, the classifier's load): the layers read and indexed, and the chips'
-        // stretch limits (a sample of the scene). Each is waited for where it is used, and on the way out whatever happens.
+        // (the mask's assembly, the pieces' read-back): the layers read and indexed, and the chips' stretch limits (a sample
+        // of the scene). Each is waited for where it is used, and on the way out whatever happens.
         using var layers = Started.Run(() => OverlayStage.Prepare(pair.Grid.Crs, LayerSpecs(), AdminSpecOrNull()));
         using var limits = Started.Run(() => ChipWriter.SceneLimits(RunExport.ChipSourceOf(started)));
-
-        stage.Restart();
+        // The classifier's model loads (ML.NET: about a second on one thread, mostly JIT) beside the assembly, the patches
+        // and their features: only the classification needs it. The rules are the run's until it ends, loaded or not.
+        using var loading = Started.Owning(ProductRules);
+        // The mask file is assembled from the stored tiles (one thread: compression) beside the patches, which read the
+        // same tiles from the ledger (StoredMask), not the file: only the pixel counts and the kept mask wait for it.
         string maskPath = Path.Combine(work, "mask.tif");
-        var (valid, changed) = passes.WriteMask(maskPath);
-        timings["assemble"] = stage.Elapsed.TotalSeconds;
+        using var assembling = StartAssembly(passes, maskPath);
 
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
-        // The classifier's model loads (ML.NET: about a second) on another thread while the pieces are read back.
-        var loading = Task.Run(() => ProductRules());
-        IReadOnlyCollection<PixelPoint> probes;
-        try
-        {
-            probes = PatchFeatures.Probes(LedgerPieces(passes, ledger, cancellationToken));
-        }
-        catch
-        {
-            // The pieces' error is the one to report; the model, loaded or not, is let go.
-            try { loading.GetAwaiter().GetResult().Dispose(); } catch { }
-            throw;
-        }
-        using var rules = loading.GetAwaiter().GetResult();
-        // The polygonizer says which patch holds each piece of the mask pass (by its first pixel).
-        var candidates = rules.Candidates(maskPath, pair.Grid, Detection.Workers, probes, cancellationToken);
+        // The pieces' first pixels only (PatchFeatures.Probes of the pieces): their sums are read once, for the features.
+        var probes = Checked(passes.PieceOrigins(tile => NoPieces(ledger, tile)), cancellationToken).ToList();
+        // The polygonizer says which patch holds each piece of the mask pass (by its first pixel). The smallest candidate
+        // depends on whether there is a classifier, not on its model.
+        double candidateMinArea = Classification.ProductRules.CandidateMinAreaOf(Classification.ProductRules.UnitsOf(Config.Detection.MinAreaM2), ModelPath is not null);
+        var candidates = Classification.ProductRules.Candidates(passes.StoredMask(), pair.Grid, Detection.Workers, probes, candidateMinArea, cancellationToken);
         progress?.Report(new StageProgress("patches", 1, 1));
         timings["patches"] = stage.Elapsed.TotalSeconds;
 
@@ -177,8 +171,14 @@ public sealed partial class RegionRun
         var features = PatchFeatureVectors(passes, ledger, candidates, threshold, cancellationToken);
         timings["features"] = stage.Elapsed.TotalSeconds;
 
+        // What the assembly, beside the patches, still took: the wall it adds.
+        stage.Restart();
+        var (valid, changed) = assembling.Result;
+        timings["assemble"] = stage.Elapsed.TotalSeconds;
+
         cancellationToken.ThrowIfCancellationRequested();
         stage.Restart();
+        var rules = loading.Result;
         var patches = rules.Classify(candidates.Patches.Select(p => new PatchRecord(p) { Features = features[p.PatchId] }).ToList())
             .Where(r => r.Delivered).ToList();
         timings["classify"] = stage.Elapsed.TotalSeconds;
@@ -276,21 +276,35 @@ public sealed partial class RegionRun
     /// piece of change (kept in the ledger with the tile's mask), each piece joined to the patch the polygonizer found
     /// holding it: the imagery is not read again. Used by the classifier and written to <see cref="RunPatchFeatures.FileName"/>.
     /// </summary>
+    /// <summary>
+    /// <see cref="TilePasses.WriteMask"/> started on the thread pool. A method of its own so that its closure holds the
+    /// passes alone: a lambda in <see cref="Execute"/> would hoist them into the closure the run's last stages share,
+    /// and keep the passes (the model, the score store) alive to the end of the run.
+    /// </summary>
+    private static Started<(long Valid, long Changed)> StartAssembly(TilePasses passes, string maskPath) =>
+        Started.Run(() => passes.WriteMask(maskPath));
+
+    /// <remarks>
+    /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
+    /// once); only the pieces of a candidate get their sums decoded (PatchFeatures.ByPatch skips the rest anyway).
+    /// </remarks>
     private static IReadOnlyDictionary<PatchId, float[]> PatchFeatureVectors(TilePasses passes, RunLedger ledger, CandidatePatches candidates, float threshold,
         CancellationToken cancellationToken) =>
-        PatchFeatures.ByPatch(candidates.Patches, LedgerPieces(passes, ledger, cancellationToken), candidates.Owners, threshold);
+        PatchFeatures.ByPatch(candidates.Patches,
+            Checked(passes.Pieces(tile => NoPieces(ledger, tile), pixel => candidates.Owners.TryGetOwner(pixel, out _)), cancellationToken),
+            candidates.Owners, threshold);
 
-    /// <summary>
-    /// The pieces of change of every mask tile, in tile order, decoded from the ledger one tile at a time (never all held at
-    /// once); <paramref name="cancellationToken"/> is checked per piece, so a stop is seen inside the ledger's long read.
-    /// </summary>
-    private static IEnumerable<PatchPiece> LedgerPieces(TilePasses passes, RunLedger ledger, CancellationToken cancellationToken) =>
-        passes.Pieces(tile => $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.")
-            .Select(piece =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return piece;
-            });
+    /// <summary>The message when a finished mask tile has no pieces in the ledger.</summary>
+    private static string NoPieces(RunLedger ledger, int tile) =>
+        $"{ledger.Path}: mask tile {tile} has no patch-feature sums (a ledger of another cdx version?); run again with --force.";
+
+    /// <summary><paramref name="items"/>, checking <paramref name="cancellationToken"/> per item: a stop is seen inside the ledger's long read.</summary>
+    private static IEnumerable<T> Checked<T>(IEnumerable<T> items, CancellationToken cancellationToken) =>
+        items.Select(item =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return item;
+        });
 
     /// <summary>
     /// The product rules of this run: the config's minimum mapping units, the model (loaded once per

@@ -7,8 +7,13 @@ namespace ChangeDetection.Pipeline;
 internal sealed class Started<T> : IDisposable
 {
     private readonly Task<T> _task;
+    private readonly bool _owns;
 
-    public Started(Func<T> work) => _task = Task.Run(work);
+    public Started(Func<T> work, bool owns = false)
+    {
+        _task = Task.Run(work);
+        _owns = owns;
+    }
 
     /// <summary>The result, waiting for it; the work's exception is rethrown as it was thrown.</summary>
     public T Result => _task.GetAwaiter().GetResult();
@@ -17,6 +22,8 @@ internal sealed class Started<T> : IDisposable
     {
         // Its failure, if any, is reported through Result, or not at all when an earlier failure ended the run.
         try { _task.Wait(); } catch (AggregateException) { }
+        // An owned result lives as long as this object, taken or not (a run that failed before it needed it).
+        if (_owns && _task.IsCompletedSuccessfully) (_task.Result as IDisposable)?.Dispose();
     }
 }
 
@@ -24,4 +31,7 @@ internal sealed class Started<T> : IDisposable
 internal static class Started
 {
     public static Started<T> Run<T>(Func<T> work) => new(work);
+
+    /// <summary><see cref="Run{T}"/>, and the result is disposed with the <see cref="Started{T}"/> (its owner).</summary>
+    public static Started<T> Owning<T>(Func<T> work) where T : IDisposable => new(work, owns: true);
 }

@@ -72,13 +72,14 @@ internal static partial class TaskNumbering
     /// Sort key of a geometry's position: top edge descending (north first), left edge ascending,
     /// then bottom, right, area and finally the WKT text, so that two distinct patches never tie.
     /// </summary>
-    private readonly record struct PositionKey(double Top, double Left, double Bottom, double Right, double Area, string Wkt) : IComparable<PositionKey>
+    /// <remarks>The WKT is written only for two keys equal in everything else (rare): not for every patch.</remarks>
+    private readonly record struct PositionKey(double Top, double Left, double Bottom, double Right, double Area, Geometry Geometry) : IComparable<PositionKey>
     {
         public static PositionKey Of(Geometry g)
         {
             ArgumentNullException.ThrowIfNull(g);
             var e = g.EnvelopeInternal;
-            return new PositionKey(e.MaxY, e.MinX, e.MinY, e.MaxX, g.Area, g.ToText());
+            return new PositionKey(e.MaxY, e.MinX, e.MinY, e.MaxX, g.Area, g);
         }
 
         public int CompareTo(PositionKey other)
@@ -88,7 +89,7 @@ internal static partial class TaskNumbering
             if (c == 0) c = other.Bottom.CompareTo(Bottom);
             if (c == 0) c = Right.CompareTo(other.Right);
             if (c == 0) c = Area.CompareTo(other.Area);
-            if (c == 0) c = string.CompareOrdinal(Wkt, other.Wkt);
+            if (c == 0 && !ReferenceEquals(Geometry, other.Geometry)) c = string.CompareOrdinal(Geometry.ToText(), other.Geometry.ToText());
             return c;
         }
     }
