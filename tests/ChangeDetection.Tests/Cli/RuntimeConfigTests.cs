@@ -31,8 +31,9 @@ public class RuntimeConfigTests
     }
 
     [Test]
-    public void CdxPromotesMethodsToTier1AfterTwoThousandCalls()
+    public void CdxPromotesMethodsToTier1AfterTenThousandCallsCountedFromTheStart()
     {
-        Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32(), Is.EqualTo(2000));
+        Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32(), Is.EqualTo(10000));
+        Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32(), Is.Zero);
     }
 }
