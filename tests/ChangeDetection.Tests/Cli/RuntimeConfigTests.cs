@@ -31,9 +31,9 @@ public class RuntimeConfigTests
     }
 
     [Test]
-    public void CdxPromotesMethodsToTier1AfterTenThousandCallsCountedFromTheStart()
+    public void CdxPromotesMethodsToTier1AfterTheMostCallsTheRuntimeAcceptsCountedFromTheStart()
     {
-        Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32(), Is.EqualTo(10000));
+        Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32(), Is.EqualTo(ushort.MaxValue));
         Assert.That(ConfigProperties().GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32(), Is.Zero);
     }
 }
