@@ -343,10 +343,11 @@ public sealed class ChangeDetector
         byte[] validArray = _bytePlanes.Rent(n);
         byte[] flagsArray = _bytePlanes.Rent(n);
         float[] scoresArray = _floatPlanes.Rent(n);
-        // The kept form stores some pixels' imagery as delivered, and smoothing overwrites it: a copy of both dates.
+        // The kept form stores some pixels' imagery as delivered: the dates are then smoothed into planes of their own
+        // rather than in place, and the planes read stay as delivered (no copy of both dates a tile).
         bool keep = store?.KeepsImagery == true;
-        ushort[]? deliveredBefore = keep ? _ushortPlanes.Rent(n * bandCount) : null;
-        ushort[]? deliveredAfter = keep ? _ushortPlanes.Rent(n * bandCount) : null;
+        ushort[]? smoothedBefore = keep ? _ushortPlanes.Rent(n * bandCount) : null;
+        ushort[]? smoothedAfter = keep ? _ushortPlanes.Rent(n * bandCount) : null;
         try
         {
             var before = beforeArray.AsSpan(0, n * bandCount);
@@ -355,18 +356,16 @@ public sealed class ChangeDetector
             var flags = flagsArray.AsSpan(0, n);
             var scores = scoresArray.AsSpan(0, n);
             pair.Read(read, before, after, valid);
-            if (keep)
-            {
-                before.CopyTo(deliveredBefore);
-                after.CopyTo(deliveredAfter);
-            }
             // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
             HistogramPassKernels.FlagsOfValid(valid, TileScoreStore.Valid, flags);
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
-            BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            var smoothBefore = keep ? smoothedBefore.AsSpan(0, n * bandCount) : before;
+            var smoothAfter = keep ? smoothedAfter.AsSpan(0, n * bandCount) : after;
+            if (keep) BoxMean.Apply(before, after, smoothBefore, smoothAfter, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            else BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
+            ChangeKernel.Compute(smoothBefore, smoothAfter, n, n, model.Kernel, scores);
             HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
             for (int r = 0; r < core.Height; r++)
@@ -376,7 +375,7 @@ public sealed class ChangeDetector
                 // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
                 histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
             }
-            if (keep) WriteKept(store!, tile, scores, flags, deliveredBefore!, deliveredAfter!);
+            if (keep) WriteKept(store!, tile, scores, flags, beforeArray, afterArray);
             else store?.Write(tile, scores, flags, read.Width);
             return histogram;
         }
@@ -384,8 +383,8 @@ public sealed class ChangeDetector
         {
             _ushortPlanes.Return(beforeArray);
             _ushortPlanes.Return(afterArray);
-            if (deliveredBefore is not null) _ushortPlanes.Return(deliveredBefore);
-            if (deliveredAfter is not null) _ushortPlanes.Return(deliveredAfter);
+            if (smoothedBefore is not null) _ushortPlanes.Return(smoothedBefore);
+            if (smoothedAfter is not null) _ushortPlanes.Return(smoothedAfter);
             _bytePlanes.Return(validArray);
             _bytePlanes.Return(flagsArray);
             _floatPlanes.Return(scoresArray);

@@ -46,7 +46,7 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(bands, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(bands, bandCount, [], 0, width, height, valid, radius);
+        if (vectors) Rows(bands, bands, bandCount, [], [], 0, width, height, valid, radius);
         else Scalar(bands, bandCount, width, height, valid, radius);
     }
 
@@ -61,12 +61,44 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> before, Span<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(before, bandCount, width, height, valid, radius) || !Check(after, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(before, bandCount, after, bandCount, width, height, valid, radius);
+        if (vectors) Rows(before, before, bandCount, after, after, bandCount, width, height, valid, radius);
         else
         {
             Scalar(before, bandCount, width, height, valid, radius);
             Scalar(after, bandCount, width, height, valid, radius);
         }
+    }
+
+    /// <summary>
+    /// As the two-date overload, the means written into <paramref name="smoothedBefore"/> and <paramref name="smoothedAfter"/>
+    /// (same layout) and the inputs left as they are: the same bytes as a copy smoothed in place, without the copy. The
+    /// histogram pass keeps the delivered numbers of both dates for the kept form of its scores and smooths into other planes.
+    /// With radius 0 the outputs are copies of the inputs.
+    /// </summary>
+    public static void Apply(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, Span<ushort> smoothedBefore, Span<ushort> smoothedAfter,
+        int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius) =>
+        Apply(before, after, smoothedBefore, smoothedAfter, bandCount, width, height, valid, radius, Vector.IsHardwareAccelerated);
+
+    /// <summary>As the public overload with outputs; <paramref name="vectors"/> false runs the scalar twin on copies.</summary>
+    internal static void Apply(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, Span<ushort> smoothedBefore, Span<ushort> smoothedAfter,
+        int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(radius, MaxRadius);
+        long samples = Math.Max(0L, (long)width * height * bandCount);
+        if (before.Length < samples || after.Length < samples || smoothedBefore.Length < samples || smoothedAfter.Length < samples)
+            throw new ArgumentException($"A {width}×{height} window of {bandCount} band(s) needs {samples} samples in and out of each date.");
+        if (samples == 0) return;
+        // A square of radius 0 is the pixel itself; the scalar twin is the in-place reference run on the copies.
+        if (radius <= 0 || !vectors)
+        {
+            before[..(int)samples].CopyTo(smoothedBefore);
+            after[..(int)samples].CopyTo(smoothedAfter);
+            Apply(smoothedBefore, smoothedAfter, bandCount, width, height, valid, radius, vectors);
+            return;
+        }
+        int n = width * height;
+        if (valid.Length < n) throw new ArgumentException($"A {width}×{height} window needs {n} validity bytes; got {valid.Length}.", nameof(valid));
+        Rows(before, smoothedBefore, bandCount, after, smoothedAfter, bandCount, width, height, valid, radius);
     }
 
     /// <summary>False when there is nothing to do (radius 0, an empty window); throws on planes or a radius the sums cannot hold.</summary>
@@ -194,9 +226,11 @@ internal static class BoxMean
     /// Smooths the <paramref name="firstBands"/> planes of <paramref name="first"/> and the <paramref name="secondBands"/>
     /// of <paramref name="second"/> (each width × height) in one sweep: at step s, row s enters every plane's square and
     /// row s − r, whose square is then complete, gets its means. Row s − r is written after row s was read, and rows are
-    /// read only as they enter, so the planes are smoothed in place.
+    /// read only as they enter, so the planes are smoothed in place when <paramref name="firstOut"/> and <paramref name="secondOut"/>
+    /// are <paramref name="first"/> and <paramref name="second"/>; else the means go there and the inputs stay as they are.
     /// </summary>
-    private static void Rows(Span<ushort> first, int firstBands, Span<ushort> second, int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius)
+    private static void Rows(ReadOnlySpan<ushort> first, Span<ushort> firstOut, int firstBands, ReadOnlySpan<ushort> second, Span<ushort> secondOut,
+        int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius)
     {
         int n = width * height, planes = firstBands + secondBands, window = 2 * radius + 1, padded = width + 2 * radius;
         // Plane index `planes` is the counts' plane: ones where valid. Per plane: a ring of the last 2r + 1 masked rows
@@ -229,7 +263,7 @@ internal static class BoxMean
                 Enter(ones, mask, rings.AsSpan(planes * planeRing + slot * width, width), columns.AsSpan(planes * padded, padded), radius);
                 for (int p = 0; p < planes; p++)
                 {
-                    var row = entering ? PlaneRow(first, firstBands, second, p, n, step, width) : ones;
+                    var row = entering ? PlaneRow(first, firstBands, second, p, n, step, width) : (ReadOnlySpan<ushort>)ones;
                     Enter(row, mask, rings.AsSpan(p * planeRing + slot * width, width), columns.AsSpan(p * padded, padded), radius);
                 }
                 if (y < 0) continue;
@@ -239,12 +273,13 @@ internal static class BoxMean
                 for (int p = 0; p < planes; p++)
                 {
                     var sums = columns.AsSpan(p * padded, padded);
-                    var row = PlaneRow(first, firstBands, second, p, n, y, width);
-                    if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, row);
+                    var source = PlaneRow(first, firstBands, second, p, n, y, width);
+                    var row = PlaneRow(firstOut, firstBands, secondOut, p, n, y, width);
+                    if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, source, row);
                     else
                     {
                         ScalarRowSums(sums, radius, wide);
-                        Means(wide, 1, count, reciprocal, row);
+                        Means(wide, 1, count, reciprocal, source, row);
                     }
                 }
             }
@@ -260,6 +295,10 @@ internal static class BoxMean
     }
 
     /// <summary>Row <paramref name="y"/> of plane <paramref name="p"/>: the first date's planes, then the second's.</summary>
+    private static ReadOnlySpan<ushort> PlaneRow(ReadOnlySpan<ushort> first, int firstBands, ReadOnlySpan<ushort> second, int p, int n, int y, int width) =>
+        p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
+
+    /// <summary>As above, of the output planes.</summary>
     private static Span<ushort> PlaneRow(Span<ushort> first, int firstBands, Span<ushort> second, int p, int n, int y, int width) =>
         p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
 
@@ -299,6 +338,8 @@ internal static class BoxMean
         ref ushort m0 = ref MemoryMarshal.GetReference(mask);
         ref ushort s0 = ref MemoryMarshal.GetReference(slot);
         ref int c0 = ref MemoryMarshal.GetReference(sums);
+        // As in Means: Vector<T> stays 256 bits on AVX-512 machines; the wider step halves the loop's instructions.
+        if (Vector512.IsHardwareAccelerated) x = Enter512(ref r0, ref m0, ref s0, ref c0, width);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
             nuint at = (nuint)x, next = (nuint)(x + i32);
@@ -316,6 +357,27 @@ internal static class BoxMean
             sums[x] += entering - slot[x];
             slot[x] = entering;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Enter"/>'s vector loop on <see cref="Vector512{T}"/> (32 pixels a step, the same operations lane for lane);
+    /// returns the first pixel left.
+    /// </summary>
+    private static int Enter512(ref ushort r0, ref ushort m0, ref ushort s0, ref int c0, int width)
+    {
+        int x = 0, i32 = Vector512<int>.Count;
+        for (; x <= width - Vector512<ushort>.Count; x += Vector512<ushort>.Count)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var entering = Vector512.LoadUnsafe(ref r0, at) & Vector512.LoadUnsafe(ref m0, at);
+            var leaving = Vector512.LoadUnsafe(ref s0, at);
+            entering.StoreUnsafe(ref s0, at);
+            var (e0, e1) = Vector512.Widen(entering);
+            var (l0, l1) = Vector512.Widen(leaving);
+            (Vector512.LoadUnsafe(ref c0, at) + (e0.AsInt32() - l0.AsInt32())).StoreUnsafe(ref c0, at);
+            (Vector512.LoadUnsafe(ref c0, next) + (e1.AsInt32() - l1.AsInt32())).StoreUnsafe(ref c0, next);
+        }
+        return x;
     }
 
     /// <summary>
@@ -390,20 +452,21 @@ internal static class BoxMean
     /// <summary>
     /// The means of a row: <paramref name="row"/>[x] = round(sum / count) where the count is non-zero, the sum being that of
     /// <paramref name="taps"/> entries of <paramref name="padded"/> from x (the column sums padded by r: the square's sum;
-    /// or, with one tap, the row sums themselves).
+    /// or, with one tap, the row sums themselves), else <paramref name="source"/>[x] (the row as read; the same row when in place).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, Span<ushort> row)
+    private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, ReadOnlySpan<ushort> source, Span<ushort> row)
     {
         int width = row.Length, x = 0, i32 = Vector<int>.Count;
-        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width)
+        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width || source.Length < width)
             throw new ArgumentException("A row is shorter than the means'.", nameof(padded));
         ref int p0 = ref MemoryMarshal.GetReference(padded);
         ref int n0 = ref MemoryMarshal.GetReference(count);
         ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
+        ref ushort s0 = ref MemoryMarshal.GetReference(source);
         ref ushort r0 = ref MemoryMarshal.GetReference(row);
         // The widest step the hardware has: Vector<T> stays 256 bits on AVX-512 machines, and this loop is compute-bound.
-        if (Vector512.IsHardwareAccelerated) x = Means512(ref p0, taps, ref n0, ref f0, ref r0, width);
+        if (Vector512.IsHardwareAccelerated) x = Means512(ref p0, taps, ref n0, ref f0, ref s0, ref r0, width);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
             nuint at = (nuint)x, next = (nuint)(x + i32);
@@ -414,11 +477,15 @@ internal static class BoxMean
             // Means of uint16 values are at most 65 535: the narrowing keeps them whole. Invalid pixels (count 0) keep theirs.
             var means = Vector.Narrow(Vector.AsVectorUInt32(q0), Vector.AsVectorUInt32(q1));
             var keep = Vector.Narrow(Vector.AsVectorUInt32(Vector.Equals(c0, Vector<int>.Zero)), Vector.AsVectorUInt32(Vector.Equals(c1, Vector<int>.Zero)));
-            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref s0, at), means).StoreUnsafe(ref r0, at);
         }
         for (; x < width; x++)
         {
-            if (count[x] == 0) continue;
+            if (count[x] == 0)
+            {
+                row[x] = source[x];
+                continue;
+            }
             int sum = 0;
             for (int d = 0; d < taps; d++) sum += padded[x + d];
             row[x] = (ushort)Math.Round((double)sum / count[x]);
@@ -429,7 +496,7 @@ internal static class BoxMean
     /// <see cref="Means"/>' vector loop on <see cref="Vector512{T}"/> (32 pixels a step; the same operations as
     /// <see cref="RowSum"/> and <see cref="RoundedQuotient"/>, lane for lane); returns the first pixel left.
     /// </summary>
-    private static int Means512(ref int p0, int taps, ref int n0, ref float f0, ref ushort r0, int width)
+    private static int Means512(ref int p0, int taps, ref int n0, ref float f0, ref ushort s0, ref ushort r0, int width)
     {
         int x = 0, i32 = Vector512<int>.Count;
         for (; x <= width - Vector512<ushort>.Count; x += Vector512<ushort>.Count)
@@ -441,7 +508,7 @@ internal static class BoxMean
             var q1 = RoundedQuotient512(RowSum512(ref p0, next, taps), c1, Vector512.LoadUnsafe(ref f0, next));
             var means = Vector512.Narrow(q0.AsUInt32(), q1.AsUInt32());
             var keep = Vector512.Narrow(Vector512.Equals(c0, Vector512<int>.Zero).AsUInt32(), Vector512.Equals(c1, Vector512<int>.Zero).AsUInt32());
-            Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+            Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref s0, at), means).StoreUnsafe(ref r0, at);
         }
         return x;
     }

@@ -112,15 +112,16 @@ public class BoxMeanTests
     }
 
     /// <summary>
-    /// Every radius the options allow (0–16), on widths around each vector length's remainders and heights below, at and
-    /// above the square: the vector sweep, the scalar twin and the plain definition agree, for one date and for both.
+    /// Every radius the options allow (0–16), on widths around each vector length's remainders (55: a Vector512 step, a
+    /// Vector256 step and a scalar tail) and heights below, at and above the square: the vector sweep, the scalar twin and
+    /// the plain definition agree, for one date, for both, and for both smoothed into planes of their own.
     /// </summary>
     [Test]
     public void EveryRadiusAndRemainderAgreesWithTheScalarTwinAndTheDefinition()
     {
         var random = new Random(2024);
         for (int radius = 0; radius <= 16; radius++)
-            foreach (int width in new[] { 1, 7, 15, 16, 17, 31, 32, 33, 47, 64, 67 })
+            foreach (int width in new[] { 1, 7, 15, 16, 17, 31, 32, 33, 47, 55, 64, 67 })
                 foreach (int height in new[] { 1, Math.Max(1, radius), 2 * radius + 3 })
                 {
                     int n = width * height;
@@ -151,6 +152,18 @@ public class BoxMeanTests
                         Assert.That(oneAfter, Is.EqualTo(expectedAfter), $"one date, after, vectors {vectors}, {where}");
                         Assert.That(bothBefore, Is.EqualTo(expectedBefore), $"both dates, before, vectors {vectors}, {where}");
                         Assert.That(bothAfter, Is.EqualTo(expectedAfter), $"both dates, after, vectors {vectors}, {where}");
+                        // Into planes of their own: the same means, and the planes read stay as delivered.
+                        var inBefore = (ushort[])before.Clone();
+                        var inAfter = (ushort[])after.Clone();
+                        var outBefore = new ushort[before.Length];
+                        var outAfter = new ushort[after.Length];
+                        outBefore.AsSpan().Fill(12345);
+                        outAfter.AsSpan().Fill(12345);
+                        BoxMean.Apply(inBefore, inAfter, outBefore, outAfter, bandCount, width, height, valid, radius, vectors);
+                        Assert.That(outBefore, Is.EqualTo(expectedBefore), $"into other planes, before, vectors {vectors}, {where}");
+                        Assert.That(outAfter, Is.EqualTo(expectedAfter), $"into other planes, after, vectors {vectors}, {where}");
+                        Assert.That(inBefore, Is.EqualTo(before), $"into other planes, the before planes read, vectors {vectors}, {where}");
+                        Assert.That(inAfter, Is.EqualTo(after), $"into other planes, the after planes read, vectors {vectors}, {where}");
                     }
                 }
     }
