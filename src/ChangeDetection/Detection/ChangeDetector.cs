@@ -368,13 +368,9 @@ public sealed class ChangeDetector
             ChangeKernel.Compute(smoothBefore, smoothAfter, n, n, model.Kernel, scores);
             HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
-            for (int r = 0; r < core.Height; r++)
-            {
-                int start = (core.Y + r) * read.Width + core.X;
-                // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
-                // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-                histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
-            }
+            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+            histogram.AddRows(scores, flags, TileScoreStore.Vegetated, core.Y * read.Width + core.X, core.Width, core.Height, read.Width);
             if (keep) WriteKept(store!, tile, scores, flags, beforeArray, afterArray);
             else store?.Write(tile, scores, flags, read.Width);
             return histogram;
