@@ -393,15 +393,18 @@ public sealed class ChangeDetector
         int coreSize = (int)tile.Core.PixelCount;
         byte[] kept = _bytePlanes.Rent(coreSize);
         byte[] scratch = _bytePlanes.Rent(coreSize);
+        // The kept pixels' places, from the pool the mask pass's labels use (core-sized): only the first count are touched.
+        int[] places = _intPlanes.Rent(coreSize);
         try
         {
             int count = KeptRegion.Mark(scores, flags, tile.Read.Width, tile.CoreInRead, store.Floor, KeptReach, kept, scratch);
-            store.WriteKept(tile, scores, flags, before, after, tile.Read.Width, kept, count);
+            store.WriteKept(tile, scores, flags, before, after, tile.Read.Width, kept, count, places);
         }
         finally
         {
             _bytePlanes.Return(kept);
             _bytePlanes.Return(scratch);
+            _intPlanes.Return(places);
         }
     }
 

@@ -13,10 +13,11 @@ internal sealed partial class TileScoreStore
     /// Stores the core of <paramref name="tile"/> in the kept form: every pixel's validity, and for the pixels
     /// <paramref name="kept"/> marks (core-sized, 0/1, <paramref name="keptCount"/> of them) the score, the flags and the
     /// imagery as delivered (<paramref name="before"/>/<paramref name="after"/>: band-sequential planes of the read window),
-    /// in one write.
+    /// in one write. <paramref name="places"/>: room for the kept pixels' places (at least <paramref name="keptCount"/>), a
+    /// caller's pooled array; without it one comes from the shared pool.
     /// </summary>
     public void WriteKept(Tile tile, ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after,
-        int readWidth, ReadOnlySpan<byte> kept, int keptCount)
+        int readWidth, ReadOnlySpan<byte> kept, int keptCount, int[]? places = null)
     {
         if (!KeepsImagery) throw new InvalidOperationException("This store keeps every score: write with Write.");
         var core = tile.CoreInRead;
@@ -41,7 +42,9 @@ internal sealed partial class TileScoreStore
             int k = 0;
             // The kept pixels' places in the read window, then each plane's values gathered from them one plane at a time:
             // a pixel at a time, the gather walked the tile's eight imagery planes and wrote eight runs at once.
-            int[] places = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, keptCount));
+            // A caller's (pooled) array when given and long enough; else the shared pool's.
+            bool own = places is null || places.Length < keptCount;
+            if (own) places = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, keptCount));
             try
             {
                 for (int r = 0; r < h; r++)
@@ -61,13 +64,13 @@ internal sealed partial class TileScoreStore
                             if (k == keptCount) throw new ArgumentException($"Tile {tile.Index}: more kept pixels than the {keptCount} counted.", nameof(kept));
                             keptScores[k] = scores[i];
                             keptFlags[k] = flags[i];
-                            places[k] = i;
+                            places![k] = i;
                             k++;
                         }
                     }
                 }
                 if (k != keptCount) throw new ArgumentException($"Tile {tile.Index}: {k} kept pixels, {keptCount} counted.", nameof(kept));
-                var at = places.AsSpan(0, keptCount);
+                var at = places!.AsSpan(0, keptCount);
                 for (int b = 0; b < bands; b++)
                 {
                     Gather(before.Slice(b * n, n), at, keptBefore.Slice(b * keptCount, keptCount));
@@ -76,7 +79,7 @@ internal sealed partial class TileScoreStore
             }
             finally
             {
-                System.Buffers.ArrayPool<int>.Shared.Return(places);
+                if (own) System.Buffers.ArrayPool<int>.Shared.Return(places!);
             }
             rowStarts[h] = k;
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The score store's files are little-endian.");
