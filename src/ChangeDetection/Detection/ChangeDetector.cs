@@ -87,7 +87,7 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
-        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after, smoothed and as delivered;
+        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after as delivered, smoothed a row at a time;
         // validity and flags; the kept region and its scratch. Mask: flags, mask, morphology scratch, validity; before and after).
         // Mask: flags, mask, morphology scratch, validity and the core's mask a tile (PlanePool: not rounded up, not zeroed).
         _ushortPlanes = new PlanePool<ushort>(4 * options.Workers);
@@ -343,11 +343,8 @@ public sealed class ChangeDetector
         byte[] validArray = _bytePlanes.Rent(n);
         byte[] flagsArray = _bytePlanes.Rent(n);
         float[] scoresArray = _floatPlanes.Rent(n);
-        // The kept form stores some pixels' imagery as delivered: the dates are then smoothed into planes of their own
-        // rather than in place, and the planes read stay as delivered (no copy of both dates a tile).
+        // The kept form stores some pixels' imagery as delivered: the planes read stay so (the means are scored a row at a time).
         bool keep = store?.KeepsImagery == true;
-        ushort[]? smoothedBefore = keep ? _ushortPlanes.Rent(n * bandCount) : null;
-        ushort[]? smoothedAfter = keep ? _ushortPlanes.Rent(n * bandCount) : null;
         try
         {
             var before = beforeArray.AsSpan(0, n * bandCount);
@@ -361,16 +358,25 @@ public sealed class ChangeDetector
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
-            var smoothBefore = keep ? smoothedBefore.AsSpan(0, n * bandCount) : before;
-            var smoothAfter = keep ? smoothedAfter.AsSpan(0, n * bandCount) : after;
-            if (keep) BoxMean.Apply(before, after, smoothBefore, smoothAfter, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            else BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            ChangeKernel.Compute(smoothBefore, smoothAfter, n, n, model.Kernel, scores);
+            if (model.SmoothRadius <= 0) ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            else
+            {
+                // Each row scored as soon as its means are made, from the sweep's row of every band (the kernel is per
+                // pixel, and its paths give the same bits, so a row at a time gives the scores of the whole plane at once).
+                var kernel = model.Kernel;
+                int width = read.Width;
+                BoxMean.Sweep(before, after, bandCount, width, read.Height, valid, model.SmoothRadius,
+                    (y, b, a) => ChangeKernel.Compute(b, a, width, width, kernel, scoresArray.AsSpan(y * width, width)));
+            }
             HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
-            // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
-            // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
-            histogram.AddRows(scores, flags, TileScoreStore.Vegetated, core.Y * read.Width + core.X, core.Width, core.Height, read.Width);
+            for (int r = 0; r < core.Height; r++)
+            {
+                int start = (core.Y + r) * read.Width + core.X;
+                // Ground that stays vegetated is never change, so it has no say in where change begins: counted, a
+                // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
+                histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
+            }
             if (keep) WriteKept(store!, tile, scores, flags, beforeArray, afterArray);
             else store?.Write(tile, scores, flags, read.Width);
             return histogram;
@@ -379,8 +385,6 @@ public sealed class ChangeDetector
         {
             _ushortPlanes.Return(beforeArray);
             _ushortPlanes.Return(afterArray);
-            if (smoothedBefore is not null) _ushortPlanes.Return(smoothedBefore);
-            if (smoothedAfter is not null) _ushortPlanes.Return(smoothedAfter);
             _bytePlanes.Return(validArray);
             _bytePlanes.Return(flagsArray);
             _floatPlanes.Return(scoresArray);
@@ -393,18 +397,15 @@ public sealed class ChangeDetector
         int coreSize = (int)tile.Core.PixelCount;
         byte[] kept = _bytePlanes.Rent(coreSize);
         byte[] scratch = _bytePlanes.Rent(coreSize);
-        // The kept pixels' places, from the pool the mask pass's labels use (core-sized): only the first count are touched.
-        int[] places = _intPlanes.Rent(coreSize);
         try
         {
             int count = KeptRegion.Mark(scores, flags, tile.Read.Width, tile.CoreInRead, store.Floor, KeptReach, kept, scratch);
-            store.WriteKept(tile, scores, flags, before, after, tile.Read.Width, kept, count, places);
+            store.WriteKept(tile, scores, flags, before, after, tile.Read.Width, kept, count);
         }
         finally
         {
             _bytePlanes.Return(kept);
             _bytePlanes.Return(scratch);
-            _intPlanes.Return(places);
         }
     }
 

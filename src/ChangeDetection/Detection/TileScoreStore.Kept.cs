@@ -13,11 +13,10 @@ internal sealed partial class TileScoreStore
     /// Stores the core of <paramref name="tile"/> in the kept form: every pixel's validity, and for the pixels
     /// <paramref name="kept"/> marks (core-sized, 0/1, <paramref name="keptCount"/> of them) the score, the flags and the
     /// imagery as delivered (<paramref name="before"/>/<paramref name="after"/>: band-sequential planes of the read window),
-    /// in one write. <paramref name="places"/>: room for the kept pixels' places (at least <paramref name="keptCount"/>), a
-    /// caller's pooled array; without it one comes from the shared pool.
+    /// in one write.
     /// </summary>
     public void WriteKept(Tile tile, ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after,
-        int readWidth, ReadOnlySpan<byte> kept, int keptCount, int[]? places = null)
+        int readWidth, ReadOnlySpan<byte> kept, int keptCount)
     {
         if (!KeepsImagery) throw new InvalidOperationException("This store keeps every score: write with Write.");
         var core = tile.CoreInRead;
@@ -40,47 +39,33 @@ internal sealed partial class TileScoreStore
             var keptBefore = MemoryMarshal.Cast<byte, ushort>(bytes.Slice((int)layout.BeforeAt, 2 * bands * keptCount));
             var keptAfter = MemoryMarshal.Cast<byte, ushort>(bytes.Slice((int)layout.AfterAt, 2 * bands * keptCount));
             int k = 0;
-            // The kept pixels' places in the read window, then each plane's values gathered from them one plane at a time:
-            // a pixel at a time, the gather walked the tile's eight imagery planes and wrote eight runs at once.
-            // A caller's (pooled) array when given and long enough; else the shared pool's.
-            bool own = places is null || places.Length < keptCount;
-            if (own) places = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, keptCount));
-            try
+            for (int r = 0; r < h; r++)
             {
-                for (int r = 0; r < h; r++)
+                rowStarts[r] = k;
+                int from = (core.Y + r) * readWidth + core.X, bits = r * layout.RowBytes;
+                var rowFlags = flags.Slice(from, w);
+                var rowKept = kept.Slice(r * w, w);
+                PackBits(rowFlags, Valid, validBits.Slice(bits, layout.RowBytes));
+                PackBits(rowKept, 1, keptBits.Slice(bits, layout.RowBytes));
+                // Kept pixels are a few percent: walk the set bits, byte by byte.
+                for (int j = 0; j < layout.RowBytes; j++)
                 {
-                    rowStarts[r] = k;
-                    int from = (core.Y + r) * readWidth + core.X, bits = r * layout.RowBytes;
-                    var rowFlags = flags.Slice(from, w);
-                    var rowKept = kept.Slice(r * w, w);
-                    PackBits(rowFlags, Valid, validBits.Slice(bits, layout.RowBytes));
-                    PackBits(rowKept, 1, keptBits.Slice(bits, layout.RowBytes));
-                    // Kept pixels are a few percent: walk the set bits, byte by byte.
-                    for (int j = 0; j < layout.RowBytes; j++)
+                    for (int set = keptBits[bits + j]; set != 0; set &= set - 1)
                     {
-                        for (int set = keptBits[bits + j]; set != 0; set &= set - 1)
+                        int x = 8 * j + BitOperations.TrailingZeroCount(set), i = from + x;
+                        if (k == keptCount) throw new ArgumentException($"Tile {tile.Index}: more kept pixels than the {keptCount} counted.", nameof(kept));
+                        keptScores[k] = scores[i];
+                        keptFlags[k] = flags[i];
+                        for (int b = 0; b < bands; b++)
                         {
-                            int x = 8 * j + BitOperations.TrailingZeroCount(set), i = from + x;
-                            if (k == keptCount) throw new ArgumentException($"Tile {tile.Index}: more kept pixels than the {keptCount} counted.", nameof(kept));
-                            keptScores[k] = scores[i];
-                            keptFlags[k] = flags[i];
-                            places![k] = i;
-                            k++;
+                            keptBefore[b * keptCount + k] = before[b * n + i];
+                            keptAfter[b * keptCount + k] = after[b * n + i];
                         }
+                        k++;
                     }
                 }
-                if (k != keptCount) throw new ArgumentException($"Tile {tile.Index}: {k} kept pixels, {keptCount} counted.", nameof(kept));
-                var at = places!.AsSpan(0, keptCount);
-                for (int b = 0; b < bands; b++)
-                {
-                    Gather(before.Slice(b * n, n), at, keptBefore.Slice(b * keptCount, keptCount));
-                    Gather(after.Slice(b * n, n), at, keptAfter.Slice(b * keptCount, keptCount));
-                }
             }
-            finally
-            {
-                if (own) System.Buffers.ArrayPool<int>.Shared.Return(places!);
-            }
+            if (k != keptCount) throw new ArgumentException($"Tile {tile.Index}: {k} kept pixels, {keptCount} counted.", nameof(kept));
             rowStarts[h] = k;
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The score store's files are little-endian.");
             Publish(tile, file, length);
@@ -186,12 +171,6 @@ internal sealed partial class TileScoreStore
         {
             _buffers.Return(buffer);
         }
-    }
-
-    /// <summary><paramref name="into"/>[k] = <paramref name="plane"/>[<paramref name="places"/>[k]].</summary>
-    private static void Gather(ReadOnlySpan<ushort> plane, ReadOnlySpan<int> places, Span<ushort> into)
-    {
-        for (int k = 0; k < places.Length; k++) into[k] = plane[places[k]];
     }
 
     /// <summary>Bit x % 8 of byte x / 8 of <paramref name="bits"/> set where <paramref name="bytes"/>[x] has <paramref name="bit"/>.</summary>

@@ -46,7 +46,7 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(bands, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(bands, bands, bandCount, [], [], 0, width, height, valid, radius);
+        if (vectors) Rows(bands, bands, bandCount, [], [], 0, width, height, valid, radius, [], null);
         else Scalar(bands, bandCount, width, height, valid, radius);
     }
 
@@ -61,7 +61,7 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> before, Span<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(before, bandCount, width, height, valid, radius) || !Check(after, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(before, before, bandCount, after, after, bandCount, width, height, valid, radius);
+        if (vectors) Rows(before, before, bandCount, after, after, bandCount, width, height, valid, radius, [], null);
         else
         {
             Scalar(before, bandCount, width, height, valid, radius);
@@ -69,36 +69,65 @@ internal static class BoxMean
         }
     }
 
-    /// <summary>
-    /// As the two-date overload, the means written into <paramref name="smoothedBefore"/> and <paramref name="smoothedAfter"/>
-    /// (same layout) and the inputs left as they are: the same bytes as a copy smoothed in place, without the copy. The
-    /// histogram pass keeps the delivered numbers of both dates for the kept form of its scores and smooths into other planes.
-    /// With radius 0 the outputs are copies of the inputs.
-    /// </summary>
-    public static void Apply(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, Span<ushort> smoothedBefore, Span<ushort> smoothedAfter,
-        int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius) =>
-        Apply(before, after, smoothedBefore, smoothedAfter, bandCount, width, height, valid, radius, Vector.IsHardwareAccelerated);
+    /// <summary>A smoothed row of both dates: each <c>bandCount × width</c> samples, band after band (band stride the width).</summary>
+    internal delegate void SmoothedRow(int y, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after);
 
-    /// <summary>As the public overload with outputs; <paramref name="vectors"/> false runs the scalar twin on copies.</summary>
-    internal static void Apply(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, Span<ushort> smoothedBefore, Span<ushort> smoothedAfter,
-        int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
+    /// <summary>
+    /// Hands each row y of both dates, smoothed as the two-date <see cref="Apply(Span{ushort}, Span{ushort}, int, int, int, ReadOnlySpan{byte}, int)"/>
+    /// smooths it, to <paramref name="row"/>, top to bottom, and leaves <paramref name="before"/> and <paramref name="after"/>
+    /// as they are: the histogram pass scores each row while its means are in the first-level cache, and keeps the
+    /// delivered numbers without a copy of them or planes of means (two 8.5 MB planes a 1 032² tile of 4 bands, written and
+    /// read again). The spans handed over are valid during the call only.
+    /// </summary>
+    internal static void Sweep(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid,
+        int radius, SmoothedRow row) => Sweep(before, after, bandCount, width, height, valid, radius, row, Vector.IsHardwareAccelerated);
+
+    /// <summary>As the public overload; <paramref name="vectors"/> false runs the scalar twin on copies of the planes.</summary>
+    internal static void Sweep(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid,
+        int radius, SmoothedRow row, bool vectors)
     {
+        ArgumentNullException.ThrowIfNull(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(radius, MaxRadius);
-        long samples = Math.Max(0L, (long)width * height * bandCount);
-        if (before.Length < samples || after.Length < samples || smoothedBefore.Length < samples || smoothedAfter.Length < samples)
-            throw new ArgumentException($"A {width}×{height} window of {bandCount} band(s) needs {samples} samples in and out of each date.");
-        if (samples == 0) return;
-        // A square of radius 0 is the pixel itself; the scalar twin is the in-place reference run on the copies.
-        if (radius <= 0 || !vectors)
+        if (width <= 0 || height <= 0 || bandCount <= 0) return;
+        int n = width * height, samples = n * bandCount;
+        if (before.Length < samples || after.Length < samples || valid.Length < n)
+            throw new ArgumentException($"A {width}×{height} window of {bandCount} band(s) needs {n} validity bytes and {samples} samples of each date.");
+        ushort[] rows = ArrayPool<ushort>.Shared.Rent(2 * bandCount * width);
+        try
         {
-            before[..(int)samples].CopyTo(smoothedBefore);
-            after[..(int)samples].CopyTo(smoothedAfter);
-            Apply(smoothedBefore, smoothedAfter, bandCount, width, height, valid, radius, vectors);
-            return;
+            var both = rows.AsSpan(0, 2 * bandCount * width);
+            if (radius > 0 && vectors)
+            {
+                Rows(before, [], bandCount, after, [], bandCount, width, height, valid, radius, both, row);
+                return;
+            }
+            // The reference: whole planes smoothed (or not, radius 0) on copies, then handed over row by row.
+            ushort[] b = ArrayPool<ushort>.Shared.Rent(samples), a = ArrayPool<ushort>.Shared.Rent(samples);
+            try
+            {
+                before[..samples].CopyTo(b);
+                after[..samples].CopyTo(a);
+                Apply(b.AsSpan(0, samples), a.AsSpan(0, samples), bandCount, width, height, valid, radius, vectors);
+                for (int y = 0; y < height; y++)
+                {
+                    for (int k = 0; k < bandCount; k++)
+                    {
+                        b.AsSpan(k * n + y * width, width).CopyTo(both.Slice(k * width, width));
+                        a.AsSpan(k * n + y * width, width).CopyTo(both.Slice((bandCount + k) * width, width));
+                    }
+                    row(y, both[..(bandCount * width)], both[(bandCount * width)..]);
+                }
+            }
+            finally
+            {
+                ArrayPool<ushort>.Shared.Return(b);
+                ArrayPool<ushort>.Shared.Return(a);
+            }
         }
-        int n = width * height;
-        if (valid.Length < n) throw new ArgumentException($"A {width}×{height} window needs {n} validity bytes; got {valid.Length}.", nameof(valid));
-        Rows(before, smoothedBefore, bandCount, after, smoothedAfter, bandCount, width, height, valid, radius);
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(rows);
+        }
     }
 
     /// <summary>False when there is nothing to do (radius 0, an empty window); throws on planes or a radius the sums cannot hold.</summary>
@@ -228,9 +257,11 @@ internal static class BoxMean
     /// row s − r, whose square is then complete, gets its means. Row s − r is written after row s was read, and rows are
     /// read only as they enter, so the planes are smoothed in place when <paramref name="firstOut"/> and <paramref name="secondOut"/>
     /// are <paramref name="first"/> and <paramref name="second"/>; else the means go there and the inputs stay as they are.
+    /// With a <paramref name="sink"/>, the means of row y go into <paramref name="rowOut"/> instead (every plane's row, the
+    /// first date's planes first), which is handed to the sink; the output planes are not written.
     /// </summary>
     private static void Rows(ReadOnlySpan<ushort> first, Span<ushort> firstOut, int firstBands, ReadOnlySpan<ushort> second, Span<ushort> secondOut,
-        int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius)
+        int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius, Span<ushort> rowOut, SmoothedRow? sink)
     {
         int n = width * height, planes = firstBands + secondBands, window = 2 * radius + 1, padded = width + 2 * radius;
         // Plane index `planes` is the counts' plane: ones where valid. Per plane: a ring of the last 2r + 1 masked rows
@@ -274,7 +305,7 @@ internal static class BoxMean
                 {
                     var sums = columns.AsSpan(p * padded, padded);
                     var source = PlaneRow(first, firstBands, second, p, n, y, width);
-                    var row = PlaneRow(firstOut, firstBands, secondOut, p, n, y, width);
+                    var row = sink is null ? PlaneRow(firstOut, firstBands, secondOut, p, n, y, width) : rowOut.Slice(p * width, width);
                     if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, source, row);
                     else
                     {
@@ -282,6 +313,7 @@ internal static class BoxMean
                         Means(wide, 1, count, reciprocal, source, row);
                     }
                 }
+                sink?.Invoke(y, rowOut[..(firstBands * width)], rowOut.Slice(firstBands * width, secondBands * width));
             }
         }
         finally

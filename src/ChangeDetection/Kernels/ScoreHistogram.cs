@@ -69,57 +69,6 @@ public sealed class ScoreHistogram
         Count(scores, flags, skip);
     }
 
-    /// <summary>
-    /// <see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{byte}, byte)"/> of each of the <paramref name="height"/> rows of
-    /// <paramref name="width"/> scores starting at <paramref name="first"/>, one every <paramref name="stride"/> (a tile's core
-    /// in its read window): the same counts. The rows are counted into four interleaved sub-histograms merged at the end,
-    /// so that runs of scores in one bin (most of a quiet scene) do not wait on the previous pixel's increment of that bin.
-    /// </summary>
-    internal void AddRows(ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, byte skip, int first, int width, int height, int stride)
-    {
-        if (width <= 0 || height <= 0) return;
-        long end = first + (long)(height - 1) * stride + width;
-        if (first < 0 || width > stride && height > 1 || end > scores.Length || end > flags.Length)
-            throw new ArgumentException($"{height} rows of {width} scores every {stride} from {first} need {end} scores and flags; got {scores.Length} and {flags.Length}.");
-        int bins = _counts.Length;
-        // The thread's own lanes, kept between tiles (64 KB at 4 096 bins): measured, the shared pool's handed out fresh
-        // arrays often enough to cost ~16 000 more page faults at 8192².
-        if (t_lanes is null || t_lanes.Length < 4 * bins) t_lanes = new int[4 * bins];
-        int[] sub = t_lanes;
-        {
-            var lanes = sub.AsSpan(0, 4 * bins);
-            lanes.Clear();
-            long added = 0, above = 0;
-            int last = bins - 1;
-            double binsPerUnit = _binsPerUnit;
-            for (int r = 0; r < height; r++)
-            {
-                var rowScores = scores.Slice(first + r * stride, width);
-                var rowFlags = flags.Slice(first + r * stride, width);
-                for (int i = 0; i < rowScores.Length; i++)
-                {
-                    float score = rowScores[i];
-                    if (float.IsNaN(score) || (skip != 0 && (rowFlags[i] & skip) != 0)) continue;
-                    double scaled = score * binsPerUnit;
-                    int bin;
-                    if (scaled >= bins) { bin = last; above++; }
-                    else bin = scaled <= 0 ? 0 : (int)scaled;
-                    // Bin-major: the four lanes of a bin share a cache line.
-                    lanes[4 * bin + (i & 3)]++;
-                    added++;
-                }
-            }
-            long[] counts = _counts;
-            for (int b = 0; b < bins; b++)
-                counts[b] += (long)lanes[4 * b] + lanes[4 * b + 1] + lanes[4 * b + 2] + lanes[4 * b + 3];
-            Total += added;
-            AboveMax += above;
-        }
-    }
-
-    /// <summary>The sub-histograms of <see cref="AddRows"/>, one array per thread.</summary>
-    [ThreadStatic] private static int[]? t_lanes;
-
     /// <summary>The one binning loop of both <c>Add</c>s: <paramref name="skip"/> 0 reads no flag.</summary>
     private void Count(ReadOnlySpan<float> scores, ReadOnlySpan<byte> flags, byte skip)
     {

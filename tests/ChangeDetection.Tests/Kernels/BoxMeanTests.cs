@@ -114,7 +114,7 @@ public class BoxMeanTests
     /// <summary>
     /// Every radius the options allow (0–16), on widths around each vector length's remainders (55: a Vector512 step, a
     /// Vector256 step and a scalar tail) and heights below, at and above the square: the vector sweep, the scalar twin and
-    /// the plain definition agree, for one date, for both, and for both smoothed into planes of their own.
+    /// the plain definition agree, for one date, for both, and for both handed over row by row (Sweep).
     /// </summary>
     [Test]
     public void EveryRadiusAndRemainderAgreesWithTheScalarTwinAndTheDefinition()
@@ -152,18 +152,25 @@ public class BoxMeanTests
                         Assert.That(oneAfter, Is.EqualTo(expectedAfter), $"one date, after, vectors {vectors}, {where}");
                         Assert.That(bothBefore, Is.EqualTo(expectedBefore), $"both dates, before, vectors {vectors}, {where}");
                         Assert.That(bothAfter, Is.EqualTo(expectedAfter), $"both dates, after, vectors {vectors}, {where}");
-                        // Into planes of their own: the same means, and the planes read stay as delivered.
+                        // Row by row to a sink: the same means, every row once and in order, and the planes read stay as delivered.
                         var inBefore = (ushort[])before.Clone();
                         var inAfter = (ushort[])after.Clone();
-                        var outBefore = new ushort[before.Length];
-                        var outAfter = new ushort[after.Length];
-                        outBefore.AsSpan().Fill(12345);
-                        outAfter.AsSpan().Fill(12345);
-                        BoxMean.Apply(inBefore, inAfter, outBefore, outAfter, bandCount, width, height, valid, radius, vectors);
-                        Assert.That(outBefore, Is.EqualTo(expectedBefore), $"into other planes, before, vectors {vectors}, {where}");
-                        Assert.That(outAfter, Is.EqualTo(expectedAfter), $"into other planes, after, vectors {vectors}, {where}");
-                        Assert.That(inBefore, Is.EqualTo(before), $"into other planes, the before planes read, vectors {vectors}, {where}");
-                        Assert.That(inAfter, Is.EqualTo(after), $"into other planes, the after planes read, vectors {vectors}, {where}");
+                        var swept = (Before: new ushort[before.Length], After: new ushort[after.Length]);
+                        int nextRow = 0;
+                        BoxMean.Sweep(inBefore, inAfter, bandCount, width, height, valid, radius, (y, b, a) =>
+                        {
+                            Assert.That(y, Is.EqualTo(nextRow++), $"row order, vectors {vectors}, {where}");
+                            for (int k = 0; k < bandCount; k++)
+                            {
+                                b.Slice(k * width, width).CopyTo(swept.Before.AsSpan(k * n + y * width, width));
+                                a.Slice(k * width, width).CopyTo(swept.After.AsSpan(k * n + y * width, width));
+                            }
+                        }, vectors);
+                        Assert.That(nextRow, Is.EqualTo(height), $"rows handed over, vectors {vectors}, {where}");
+                        Assert.That(swept.Before, Is.EqualTo(expectedBefore), $"swept, before, vectors {vectors}, {where}");
+                        Assert.That(swept.After, Is.EqualTo(expectedAfter), $"swept, after, vectors {vectors}, {where}");
+                        Assert.That(inBefore, Is.EqualTo(before), $"swept, the before planes read, vectors {vectors}, {where}");
+                        Assert.That(inAfter, Is.EqualTo(after), $"swept, the after planes read, vectors {vectors}, {where}");
                     }
                 }
     }
