@@ -353,7 +353,7 @@ public sealed class ChangeDetector
             var flags = flagsArray.AsSpan(0, n);
             var scores = scoresArray.AsSpan(0, n);
             pair.Read(read, before, after, valid);
-            // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+            // Greening and vegetation are judged on the delivered numbers (the planes read: the smoothing below does not write them).
             HistogramPassKernels.FlagsOfValid(valid, TileScoreStore.Valid, flags);
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
