@@ -87,7 +87,7 @@ public sealed class ChangeDetector
     {
         options.Validate();
         Options = options;
-        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after, smoothed and as delivered;
+        // Planes of a size per worker: what the tiles in flight hold (histogram: before and after as delivered, smoothed a row at a time;
         // validity and flags; the kept region and its scratch. Mask: flags, mask, morphology scratch, validity; before and after).
         // Mask: flags, mask, morphology scratch, validity and the core's mask a tile (PlanePool: not rounded up, not zeroed).
         _ushortPlanes = new PlanePool<ushort>(4 * options.Workers);
@@ -343,10 +343,8 @@ public sealed class ChangeDetector
         byte[] validArray = _bytePlanes.Rent(n);
         byte[] flagsArray = _bytePlanes.Rent(n);
         float[] scoresArray = _floatPlanes.Rent(n);
-        // The kept form stores some pixels' imagery as delivered, and smoothing overwrites it: a copy of both dates.
+        // The kept form stores some pixels' imagery as delivered: the planes read stay so (the means are scored a row at a time).
         bool keep = store?.KeepsImagery == true;
-        ushort[]? deliveredBefore = keep ? _ushortPlanes.Rent(n * bandCount) : null;
-        ushort[]? deliveredAfter = keep ? _ushortPlanes.Rent(n * bandCount) : null;
         try
         {
             var before = beforeArray.AsSpan(0, n * bandCount);
@@ -355,18 +353,21 @@ public sealed class ChangeDetector
             var flags = flagsArray.AsSpan(0, n);
             var scores = scoresArray.AsSpan(0, n);
             pair.Read(read, before, after, valid);
-            if (keep)
-            {
-                before.CopyTo(deliveredBefore);
-                after.CopyTo(deliveredAfter);
-            }
-            // Greening and vegetation are judged on the delivered numbers, so before smoothing overwrites them.
+            // Greening and vegetation are judged on the delivered numbers (the planes read: the smoothing below does not write them).
             HistogramPassKernels.FlagsOfValid(valid, TileScoreStore.Valid, flags);
             var roles = Roles(pair.Bands);
             VegetationGain.FlagGreeningAndVegetated(flags, TileScoreStore.Greening, TileScoreStore.Vegetated, before, after, n, roles);
             Interlocked.Add(ref _pixelsScored, n);
-            BoxMean.Apply(before, after, bandCount, read.Width, read.Height, valid, model.SmoothRadius);
-            ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            if (model.SmoothRadius <= 0) ChangeKernel.Compute(before, after, n, n, model.Kernel, scores);
+            else
+            {
+                // Each row scored as soon as its means are made, from the sweep's row of every band (the kernel is per
+                // pixel, and its paths give the same bits, so a row at a time gives the scores of the whole plane at once).
+                var kernel = model.Kernel;
+                int width = read.Width;
+                BoxMean.Sweep(before, after, bandCount, width, read.Height, valid, model.SmoothRadius,
+                    (y, b, a) => ChangeKernel.Compute(b, a, width, width, kernel, scoresArray.AsSpan(y * width, width)));
+            }
             HistogramPassKernels.FillInvalid(scores, valid, ChangeKernel.NoDataScore);
             var core = tile.CoreInRead;
             for (int r = 0; r < core.Height; r++)
@@ -376,7 +377,7 @@ public sealed class ChangeDetector
                 // farmland scene's seasonal change is the bulk of the histogram and the threshold splits it instead.
                 histogram.Add(scores.Slice(start, core.Width), flags.Slice(start, core.Width), TileScoreStore.Vegetated);
             }
-            if (keep) WriteKept(store!, tile, scores, flags, deliveredBefore!, deliveredAfter!);
+            if (keep) WriteKept(store!, tile, scores, flags, beforeArray, afterArray);
             else store?.Write(tile, scores, flags, read.Width);
             return histogram;
         }
@@ -384,8 +385,6 @@ public sealed class ChangeDetector
         {
             _ushortPlanes.Return(beforeArray);
             _ushortPlanes.Return(afterArray);
-            if (deliveredBefore is not null) _ushortPlanes.Return(deliveredBefore);
-            if (deliveredAfter is not null) _ushortPlanes.Return(deliveredAfter);
             _bytePlanes.Return(validArray);
             _bytePlanes.Return(flagsArray);
             _floatPlanes.Return(scoresArray);

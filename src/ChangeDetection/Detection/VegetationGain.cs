@@ -1,3 +1,4 @@
+using System.Numerics;
 using ChangeDetection.Kernels;
 
 namespace ChangeDetection.Detection;
@@ -103,21 +104,7 @@ internal static class VegetationGain
         var ra = after.Slice(red * pixels, pixels);
         var na = after.Slice(nir * pixels, pixels);
         int i = 0;
-        if (vectors)
-        {
-            int half = System.Numerics.Vector<int>.Count;
-            Span<int> bits = stackalloc int[2 * half];
-            for (; i <= pixels - System.Numerics.Vector<ushort>.Count; i += System.Numerics.Vector<ushort>.Count)
-            {
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(nb[i..]), out var nb0, out var nb1);
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(rb[i..]), out var rb0, out var rb1);
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(na[i..]), out var na0, out var na1);
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(ra[i..]), out var ra0, out var ra1);
-                FlagBits(nb0, rb0, na0, ra0, greening, vegetated).CopyTo(bits);
-                FlagBits(nb1, rb1, na1, ra1, greening, vegetated).CopyTo(bits[half..]);
-                for (int k = 0; k < bits.Length; k++) flags[i + k] |= (byte)bits[k];
-            }
-        }
+        if (vectors) i = FlagVectors(flags, greening, vegetated, rb, nb, ra, na);
         for (; i < pixels; i++)
         {
             float b = Ndvi(nb[i], rb[i]), a = Ndvi(na[i], ra[i]);
@@ -126,7 +113,48 @@ internal static class VegetationGain
         }
     }
 
+    /// <summary>
+    /// The vector loop of <see cref="FlagGreeningAndVegetated(Span{byte}, byte, byte, ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, int, BandRoles, bool)"/>:
+    /// a vector of flag bytes a step (32 pixels on AVX2), its four int vectors of bits narrowed back to bytes and ORed in as
+    /// one vector, rather than each lane's bits stored and ORed in one byte at a time. Returns the first pixel left.
+    /// </summary>
+    private static int FlagVectors(Span<byte> flags, byte greening, byte vegetated, ReadOnlySpan<ushort> redBefore, ReadOnlySpan<ushort> nirBefore,
+        ReadOnlySpan<ushort> redAfter, ReadOnlySpan<ushort> nirAfter)
+    {
+        int pixels = redBefore.Length, step = System.Numerics.Vector<byte>.Count, u = System.Numerics.Vector<ushort>.Count, i = 0;
+        if (flags.Length < pixels || nirBefore.Length < pixels || redAfter.Length < pixels || nirAfter.Length < pixels)
+            throw new ArgumentException($"{pixels} pixels need as many flags and samples of each band.", nameof(flags));
+        ref byte f0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(flags);
+        ref ushort rb0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(redBefore);
+        ref ushort nb0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(nirBefore);
+        ref ushort ra0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(redAfter);
+        ref ushort na0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(nirAfter);
+        for (; i <= pixels - step; i += step)
+        {
+            var lo = HalfBits(ref nb0, ref rb0, ref na0, ref ra0, (nuint)i, greening, vegetated);
+            var hi = HalfBits(ref nb0, ref rb0, ref na0, ref ra0, (nuint)(i + u), greening, vegetated);
+            var at = (nuint)i;
+            (System.Numerics.Vector.LoadUnsafe(ref f0, at) | System.Numerics.Vector.Narrow(lo, hi)).StoreUnsafe(ref f0, at);
+        }
+        return i;
+    }
+
+    /// <summary>The flag bits of the <see cref="System.Numerics.Vector{T}"/> of uint16 pixels from <paramref name="at"/>, as uint16 lanes.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Numerics.Vector<ushort> HalfBits(ref ushort nb0, ref ushort rb0, ref ushort na0, ref ushort ra0, nuint at, byte greening, byte vegetated)
+    {
+        System.Numerics.Vector.Widen(System.Numerics.Vector.LoadUnsafe(ref nb0, at), out var nb, out var nb1);
+        System.Numerics.Vector.Widen(System.Numerics.Vector.LoadUnsafe(ref rb0, at), out var rb, out var rb1);
+        System.Numerics.Vector.Widen(System.Numerics.Vector.LoadUnsafe(ref na0, at), out var na, out var na1);
+        System.Numerics.Vector.Widen(System.Numerics.Vector.LoadUnsafe(ref ra0, at), out var ra, out var ra1);
+        // The bits are at most a byte: the narrowing keeps them whole.
+        return System.Numerics.Vector.Narrow(
+            System.Numerics.Vector.AsVectorUInt32(FlagBits(nb, rb, na, ra, greening, vegetated)),
+            System.Numerics.Vector.AsVectorUInt32(FlagBits(nb1, rb1, na1, ra1, greening, vegetated)));
+    }
+
     /// <summary>The flag bits of a vector of pixels (uint16 values widened): <see cref="Rose"/> and <see cref="StaysVegetated"/> per lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Numerics.Vector<int> FlagBits(System.Numerics.Vector<uint> nirBefore, System.Numerics.Vector<uint> redBefore,
         System.Numerics.Vector<uint> nirAfter, System.Numerics.Vector<uint> redAfter, byte greening, byte vegetated)
     {
@@ -142,6 +170,7 @@ internal static class VegetationGain
     }
 
     /// <summary><see cref="Ndvi(ushort, ushort)"/> per lane: (nir − red) / (nir + red) in single precision, 0 where both are 0.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Numerics.Vector<float> NdviOf(System.Numerics.Vector<int> nir, System.Numerics.Vector<int> red)
     {
         var sum = nir + red;

@@ -46,7 +46,7 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> bands, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(bands, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(bands, bandCount, [], 0, width, height, valid, radius);
+        if (vectors) Rows(bands, bands, bandCount, [], [], 0, width, height, valid, radius, [], null);
         else Scalar(bands, bandCount, width, height, valid, radius);
     }
 
@@ -61,11 +61,72 @@ internal static class BoxMean
     internal static void Apply(Span<ushort> before, Span<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid, int radius, bool vectors)
     {
         if (!Check(before, bandCount, width, height, valid, radius) || !Check(after, bandCount, width, height, valid, radius)) return;
-        if (vectors) Rows(before, bandCount, after, bandCount, width, height, valid, radius);
+        if (vectors) Rows(before, before, bandCount, after, after, bandCount, width, height, valid, radius, [], null);
         else
         {
             Scalar(before, bandCount, width, height, valid, radius);
             Scalar(after, bandCount, width, height, valid, radius);
+        }
+    }
+
+    /// <summary>A smoothed row of both dates: each <c>bandCount × width</c> samples, band after band (band stride the width).</summary>
+    internal delegate void SmoothedRow(int y, ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after);
+
+    /// <summary>
+    /// Hands each row y of both dates, smoothed as the two-date <see cref="Apply(Span{ushort}, Span{ushort}, int, int, int, ReadOnlySpan{byte}, int)"/>
+    /// smooths it, to <paramref name="row"/>, top to bottom, and leaves <paramref name="before"/> and <paramref name="after"/>
+    /// as they are: the histogram pass scores each row while its means are in the first-level cache, and keeps the
+    /// delivered numbers without a copy of them or planes of means (two 8.5 MB planes a 1 032² tile of 4 bands, written and
+    /// read again). The spans handed over are valid during the call only.
+    /// </summary>
+    internal static void Sweep(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid,
+        int radius, SmoothedRow row) => Sweep(before, after, bandCount, width, height, valid, radius, row, Vector.IsHardwareAccelerated);
+
+    /// <summary>As the public overload; <paramref name="vectors"/> false runs the scalar twin on copies of the planes.</summary>
+    internal static void Sweep(ReadOnlySpan<ushort> before, ReadOnlySpan<ushort> after, int bandCount, int width, int height, ReadOnlySpan<byte> valid,
+        int radius, SmoothedRow row, bool vectors)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(radius, MaxRadius);
+        if (width <= 0 || height <= 0 || bandCount <= 0) return;
+        int n = width * height, samples = n * bandCount;
+        if (before.Length < samples || after.Length < samples || valid.Length < n)
+            throw new ArgumentException($"A {width}×{height} window of {bandCount} band(s) needs {n} validity bytes and {samples} samples of each date.");
+        ushort[] rows = ArrayPool<ushort>.Shared.Rent(2 * bandCount * width);
+        try
+        {
+            var both = rows.AsSpan(0, 2 * bandCount * width);
+            if (radius > 0 && vectors)
+            {
+                Rows(before, [], bandCount, after, [], bandCount, width, height, valid, radius, both, row);
+                return;
+            }
+            // The reference: whole planes smoothed (or not, radius 0) on copies, then handed over row by row.
+            ushort[] b = ArrayPool<ushort>.Shared.Rent(samples), a = ArrayPool<ushort>.Shared.Rent(samples);
+            try
+            {
+                before[..samples].CopyTo(b);
+                after[..samples].CopyTo(a);
+                Apply(b.AsSpan(0, samples), a.AsSpan(0, samples), bandCount, width, height, valid, radius, vectors);
+                for (int y = 0; y < height; y++)
+                {
+                    for (int k = 0; k < bandCount; k++)
+                    {
+                        b.AsSpan(k * n + y * width, width).CopyTo(both.Slice(k * width, width));
+                        a.AsSpan(k * n + y * width, width).CopyTo(both.Slice((bandCount + k) * width, width));
+                    }
+                    row(y, both[..(bandCount * width)], both[(bandCount * width)..]);
+                }
+            }
+            finally
+            {
+                ArrayPool<ushort>.Shared.Return(b);
+                ArrayPool<ushort>.Shared.Return(a);
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(rows);
         }
     }
 
@@ -194,9 +255,13 @@ internal static class BoxMean
     /// Smooths the <paramref name="firstBands"/> planes of <paramref name="first"/> and the <paramref name="secondBands"/>
     /// of <paramref name="second"/> (each width × height) in one sweep: at step s, row s enters every plane's square and
     /// row s − r, whose square is then complete, gets its means. Row s − r is written after row s was read, and rows are
-    /// read only as they enter, so the planes are smoothed in place.
+    /// read only as they enter, so the planes are smoothed in place when <paramref name="firstOut"/> and <paramref name="secondOut"/>
+    /// are <paramref name="first"/> and <paramref name="second"/>; else the means go there and the inputs stay as they are.
+    /// With a <paramref name="sink"/>, the means of row y go into <paramref name="rowOut"/> instead (every plane's row, the
+    /// first date's planes first), which is handed to the sink; the output planes are not written.
     /// </summary>
-    private static void Rows(Span<ushort> first, int firstBands, Span<ushort> second, int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius)
+    private static void Rows(ReadOnlySpan<ushort> first, Span<ushort> firstOut, int firstBands, ReadOnlySpan<ushort> second, Span<ushort> secondOut,
+        int secondBands, int width, int height, ReadOnlySpan<byte> valid, int radius, Span<ushort> rowOut, SmoothedRow? sink)
     {
         int n = width * height, planes = firstBands + secondBands, window = 2 * radius + 1, padded = width + 2 * radius;
         // Plane index `planes` is the counts' plane: ones where valid. Per plane: a ring of the last 2r + 1 masked rows
@@ -229,7 +294,7 @@ internal static class BoxMean
                 Enter(ones, mask, rings.AsSpan(planes * planeRing + slot * width, width), columns.AsSpan(planes * padded, padded), radius);
                 for (int p = 0; p < planes; p++)
                 {
-                    var row = entering ? PlaneRow(first, firstBands, second, p, n, step, width) : ones;
+                    var row = entering ? PlaneRow(first, firstBands, second, p, n, step, width) : (ReadOnlySpan<ushort>)ones;
                     Enter(row, mask, rings.AsSpan(p * planeRing + slot * width, width), columns.AsSpan(p * padded, padded), radius);
                 }
                 if (y < 0) continue;
@@ -239,14 +304,16 @@ internal static class BoxMean
                 for (int p = 0; p < planes; p++)
                 {
                     var sums = columns.AsSpan(p * padded, padded);
-                    var row = PlaneRow(first, firstBands, second, p, n, y, width);
-                    if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, row);
+                    var source = PlaneRow(first, firstBands, second, p, n, y, width);
+                    var row = sink is null ? PlaneRow(firstOut, firstBands, secondOut, p, n, y, width) : rowOut.Slice(p * width, width);
+                    if (radius <= MaxVectorRowRadius) Means(sums, 2 * radius + 1, count, reciprocal, source, row);
                     else
                     {
                         ScalarRowSums(sums, radius, wide);
-                        Means(wide, 1, count, reciprocal, row);
+                        Means(wide, 1, count, reciprocal, source, row);
                     }
                 }
+                sink?.Invoke(y, rowOut[..(firstBands * width)], rowOut.Slice(firstBands * width, secondBands * width));
             }
         }
         finally
@@ -260,6 +327,10 @@ internal static class BoxMean
     }
 
     /// <summary>Row <paramref name="y"/> of plane <paramref name="p"/>: the first date's planes, then the second's.</summary>
+    private static ReadOnlySpan<ushort> PlaneRow(ReadOnlySpan<ushort> first, int firstBands, ReadOnlySpan<ushort> second, int p, int n, int y, int width) =>
+        p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
+
+    /// <summary>As above, of the output planes.</summary>
     private static Span<ushort> PlaneRow(Span<ushort> first, int firstBands, Span<ushort> second, int p, int n, int y, int width) =>
         p < firstBands ? first.Slice(p * n + y * width, width) : second.Slice((p - firstBands) * n + y * width, width);
 
@@ -299,6 +370,8 @@ internal static class BoxMean
         ref ushort m0 = ref MemoryMarshal.GetReference(mask);
         ref ushort s0 = ref MemoryMarshal.GetReference(slot);
         ref int c0 = ref MemoryMarshal.GetReference(sums);
+        // As in Means: Vector<T> stays 256 bits on AVX-512 machines; the wider step halves the loop's instructions.
+        if (Vector512.IsHardwareAccelerated) x = Enter512(ref r0, ref m0, ref s0, ref c0, width);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
             nuint at = (nuint)x, next = (nuint)(x + i32);
@@ -316,6 +389,27 @@ internal static class BoxMean
             sums[x] += entering - slot[x];
             slot[x] = entering;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Enter"/>'s vector loop on <see cref="Vector512{T}"/> (32 pixels a step, the same operations lane for lane);
+    /// returns the first pixel left.
+    /// </summary>
+    private static int Enter512(ref ushort r0, ref ushort m0, ref ushort s0, ref int c0, int width)
+    {
+        int x = 0, i32 = Vector512<int>.Count;
+        for (; x <= width - Vector512<ushort>.Count; x += Vector512<ushort>.Count)
+        {
+            nuint at = (nuint)x, next = (nuint)(x + i32);
+            var entering = Vector512.LoadUnsafe(ref r0, at) & Vector512.LoadUnsafe(ref m0, at);
+            var leaving = Vector512.LoadUnsafe(ref s0, at);
+            entering.StoreUnsafe(ref s0, at);
+            var (e0, e1) = Vector512.Widen(entering);
+            var (l0, l1) = Vector512.Widen(leaving);
+            (Vector512.LoadUnsafe(ref c0, at) + (e0.AsInt32() - l0.AsInt32())).StoreUnsafe(ref c0, at);
+            (Vector512.LoadUnsafe(ref c0, next) + (e1.AsInt32() - l1.AsInt32())).StoreUnsafe(ref c0, next);
+        }
+        return x;
     }
 
     /// <summary>
@@ -390,20 +484,21 @@ internal static class BoxMean
     /// <summary>
     /// The means of a row: <paramref name="row"/>[x] = round(sum / count) where the count is non-zero, the sum being that of
     /// <paramref name="taps"/> entries of <paramref name="padded"/> from x (the column sums padded by r: the square's sum;
-    /// or, with one tap, the row sums themselves).
+    /// or, with one tap, the row sums themselves), else <paramref name="source"/>[x] (the row as read; the same row when in place).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, Span<ushort> row)
+    private static void Means(ReadOnlySpan<int> padded, int taps, ReadOnlySpan<int> count, ReadOnlySpan<float> reciprocal, ReadOnlySpan<ushort> source, Span<ushort> row)
     {
         int width = row.Length, x = 0, i32 = Vector<int>.Count;
-        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width)
+        if (taps > 2 * MaxVectorRowRadius + 1 || padded.Length < width + taps - 1 || count.Length < width || reciprocal.Length < width || source.Length < width)
             throw new ArgumentException("A row is shorter than the means'.", nameof(padded));
         ref int p0 = ref MemoryMarshal.GetReference(padded);
         ref int n0 = ref MemoryMarshal.GetReference(count);
         ref float f0 = ref MemoryMarshal.GetReference(reciprocal);
+        ref ushort s0 = ref MemoryMarshal.GetReference(source);
         ref ushort r0 = ref MemoryMarshal.GetReference(row);
         // The widest step the hardware has: Vector<T> stays 256 bits on AVX-512 machines, and this loop is compute-bound.
-        if (Vector512.IsHardwareAccelerated) x = Means512(ref p0, taps, ref n0, ref f0, ref r0, width);
+        if (Vector512.IsHardwareAccelerated) x = Means512(ref p0, taps, ref n0, ref f0, ref s0, ref r0, width);
         for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
         {
             nuint at = (nuint)x, next = (nuint)(x + i32);
@@ -414,11 +509,15 @@ internal static class BoxMean
             // Means of uint16 values are at most 65 535: the narrowing keeps them whole. Invalid pixels (count 0) keep theirs.
             var means = Vector.Narrow(Vector.AsVectorUInt32(q0), Vector.AsVectorUInt32(q1));
             var keep = Vector.Narrow(Vector.AsVectorUInt32(Vector.Equals(c0, Vector<int>.Zero)), Vector.AsVectorUInt32(Vector.Equals(c1, Vector<int>.Zero)));
-            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+            Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref s0, at), means).StoreUnsafe(ref r0, at);
         }
         for (; x < width; x++)
         {
-            if (count[x] == 0) continue;
+            if (count[x] == 0)
+            {
+                row[x] = source[x];
+                continue;
+            }
             int sum = 0;
             for (int d = 0; d < taps; d++) sum += padded[x + d];
             row[x] = (ushort)Math.Round((double)sum / count[x]);
@@ -429,7 +528,7 @@ internal static class BoxMean
     /// <see cref="Means"/>' vector loop on <see cref="Vector512{T}"/> (32 pixels a step; the same operations as
     /// <see cref="RowSum"/> and <see cref="RoundedQuotient"/>, lane for lane); returns the first pixel left.
     /// </summary>
-    private static int Means512(ref int p0, int taps, ref int n0, ref float f0, ref ushort r0, int width)
+    private static int Means512(ref int p0, int taps, ref int n0, ref float f0, ref ushort s0, ref ushort r0, int width)
     {
         int x = 0, i32 = Vector512<int>.Count;
         for (; x <= width - Vector512<ushort>.Count; x += Vector512<ushort>.Count)
@@ -441,7 +540,7 @@ internal static class BoxMean
             var q1 = RoundedQuotient512(RowSum512(ref p0, next, taps), c1, Vector512.LoadUnsafe(ref f0, next));
             var means = Vector512.Narrow(q0.AsUInt32(), q1.AsUInt32());
             var keep = Vector512.Narrow(Vector512.Equals(c0, Vector512<int>.Zero).AsUInt32(), Vector512.Equals(c1, Vector512<int>.Zero).AsUInt32());
-            Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref r0, at), means).StoreUnsafe(ref r0, at);
+            Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref s0, at), means).StoreUnsafe(ref r0, at);
         }
         return x;
     }

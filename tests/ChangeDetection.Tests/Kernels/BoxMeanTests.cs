@@ -112,15 +112,16 @@ public class BoxMeanTests
     }
 
     /// <summary>
-    /// Every radius the options allow (0–16), on widths around each vector length's remainders and heights below, at and
-    /// above the square: the vector sweep, the scalar twin and the plain definition agree, for one date and for both.
+    /// Every radius the options allow (0–16), on widths around each vector length's remainders (55: a Vector512 step, a
+    /// Vector256 step and a scalar tail) and heights below, at and above the square: the vector sweep, the scalar twin and
+    /// the plain definition agree, for one date, for both, and for both handed over row by row (Sweep).
     /// </summary>
     [Test]
     public void EveryRadiusAndRemainderAgreesWithTheScalarTwinAndTheDefinition()
     {
         var random = new Random(2024);
         for (int radius = 0; radius <= 16; radius++)
-            foreach (int width in new[] { 1, 7, 15, 16, 17, 31, 32, 33, 47, 64, 67 })
+            foreach (int width in new[] { 1, 7, 15, 16, 17, 31, 32, 33, 47, 55, 64, 67 })
                 foreach (int height in new[] { 1, Math.Max(1, radius), 2 * radius + 3 })
                 {
                     int n = width * height;
@@ -151,6 +152,25 @@ public class BoxMeanTests
                         Assert.That(oneAfter, Is.EqualTo(expectedAfter), $"one date, after, vectors {vectors}, {where}");
                         Assert.That(bothBefore, Is.EqualTo(expectedBefore), $"both dates, before, vectors {vectors}, {where}");
                         Assert.That(bothAfter, Is.EqualTo(expectedAfter), $"both dates, after, vectors {vectors}, {where}");
+                        // Row by row to a sink: the same means, every row once and in order, and the planes read stay as delivered.
+                        var inBefore = (ushort[])before.Clone();
+                        var inAfter = (ushort[])after.Clone();
+                        var swept = (Before: new ushort[before.Length], After: new ushort[after.Length]);
+                        int nextRow = 0;
+                        BoxMean.Sweep(inBefore, inAfter, bandCount, width, height, valid, radius, (y, b, a) =>
+                        {
+                            Assert.That(y, Is.EqualTo(nextRow++), $"row order, vectors {vectors}, {where}");
+                            for (int k = 0; k < bandCount; k++)
+                            {
+                                b.Slice(k * width, width).CopyTo(swept.Before.AsSpan(k * n + y * width, width));
+                                a.Slice(k * width, width).CopyTo(swept.After.AsSpan(k * n + y * width, width));
+                            }
+                        }, vectors);
+                        Assert.That(nextRow, Is.EqualTo(height), $"rows handed over, vectors {vectors}, {where}");
+                        Assert.That(swept.Before, Is.EqualTo(expectedBefore), $"swept, before, vectors {vectors}, {where}");
+                        Assert.That(swept.After, Is.EqualTo(expectedAfter), $"swept, after, vectors {vectors}, {where}");
+                        Assert.That(inBefore, Is.EqualTo(before), $"swept, the before planes read, vectors {vectors}, {where}");
+                        Assert.That(inAfter, Is.EqualTo(after), $"swept, the after planes read, vectors {vectors}, {where}");
                     }
                 }
     }
