@@ -98,6 +98,8 @@ internal sealed class TilePasses
             stage.Put(_store, tile.Index, _detector.TileHistogram(_pair, Model, tile, Scores));
             _progress?.Report(new StageProgress("histogram", Interlocked.Increment(ref done), scheme.Count));
         });
+        // The statistics' blocks the pass did not read (tiles finished before a resume) are not read again.
+        _pair.ReleaseHeldBlocks();
         // Integer counts: the order of the merge only matters for clarity.
         var total = new ScoreHistogram(_detector.Options.HistogramBins, Model.HistogramMax);
         foreach (var tile in scheme.Tiles())

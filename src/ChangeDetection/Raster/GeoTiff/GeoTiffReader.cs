@@ -155,6 +155,18 @@ public sealed class GeoTiffReader : IDisposable
     }
 
     /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
+    /// <summary>
+    /// Holds the blocks decoded from now on apart from the cache's order until called with false (<see cref="BlockCache.Holding"/>):
+    /// for blocks read now and read again only after many others (the statistics sample, then the histogram pass).
+    /// </summary>
+    internal void HoldDecodedBlocks(bool hold)
+    {
+        if (_cache is not null) _cache.Holding = hold;
+    }
+
+    /// <summary>Lets go of the held blocks no read took (<see cref="HoldDecodedBlocks"/>).</summary>
+    internal void ReleaseHeldBlocks() => _cache?.ReleaseHeld();
+
     public void ClearBlockCache()
     {
         _cache?.Clear();
