@@ -161,6 +161,21 @@ public sealed class ChangeDetector
     /// <param name="cancellationToken">Once cancelled, no further window starts and the pass throws <see cref="OperationCanceledException"/>.</param>
     internal DetectionModel Prepare(ScenePair pair, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        // The sample's blocks are held until the histogram pass reads them again (each lies inside one tile at 1 024 px):
+        // the statistics and the registration read them, and the pass's first read of each takes it from the cache.
+        pair.HoldDecodedBlocks(true);
+        try
+        {
+            return PrepareHeld(pair, progress, cancellationToken);
+        }
+        finally
+        {
+            pair.HoldDecodedBlocks(false);
+        }
+    }
+
+    private DetectionModel PrepareHeld(ScenePair pair, IProgress<StageProgress>? progress, CancellationToken cancellationToken)
+    {
         if (pair.Bands.Count < ChangeKernelOptions.MinBands)
             throw new ChangeDetectionException($"{pair.BeforeInfo.Path} and {pair.AfterInfo.Path} share only {pair.Bands.Count} spectral band(s) ({string.Join(", ", pair.Bands.Select(b => b.Name()))}); change detection needs at least {ChangeKernelOptions.MinBands}.");
         int smooth = Options.SmoothRadiusFor(pair.Grid);

@@ -149,6 +149,36 @@ public class TilePassesTests
         });
     }
 
+    /// <summary>
+    /// The blocks the statistics pass decodes are held for the histogram pass (ScenePair.HoldDecodedBlocks): it decodes fewer
+    /// blocks than after a pass whose blocks were dropped, and the histogram is the same.
+    /// </summary>
+    [Test]
+    public void The_histogram_pass_reads_the_statistics_blocks_without_decoding_them_again()
+    {
+        using var dir = new TempDir();
+        var (b, a) = BlockScene(dir);
+        var options = new ChangeDetectionOptions { TileSize = 128, SmoothRadius = 4, OpenRadius = 1, CloseRadius = 1, Workers = 1 };
+        (long Decoded, ScoreHistogram Histogram) Run(bool drop)
+        {
+            using var pair = ScenePair.Open(b, a, new ScenePairOptions { BlockCacheBytes = 768 << 10 });
+            var passes = TilePasses.Open(new ChangeDetector(options), pair, new MemoryTileStore(), dir.File(drop ? "dropped" : "held"));
+            if (drop) pair.ClearBlockCaches();
+            long before = pair.BlocksDecoded;
+            var histogram = passes.Histogram();
+            passes.Scores.Delete();
+            return (pair.BlocksDecoded - before, histogram);
+        }
+        var held = Run(drop: false);
+        var dropped = Run(drop: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(held.Decoded, Is.LessThan(dropped.Decoded - 100), "the statistics' blocks are read from where they were held");
+            Assert.That(held.Histogram.Total, Is.EqualTo(dropped.Histogram.Total));
+            Assert.That(held.Histogram.Counts.ToArray(), Is.EqualTo(dropped.Histogram.Counts.ToArray()));
+        });
+    }
+
     /// <summary>The fan-out's batches take the threshold recorded once, never one of their own from the histogram.</summary>
     [Test]
     public void A_recorded_threshold_is_the_one_the_mask_pass_uses()

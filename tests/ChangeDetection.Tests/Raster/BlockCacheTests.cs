@@ -22,6 +22,47 @@ public class BlockCacheTests
         });
     }
 
+    /// <summary>
+    /// While holding, blocks go apart from the cache, beyond its capacity up to twice it, and reads leave them there; once
+    /// no longer holding, the first read of each moves it into the cache as the most recently used, where it is evicted as
+    /// any block is, and the cache's arrays stay within the capacity.
+    /// </summary>
+    [Test]
+    public void HeldBlocksStayUntilReadAfterHoldingThenMoveIntoTheCache()
+    {
+        var cache = new BlockCache(4 * 256) { Holding = true };
+        byte[] Block(int i) => Enumerable.Range(0, 256).Select(v => (byte)(v + i)).ToArray();
+        for (int i = 0; i < 10; i++) cache.Add(i, Block(i));
+        var got = new byte[256];
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.HeldBytes, Is.EqualTo(8 * 256), "twice the capacity held apart");
+            Assert.That(cache.ArrayBytes, Is.EqualTo(2 * 256), "the two beyond it went into the cache");
+            Assert.That(cache.TryCopy(0, got), Is.True);
+            Assert.That(got, Is.EqualTo(Block(0)));
+            Assert.That(cache.HeldBytes, Is.EqualTo(8 * 256), "a read while holding leaves the block held");
+        });
+        cache.Holding = false;
+        // Many blocks through the cache: none of the held ones is evicted.
+        for (int i = 100; i < 120; i++) cache.Add(i, Block(i));
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.That(cache.TryCopy(i, got), Is.True, $"block {i}");
+            Assert.That(got, Is.EqualTo(Block(i)), $"block {i}");
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.HeldBytes, Is.Zero, "each read moved its block into the cache");
+            Assert.That(cache.ArrayBytes, Is.LessThanOrEqualTo(4 * 256));
+            Assert.That(cache.TryCopy(7, got), Is.True, "the last read is cached");
+            Assert.That(cache.TryCopy(0, got), Is.False, "the first read was evicted from the cache as any block is");
+        });
+        cache.Holding = true;
+        cache.Add(50, Block(50));
+        cache.ReleaseHeld();
+        Assert.That(cache.TryCopy(50, got), Is.False, "released");
+    }
+
     /// <summary>The first or last rows kept of a block serve any read within them, and a longer run of first rows replaces a shorter one.</summary>
     [Test]
     public void CopiesWithinWhatIsHeldAndKeepsTheLongerEdge()

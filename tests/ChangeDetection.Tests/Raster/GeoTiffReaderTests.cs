@@ -160,6 +160,44 @@ public class GeoTiffReaderTests
     }
 
     /// <summary>
+    /// Threads that read the same blocks at the same moment (two tiles' seam, two neighbouring chips) decode each once: one
+    /// decodes it for the cache, the others wait for it there. Without that, threads released together by the barrier decode
+    /// the same blocks side by side. Every thread gets the plain reader's pixels.
+    /// </summary>
+    [Test]
+    public void ThreadsReadingTheSameBlocksAtOnceDecodeEachOnce()
+    {
+        using var dir = new TempDir();
+        // 256 × 64 pixels of 4 uint16 bands in 16² blocks: 256 blocks, 128 KiB; the cache holds them all.
+        string path = ScenePairTests.Write(dir, "shared.tif", 256, 64, new GeoTransform(0, 1, 0, 0, 0, -1), (k, c, r) => (31 * k + 7 * c + 13 * r) % 4099);
+        using var plain = GeoTiffReader.Open(path);
+        var window = new PixelWindow(0, 0, 256, 64);
+        var want = new ushort[window.PixelCount * 4];
+        plain.Read(window, want.AsSpan());
+        const int threads = 4, rounds = 8;
+        for (int round = 0; round < rounds; round++)
+        {
+            using var reader = GeoTiffReader.Open(path, blockCacheBytes: 1 << 20);
+            using var start = new Barrier(threads);
+            var got = new ushort[threads][];
+            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            {
+                var mine = new ushort[window.PixelCount * 4];
+                start.SignalAndWait();
+                reader.Read(window, mine.AsSpan());
+                got[t] = mine;
+            })).ToList();
+            workers.ForEach(w => w.Start());
+            workers.ForEach(w => w.Join());
+            Assert.Multiple(() =>
+            {
+                Assert.That(reader.BlocksDecoded, Is.EqualTo(256), $"round {round}: each block decoded once");
+                for (int t = 0; t < threads; t++) Assert.That(got[t], Is.EqualTo(want), $"round {round}, thread {t}");
+            });
+        }
+    }
+
+    /// <summary>
     /// With a cache smaller than the file, a window many blocks wide keeps only its two outer block columns on each side
     /// (what the windows beside it, overlapping it by a halo, read again): the columns within are decoded again when read
     /// again, the outer ones are not, and every read gives the plain reader's pixels.

@@ -15,8 +15,34 @@ internal sealed class BlockCache(long capacityBytes)
     /// <summary>Evicted arrays not reused yet; their bytes count in <see cref="_spare"/>.</summary>
     private readonly List<byte[]> _free = [];
     private readonly object _gate = new();
+    /// <summary>Blocks added while <see cref="Holding"/>, outside the LRU order and the capacity (<see cref="Holding"/>).</summary>
+    private readonly Dictionary<int, (byte[] Data, int Length)> _held = [];
     private long _bytes;
     private long _spare;
+    private long _heldBytes;
+    private bool _holding;
+
+    /// <summary>
+    /// While true, blocks added are held apart, up to <see cref="HeldCapacityBytes"/> (beyond it they go into the cache as
+    /// usual): never evicted, and read without being let go. Once false again, the first read of a held block moves it into
+    /// the cache as the most recently used. The statistics pass holds its sample's blocks until the histogram pass reads
+    /// them again: at 8192² (1 024-px tiles) each tile's core holds one sample window, a block a band and date, which the
+    /// cache had long lost by then (512 of the run's ~9 200 block inflations).
+    /// </summary>
+    public bool Holding
+    {
+        get
+        {
+            lock (_gate) return _holding;
+        }
+        set
+        {
+            lock (_gate) _holding = value;
+        }
+    }
+
+    /// <summary>The most bytes of blocks held apart (<see cref="Holding"/>): twice <see cref="CapacityBytes"/>.</summary>
+    public long HeldCapacityBytes => 2 * CapacityBytes;
 
     /// <summary>Bytes of the arrays held and kept for reuse (never above <see cref="CapacityBytes"/>; for tests).</summary>
     internal long ArrayBytes
@@ -24,6 +50,15 @@ internal sealed class BlockCache(long capacityBytes)
         get
         {
             lock (_gate) return _bytes + _spare;
+        }
+    }
+
+    /// <summary>Bytes of the blocks held apart (<see cref="Holding"/>; for tests).</summary>
+    internal long HeldBytes
+    {
+        get
+        {
+            lock (_gate) return _heldBytes;
         }
     }
 
@@ -42,12 +77,41 @@ internal sealed class BlockCache(long capacityBytes)
     {
         lock (_gate)
         {
-            if (!_byIndex.TryGetValue(index, out var node) || node.Value.Length != length) return false;
+            if (!_byIndex.TryGetValue(index, out var node))
+                return TryCopyHeld(index, length, offset, into);
+            if (node.Value.Length != length) return false;
             node.Value.Data.AsSpan(offset, into.Length).CopyTo(into);
             _recent.Remove(node);
             _recent.AddFirst(node);
             return true;
         }
+    }
+
+    /// <summary>As <see cref="TryCopy(int, int, int, Span{byte})"/> for a held block; once no longer holding, it moves into the cache.</summary>
+    private bool TryCopyHeld(int index, int length, int offset, Span<byte> into)
+    {
+        if (!_held.TryGetValue(index, out var held) || held.Length != length) return false;
+        held.Data.AsSpan(offset, into.Length).CopyTo(into);
+        if (_holding) return true;
+        _held.Remove(index);
+        _heldBytes -= held.Data.Length;
+        // Into the cache as if decoded now: beyond the capacity, the least recently used blocks go to the free arrays.
+        _byIndex[index] = _recent.AddFirst((index, held.Data, held.Length));
+        _bytes += held.Data.Length;
+        // Beyond the capacity, the free arrays go to the garbage collector first, then the least recently used blocks: the
+        // cache then holds and keeps at most its capacity, as after an Add.
+        while (_bytes + _spare > CapacityBytes && _free.Count > 0)
+        {
+            _spare -= _free[^1].Length;
+            _free.RemoveAt(_free.Count - 1);
+        }
+        while (_bytes > CapacityBytes && _recent.Last is { } last && last.Value.Index != index)
+        {
+            _recent.RemoveLast();
+            _byIndex.Remove(last.Value.Index);
+            _bytes -= last.Value.Data.Length;
+        }
+        return true;
     }
 
     /// <summary>
@@ -83,6 +147,16 @@ internal sealed class BlockCache(long capacityBytes)
         }
     }
 
+    /// <summary>Lets go of the blocks held apart that no read took (<see cref="Holding"/>).</summary>
+    public void ReleaseHeld()
+    {
+        lock (_gate)
+        {
+            _held.Clear();
+            _heldBytes = 0;
+        }
+    }
+
     /// <summary>Lets go of every block held (the arrays go to the garbage collector).</summary>
     public void Clear()
     {
@@ -91,8 +165,10 @@ internal sealed class BlockCache(long capacityBytes)
             _byIndex.Clear();
             _recent.Clear();
             _free.Clear();
+            _held.Clear();
             _bytes = 0;
             _spare = 0;
+            _heldBytes = 0;
         }
     }
 
@@ -105,6 +181,15 @@ internal sealed class BlockCache(long capacityBytes)
         if (block.Length > CapacityBytes) return;
         lock (_gate)
         {
+            if (_holding && !_byIndex.ContainsKey(index) && !_held.ContainsKey(index) && _heldBytes + block.Length <= HeldCapacityBytes)
+            {
+                var copy = GC.AllocateUninitializedArray<byte>(block.Length);
+                block.CopyTo(copy);
+                _held[index] = (copy, block.Length);
+                _heldBytes += copy.Length;
+                return;
+            }
+            if (_held.Remove(index, out var apart)) _heldBytes -= apart.Data.Length;
             if (_byIndex.TryGetValue(index, out var held))
             {
                 if (held.Value.Length >= block.Length) return;
