@@ -244,42 +244,36 @@ public sealed class ScenePair : IDisposable
 
     public RasterInfo BeforeInfo => _before.Info;
 
-    /// <summary>Empties both dates' block caches (<see cref="ScenePairOptions.BlockCacheBytes"/>), e.g. once the tile passes are over.</summary>
     /// <summary>
     /// Holds the blocks both dates decode from now on until called with false, then lets the first read of each move it into
     /// the block cache (<see cref="GeoTiffReader.HoldDecodedBlocks"/>): the statistics pass's sample, kept for the histogram pass.
     /// </summary>
     internal void HoldDecodedBlocks(bool hold)
     {
-        _before.HoldDecodedBlocks(hold);
-        _after.HoldDecodedBlocks(hold);
-        foreach (var (_, b, a) in _extras)
-        {
-            b.HoldDecodedBlocks(hold);
-            a.HoldDecodedBlocks(hold);
-        }
+        foreach (var reader in Readers()) reader.HoldDecodedBlocks(hold);
     }
 
     /// <summary>Lets go of the held blocks no read took (<see cref="HoldDecodedBlocks"/>), e.g. once the histogram pass is over.</summary>
     internal void ReleaseHeldBlocks()
     {
-        _before.ReleaseHeldBlocks();
-        _after.ReleaseHeldBlocks();
-        foreach (var (_, b, a) in _extras)
-        {
-            b.ReleaseHeldBlocks();
-            a.ReleaseHeldBlocks();
-        }
+        foreach (var reader in Readers()) reader.ReleaseHeldBlocks();
     }
 
+    /// <summary>Empties both dates' block caches (<see cref="ScenePairOptions.BlockCacheBytes"/>), e.g. once the tile passes are over.</summary>
     public void ClearBlockCaches()
     {
-        _before.ClearBlockCache();
-        _after.ClearBlockCache();
+        foreach (var reader in Readers()) reader.ClearBlockCache();
+    }
+
+    /// <summary>Every file's reader: both dates', then the extra bands' files.</summary>
+    private IEnumerable<GeoTiffReader> Readers()
+    {
+        yield return _before;
+        yield return _after;
         foreach (var (_, b, a) in _extras)
         {
-            b.ClearBlockCache();
-            a.ClearBlockCache();
+            yield return b;
+            yield return a;
         }
     }
 

@@ -154,7 +154,6 @@ public sealed class GeoTiffReader : IDisposable
         Path = path;
     }
 
-    /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
     /// <summary>
     /// Holds the blocks decoded from now on apart from the cache's order until called with false (<see cref="BlockCache.Holding"/>):
     /// for blocks read now and read again only after many others (the statistics sample, then the histogram pass).
@@ -167,6 +166,7 @@ public sealed class GeoTiffReader : IDisposable
     /// <summary>Lets go of the held blocks no read took (<see cref="HoldDecodedBlocks"/>).</summary>
     internal void ReleaseHeldBlocks() => _cache?.ReleaseHeld();
 
+    /// <summary>Empties the block cache (<see cref="Open(string, long)"/>): when the reads that share blocks are over, its memory is not held on.</summary>
     public void ClearBlockCache()
     {
         _cache?.Clear();
